@@ -1,0 +1,111 @@
+#include "parcorr.h"
+
+#include "dist.h"
+#include "xalloc.h"
+
+#include <assert.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k)
+{
+    pc->R = R;
+    pc->dim = dim;
+    pc->n = n;
+    pc->max_k = max_k;
+    size_t m = (size_t)max_k + 2;
+    pc->L = xmallocarray(m * m, sizeof(double));
+    pc->accepted = xmallocarray(m, sizeof(int));
+    pc->ntests = pc->ncollinear = pc->ndegenerate = pc->nlow_df = 0;
+}
+
+void parcorr_fini(struct parcorr *pc)
+{
+    free(pc->L);
+    free(pc->accepted);
+    pc->L = NULL;
+    pc->accepted = NULL;
+}
+
+double parcorr_pvalue(double rho, int df)
+{
+    if (df < 1) return 1.0;
+    double a = fabs(rho);
+    if (a >= 1.0 - DBL_EPSILON) return 0.0;
+    double t = a * sqrt((double)df / (1.0 - a * a));
+    return dist_t_two_sided(t, (double)df);
+}
+
+/* Forward substitution: w = L^-1 r where L is the m x m lower factor stored with row stride
+ * `ld`, and r[a] = R[acc[a]][u]. Returns w.w. */
+static double border(const double *L, int ld, int m, const double *R, int dim, const int *acc,
+                     int u, double *w)
+{
+    double ww = 0.0;
+    const double *Ru = R + (size_t)u * dim;
+    for (int a = 0; a < m; a++) {
+        double v = Ru[acc[a]];
+        const double *La = L + (size_t)a * ld;
+        for (int b = 0; b < a; b++) v -= La[b] * w[b];
+        v /= La[a];
+        w[a] = v;
+        ww += v * v;
+    }
+    return ww;
+}
+
+void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out)
+{
+    assert(k <= pc->max_k);
+    const double *R = pc->R;
+    int dim = pc->dim, ld = pc->max_k + 2;
+    double *L = pc->L;
+    int *acc = pc->accepted;
+    int m = 0;
+    pc->ntests++;
+    /* Border the conditions one by one, dropping collinear ones. */
+    for (int a = 0; a < k; a++) {
+        int u = z[a];
+        double *row = L + (size_t)m * ld;
+        double ww = border(L, ld, m, R, dim, acc, u, row);
+        double d2 = R[(size_t)u * dim + u] - ww;
+        if (d2 <= PARCORR_COLLINEAR_EPS * R[(size_t)u * dim + u]) {
+            pc->ncollinear++;
+            continue;
+        }
+        row[m] = sqrt(d2);
+        acc[m++] = u;
+    }
+    /* Residual (co)variances of x and y given the kept conditions (Schur complement). */
+    double *wx = L + (size_t)m * ld, *wy = L + (size_t)(m + 1) * ld;
+    double rxx = R[(size_t)x * dim + x] - border(L, ld, m, R, dim, acc, x, wx);
+    double ryy = R[(size_t)y * dim + y] - border(L, ld, m, R, dim, acc, y, wy);
+    double rxy = R[(size_t)x * dim + y];
+    for (int a = 0; a < m; a++) rxy -= wx[a] * wy[a];
+
+    out->k_used = m;
+    out->df = (int)(pc->n - m - 2);
+    out->degenerate = 0;
+    out->low_df = 0;
+    if (rxx <= PARCORR_COLLINEAR_EPS * R[(size_t)x * dim + x] ||
+        ryy <= PARCORR_COLLINEAR_EPS * R[(size_t)y * dim + y]) {
+        pc->ndegenerate++;
+        out->degenerate = 1;
+        out->val = 0.0;
+        out->pval = 1.0;
+        return;
+    }
+    if (out->df < 1) {
+        pc->nlow_df++;
+        out->low_df = 1;
+        out->val = 0.0;
+        out->pval = 1.0;
+        return;
+    }
+    double rho = rxy / sqrt(rxx * ryy);
+    if (rho > 1.0) rho = 1.0;
+    if (rho < -1.0) rho = -1.0;
+    out->val = rho;
+    out->pval = parcorr_pvalue(rho, out->df);
+}

@@ -1,0 +1,63 @@
+/*
+ * parcorr.h - the ParCorr conditional-independence test answered from a correlation matrix
+ * (ALGORITHMS.md §2.1 and §10.2).
+ *
+ * X ⊥ Y | Z is tested on coordinates of a D x D correlation matrix R (for PCMCI: the matrix of
+ * the lag-embedded vector from lagcov.h) estimated from n rows. The statistic is the partial
+ * correlation rho(X, Y | Z), identical to tigramite's residual correlation (OLS of X and Y on Z),
+ * and the p-value is its two-sided Student-t test with df = n - k - 2, k = |Z| used.
+ *
+ * Method: a Cholesky factor of R over [Z, X, Y] is built column by column (bordering). A
+ * conditioning variable whose new pivot d^2 is below PARCORR_COLLINEAR_EPS times its variance is
+ * collinear with the earlier ones (e.g. a, b and a+b): it is skipped, counted, and k shrinks by
+ * one, which is what least squares with a rank-deficient design gives. If X or Y itself is
+ * (numerically) a function of Z, the residual is zero: the result is rho = 0, p = 1 (no evidence
+ * of dependence) with `degenerate` set. If df < 1 the result is rho = 0, p = 1 with `low_df` set;
+ * callers cap |Z| so that this does not happen silently.
+ *
+ * A struct parcorr owns scratch space sized for the largest |Z| it will see and counters; one
+ * thread per object. R is borrowed, not copied: it must outlive the calls.
+ */
+#ifndef CAUSALMON_PARCORR_H
+#define CAUSALMON_PARCORR_H
+
+#include <stddef.h>
+
+#define PARCORR_COLLINEAR_EPS 1e-10
+
+struct ci_result {
+    double val;     /* partial correlation in [-1, 1] */
+    double pval;    /* two-sided p-value in [0, 1] */
+    int df;         /* degrees of freedom used */
+    int k_used;     /* conditions kept after dropping collinear ones */
+    int degenerate; /* X or Y explained exactly by Z */
+    int low_df;     /* too few samples for |Z| */
+};
+
+struct parcorr {
+    const double *R; /* borrowed D x D correlation matrix, row-major */
+    int dim;
+    long n;
+    int max_k;
+    double *L;     /* (max_k + 2)^2 scratch: packed Cholesky rows */
+    int *accepted; /* indices of the kept conditions */
+    long ntests;
+    long ncollinear;
+    long ndegenerate;
+    long nlow_df;
+};
+
+/* Initialises a tester for R (dim x dim, estimated from n rows) and conditioning sets of at most
+ * max_k variables. Release the scratch with parcorr_fini. */
+void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k);
+void parcorr_fini(struct parcorr *pc);
+
+/* Tests x ⊥ y | z[0..k). x, y and z are coordinates of R, pairwise distinct; k <= max_k.
+ * Always fills *out (see the header comment for the degenerate cases). */
+void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out);
+
+/* The p-value of a partial correlation rho with df degrees of freedom (tigramite's analytic
+ * t-test). |rho| = 1 gives 0; df < 1 gives 1. */
+double parcorr_pvalue(double rho, int df);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * pcmciplus.h - PCMCI+ causal discovery for structural VAR processes (ALGORITHMS.md §3-§4),
+ * with the semantics of tigramite's run_pcmciplus and ParCorr:
+ *   1. PC1 lagged condition selection (max_combinations = 1, strongest-first ordering);
+ *   2. the MCI skeleton with contemporaneous conditions (PC-stable: adjacency sets frozen per
+ *      level), every test conditioned on the lagged parents of both ends;
+ *   3. collider orientation with the 'majority' rule over all separating subsets;
+ *   4. orientation rules R1-R3, applied in batches so the result does not depend on variable
+ *      order; conflicting orientations become x-x (conflict_resolution = True).
+ * All tests are ParCorr tests answered from one correlation matrix of the embedded vector
+ * (lagcov.h with max_lag = 2 tau_max), so the data itself is never touched.
+ */
+#ifndef CAUSALMON_PCMCIPLUS_H
+#define CAUSALMON_PCMCIPLUS_H
+
+#include "svar_graph.h"
+
+#include <stddef.h>
+
+struct pcmci_params {
+    int tau_max;           /* >= 0 */
+    double alpha;          /* pc_alpha: significance level of every test, (0, 1) */
+    int max_conds_dim;     /* cap on |S| per level in PC1 and the skeleton; -1 = unlimited */
+    int max_conds_py;      /* lagged parents of the target used as conditions; -1 = all */
+    int max_conds_px;      /* lagged parents of the driver used as conditions; -1 = all */
+    int max_collider_nbrs; /* neighbours whose subsets the majority rule enumerates (2^k tests) */
+};
+
+struct pcmci_stats {
+    long tests;            /* CI tests run */
+    long collinear;        /* conditions dropped as collinear */
+    long degenerate;       /* tests whose X or Y was explained exactly by the conditions */
+    long low_df;           /* tests with fewer than one degree of freedom */
+    int ambiguous_triples; /* unshielded triples the majority rule could not decide */
+    int conflicts;         /* contemporaneous links marked x-x */
+};
+
+/* Fills params with the defaults (alpha 0.01, no caps, 10 collider neighbours). */
+void pcmci_params_default(struct pcmci_params *p, int tau_max);
+
+/* Runs PCMCI+ on the correlation matrix R of the embedded vector of `nvars` series with
+ * max_lag = 2 tau_max (dimension nvars (2 tau_max + 1), coordinate lag * nvars + i), estimated
+ * from n rows. Writes links, p-values and statistics into g (created by the caller with the same
+ * nvars and tau_max; previous contents are overwritten) and counters into st (may be NULL).
+ * Returns 0, or -1 with a message in err if the parameters are invalid. Single-threaded;
+ * R and g are used only during the call. */
+int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
+                  struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);
+
+/* Benjamini-Hochberg over every candidate adjacency of g (lagged (i, j, tau) entries and each
+ * unordered contemporaneous pair once, as PCMCI+ tested them): fills g->qval and removes links
+ * whose q-value exceeds alpha. Orientation of the remaining links is left as it was. */
+void pcmciplus_apply_fdr(struct svar_graph *g, double alpha);
+
+#endif

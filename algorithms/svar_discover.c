@@ -1,0 +1,107 @@
+#include "svar_discover.h"
+
+#include "gapfill.h"
+#include "lagcov.h"
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void svar_discover_params_default(struct svar_discover_params *p, int tau_max)
+{
+    pcmci_params_default(&p->pcmci, tau_max);
+    p->fdr_bh = 0;
+    p->max_gap = 3;
+    p->max_missing_share = 0.5;
+}
+
+static enum column_status screen(const double *X, int rows, int ncols, int col, double max_missing)
+{
+    if (gapfill_missing_share(X, rows, ncols, col) > max_missing) return COLUMN_MISSING;
+    double first = NAN;
+    int seen = 0;
+    for (int t = 0; t < rows; t++) {
+        double v = X[(long)t * ncols + col];
+        if (isnan(v)) continue;
+        if (!seen) {
+            first = v;
+            seen = 1;
+        } else if (v != first) {
+            return COLUMN_KEPT;
+        }
+    }
+    return seen ? COLUMN_CONSTANT : COLUMN_MISSING;
+}
+
+int svar_discover_run(const double *X, int rows, int ncols, const struct svar_discover_params *p,
+                      struct svar_discover_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    int tau_max = p->pcmci.tau_max, need = 2 * tau_max + 10;
+    if (rows < need) {
+        snprintf(err, errlen, "%d rows, fewer than 2*tau_max+10 = %d needed", rows, need);
+        return -1;
+    }
+    res->status = xcalloc((size_t)ncols, sizeof *res->status);
+    res->kept = xmallocarray((size_t)ncols, sizeof(int));
+    for (int c = 0; c < ncols; c++) {
+        res->status[c] = screen(X, rows, ncols, c, p->max_missing_share);
+        if (res->status[c] == COLUMN_KEPT) res->kept[res->nkept++] = c;
+    }
+    int N = res->nkept;
+    if (N == 0) {
+        snprintf(err, errlen, "no usable column (every column is constant or mostly missing)");
+        goto fail;
+    }
+    long dim = (long)N * (2 * tau_max + 1);
+    if (dim > SVAR_DISCOVER_MAX_DIM) {
+        snprintf(err, errlen,
+                 "%d series at tau_max %d give an embedded dimension of %ld, above the limit "
+                 "of %d; lower --tau-max or select fewer columns",
+                 N, tau_max, dim, SVAR_DISCOVER_MAX_DIM);
+        goto fail;
+    }
+    double *Y = xmallocarray((size_t)rows * N, sizeof(double));
+    for (int t = 0; t < rows; t++)
+        for (int a = 0; a < N; a++) Y[(size_t)t * N + a] = X[(size_t)t * ncols + res->kept[a]];
+    for (int a = 0; a < N; a++) res->filled += gapfill_column(Y, rows, N, a, p->max_gap);
+
+    struct lagcov *lc = lagcov_new(N, 2 * tau_max, rows - 2 * tau_max, err, errlen);
+    if (!lc) {
+        free(Y);
+        goto fail;
+    }
+    lagcov_load(lc, Y, rows);
+    free(Y);
+    res->samples = lagcov_rows(lc);
+    if (res->samples < need) {
+        snprintf(err, errlen,
+                 "only %ld rows are complete after removing missing values, fewer than "
+                 "2*tau_max+10 = %d needed",
+                 res->samples, need);
+        lagcov_free(lc);
+        goto fail;
+    }
+    double *R = xmallocarray((size_t)dim * dim, sizeof(double));
+    lagcov_correlation(lc, R, NULL);
+    lagcov_free(lc);
+    res->graph = svar_graph_new(N, tau_max);
+    int rc = pcmciplus_run(R, N, res->samples, &p->pcmci, res->graph, &res->stats, err, errlen);
+    free(R);
+    if (rc < 0) goto fail;
+    if (p->fdr_bh) pcmciplus_apply_fdr(res->graph, p->pcmci.alpha);
+    return 0;
+fail:
+    svar_discover_result_free(res);
+    return -1;
+}
+
+void svar_discover_result_free(struct svar_discover_result *res)
+{
+    svar_graph_free(res->graph);
+    free(res->kept);
+    free(res->status);
+    memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,53 @@
+/*
+ * svar_discover.h - batch causal discovery on one window of aligned series: the pipeline that
+ * `causalmon discover` and the benchmarks share.
+ *
+ *   1. Screen columns: a column with no two distinct observed values is CONSTANT; a column whose
+ *      missing share exceeds max_missing_share is MISSING. Both are reported and left out, never
+ *      turned into NaN links.
+ *   2. Fill interior gaps of <= max_gap values by linear interpolation (gapfill.h); rows that still
+ *      touch a missing value are left out of every test (listwise deletion, lagcov.h).
+ *   3. One exact covariance of the embedded vector (lagcov_load, max_lag = 2 tau_max), turned into
+ *      a correlation matrix, and PCMCI+ on it (pcmciplus.h); optionally Benjamini-Hochberg.
+ */
+#ifndef CAUSALMON_SVAR_DISCOVER_H
+#define CAUSALMON_SVAR_DISCOVER_H
+
+#include "pcmciplus.h"
+#include "svar_graph.h"
+
+#include <stddef.h>
+
+/* Embedded dimensions above this are refused (memory 2 D^2 doubles: 256 MiB at the limit). */
+#define SVAR_DISCOVER_MAX_DIM 4096
+
+enum column_status { COLUMN_KEPT = 0, COLUMN_CONSTANT, COLUMN_MISSING };
+
+struct svar_discover_params {
+    struct pcmci_params pcmci;
+    int fdr_bh;               /* apply Benjamini-Hochberg at pcmci.alpha */
+    int max_gap;              /* longest interior gap filled by interpolation */
+    double max_missing_share; /* columns with more missing values are dropped */
+};
+
+struct svar_discover_result {
+    struct svar_graph *graph; /* over the kept columns, in input order */
+    int nkept;
+    int *kept;                  /* input column of each graph variable [nkept] */
+    enum column_status *status; /* per input column [ncols] */
+    long samples;               /* rows used by every test (n) */
+    long filled;                /* values filled by interpolation */
+    struct pcmci_stats stats;
+};
+
+void svar_discover_params_default(struct svar_discover_params *p, int tau_max);
+
+/* Runs the pipeline on X (rows x ncols, row-major, NaN = missing; X is not modified).
+ * Returns 0 and fills *res (release with svar_discover_result_free), or -1 with a message in err
+ * when the input cannot support the analysis: no usable column, embedded dimension above
+ * SVAR_DISCOVER_MAX_DIM, or fewer than 2 tau_max + 10 usable rows. Single-threaded. */
+int svar_discover_run(const double *X, int rows, int ncols, const struct svar_discover_params *p,
+                      struct svar_discover_result *res, char *err, size_t errlen);
+void svar_discover_result_free(struct svar_discover_result *res);
+
+#endif

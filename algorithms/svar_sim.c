@@ -1,0 +1,182 @@
+#include "svar_sim.h"
+
+#include "xalloc.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void svar_sim_params_default(struct svar_sim_params *p, int nvars, int tau_max, uint64_t seed)
+{
+    p->nvars = nvars;
+    p->tau_max = tau_max;
+    p->links_per_var = 1.0;
+    p->contemp_frac = 0.3;
+    p->auto_min = 0.4;
+    p->auto_max = 0.7;
+    p->coef_min = 0.3;
+    p->coef_max = 0.5;
+    p->level = 0.0;
+    p->seed = seed;
+}
+
+static double draw_coef(struct rng *r, double lo, double hi)
+{
+    double v = lo + (hi - lo) * rng_uniform(r);
+    return rng_uniform(r) < 0.5 ? -v : v;
+}
+
+/* Spectral radius of the companion matrix of the reduced form (I - A0)^-1 A_tau. */
+static double spectral_radius(const struct svar_model *m)
+{
+    int N = m->nvars, L = m->tau_max, K = N * L, T1 = L + 1;
+    double *IA = xcalloc((size_t)N * N, sizeof(double)); /* (I - A0), column-major j, i */
+    double *B = xcalloc((size_t)N * K, sizeof(double));  /* [A_1 ... A_L] as x_t = B x_lags */
+    for (int j = 0; j < N; j++) {
+        IA[j * N + j] = 1.0;
+        for (int i = 0; i < N; i++) IA[i * N + j] -= m->coef[((size_t)i * N + j) * T1];
+        for (int tau = 1; tau <= L; tau++)
+            for (int i = 0; i < N; i++)
+                B[(size_t)((tau - 1) * N + i) * N + j] = m->coef[((size_t)i * N + j) * T1 + tau];
+    }
+    lapack_int *piv = xmallocarray((size_t)N, sizeof(lapack_int));
+    LAPACKE_dgesv(LAPACK_COL_MAJOR, N, K, IA, N, piv, B, N);
+    double *Cm = xcalloc((size_t)K * K, sizeof(double)); /* column-major companion */
+    for (int col = 0; col < K; col++)
+        for (int row = 0; row < N; row++) Cm[(size_t)col * K + row] = B[(size_t)col * N + row];
+    for (int a = N; a < K; a++) Cm[(size_t)(a - N) * K + a] = 1.0;
+    double *wr = xmallocarray((size_t)K, sizeof(double)),
+           *wi = xmallocarray((size_t)K, sizeof(double));
+    double rho = 0.0;
+    if (LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'N', K, Cm, K, wr, wi, NULL, 1, NULL, 1) == 0)
+        for (int a = 0; a < K; a++) rho = fmax(rho, hypot(wr[a], wi[a]));
+    else
+        rho = INFINITY;
+    free(IA);
+    free(B);
+    free(piv);
+    free(Cm);
+    free(wr);
+    free(wi);
+    return rho;
+}
+
+struct svar_model *svar_model_random(const struct svar_sim_params *p, char *err, size_t errlen)
+{
+    if (p->nvars < 1 || p->nvars > 2000 || p->tau_max < 1 || p->tau_max > 50 ||
+        p->links_per_var < 0 || p->contemp_frac < 0 || p->contemp_frac > 1 ||
+        p->auto_min > p->auto_max || p->coef_min > p->coef_max) {
+        snprintf(err, errlen, "simulate: parameters out of range");
+        return NULL;
+    }
+    int N = p->nvars, T1 = p->tau_max + 1;
+    struct rng r;
+    rng_seed(&r, p->seed);
+    struct svar_model *m = xcalloc(1, sizeof *m);
+    m->nvars = N;
+    m->tau_max = p->tau_max;
+    m->coef = xcalloc((size_t)N * N * T1, sizeof(double));
+    m->noise_sd = xmallocarray((size_t)N, sizeof(double));
+    m->mean = xmallocarray((size_t)N, sizeof(double));
+    m->order = xmallocarray((size_t)N, sizeof(int));
+    int *pos = xmallocarray((size_t)N, sizeof(int));
+    for (int a = 0; a < N; a++) m->order[a] = a;
+    for (int a = N - 1; a > 0; a--) { /* Fisher-Yates */
+        int b = (int)rng_below(&r, (uint64_t)a + 1), t = m->order[a];
+        m->order[a] = m->order[b];
+        m->order[b] = t;
+    }
+    for (int a = 0; a < N; a++) pos[m->order[a]] = a;
+    for (int j = 0; j < N; j++) {
+        m->coef[((size_t)j * N + j) * T1 + 1] = draw_coef(&r, p->auto_min, p->auto_max);
+        m->noise_sd[j] = 0.5 + rng_uniform(&r);
+        m->mean[j] = p->level * (1.0 + rng_uniform(&r));
+    }
+    long want = N > 1 ? lround(p->links_per_var * N) : 0;
+    for (long made = 0, tries = 0; made < want && tries < 100 * want + 100; tries++) {
+        int i = (int)rng_below(&r, (uint64_t)N), j = (int)rng_below(&r, (uint64_t)N);
+        if (i == j) continue;
+        int tau =
+            rng_uniform(&r) < p->contemp_frac ? 0 : 1 + (int)rng_below(&r, (uint64_t)p->tau_max);
+        if (tau == 0 && pos[i] > pos[j]) { /* keep the contemporaneous graph acyclic */
+            int t = i;
+            i = j;
+            j = t;
+        }
+        double *c = &m->coef[((size_t)i * N + j) * T1 + tau];
+        if (*c != 0.0 || (tau == 0 && m->coef[((size_t)j * N + i) * T1] != 0.0)) continue;
+        *c = draw_coef(&r, p->coef_min, p->coef_max);
+        made++;
+    }
+    free(pos);
+    for (int round = 0; round < 100 && spectral_radius(m) > 0.9; round++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++)
+                for (int tau = 1; tau < T1; tau++) m->coef[((size_t)i * N + j) * T1 + tau] *= 0.9;
+    return m;
+}
+
+void svar_model_free(struct svar_model *m)
+{
+    if (!m) return;
+    free(m->coef);
+    free(m->noise_sd);
+    free(m->mean);
+    free(m->order);
+    free(m);
+}
+
+void svar_model_simulate(const struct svar_model *m, struct rng *r, int T, int burnin, double *X)
+{
+    int N = m->nvars, L = m->tau_max, T1 = L + 1, total = T + burnin;
+    /* Deviations from the mean, in a ring of L + 1 rows. */
+    double *dev = xcalloc((size_t)T1 * N, sizeof(double));
+    for (int t = 0; t < total; t++) {
+        double *cur = dev + (size_t)(t % T1) * N;
+        for (int a = 0; a < N; a++) {
+            int j = m->order[a];
+            double v = m->noise_sd[j] * rng_normal(r);
+            for (int tau = 1; tau <= L && tau <= t; tau++) {
+                const double *past = dev + (size_t)((t - tau) % T1) * N;
+                for (int i = 0; i < N; i++) {
+                    double c = m->coef[((size_t)i * N + j) * T1 + tau];
+                    if (c != 0.0) v += c * past[i];
+                }
+            }
+            for (int b = 0; b < a; b++) { /* contemporaneous parents come earlier in order */
+                int i = m->order[b];
+                double c = m->coef[((size_t)i * N + j) * T1];
+                if (c != 0.0) v += c * cur[i];
+            }
+            cur[j] = v;
+        }
+        if (t >= burnin)
+            for (int j = 0; j < N; j++) X[(size_t)(t - burnin) * N + j] = m->mean[j] + cur[j];
+    }
+    free(dev);
+}
+
+struct svar_graph *svar_model_truth(const struct svar_model *m)
+{
+    int N = m->nvars, T1 = m->tau_max + 1;
+    struct svar_graph *g = svar_graph_new(N, m->tau_max);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            for (int tau = 0; tau < T1; tau++) {
+                double c = m->coef[((size_t)i * N + j) * T1 + tau];
+                if (c == 0.0) continue;
+                size_t at = svar_graph_at(g, i, j, tau);
+                g->type[at] = LINK_FWD;
+                g->pval[at] = 0.0;
+                g->val[at] = c;
+                if (tau == 0) {
+                    size_t mir = svar_graph_at(g, j, i, 0);
+                    g->type[mir] = LINK_BWD;
+                    g->pval[mir] = 0.0;
+                    g->val[mir] = c;
+                }
+            }
+    return g;
+}

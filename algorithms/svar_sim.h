@@ -1,0 +1,57 @@
+/*
+ * svar_sim.h - seeded random structural VAR models and data, with their true graph.
+ *
+ * Model: x_j(t) = mean_j + sum_{tau=0..tau_max} sum_i a[i][j][tau] (x_i(t-tau) - mean_i)
+ *                 + noise_sd_j e_j(t),   e ~ N(0, 1) i.i.d.
+ * Contemporaneous coefficients (tau = 0) form a DAG along a random causal order. Every variable
+ * has an autoregressive link at lag 1; cross links are drawn at random (a `contemp_frac` share of
+ * them at lag 0, the rest at lags 1..tau_max). Lagged coefficients are scaled down until the
+ * reduced-form process is stable (companion spectral radius <= 0.9), so no series explodes.
+ * Deterministic for a given seed.
+ */
+#ifndef CAUSALMON_SVAR_SIM_H
+#define CAUSALMON_SVAR_SIM_H
+
+#include "rng.h"
+#include "svar_graph.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct svar_sim_params {
+    int nvars;                 /* >= 1 */
+    int tau_max;               /* >= 1: largest lag of a true link */
+    double links_per_var;      /* cross links (i != j) per variable, on average */
+    double contemp_frac;       /* share of cross links at lag 0, [0, 1] */
+    double auto_min, auto_max; /* |lag-1 autoregressive coefficient| range */
+    double coef_min, coef_max; /* |cross coefficient| range, random sign */
+    double level;              /* mean level added to every series (test numerics at 1e9) */
+    uint64_t seed;
+};
+
+struct svar_model {
+    int nvars, tau_max;
+    double *coef;     /* [(i * nvars + j) * (tau_max + 1) + tau], as svar_graph_at */
+    double *noise_sd; /* [nvars] */
+    double *mean;     /* [nvars] */
+    int *order;       /* [nvars] causal order of the contemporaneous DAG */
+};
+
+/* Fills p with the defaults used by tests and benchmarks: 1 cross link per variable, 30 % of
+ * them contemporaneous, |auto| in [0.4, 0.7], |cross| in [0.3, 0.5], level 0. */
+void svar_sim_params_default(struct svar_sim_params *p, int nvars, int tau_max, uint64_t seed);
+
+/* Draws a random stable model. Returns NULL with a message in err if the parameters are out of
+ * range. The caller owns the model (svar_model_free). */
+struct svar_model *svar_model_random(const struct svar_sim_params *p, char *err, size_t errlen);
+void svar_model_free(struct svar_model *m);
+
+/* Simulates T rows into X[T * nvars] (row-major) after `burnin` discarded rows, drawing noise
+ * from r. */
+void svar_model_simulate(const struct svar_model *m, struct rng *r, int T, int burnin, double *X);
+
+/* The true graph: (i, j, tau) = --> for every nonzero coefficient (contemporaneous links also
+ * get their <-- mirror). p-values are 0 and val the coefficient. Caller frees the graph. */
+struct svar_graph *svar_model_truth(const struct svar_model *m);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * graph_json.h - the links of a causal graph in the graph JSON of DESIGN.md §3.
+ * Main thread or any thread that owns the graph; jansson values follow jansson's reference rules.
+ */
+#ifndef CAUSALMON_GRAPH_JSON_H
+#define CAUSALMON_GRAPH_JSON_H
+
+#include "svar_graph.h"
+
+#include <jansson.h>
+
+/* Returns a new JSON array (caller owns the reference) with one object per adjacency:
+ * {"from", "to", "lag", "type", "strength", "pvalue"} plus "qvalue" when g->qval is set.
+ * Lagged links are "-->" from the past; a contemporaneous link is listed once, as "-->" in its
+ * causal direction, or as "o-o"/"x-x" with `from` before `to` in variable order.
+ * names[i] names variable i. */
+json_t *graph_json_links(const struct svar_graph *g, const char *const *names);
+
+/* Parses such an array back into g (same variable names and sizes). Used by tests and by
+ * tools that compare graphs. Returns 0, or -1 with a message in err. */
+int graph_json_parse_links(json_t *links, const char *const *names, struct svar_graph *g, char *err,
+                           size_t errlen);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * cli.h - helpers shared by the subcommands: option value parsing with messages that name the
+ * option, and the exit codes of the command-line contract (DESIGN.md §3). Main thread only.
+ */
+#ifndef CAUSALMON_CLI_H
+#define CAUSALMON_CLI_H
+
+#include <jansson.h>
+
+enum { EXIT_OK = 0, EXIT_FAILURE_RUN = 1, EXIT_BAD_INPUT = 2 };
+
+/* Parses an integer in [lo, hi] for option `opt` of command `cmd`. On error prints
+ * "causalmon CMD: --OPT: ..." to stderr and returns -1. */
+int cli_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+/* Parses a finite real in the open interval (lo, hi) (bounds excluded when open != 0). */
+int cli_real(const char *cmd, const char *opt, const char *s, double lo, double hi, int open,
+             double *out);
+/* Prints "causalmon CMD: message" to stderr (printf-style). */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes a JSON value to stdout followed by a newline; steals the reference. Returns 0 or -1. */
+int cli_print_json(json_t *v, int pretty);
+/* Monotonic clock in seconds. */
+double cli_now(void);
+
+int cmd_discover(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+
+#endif

@@ -1,0 +1,170 @@
+/* `causalmon discover`: batch PCMCI+ on a CSV file -> graph JSON (DESIGN.md §3). */
+#include "cli.h"
+#include "csv_table.h"
+#include "graph_json.h"
+#include "svar_discover.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "discover";
+
+static void discover_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: causalmon discover --input F.csv [--tau-max N] [--alpha A] [--test parcorr]\n"
+            "                          [--fdr none|bh] [--max-gap N] [--max-conds N] [--pretty]\n"
+            "\n"
+            "PCMCI+ (lagged and contemporaneous links) with ParCorr on the CSV's numeric\n"
+            "columns; prints the graph JSON on stdout.\n"
+            "  --input F     CSV with a header; optional first column time/timestamp; '-' = stdin\n"
+            "  --tau-max N   largest lag (default 3)\n"
+            "  --alpha A     significance level of every test, pc_alpha (default 0.01)\n"
+            "  --test T      conditional-independence test: parcorr (default)\n"
+            "  --fdr M       bh: Benjamini-Hochberg over all candidate links, lag 0 included;\n"
+            "                links with q > alpha are dropped (default none)\n"
+            "  --max-gap N   fill interior gaps of up to N missing values by interpolation (3)\n"
+            "  --max-conds N cap on contemporaneous condition-set size (default unlimited)\n"
+            "  --pretty      indent the JSON\n");
+}
+
+static const char *status_str(enum column_status s)
+{
+    return s == COLUMN_CONSTANT ? "constant" : "mostly missing";
+}
+
+int cmd_discover(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, NULL, 'i'},
+        {"tau-max", required_argument, NULL, 't'},
+        {"alpha", required_argument, NULL, 'a'},
+        {"test", required_argument, NULL, 'T'},
+        {"fdr", required_argument, NULL, 'f'},
+        {"max-gap", required_argument, NULL, 'g'},
+        {"max-conds", required_argument, NULL, 'c'},
+        {"pretty", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *input = NULL;
+    long tau_max = 3, max_gap = 3, max_conds = -1;
+    double alpha = 0.01;
+    int fdr = 0, pretty = 0, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            input = optarg;
+            break;
+        case 't':
+            if (cli_int(CMD, "tau-max", optarg, 0, 100, &tau_max)) return EXIT_BAD_INPUT;
+            break;
+        case 'a':
+            if (cli_real(CMD, "alpha", optarg, 0, 1, 1, &alpha)) return EXIT_BAD_INPUT;
+            break;
+        case 'T':
+            if (strcmp(optarg, "parcorr") != 0) {
+                cli_error(CMD, "--test: '%s' is not supported here (use parcorr)", optarg);
+                return EXIT_BAD_INPUT;
+            }
+            break;
+        case 'f':
+            if (strcmp(optarg, "bh") == 0)
+                fdr = 1;
+            else if (strcmp(optarg, "none") == 0)
+                fdr = 0;
+            else {
+                cli_error(CMD, "--fdr: '%s' is not one of none, bh", optarg);
+                return EXIT_BAD_INPUT;
+            }
+            break;
+        case 'g':
+            if (cli_int(CMD, "max-gap", optarg, 0, 1000000, &max_gap)) return EXIT_BAD_INPUT;
+            break;
+        case 'c':
+            if (cli_int(CMD, "max-conds", optarg, -1, 1000000, &max_conds)) return EXIT_BAD_INPUT;
+            break;
+        case 'p':
+            pretty = 1;
+            break;
+        case 'h':
+            discover_usage(stdout);
+            return EXIT_OK;
+        default:
+            discover_usage(stderr);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (optind < argc) {
+        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
+        return EXIT_BAD_INPUT;
+    }
+    if (!input) {
+        cli_error(CMD, "--input is required");
+        discover_usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+
+    char err[512];
+    double t0 = cli_now();
+    struct csv_table *tab = csv_table_read(input, err, sizeof err);
+    if (!tab) {
+        cli_error(CMD, "%s", err);
+        return EXIT_BAD_INPUT;
+    }
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, (int)tau_max);
+    p.pcmci.alpha = alpha;
+    p.pcmci.max_conds_dim = (int)max_conds;
+    p.fdr_bh = fdr;
+    p.max_gap = (int)max_gap;
+    struct svar_discover_result res;
+    if (svar_discover_run(tab->values, tab->rows, tab->ncols, &p, &res, err, sizeof err) < 0) {
+        cli_error(CMD, "%s: %s", input, err);
+        csv_table_free(tab);
+        return EXIT_BAD_INPUT;
+    }
+
+    const char **names = malloc((size_t)res.nkept * sizeof *names);
+    json_t *vars = json_array(), *excluded = json_array();
+    for (int a = 0; a < res.nkept; a++) {
+        names[a] = tab->names[res.kept[a]];
+        json_array_append_new(vars, json_string(names[a]));
+    }
+    for (int col = 0; col < tab->ncols; col++) {
+        if (res.status[col] == COLUMN_KEPT) continue;
+        fprintf(stderr, "causalmon discover: %s: column '%s' left out: %s\n", input,
+                tab->names[col], status_str(res.status[col]));
+        json_array_append_new(excluded, json_pack("{s:s, s:s}", "variable", tab->names[col],
+                                                  "reason", status_str(res.status[col])));
+    }
+    json_t *out = json_object();
+    json_object_set_new(out, "variables", vars);
+    json_object_set_new(out, "samples", json_integer(res.samples));
+    json_object_set_new(out, "tau_max", json_integer(tau_max));
+    json_object_set_new(out, "alpha", json_real(alpha));
+    json_object_set_new(out, "test", json_string("parcorr"));
+    json_object_set_new(out, "fdr", json_string(fdr ? "bh" : "none"));
+    json_object_set_new(out, "links", graph_json_links(res.graph, names));
+    json_object_set_new(out, "excluded", excluded);
+    json_object_set_new(out, "filled", json_integer(res.filled));
+    json_object_set_new(out, "stats",
+                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "tests",
+                                  (json_int_t)res.stats.tests, "collinear_conditions",
+                                  (json_int_t)res.stats.collinear, "degenerate_tests",
+                                  (json_int_t)res.stats.degenerate, "low_df_tests",
+                                  (json_int_t)res.stats.low_df, "ambiguous_triples",
+                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts));
+    json_object_set_new(out, "seconds", json_real(cli_now() - t0));
+    free(names);
+    svar_discover_result_free(&res);
+    csv_table_free(tab);
+    if (cli_print_json(out, pretty) < 0) {
+        cli_error(CMD, "writing the result failed");
+        return EXIT_FAILURE_RUN;
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,172 @@
+/* `causalmon simulate`: seeded structural VAR data as CSV, and its true graph as graph JSON. */
+#include "cli.h"
+#include "graph_json.h"
+#include "svar_sim.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "simulate";
+
+static void simulate_usage(FILE *f)
+{
+    fprintf(f, "usage: causalmon simulate [--vars N] [--samples T] [--tau-max L] [--seed S]\n"
+               "                          [--links-per-var K] [--contemp-frac F] [--level X]\n"
+               "                          [--start EPOCH] [--step SECONDS] [--out F.csv]\n"
+               "                          [--truth G.json]\n"
+               "\n"
+               "Writes T rows of a random stable structural VAR (x0..x{N-1}, Gaussian noise, an\n"
+               "autoregressive link per series, K cross links per series of which a share F is\n"
+               "contemporaneous) with a time column, and the true graph as graph JSON.\n"
+               "Defaults: N 5, T 500, L 2, S 1, K 1, F 0.3, level 0, start 1700000000, step 1,\n"
+               "CSV on stdout, no truth file.\n");
+}
+
+static int write_csv(FILE *f, const double *X, int T, int N, double start, double step)
+{
+    fprintf(f, "time");
+    for (int j = 0; j < N; j++) fprintf(f, ",x%d", j);
+    fputc('\n', f);
+    for (int t = 0; t < T; t++) {
+        fprintf(f, "%.17g", start + step * t);
+        for (int j = 0; j < N; j++) fprintf(f, ",%.12g", X[(size_t)t * N + j]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+static int write_truth(const char *path, const struct svar_model *m,
+                       const struct svar_sim_params *p)
+{
+    struct svar_graph *g = svar_model_truth(m);
+    char **names = xmallocarray((size_t)m->nvars, sizeof *names);
+    json_t *vars = json_array();
+    for (int j = 0; j < m->nvars; j++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "x%d", j);
+        names[j] = xstrdup(buf);
+        json_array_append_new(vars, json_string(buf));
+    }
+    json_t *o =
+        json_pack("{s:o, s:i, s:I, s:o}", "variables", vars, "tau_max", m->tau_max, "seed",
+                  (json_int_t)p->seed, "links", graph_json_links(g, (const char *const *)names));
+    int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    for (int j = 0; j < m->nvars; j++) free(names[j]);
+    free(names);
+    svar_graph_free(g);
+    return rc;
+}
+
+int cmd_simulate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vars", required_argument, NULL, 'n'},
+        {"samples", required_argument, NULL, 'T'},
+        {"tau-max", required_argument, NULL, 'L'},
+        {"seed", required_argument, NULL, 's'},
+        {"links-per-var", required_argument, NULL, 'k'},
+        {"contemp-frac", required_argument, NULL, 'c'},
+        {"level", required_argument, NULL, 'l'},
+        {"start", required_argument, NULL, 'S'},
+        {"step", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"truth", required_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    long nvars = 5, T = 500, tau = 2, seed = 1;
+    double lpv = 1.0, cfrac = 0.3, level = 0.0, start = 1700000000.0, step = 1.0;
+    const char *out = NULL, *truth = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'n':
+            bad = cli_int(CMD, "vars", optarg, 1, 2000, &nvars);
+            break;
+        case 'T':
+            bad = cli_int(CMD, "samples", optarg, 1, 10000000, &T);
+            break;
+        case 'L':
+            bad = cli_int(CMD, "tau-max", optarg, 1, 50, &tau);
+            break;
+        case 's':
+            bad = cli_int(CMD, "seed", optarg, 0, 0x7fffffffL, &seed);
+            break;
+        case 'k':
+            bad = cli_real(CMD, "links-per-var", optarg, 0, 100, 0, &lpv);
+            break;
+        case 'c':
+            bad = cli_real(CMD, "contemp-frac", optarg, 0, 1, 0, &cfrac);
+            break;
+        case 'l':
+            bad = cli_real(CMD, "level", optarg, -1e15, 1e15, 0, &level);
+            break;
+        case 'S':
+            bad = cli_real(CMD, "start", optarg, 0, 1e11, 0, &start);
+            break;
+        case 'd':
+            bad = cli_real(CMD, "step", optarg, 0, 1e9, 1, &step);
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'g':
+            truth = optarg;
+            break;
+        case 'h':
+            simulate_usage(stdout);
+            return EXIT_OK;
+        default:
+            simulate_usage(stderr);
+            return EXIT_BAD_INPUT;
+        }
+        if (bad) return EXIT_BAD_INPUT;
+    }
+    if (optind < argc) {
+        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
+        return EXIT_BAD_INPUT;
+    }
+    if ((double)nvars * (double)T > 5e7) {
+        cli_error(CMD, "--vars x --samples must stay below 5e7 cells");
+        return EXIT_BAD_INPUT;
+    }
+    struct svar_sim_params p;
+    svar_sim_params_default(&p, (int)nvars, (int)tau, (uint64_t)seed);
+    p.links_per_var = lpv;
+    p.contemp_frac = cfrac;
+    p.level = level;
+    char err[256];
+    struct svar_model *m = svar_model_random(&p, err, sizeof err);
+    if (!m) {
+        cli_error(CMD, "%s", err);
+        return EXIT_BAD_INPUT;
+    }
+    double *X = xmallocarray((size_t)T * nvars, sizeof(double));
+    struct rng r;
+    rng_seed(&r, (uint64_t)seed ^ 0x5eedULL);
+    svar_model_simulate(m, &r, (int)T, 500, X);
+    int rc = EXIT_OK;
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) {
+        cli_error(CMD, "%s: cannot create: %s", out, strerror(errno));
+        rc = EXIT_FAILURE_RUN;
+    } else {
+        if (write_csv(f, X, (int)T, (int)nvars, start, step) < 0) rc = EXIT_FAILURE_RUN;
+        if ((out ? fclose(f) : fflush(f)) != 0) rc = EXIT_FAILURE_RUN;
+        if (rc) cli_error(CMD, "writing %s failed", out ? out : "stdout");
+    }
+    if (rc == EXIT_OK && truth && write_truth(truth, m, &p) != 0) {
+        cli_error(CMD, "%s: cannot write the true graph", truth);
+        rc = EXIT_FAILURE_RUN;
+    }
+    free(X);
+    svar_model_free(m);
+    return rc;
+}

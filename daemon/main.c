@@ -1,0 +1,50 @@
+/* causalmon: one binary, subcommands (DESIGN.md §3). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef CAUSALMON_VERSION
+#define CAUSALMON_VERSION "0.1.0"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"discover", cmd_discover, "batch PCMCI+ discovery on a CSV window -> graph JSON"},
+    {"simulate", cmd_simulate, "write seeded structural VAR data (CSV) and its true graph"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: causalmon COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t a = 0; a < sizeof commands / sizeof commands[0]; a++)
+        fprintf(f, "  %-10s %s\n", commands[a].name, commands[a].summary);
+    fprintf(f, "\n'causalmon COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("causalmon %s\n", CAUSALMON_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t a = 0; a < sizeof commands / sizeof commands[0]; a++)
+        if (strcmp(argv[1], commands[a].name) == 0) return commands[a].run(argc - 1, argv + 1);
+    fprintf(stderr, "causalmon: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_BAD_INPUT;
+}
