@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# causalmon discover/simulate end to end: real binary, real files, exit codes and messages.
+# usage: test_discover_cli.sh CAUSALMON DATA_DIR
+set -u
+BIN=$1
+DATA=$2/discover
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '    %s\n' "$@"; }
+
+# expect_exit NAME CODE STDERR_SUBSTRING CMD...
+expect_exit() {
+  local name=$1 code=$2 needle=$3
+  shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  if [ "$rc" -ne "$code" ]; then
+    bad "$name" "exit $rc, wanted $code" "stderr: $(head -c 400 "$TMP/err")"
+  elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$TMP/err"; then
+    bad "$name" "stderr lacks: $needle" "stderr: $(head -c 400 "$TMP/err")"
+  else
+    ok "$name"
+  fi
+}
+
+# expect_json NAME FILE SUBSTRING...: stdout contains every substring
+expect_json() {
+  local name=$1 file=$2
+  shift 2
+  for s in "$@"; do
+    if ! grep -qF -- "$s" "$file"; then
+      bad "$name" "output lacks: $s" "output: $(head -c 400 "$file")"
+      return
+    fi
+  done
+  ok "$name"
+}
+
+# --- good input -------------------------------------------------------------------------------
+expect_exit "simulate_writes_csv_and_truth" 0 "" \
+  "$BIN" simulate --vars 6 --samples 600 --tau-max 2 --seed 3 --out "$TMP/sim.csv" --truth "$TMP/truth.json"
+expect_json "simulate_truth_is_graph_json" "$TMP/truth.json" '"variables"' '"links"' '"lag"'
+expect_exit "discover_on_simulated_data_succeeds" 0 "" "$BIN" discover --input "$TMP/sim.csv" --tau-max 2
+cp "$TMP/out" "$TMP/graph.json"
+expect_json "discover_prints_graph_json_contract" "$TMP/graph.json" \
+  '"variables":["x0","x1","x2","x3","x4","x5"]' '"samples":596' '"tau_max":2' '"alpha":0.01' \
+  '"test":"parcorr"' '"links":[{"from":' '"type":"-->"' '"strength":' '"pvalue":' '"seconds":'
+expect_exit "discover_reads_stdin" 0 "" sh -c "\"$BIN\" discover --input - < \"$TMP/sim.csv\""
+expect_exit "discover_fdr_bh_reports_q_values" 0 "" "$BIN" discover --input "$TMP/sim.csv" --fdr bh
+expect_json "discover_fdr_bh_output" "$TMP/out" '"fdr":"bh"' '"qvalue":'
+
+# A constant column is reported and left out; empty cells are missing values.
+awk -F, 'BEGIN{OFS=","} NR==1{print $0,"flat"; next} {if (NR%50==0) $3=""; print $0,"7"}' \
+  "$TMP/sim.csv" >"$TMP/flat.csv"
+expect_exit "constant_column_is_reported_not_fatal" 0 "column 'flat' left out: constant" \
+  "$BIN" discover --input "$TMP/flat.csv"
+expect_json "constant_column_in_excluded" "$TMP/out" \
+  '"excluded":[{"variable":"flat","reason":"constant"}]' '"filled":12'
+if grep -q '"variables":\[[^]]*"flat"' "$TMP/out" || grep -qi 'nan' "$TMP/out"; then
+  bad "constant_column_gives_no_nan_links" "output mentions flat or nan"
+else
+  ok "constant_column_gives_no_nan_links"
+fi
+
+# --- bad input: exit 2 with file, line and column ---------------------------------------------
+expect_exit "missing_file_exits_2" 2 "$TMP/nope.csv: cannot open" "$BIN" discover --input "$TMP/nope.csv"
+expect_exit "empty_file_exits_2" 2 "empty.csv: empty file" "$BIN" discover --input "$DATA/empty.csv"
+expect_exit "non_numeric_cell_exits_2" 2 "non_numeric.csv:3:5: column 'b': 'x7' is not a number" \
+  "$BIN" discover --input "$DATA/non_numeric.csv"
+expect_exit "ragged_row_exits_2" 2 "ragged.csv:3:4: expected 3 fields as in the header, found 2" \
+  "$BIN" discover --input "$DATA/ragged.csv"
+expect_exit "too_few_samples_exits_2" 2 "too_few_rows.csv: 3 rows, fewer than 2*tau_max+10 = 16 needed" \
+  "$BIN" discover --input "$DATA/too_few_rows.csv"
+expect_exit "too_many_columns_exits_2" 2 "too_many_columns.csv:1: 1001 data columns exceed the limit of 1000" \
+  "$BIN" discover --input "$DATA/too_many_columns.csv"
+expect_exit "time_not_increasing_exits_2" 2 "time_not_increasing.csv:3:1: column 'time'" \
+  "$BIN" discover --input "$DATA/time_not_increasing.csv"
+"$BIN" simulate --vars 200 --samples 300 --tau-max 1 --out "$TMP/wide.csv"
+expect_exit "embedded_dimension_limit_exits_2" 2 "embedded dimension of 8200, above the limit of 4096" \
+  "$BIN" discover --input "$TMP/wide.csv" --tau-max 20
+expect_exit "bad_alpha_exits_2" 2 "--alpha: '1.5' is not a number in (0, 1)" \
+  "$BIN" discover --input "$TMP/sim.csv" --alpha 1.5
+expect_exit "bad_tau_max_exits_2" 2 "--tau-max: 'x' is not an integer" \
+  "$BIN" discover --input "$TMP/sim.csv" --tau-max x
+expect_exit "unsupported_test_exits_2" 2 "--test: 'kci' is not supported" \
+  "$BIN" discover --input "$TMP/sim.csv" --test kci
+expect_exit "missing_input_option_exits_2" 2 "--input is required" "$BIN" discover
+expect_exit "unknown_command_exits_2" 2 "unknown command 'frobnicate'" "$BIN" frobnicate
+expect_exit "help_exits_0" 0 "" "$BIN" --help
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,247 @@
+/* PCMCI+ orientation on hand-built structures, and recovery of simulated SVAR graphs. */
+#include "test_util.h"
+
+#include "pcmciplus.h"
+#include "rng.h"
+#include "svar_discover.h"
+#include "svar_sim.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+
+enum { ROWS = 4000 };
+
+/* A structural equation per row: fills x[0..n) from fresh noise e[] and the previous row. */
+typedef void (*row_fn)(double *x, const double *prev, const double *e);
+
+static double *generate(row_fn f, int n, uint64_t seed)
+{
+    struct rng r;
+    rng_seed(&r, seed);
+    double *X = xcalloc((size_t)ROWS * n, sizeof(double));
+    double prev[16] = {0}, e[16];
+    for (int t = 0; t < ROWS; t++) {
+        for (int a = 0; a < n + 1; a++) e[a] = rng_normal(&r);
+        f(X + (size_t)t * n, prev, e);
+        for (int a = 0; a < n; a++) prev[a] = X[(size_t)t * n + a];
+    }
+    return X;
+}
+
+static struct svar_graph *discover(const double *X, int n)
+{
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, 1);
+    struct svar_discover_result res;
+    char err[256];
+    if (svar_discover_run(X, ROWS, n, &p, &res, err, sizeof err) != 0) fail_msg("%s", err);
+    struct svar_graph *g = res.graph;
+    res.graph = NULL;
+    svar_discover_result_free(&res);
+    return g;
+}
+
+static enum link_type contemp(const struct svar_graph *g, int i, int j)
+{
+    return (enum link_type)g->type[svar_graph_at(g, i, j, 0)];
+}
+
+/* x0 -> x2 <- x1 */
+static void collider_row(double *x, const double *prev, const double *e)
+{
+    (void)prev;
+    x[0] = e[0];
+    x[1] = e[1];
+    x[2] = 0.7 * x[0] + 0.7 * x[1] + e[2];
+}
+
+static void test_collider_is_oriented(void **state)
+{
+    (void)state;
+    double *X = generate(collider_row, 3, 1);
+    struct svar_graph *g = discover(X, 3);
+    assert_int_equal(contemp(g, 0, 2), LINK_FWD);
+    assert_int_equal(contemp(g, 2, 0), LINK_BWD);
+    assert_int_equal(contemp(g, 1, 2), LINK_FWD);
+    assert_int_equal(contemp(g, 0, 1), LINK_NONE);
+    assert_int_equal(svar_graph_count_links(g), 2);
+    svar_graph_free(g);
+    free(X);
+}
+
+/* x0 -> x1 -> x2, nothing else: Markov equivalent to the reverse chain and the fork. */
+static void chain_row(double *x, const double *prev, const double *e)
+{
+    (void)prev;
+    x[0] = e[0];
+    x[1] = 0.7 * x[0] + e[1];
+    x[2] = 0.7 * x[1] + e[2];
+}
+
+/* w(t-1) -> x0(t), then x0 -> x1 -> x2 contemporaneously: R1 orients the whole chain. */
+static void driven_chain_row(double *x, const double *prev, const double *e)
+{
+    x[3] = e[3];
+    x[0] = 0.7 * prev[3] + e[0];
+    x[1] = 0.7 * x[0] + e[1];
+    x[2] = 0.7 * x[1] + e[2];
+}
+
+static void test_chain_stays_unoriented_without_a_lagged_driver(void **state)
+{
+    (void)state;
+    double *X = generate(chain_row, 3, 2);
+    struct svar_graph *g = discover(X, 3);
+    assert_int_equal(contemp(g, 0, 1), LINK_UNORIENTED);
+    assert_int_equal(contemp(g, 1, 2), LINK_UNORIENTED);
+    assert_int_equal(contemp(g, 0, 2), LINK_NONE);
+    svar_graph_free(g);
+    free(X);
+}
+
+static void test_chain_is_oriented_by_rule_r1_from_a_lagged_driver(void **state)
+{
+    (void)state;
+    double *X = generate(driven_chain_row, 4, 3);
+    struct svar_graph *g = discover(X, 4);
+    assert_int_equal(g->type[svar_graph_at(g, 3, 0, 1)], LINK_FWD);
+    assert_int_equal(contemp(g, 0, 1), LINK_FWD);
+    assert_int_equal(contemp(g, 1, 2), LINK_FWD);
+    assert_int_equal(contemp(g, 0, 2), LINK_NONE);
+    assert_int_equal(g->type[svar_graph_at(g, 3, 1, 1)], LINK_NONE);
+    assert_int_equal(svar_graph_count_links(g), 3);
+    svar_graph_free(g);
+    free(X);
+}
+
+/* x0 <- x1 -> x2 */
+static void fork_row(double *x, const double *prev, const double *e)
+{
+    (void)prev;
+    x[1] = e[1];
+    x[0] = 0.7 * x[1] + e[0];
+    x[2] = 0.7 * x[1] + e[2];
+}
+
+static void test_fork_stays_unoriented(void **state)
+{
+    (void)state;
+    double *X = generate(fork_row, 3, 4);
+    struct svar_graph *g = discover(X, 3);
+    assert_int_equal(contemp(g, 0, 1), LINK_UNORIENTED);
+    assert_int_equal(contemp(g, 1, 2), LINK_UNORIENTED);
+    assert_int_equal(contemp(g, 0, 2), LINK_NONE);
+    svar_graph_free(g);
+    free(X);
+}
+
+/* a -> b <-> c <- d with a hidden common driver of b and c (e[4]): the colliders at b and at c
+ * orient b - c both ways, which PCMCI+ reports as the conflict x-x. */
+static void conflict_row(double *x, const double *prev, const double *e)
+{
+    (void)prev;
+    double hidden = e[4];
+    x[0] = e[0];
+    x[3] = e[3];
+    x[1] = 0.7 * x[0] + 0.7 * hidden + e[1];
+    x[2] = 0.7 * x[3] + 0.7 * hidden + e[2];
+}
+
+static void test_conflicting_colliders_give_x_x(void **state)
+{
+    (void)state;
+    double *X = generate(conflict_row, 4, 5);
+    struct svar_graph *g = discover(X, 4);
+    assert_int_equal(contemp(g, 0, 1), LINK_FWD);
+    assert_int_equal(contemp(g, 3, 2), LINK_FWD);
+    assert_int_equal(contemp(g, 1, 2), LINK_CONFLICT);
+    assert_int_equal(contemp(g, 2, 1), LINK_CONFLICT);
+    assert_int_equal(svar_graph_count_links(g), 3);
+    svar_graph_free(g);
+    free(X);
+}
+
+static double recovery_f1(int nvars, int T, int tau_max, uint64_t seed, double level)
+{
+    struct svar_sim_params sp;
+    svar_sim_params_default(&sp, nvars, tau_max, seed);
+    sp.level = level;
+    char err[256];
+    struct svar_model *m = svar_model_random(&sp, err, sizeof err);
+    assert_non_null(m);
+    double *X = xmallocarray((size_t)T * nvars, sizeof(double));
+    struct rng r;
+    rng_seed(&r, seed ^ 0x5eedULL);
+    svar_model_simulate(m, &r, T, 500, X);
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, tau_max);
+    struct svar_discover_result res;
+    assert_int_equal(svar_discover_run(X, T, nvars, &p, &res, err, sizeof err), 0);
+    struct svar_graph *truth = svar_model_truth(m);
+    double prec, rec, f1;
+    svar_graph_adjacency_f1(res.graph, truth, &prec, &rec, &f1);
+    svar_graph_free(truth);
+    svar_discover_result_free(&res);
+    svar_model_free(m);
+    free(X);
+    return f1;
+}
+
+static void test_recovers_simulated_graphs_with_f1_at_least_0_95(void **state)
+{
+    (void)state;
+    double sum = 0;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        double f1 = recovery_f1(10, 1000, 3, seed, 0.0);
+        print_message("N=10 T=1000 tau_max=3 seed %d: adjacency F1 %.3f\n", (int)seed, f1);
+        assert_true(f1 >= 0.9);
+        sum += f1;
+    }
+    print_message("mean adjacency F1 over 5 seeds: %.3f\n", sum / 5);
+    assert_true(sum / 5 >= 0.95);
+}
+
+static void test_discovery_is_unchanged_at_level_1e9(void **state)
+{
+    (void)state;
+    assert_close(recovery_f1(6, 800, 2, 42, 1e9), recovery_f1(6, 800, 2, 42, 0.0), 0);
+}
+
+static void test_fdr_drops_links_whose_q_value_exceeds_alpha(void **state)
+{
+    (void)state;
+    struct svar_graph *g = svar_graph_new(2, 1);
+    /* Candidate family: (0,0,1) (0,1,1) (1,0,1) (1,1,1) and the pair (0,1,0): m = 5. */
+    size_t a = svar_graph_at(g, 0, 0, 1), b = svar_graph_at(g, 1, 1, 1),
+           c = svar_graph_at(g, 0, 1, 0);
+    g->type[a] = LINK_FWD;
+    g->pval[a] = 0.001; /* q = 0.001 * 5 / 1 = 0.005 */
+    g->type[b] = LINK_FWD;
+    g->pval[b] = 0.009; /* q = 0.009 * 5 / 2 = 0.0225 */
+    g->type[c] = LINK_UNORIENTED;
+    g->type[svar_graph_at(g, 1, 0, 0)] = LINK_UNORIENTED;
+    g->pval[c] = g->pval[svar_graph_at(g, 1, 0, 0)] = 0.5;
+    pcmciplus_apply_fdr(g, 0.01);
+    assert_close(g->qval[a], 0.005, 1e-15);
+    assert_close(g->qval[b], 0.0225, 1e-15);
+    assert_int_equal(g->type[a], LINK_FWD);
+    assert_int_equal(g->type[b], LINK_NONE);
+    assert_int_equal(g->type[c], LINK_NONE);
+    assert_int_equal(g->type[svar_graph_at(g, 1, 0, 0)], LINK_NONE);
+    svar_graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_collider_is_oriented),
+        cmocka_unit_test(test_chain_stays_unoriented_without_a_lagged_driver),
+        cmocka_unit_test(test_chain_is_oriented_by_rule_r1_from_a_lagged_driver),
+        cmocka_unit_test(test_fork_stays_unoriented),
+        cmocka_unit_test(test_conflicting_colliders_give_x_x),
+        cmocka_unit_test(test_recovers_simulated_graphs_with_f1_at_least_0_95),
+        cmocka_unit_test(test_discovery_is_unchanged_at_level_1e9),
+        cmocka_unit_test(test_fdr_drops_links_whose_q_value_exceeds_alpha),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
