@@ -17,6 +17,10 @@ void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_
     size_t m = (size_t)max_k + 2;
     pc->L = xmallocarray(m * m, sizeof(double));
     pc->accepted = xmallocarray(m, sizeof(int));
+    pc->prev_z = xmallocarray(m, sizeof(int));
+    pc->kept_upto = xmallocarray(m, sizeof(int));
+    pc->prev_k = -1;
+    pc->nreused = 0;
     pc->ntests = pc->ncollinear = pc->ndegenerate = pc->nlow_df = 0;
 }
 
@@ -24,8 +28,10 @@ void parcorr_fini(struct parcorr *pc)
 {
     free(pc->L);
     free(pc->accepted);
+    free(pc->prev_z);
+    free(pc->kept_upto);
     pc->L = NULL;
-    pc->accepted = NULL;
+    pc->accepted = pc->prev_z = pc->kept_upto = NULL;
 }
 
 double parcorr_pvalue(double rho, int df)
@@ -62,21 +68,28 @@ void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct 
     int dim = pc->dim, ld = pc->max_k + 2;
     double *L = pc->L;
     int *acc = pc->accepted;
-    int m = 0;
     pc->ntests++;
-    /* Border the conditions one by one, dropping collinear ones. */
-    for (int a = 0; a < k; a++) {
+    /* Reuse the factor rows of the longest common prefix with the previous call. */
+    int same = 0;
+    while (same < k && same < pc->prev_k && z[same] == pc->prev_z[same]) same++;
+    int m = same ? pc->kept_upto[same - 1] : 0;
+    pc->nreused += same;
+    /* Border the remaining conditions one by one, dropping collinear ones. */
+    for (int a = same; a < k; a++) {
         int u = z[a];
+        pc->prev_z[a] = u;
         double *row = L + (size_t)m * ld;
         double ww = border(L, ld, m, R, dim, acc, u, row);
         double d2 = R[(size_t)u * dim + u] - ww;
         if (d2 <= PARCORR_COLLINEAR_EPS * R[(size_t)u * dim + u]) {
             pc->ncollinear++;
-            continue;
+        } else {
+            row[m] = sqrt(d2);
+            acc[m++] = u;
         }
-        row[m] = sqrt(d2);
-        acc[m++] = u;
+        pc->kept_upto[a] = m;
     }
+    pc->prev_k = k;
     /* Residual (co)variances of x and y given the kept conditions (Schur complement). */
     double *wx = L + (size_t)m * ld, *wy = L + (size_t)(m + 1) * ld;
     double rxx = R[(size_t)x * dim + x] - border(L, ld, m, R, dim, acc, x, wx);

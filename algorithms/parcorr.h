@@ -15,6 +15,11 @@
  * of dependence) with `degenerate` set. If df < 1 the result is rho = 0, p = 1 with `low_df` set;
  * callers cap |Z| so that this does not happen silently.
  *
+ * Reuse across tests (§10.2): the factor of the previous call's conditions is kept, and the next
+ * call re-borders only from the first condition where the two lists differ. Callers that order
+ * conditions as "shared prefix first" (PC1's strongest-first sets, the skeleton's S + parents of
+ * the target) get most factors for free. Results do not depend on the reuse.
+ *
  * A struct parcorr owns scratch space sized for the largest |Z| it will see and counters; one
  * thread per object. R is borrowed, not copied: it must outlive the calls.
  */
@@ -39,8 +44,12 @@ struct parcorr {
     int dim;
     long n;
     int max_k;
-    double *L;     /* (max_k + 2)^2 scratch: packed Cholesky rows */
-    int *accepted; /* indices of the kept conditions */
+    double *L;      /* (max_k + 2)^2 scratch: packed Cholesky rows */
+    int *accepted;  /* indices of the kept conditions */
+    int *prev_z;    /* conditions of the previous call, as given */
+    int *kept_upto; /* kept_upto[a] = rows of L accepted after prev_z[0..a] */
+    int prev_k;     /* length of prev_z (-1: nothing cached) */
+    long nreused;   /* conditions whose factor row was reused */
     long ntests;
     long ncollinear;
     long ndegenerate;

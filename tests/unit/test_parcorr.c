@@ -241,6 +241,28 @@ static void test_too_few_samples_sets_low_df(void **state)
     parcorr_fini(&pc);
 }
 
+static void test_reused_factor_gives_same_result_as_fresh(void **state)
+{
+    (void)state;
+    double *X = make_data(21);
+    long n;
+    double *R = correlation_of(X, &n);
+    struct parcorr warm, cold;
+    parcorr_init(&warm, R, D, n, 6);
+    struct ci_result a, b;
+    parcorr_test(&warm, 1, 3, (const int[]){0, 2, 8, 5}, 4, &a);
+    parcorr_test(&warm, 4, 3, (const int[]){0, 2, 8, 9}, 4, &a); /* reuses 3 rows */
+    assert_int_equal(warm.nreused, 3);
+    parcorr_init(&cold, R, D, n, 6);
+    parcorr_test(&cold, 4, 3, (const int[]){0, 2, 8, 9}, 4, &b);
+    assert_close(a.val, b.val, 1e-15);
+    assert_close(a.pval, b.pval, 1e-15);
+    parcorr_fini(&warm);
+    parcorr_fini(&cold);
+    free(R);
+    free(X);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_target_explained_by_conditions_is_degenerate),
         cmocka_unit_test(test_constant_coordinate_is_independent),
         cmocka_unit_test(test_too_few_samples_sets_low_df),
+        cmocka_unit_test(test_reused_factor_gives_same_result_as_fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
