@@ -34,6 +34,14 @@ void parcorr_fini(struct parcorr *pc)
     pc->accepted = pc->prev_z = pc->kept_upto = NULL;
 }
 
+void parcorr_set_matrix(struct parcorr *pc, const double *R, int dim, long n)
+{
+    pc->R = R;
+    pc->dim = dim;
+    pc->n = n;
+    pc->prev_k = -1;
+}
+
 double parcorr_pvalue(double rho, int df)
 {
     if (df < 1) return 1.0;
@@ -61,14 +69,15 @@ static double border(const double *L, int ld, int m, const double *R, int dim, c
     return ww;
 }
 
-void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out)
+/* Factors the conditions z[0..k) into pc->L (reusing the previous call's common prefix) and
+ * returns the number of kept rows. */
+static int factor_conditions(struct parcorr *pc, const int *z, int k)
 {
     assert(k <= pc->max_k);
     const double *R = pc->R;
     int dim = pc->dim, ld = pc->max_k + 2;
     double *L = pc->L;
     int *acc = pc->accepted;
-    pc->ntests++;
     /* Reuse the factor rows of the longest common prefix with the previous call. */
     int same = 0;
     while (same < k && same < pc->prev_k && z[same] == pc->prev_z[same]) same++;
@@ -90,6 +99,27 @@ void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct 
         pc->kept_upto[a] = m;
     }
     pc->prev_k = k;
+    return m;
+}
+
+double parcorr_residual(struct parcorr *pc, int x, const int *z, int k, int *k_used)
+{
+    int m = factor_conditions(pc, z, k), ld = pc->max_k + 2;
+    double *w = pc->L + (size_t)m * ld;
+    double r =
+        pc->R[(size_t)x * pc->dim + x] - border(pc->L, ld, m, pc->R, pc->dim, pc->accepted, x, w);
+    if (k_used) *k_used = m;
+    return r <= PARCORR_COLLINEAR_EPS * pc->R[(size_t)x * pc->dim + x] ? 0.0 : r;
+}
+
+void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out)
+{
+    const double *R = pc->R;
+    int dim = pc->dim, ld = pc->max_k + 2;
+    double *L = pc->L;
+    int *acc = pc->accepted;
+    pc->ntests++;
+    int m = factor_conditions(pc, z, k);
     /* Residual (co)variances of x and y given the kept conditions (Schur complement). */
     double *wx = L + (size_t)m * ld, *wy = L + (size_t)(m + 1) * ld;
     double rxx = R[(size_t)x * dim + x] - border(L, ld, m, R, dim, acc, x, wx);

@@ -60,10 +60,20 @@ struct parcorr {
  * max_k variables. Release the scratch with parcorr_fini. */
 void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k);
 void parcorr_fini(struct parcorr *pc);
+/* Points the tester at another matrix (same or smaller dim than the scratch allows, i.e. every
+ * later condition set still has at most max_k members) and drops the cached factor. */
+void parcorr_set_matrix(struct parcorr *pc, const double *R, int dim, long n);
 
 /* Tests x ⊥ y | z[0..k). x, y and z are coordinates of R, pairwise distinct; k <= max_k.
  * Always fills *out (see the header comment for the degenerate cases). */
 void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out);
+
+/* Residual variance of coordinate x given z[0..k) (the Schur complement R_xx - R_xZ R_ZZ^-1 R_Zx,
+ * with collinear conditions dropped as in parcorr_test). R may be any symmetric positive
+ * semi-definite matrix, e.g. a scatter matrix, which makes this the residual sum of squares of
+ * the regression of x on z. Stores the number of kept conditions in *k_used (may be NULL).
+ * Returns 0 when x is explained exactly (below the collinearity threshold). */
+double parcorr_residual(struct parcorr *pc, int x, const int *z, int k, int *k_used);
 
 /* The p-value of a partial correlation rho with df degrees of freedom (tigramite's analytic
  * t-test). |rho| = 1 gives 0; df < 1 gives 1. */

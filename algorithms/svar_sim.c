@@ -128,29 +128,119 @@ void svar_model_free(struct svar_model *m)
     free(m);
 }
 
+const char *svar_change_kind_str(enum svar_change_kind k)
+{
+    static const char *const names[] = {"coefficient",    "edge_added", "edge_removed",
+                                        "noise_variance", "mean_shift", "nonlinear"};
+    return k < SVAR_CHANGE_KINDS ? names[k] : "unknown";
+}
+
+int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int at, struct rng *r,
+                     struct svar_change *out)
+{
+    int N = m->nvars, T1 = m->tau_max + 1;
+    int needs_parent = kind == SVAR_CHANGE_COEF || kind == SVAR_CHANGE_EDGE_REMOVE ||
+                       kind == SVAR_CHANGE_NONLINEAR;
+    int start = (int)rng_below(r, (uint64_t)N);
+    for (int a = 0; a < N; a++) {
+        int j = (start + a) % N;
+        out->kind = kind;
+        out->var = j;
+        out->parent = -1;
+        out->lag = 0;
+        out->at = at;
+        if (kind == SVAR_CHANGE_EDGE_ADD) {
+            int i = (j + 1 + (int)rng_below(r, (uint64_t)(N > 1 ? N - 1 : 1))) % N;
+            if (i == j || m->coef[((size_t)i * N + j) * T1 + 1] != 0.0) continue;
+            out->parent = i;
+            out->lag = 1;
+            return 0;
+        }
+        if (!needs_parent) return 0;
+        for (int i = 0; i < N; i++)
+            for (int tau = 0; tau < T1; tau++)
+                if (i != j && m->coef[((size_t)i * N + j) * T1 + tau] != 0.0) {
+                    out->parent = i;
+                    out->lag = tau;
+                    return 0;
+                }
+    }
+    return -1;
+}
+
+static void simulate(const struct svar_model *m, const struct svar_change *ch, struct rng *r, int T,
+                     int burnin, double *X);
+
 void svar_model_simulate(const struct svar_model *m, struct rng *r, int T, int burnin, double *X)
 {
+    simulate(m, NULL, r, T, burnin, X);
+}
+
+void svar_model_simulate_change(const struct svar_model *m, const struct svar_change *ch,
+                                struct rng *r, int T, int burnin, double *X)
+{
+    simulate(m, ch, r, T, burnin, X);
+}
+
+/* The coefficient of parent i at lag tau in the mechanism of j, in the regime of row t. */
+static double coef_at(const struct svar_model *m, const struct svar_change *ch, int changed, int i,
+                      int j, int tau)
+{
+    double c = m->coef[((size_t)i * m->nvars + j) * (m->tau_max + 1) + tau];
+    if (!changed || j != ch->var || i != ch->parent || tau != ch->lag) return c;
+    switch (ch->kind) {
+    case SVAR_CHANGE_COEF:
+        return -c;
+    case SVAR_CHANGE_EDGE_ADD:
+        return 0.5;
+    case SVAR_CHANGE_EDGE_REMOVE:
+        return 0.0;
+    default:
+        return c;
+    }
+}
+
+static void simulate(const struct svar_model *m, const struct svar_change *ch, struct rng *r, int T,
+                     int burnin, double *X)
+{
     int N = m->nvars, L = m->tau_max, T1 = L + 1, total = T + burnin;
+    double par_sum = 0, par_sq = 0, par_sd = 1;
+    long par_n = 0;
     /* Deviations from the mean, in a ring of L + 1 rows. */
     double *dev = xcalloc((size_t)T1 * N, sizeof(double));
     for (int t = 0; t < total; t++) {
         double *cur = dev + (size_t)(t % T1) * N;
+        int changed = ch && t >= burnin + ch->at;
+        if (ch && changed && t == burnin + ch->at && par_n > 1) {
+            double mean = par_sum / par_n;
+            par_sd = sqrt(fmax(par_sq / par_n - mean * mean, 1e-12));
+        }
         for (int a = 0; a < N; a++) {
             int j = m->order[a];
-            double v = m->noise_sd[j] * rng_normal(r);
-            for (int tau = 1; tau <= L && tau <= t; tau++) {
-                const double *past = dev + (size_t)((t - tau) % T1) * N;
-                for (int i = 0; i < N; i++) {
-                    double c = m->coef[((size_t)i * N + j) * T1 + tau];
-                    if (c != 0.0) v += c * past[i];
+            int this_var = changed && j == ch->var;
+            double sd = m->noise_sd[j];
+            double v = (this_var && ch->kind == SVAR_CHANGE_NOISE ? 2.0 : 1.0) * sd * rng_normal(r);
+            if (this_var && ch->kind == SVAR_CHANGE_MEAN) v += 1.5 * sd;
+            for (int tau = 0; tau <= L && tau <= t; tau++) {
+                const double *src = tau ? dev + (size_t)((t - tau) % T1) * N : cur;
+                for (int b = 0; b < (tau ? N : a); b++) {
+                    /* contemporaneous parents come earlier in the causal order */
+                    int i = tau ? b : m->order[b];
+                    double c = coef_at(m, ch, changed, i, j, tau);
+                    if (c == 0.0) continue;
+                    double x = src[i];
+                    if (this_var && ch->kind == SVAR_CHANGE_NONLINEAR && i == ch->parent &&
+                        tau == ch->lag)
+                        x = par_sd * (x * x / (par_sd * par_sd) - 1.0) / M_SQRT2;
+                    v += c * x;
                 }
             }
-            for (int b = 0; b < a; b++) { /* contemporaneous parents come earlier in order */
-                int i = m->order[b];
-                double c = m->coef[((size_t)i * N + j) * T1];
-                if (c != 0.0) v += c * cur[i];
-            }
             cur[j] = v;
+        }
+        if (ch && !changed && t >= burnin && ch->parent >= 0) {
+            par_sum += cur[ch->parent];
+            par_sq += cur[ch->parent] * cur[ch->parent];
+            par_n++;
         }
         if (t >= burnin)
             for (int j = 0; j < N; j++) X[(size_t)(t - burnin) * N + j] = m->mean[j] + cur[j];

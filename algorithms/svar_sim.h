@@ -50,6 +50,39 @@ void svar_model_free(struct svar_model *m);
  * from r. */
 void svar_model_simulate(const struct svar_model *m, struct rng *r, int T, int burnin, double *X);
 
+/* Regime changes at a known time (for CD-NOD and the mechanism-change tests). Each changes only
+ * the mechanism P(x_var | parents) from row `at` on; the variables downstream are symptoms. */
+enum svar_change_kind {
+    SVAR_CHANGE_COEF = 0,    /* a parent's coefficient flips sign */
+    SVAR_CHANGE_EDGE_ADD,    /* a new lag-1 parent appears (coefficient 0.5) */
+    SVAR_CHANGE_EDGE_REMOVE, /* a parent's link disappears */
+    SVAR_CHANGE_NOISE,       /* the noise standard deviation doubles */
+    SVAR_CHANGE_MEAN,        /* the intercept shifts by 1.5 noise standard deviations */
+    SVAR_CHANGE_NONLINEAR,   /* c x_i becomes c s (x_i^2 / s^2 - 1) / sqrt 2: same mean and
+                                variance (x_i Gaussian with sd s), different shape */
+    SVAR_CHANGE_KINDS
+};
+
+struct svar_change {
+    enum svar_change_kind kind;
+    int var;    /* the variable whose mechanism changes */
+    int parent; /* the parent involved (coef, edge, nonlinear), else -1 */
+    int lag;    /* that parent's lag */
+    int at;     /* first row (after burn-in) of the new regime */
+};
+
+/* Name of a change kind ("coefficient", "edge_added", ...). */
+const char *svar_change_kind_str(enum svar_change_kind k);
+
+/* Picks a variable (and parent where the kind needs one) for a change of `kind` at row `at`,
+ * deterministically from r. Returns 0, or -1 if the model has no suitable variable. */
+int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int at, struct rng *r,
+                     struct svar_change *out);
+
+/* Like svar_model_simulate, switching to the changed mechanism at row ch->at. */
+void svar_model_simulate_change(const struct svar_model *m, const struct svar_change *ch,
+                                struct rng *r, int T, int burnin, double *X);
+
 /* The true graph: (i, j, tau) = --> for every nonzero coefficient (contemporaneous links also
  * get their <-- mirror). p-values are 0 and val the coefficient. Caller frees the graph. */
 struct svar_graph *svar_model_truth(const struct svar_model *m);

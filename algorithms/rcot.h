@@ -1,0 +1,35 @@
+/*
+ * rcot.h - RCoT, the randomized conditional correlation test (Strobl, Zhang, Visweswaran 2019;
+ * ALGORITHMS.md §2.5): X ⊥ Y | Z with random Fourier features, linear in n.
+ *
+ * Blocks are z-scored; X and Y get `num_f2` and Z gets `num_f` random Fourier features
+ * sqrt(2) cos(w.v + b), w ~ N(0, sigma^-2 I), sigma = median pairwise distance of the first
+ * <= 500 rows; features are standardised. Y's and X's features are residualised on Z's
+ * (C_zz + 1e-10 I), the statistic is S = n ||C_xy.z||_F^2, and its null, a weighted sum of
+ * chi-square(1) with the eigenvalues of the residual-product covariance as weights, is matched
+ * by Hall-Buckley-Eagleson (three cumulants). Deterministic for a given seed. Pure; any thread.
+ */
+#ifndef CAUSALMON_RCOT_H
+#define CAUSALMON_RCOT_H
+
+#include <stdint.h>
+
+struct rcot_params {
+    int num_f;         /* features for Z (default 100) */
+    int num_f2;        /* features for X and Y (default 5) */
+    int x_is_features; /* X is already a feature block (e.g. one-hot regimes): no RFF on X */
+    uint64_t seed;
+};
+
+void rcot_params_default(struct rcot_params *p, uint64_t seed);
+
+/* X (n x dx), Y (n x dy), Z (n x dz, dz may be 0: then the unconditional RIT), row-major.
+ * Writes the statistic and p-value. Returns 0, or -1 if n < 10 or dx, dy < 1. */
+int rcot_test(const double *X, int dx, const double *Y, int dy, const double *Z, int dz, int n,
+              const struct rcot_params *p, double *stat, double *pval);
+
+/* P(sum_i lambda_i chi2_1 >= x) by the Hall-Buckley-Eagleson three-moment approximation.
+ * Non-positive weights are ignored; no positive weight gives 1. */
+double hbe_upper(double x, const double *lambda, int m);
+
+#endif
