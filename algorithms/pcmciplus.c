@@ -5,6 +5,7 @@
 
 #include "fdr.h"
 #include "parcorr.h"
+#include "pdag.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -292,16 +293,10 @@ static int is_ambiguous(const struct run *r, int x, int k, int j)
     return 0;
 }
 
-/* Orients a --> b (contemporaneous). An earlier b --> a makes the pair x-x (conflict). */
-static void orient(struct run *r, int a, int b)
+static struct pdag contemp_view(struct run *r)
 {
-    unsigned char *ab = gtype(r, a, b, 0), *ba = gtype(r, b, a, 0);
-    if (*ab == LINK_UNORIENTED) {
-        *ab = LINK_FWD;
-        *ba = LINK_BWD;
-    } else if (*ab == LINK_BWD) {
-        *ab = *ba = LINK_CONFLICT;
-    }
+    struct pdag v = {r->N, (size_t)r->tau_max + 1, r->g->type};
+    return v;
 }
 
 /* Counts separating sets of (x -> j) among the subsets of nb[0..m) (bitmask enumeration),
@@ -391,116 +386,39 @@ static void colliders(struct run *r)
                 }
         }
     qsort(r->ambiguous, (size_t)r->nambiguous, sizeof(uint64_t), cmp_u64);
+    struct pdag v = contemp_view(r);
     for (size_t a = 0; a < ncol; a++) {
         int x = col[a][0], k = col[a][1], j = col[a][2];
-        if (node_lag(r, x) == 0) orient(r, node_var(r, x), k);
-        orient(r, j, k);
+        if (node_lag(r, x) == 0) pdag_orient(&v, node_var(r, x), k);
+        pdag_orient(&v, j, k);
     }
     free(col);
 }
 
-static int is_fwd(struct run *r, int a, int b)
+/* pdag hook: the triple (i, k, j) of contemporaneous nodes was left ambiguous. */
+static int hook_ambiguous(void *ctx, int i, int k, int j)
 {
-    return *gtype(r, a, b, 0) == LINK_FWD;
+    return is_ambiguous(ctx, i, k, j);
 }
 
-static int is_oo(struct run *r, int a, int b)
+/* pdag hook: R1 through a lagged parent (i, -tau) --> k not adjacent to j at lag tau. */
+static int hook_lagged_r1(void *ctx, int k, int j)
 {
-    return *gtype(r, a, b, 0) == LINK_UNORIENTED;
-}
-
-/* R1: (i, -tau) --> k o-o j, i not adjacent to j, not ambiguous => k --> j. */
-static int propose_r1(struct run *r, char *prop)
-{
-    int N = r->N, T1 = r->tau_max + 1, found = 0;
-    for (int k = 0; k < N; k++)
-        for (int j = 0; j < N; j++) {
-            if (j == k || !is_oo(r, k, j)) continue;
-            for (int i = 0; i < N && !prop[k * N + j]; i++)
-                for (int tau = 0; tau < T1; tau++) {
-                    if (tau == 0 && (i == j || i == k)) continue;
-                    if (*gtype(r, i, k, tau) != LINK_FWD) continue;
-                    if (*gtype(r, i, j, tau) != LINK_NONE) continue;
-                    if (is_ambiguous(r, tau * N + i, k, j)) continue;
-                    prop[k * N + j] = 1;
-                    found = 1;
-                    break;
-                }
-        }
-    return found;
-}
-
-/* R2: i --> k --> j (contemporaneous) and i o-o j => i --> j. */
-static int propose_r2(struct run *r, char *prop)
-{
-    int N = r->N, found = 0;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < N; j++) {
-            if (i == j || !is_oo(r, i, j)) continue;
-            for (int k = 0; k < N; k++)
-                if (k != i && k != j && is_fwd(r, i, k) && is_fwd(r, k, j)) {
-                    prop[i * N + j] = 1;
-                    found = 1;
-                    break;
-                }
-        }
-    return found;
-}
-
-/* R3: i o-o k --> j, i o-o l --> j, i o-o j, k and l not adjacent, (k, i, l) not ambiguous
- * => i --> j. */
-static int propose_r3(struct run *r, char *prop)
-{
-    int N = r->N, found = 0;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < N; j++) {
-            if (i == j || !is_oo(r, i, j)) continue;
-            for (int k = 0; k < N && !prop[i * N + j]; k++) {
-                if (k == i || k == j || !is_oo(r, i, k) || !is_fwd(r, k, j)) continue;
-                for (int l = k + 1; l < N; l++) {
-                    if (l == i || l == j || !is_oo(r, i, l) || !is_fwd(r, l, j)) continue;
-                    if (*gtype(r, k, l, 0) != LINK_NONE) continue;
-                    if (is_ambiguous(r, k, i, l)) continue;
-                    prop[i * N + j] = 1;
-                    found = 1;
-                    break;
-                }
-            }
-        }
-    return found;
-}
-
-/* Applies a batch of proposed orientations; opposite proposals on one pair make it x-x. */
-static void apply_proposals(struct run *r, char *prop)
-{
-    int N = r->N;
-    for (int a = 0; a < N; a++)
-        for (int b = 0; b < N; b++) {
-            if (!prop[a * N + b]) continue;
-            if (prop[b * N + a]) {
-                if (a < b) *gtype(r, a, b, 0) = *gtype(r, b, a, 0) = LINK_CONFLICT;
-            } else {
-                orient(r, a, b);
-            }
-        }
-    memset(prop, 0, (size_t)N * N);
+    struct run *r = ctx;
+    for (int i = 0; i < r->N; i++)
+        for (int tau = 1; tau <= r->tau_max; tau++)
+            if (*gtype(r, i, k, tau) == LINK_FWD && *gtype(r, i, j, tau) == LINK_NONE &&
+                !is_ambiguous(r, tau * r->N + i, k, j))
+                return 1;
+    return 0;
 }
 
 /* Phase 4: R1-R3 until none applies (§4.4). */
 static void orientation_rules(struct run *r)
 {
-    int N = r->N;
-    char *prop = xcalloc((size_t)N * N, 1);
-    int (*rules[3])(struct run *, char *) = {propose_r1, propose_r2, propose_r3};
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (int a = 0; a < 3; a++)
-            while (rules[a](r, prop)) {
-                apply_proposals(r, prop);
-                changed = 1;
-            }
-    }
-    free(prop);
+    struct pdag v = contemp_view(r);
+    struct pdag_hooks h = {r, hook_ambiguous, hook_lagged_r1};
+    pdag_apply_rules(&v, &h);
 }
 
 /* §4.5: both entries of a contemporaneous pair report the test with the larger p-value. */

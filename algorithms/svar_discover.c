@@ -35,6 +35,27 @@ static enum column_status screen(const double *X, int rows, int ncols, int col, 
     return seen ? COLUMN_CONSTANT : COLUMN_MISSING;
 }
 
+double *svar_prepare(const double *X, int rows, int ncols, int max_gap, double max_missing_share,
+                     enum column_status *status, int *kept, int *nkept, long *filled, char *err,
+                     size_t errlen)
+{
+    int N = 0;
+    for (int c = 0; c < ncols; c++) {
+        status[c] = screen(X, rows, ncols, c, max_missing_share);
+        if (status[c] == COLUMN_KEPT) kept[N++] = c;
+    }
+    *nkept = N;
+    if (N == 0) {
+        snprintf(err, errlen, "no usable column (every column is constant or mostly missing)");
+        return NULL;
+    }
+    double *Y = xmallocarray((size_t)rows * N, sizeof(double));
+    for (int t = 0; t < rows; t++)
+        for (int a = 0; a < N; a++) Y[(size_t)t * N + a] = X[(size_t)t * ncols + kept[a]];
+    for (int a = 0; a < N; a++) *filled += gapfill_column(Y, rows, N, a, max_gap);
+    return Y;
+}
+
 int svar_discover_run(const double *X, int rows, int ncols, const struct svar_discover_params *p,
                       struct svar_discover_result *res, char *err, size_t errlen)
 {
@@ -46,56 +67,58 @@ int svar_discover_run(const double *X, int rows, int ncols, const struct svar_di
     }
     res->status = xcalloc((size_t)ncols, sizeof *res->status);
     res->kept = xmallocarray((size_t)ncols, sizeof(int));
-    for (int c = 0; c < ncols; c++) {
-        res->status[c] = screen(X, rows, ncols, c, p->max_missing_share);
-        if (res->status[c] == COLUMN_KEPT) res->kept[res->nkept++] = c;
-    }
+    double *Y = svar_prepare(X, rows, ncols, p->max_gap, p->max_missing_share, res->status,
+                             res->kept, &res->nkept, &res->filled, err, errlen);
+    if (!Y) goto fail;
     int N = res->nkept;
-    if (N == 0) {
-        snprintf(err, errlen, "no usable column (every column is constant or mostly missing)");
-        goto fail;
-    }
-    long dim = (long)N * (2 * tau_max + 1);
-    if (dim > SVAR_DISCOVER_MAX_DIM) {
-        snprintf(err, errlen,
-                 "%d series at tau_max %d give an embedded dimension of %ld, above the limit "
-                 "of %d; lower --tau-max or select fewer columns",
-                 N, tau_max, dim, SVAR_DISCOVER_MAX_DIM);
-        goto fail;
-    }
-    double *Y = xmallocarray((size_t)rows * N, sizeof(double));
-    for (int t = 0; t < rows; t++)
-        for (int a = 0; a < N; a++) Y[(size_t)t * N + a] = X[(size_t)t * ncols + res->kept[a]];
-    for (int a = 0; a < N; a++) res->filled += gapfill_column(Y, rows, N, a, p->max_gap);
 
-    struct lagcov *lc = lagcov_new(N, 2 * tau_max, rows - 2 * tau_max, err, errlen);
-    if (!lc) {
-        free(Y);
-        goto fail;
-    }
-    lagcov_load(lc, Y, rows);
-    free(Y);
-    res->samples = lagcov_rows(lc);
-    if (res->samples < need) {
-        snprintf(err, errlen,
-                 "only %ld rows are complete after removing missing values, fewer than "
-                 "2*tau_max+10 = %d needed",
-                 res->samples, need);
-        lagcov_free(lc);
-        goto fail;
-    }
-    double *R = xmallocarray((size_t)dim * dim, sizeof(double));
-    lagcov_correlation(lc, R, NULL);
-    lagcov_free(lc);
     res->graph = svar_graph_new(N, tau_max);
-    int rc = pcmciplus_run(R, N, res->samples, &p->pcmci, res->graph, &res->stats, err, errlen);
-    free(R);
+    int rc = svar_discover_graph(Y, rows, N, &p->pcmci, res->graph, &res->stats, &res->samples, err,
+                                 errlen);
+    free(Y);
     if (rc < 0) goto fail;
     if (p->fdr_bh) pcmciplus_apply_fdr(res->graph, p->pcmci.alpha);
     return 0;
 fail:
     svar_discover_result_free(res);
     return -1;
+}
+
+int svar_discover_graph(const double *Y, int rows, int nvars, const struct pcmci_params *p,
+                        struct svar_graph *g, struct pcmci_stats *st, long *samples, char *err,
+                        size_t errlen)
+{
+    int tau_max = p->tau_max, need = 2 * tau_max + 10;
+    long dim = (long)nvars * (2 * tau_max + 1);
+    if (dim > SVAR_DISCOVER_MAX_DIM) {
+        snprintf(err, errlen,
+                 "%d series at tau_max %d give an embedded dimension of %ld, above the limit "
+                 "of %d; lower --tau-max or select fewer columns",
+                 nvars, tau_max, dim, SVAR_DISCOVER_MAX_DIM);
+        return -1;
+    }
+    if (rows < need) {
+        snprintf(err, errlen, "%d rows, fewer than 2*tau_max+10 = %d needed", rows, need);
+        return -1;
+    }
+    struct lagcov *lc = lagcov_new(nvars, 2 * tau_max, rows - 2 * tau_max, err, errlen);
+    if (!lc) return -1;
+    lagcov_load(lc, Y, rows);
+    *samples = lagcov_rows(lc);
+    if (*samples < need) {
+        snprintf(err, errlen,
+                 "only %ld rows are complete after removing missing values, fewer than "
+                 "2*tau_max+10 = %d needed",
+                 *samples, need);
+        lagcov_free(lc);
+        return -1;
+    }
+    double *R = xmallocarray((size_t)dim * dim, sizeof(double));
+    lagcov_correlation(lc, R, NULL);
+    lagcov_free(lc);
+    int rc = pcmciplus_run(R, nvars, *samples, p, g, st, err, errlen);
+    free(R);
+    return rc;
 }
 
 void svar_discover_result_free(struct svar_discover_result *res)

@@ -50,4 +50,18 @@ int svar_discover_run(const double *X, int rows, int ncols, const struct svar_di
                       struct svar_discover_result *res, char *err, size_t errlen);
 void svar_discover_result_free(struct svar_discover_result *res);
 
+/* Steps 1-2 alone: screens the columns of X into status[ncols] and kept[0..*nkept), and returns
+ * the kept columns with short gaps filled (rows x *nkept, caller frees), adding the number of
+ * filled values to *filled. Returns NULL with a message when no column is usable. */
+double *svar_prepare(const double *X, int rows, int ncols, int max_gap, double max_missing_share,
+                     enum column_status *status, int *kept, int *nkept, long *filled, char *err,
+                     size_t errlen);
+
+/* Step 3 alone, on an already screened and gap-filled matrix Y (rows x nvars; rows that still
+ * hold NaN are left out): fills g (nvars, tau_max of p) and st, sets *samples. Returns 0, or -1
+ * with a message when fewer than 2 tau_max + 10 complete rows remain or sizes are too large. */
+int svar_discover_graph(const double *Y, int rows, int nvars, const struct pcmci_params *p,
+                        struct svar_graph *g, struct pcmci_stats *st, long *samples, char *err,
+                        size_t errlen);
+
 #endif

@@ -1,0 +1,144 @@
+/* fftw3.h must come before anything that includes <complex.h> (ALGORITHMS.md §10.4). */
+#include <fftw3.h>
+
+#include "seasonality.h"
+
+#include "rng.h"
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Periodogram |F_k|^2 of the detrended, Hann-windowed x into pg[0..n/2]. */
+static void periodogram(const double *x, int n, double *pg, double *buf, fftw_complex *out,
+                        fftw_plan plan)
+{
+    double st = 0, sx = 0, stt = 0, stx = 0;
+    for (int t = 0; t < n; t++) {
+        st += t;
+        sx += x[t];
+        stt += (double)t * t;
+        stx += t * x[t];
+    }
+    double slope = (n * stx - st * sx) / (n * stt - st * st), icpt = (sx - slope * st) / n;
+    for (int t = 0; t < n; t++) {
+        double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
+        buf[t] = (x[t] - icpt - slope * t) * w;
+    }
+    fftw_execute_dft_r2c(plan, buf, out);
+    for (int k = 0; k <= n / 2; k++) pg[k] = (out[k][0] * out[k][0] + out[k][1] * out[k][1]) / n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Autocorrelation of x (demeaned) at lags 0..maxlag via FFT with 2n zero padding. */
+static void acf(const double *x, int n, double *r, int maxlag)
+{
+    int m = 2 * n;
+    double *buf = fftw_alloc_real((size_t)m);
+    fftw_complex *spec = fftw_alloc_complex((size_t)m / 2 + 1);
+    fftw_plan fwd = fftw_plan_dft_r2c_1d(m, buf, spec, FFTW_ESTIMATE);
+    fftw_plan inv = fftw_plan_dft_c2r_1d(m, spec, buf, FFTW_ESTIMATE);
+    double mean = 0;
+    for (int t = 0; t < n; t++) mean += x[t];
+    mean /= n;
+    for (int t = 0; t < m; t++) buf[t] = t < n ? x[t] - mean : 0.0;
+    fftw_execute(fwd);
+    for (int k = 0; k <= m / 2; k++) {
+        spec[k][0] = spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
+        spec[k][1] = 0.0;
+    }
+    fftw_execute(inv);
+    for (int l = 0; l <= maxlag; l++) r[l] = buf[0] > 0 ? buf[l] / buf[0] : 0.0;
+    fftw_destroy_plan(fwd);
+    fftw_destroy_plan(inv);
+    fftw_free(buf);
+    fftw_free(spec);
+}
+
+int season_detect(const double *x, int n, uint64_t seed)
+{
+    if (n < 24) return 0;
+    double *buf = fftw_alloc_real((size_t)n);
+    fftw_complex *out = fftw_alloc_complex((size_t)n / 2 + 1);
+    fftw_plan plan = fftw_plan_dft_r2c_1d(n, buf, out, FFTW_ESTIMATE);
+    double *pg = xmallocarray((size_t)n / 2 + 1, sizeof(double));
+    /* Frequencies k with period n/k in [3, n / SEASON_MIN_CYCLES]. */
+    int kmin = SEASON_MIN_CYCLES, kmax = n / 3;
+    periodogram(x, n, pg, buf, out, plan);
+    int best = 0;
+    for (int k = kmin; k <= kmax && k <= n / 2; k++)
+        if (!best || pg[k] > pg[best]) best = k;
+    int period = 0;
+    if (best) {
+        /* Permutation threshold: the 99th percentile of the max periodogram of shuffles. */
+        double *sh = xmallocarray((size_t)n, sizeof(double));
+        double *maxes = xmallocarray(SEASON_SHUFFLES, sizeof(double));
+        double *pgs = xmallocarray((size_t)n / 2 + 1, sizeof(double));
+        struct rng r;
+        rng_seed(&r, seed);
+        memcpy(sh, x, (size_t)n * sizeof(double));
+        for (int s = 0; s < SEASON_SHUFFLES; s++) {
+            for (int a = n - 1; a > 0; a--) {
+                int b = (int)rng_below(&r, (uint64_t)a + 1);
+                double t = sh[a];
+                sh[a] = sh[b];
+                sh[b] = t;
+            }
+            periodogram(sh, n, pgs, buf, out, plan);
+            double mx = 0;
+            for (int k = kmin; k <= kmax && k <= n / 2; k++) mx = fmax(mx, pgs[k]);
+            maxes[s] = mx;
+        }
+        qsort(maxes, SEASON_SHUFFLES, sizeof(double), cmp_double);
+        double thresh = maxes[(int)(0.99 * (SEASON_SHUFFLES - 1))];
+        if (pg[best] > thresh) {
+            double cand = (double)n / best;
+            int lo = (int)floor(0.8 * cand), hi = (int)ceil(1.2 * cand);
+            if (lo < 2) lo = 2;
+            if (hi > n / 2) hi = n / 2;
+            double *r_acf = xmallocarray((size_t)hi + 2, sizeof(double));
+            acf(x, n, r_acf, hi + 1);
+            int arg = lo;
+            for (int l = lo; l <= hi; l++)
+                if (r_acf[l] > r_acf[arg]) arg = l;
+            if (arg > lo && arg < hi && r_acf[arg] > r_acf[arg - 1] &&
+                r_acf[arg] > r_acf[arg + 1] && r_acf[arg] >= 0.1)
+                period = arg;
+            free(r_acf);
+        }
+        free(sh);
+        free(maxes);
+        free(pgs);
+    }
+    free(pg);
+    fftw_destroy_plan(plan);
+    fftw_free(buf);
+    fftw_free(out);
+    return period;
+}
+
+void season_remove(double *x, int n, int period)
+{
+    if (period < 2 || n < 2 * period) return;
+    int cycles = (n + period - 1) / period;
+    double *vals = xmallocarray((size_t)(cycles > n ? cycles : n), sizeof(double));
+    double *profile = xmallocarray((size_t)period, sizeof(double));
+    for (int ph = 0; ph < period; ph++) {
+        int m = 0;
+        for (int t = ph; t < n; t += period) vals[m++] = x[t];
+        qsort(vals, (size_t)m, sizeof(double), cmp_double);
+        profile[ph] = m % 2 ? vals[m / 2] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
+    }
+    memcpy(vals, profile, (size_t)period * sizeof(double));
+    qsort(vals, (size_t)period, sizeof(double), cmp_double);
+    double level = period % 2 ? vals[period / 2] : 0.5 * (vals[period / 2 - 1] + vals[period / 2]);
+    for (int t = 0; t < n; t++) x[t] -= profile[t % period] - level;
+    free(vals);
+    free(profile);
+}

@@ -1,0 +1,33 @@
+/*
+ * seasonality.h - period detection and seasonal-profile removal (ALGORITHMS.md §10.5), so that a
+ * daily or weekly cycle is not mistaken for a changing mechanism.
+ *
+ * Detection: remove the least-squares line, apply a Hann window, take the periodogram with FFTW;
+ * the strongest peak with at least SEASON_MIN_CYCLES full cycles in the data and a period of at
+ * least 3 samples is a candidate if it exceeds the 99th percentile of the largest periodogram
+ * value over SEASON_SHUFFLES random permutations of the series (a seeded permutation test). The
+ * candidate is validated on the autocorrelation (computed by FFT with zero padding): it must have
+ * a strict local maximum within +-20 % of the candidate period, with ACF >= 0.1. A red-noise
+ * spectrum (AR processes) has no such interior maximum, so it is not reported as seasonal.
+ * Removal: subtract the per-phase median over the cycles (phase = t mod P), then add back the
+ * series median so levels are kept. The per-phase median is robust to a change in half of the
+ * cycles, so a real mechanism change stays visible after removal.
+ *
+ * FFTW plans are made per call with FFTW_ESTIMATE; planning is not thread-safe, so call these
+ * from one thread at a time (the batch commands do).
+ */
+#ifndef CAUSALMON_SEASONALITY_H
+#define CAUSALMON_SEASONALITY_H
+
+#include <stdint.h>
+
+#define SEASON_MIN_CYCLES 3
+#define SEASON_SHUFFLES   100
+
+/* Returns the validated period of x[0..n) (no NaN), or 0 when there is none. n < 24 gives 0. */
+int season_detect(const double *x, int n, uint64_t seed);
+
+/* Subtracts the per-phase median profile of period P (>= 2) from x[0..n) in place. */
+void season_remove(double *x, int n, int period);
+
+#endif
