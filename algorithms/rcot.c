@@ -37,10 +37,33 @@ double hbe_upper(double x, const double *lambda, int m)
     return dist_chisq_upper(y, nu);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (Hoare's quickselect; reorders v). O(n) on average. */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 /* Median pairwise Euclidean distance among the first <= 500 rows. */
@@ -59,8 +82,7 @@ static double median_distance(const double *V, int n, int d)
             }
             dist[k++] = sqrt(s);
         }
-    qsort(dist, cnt, sizeof(double), cmp_double);
-    double med = dist[cnt / 2];
+    double med = select_kth(dist, cnt, cnt / 2);
     free(dist);
     return med > 0 ? med : 1.0;
 }

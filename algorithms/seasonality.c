@@ -36,7 +36,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Autocorrelation of x (demeaned) at lags 0..maxlag via FFT with 2n zero padding. */
+/* Autocorrelation of x (linearly detrended) at lags 0..maxlag via FFT with 2n zero padding. */
 static void acf(const double *x, int n, double *r, int maxlag)
 {
     int m = 2 * n;
@@ -44,10 +44,15 @@ static void acf(const double *x, int n, double *r, int maxlag)
     fftw_complex *spec = fftw_alloc_complex((size_t)m / 2 + 1);
     fftw_plan fwd = fftw_plan_dft_r2c_1d(m, buf, spec, FFTW_ESTIMATE);
     fftw_plan inv = fftw_plan_dft_c2r_1d(m, spec, buf, FFTW_ESTIMATE);
-    double mean = 0;
-    for (int t = 0; t < n; t++) mean += x[t];
-    mean /= n;
-    for (int t = 0; t < m; t++) buf[t] = t < n ? x[t] - mean : 0.0;
+    double st = 0, sx = 0, stt = 0, stx = 0;
+    for (int t = 0; t < n; t++) {
+        st += t;
+        sx += x[t];
+        stt += (double)t * t;
+        stx += t * x[t];
+    }
+    double slope = (n * stx - st * sx) / (n * stt - st * st), icpt = (sx - slope * st) / n;
+    for (int t = 0; t < m; t++) buf[t] = t < n ? x[t] - icpt - slope * t : 0.0;
     fftw_execute(fwd);
     for (int k = 0; k <= m / 2; k++) {
         spec[k][0] = spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
@@ -59,6 +64,41 @@ static void acf(const double *x, int n, double *r, int maxlag)
     fftw_destroy_plan(inv);
     fftw_free(buf);
     fftw_free(spec);
+}
+
+/* Residual variance of x after removing the per-phase mean profile of period P. */
+static double profile_residual(const double *x, int n, int P)
+{
+    double *sum = xcalloc((size_t)P, sizeof(double)), ss = 0;
+    int *cnt = xcalloc((size_t)P, sizeof(int));
+    for (int t = 0; t < n; t++) {
+        sum[t % P] += x[t];
+        cnt[t % P]++;
+    }
+    for (int t = 0; t < n; t++) {
+        double r = x[t] - sum[t % P] / cnt[t % P];
+        ss += r * r;
+    }
+    free(sum);
+    free(cnt);
+    return ss / (n - P);
+}
+
+/* The integer period within +-3 of the ACF peak that explains most variance: the ACF peak of
+ * a noisy, autocorrelated series can sit a few lags off, which would make the phases drift. */
+static int refine_period(const double *x, int n, int around)
+{
+    int best = around;
+    double best_v = profile_residual(x, n, around);
+    for (int P = around - 3; P <= around + 3; P++) {
+        if (P < 2 || P == around || n < 2 * P) continue;
+        double v = profile_residual(x, n, P);
+        if (v < best_v) {
+            best_v = v;
+            best = P;
+        }
+    }
+    return best;
 }
 
 int season_detect(const double *x, int n, uint64_t seed)
@@ -107,9 +147,11 @@ int season_detect(const double *x, int n, uint64_t seed)
             int arg = lo;
             for (int l = lo; l <= hi; l++)
                 if (r_acf[l] > r_acf[arg]) arg = l;
+            /* A cycle has a trough half a period in: a level shift or a trend does not. */
             if (arg > lo && arg < hi && r_acf[arg] > r_acf[arg - 1] &&
-                r_acf[arg] > r_acf[arg + 1] && r_acf[arg] >= 0.1)
-                period = arg;
+                r_acf[arg] > r_acf[arg + 1] && r_acf[arg] >= 0.1 &&
+                r_acf[arg] - r_acf[arg / 2] >= 0.2)
+                period = refine_period(x, n, arg);
             free(r_acf);
         }
         free(sh);

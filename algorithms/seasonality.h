@@ -7,8 +7,11 @@
  * least 3 samples is a candidate if it exceeds the 99th percentile of the largest periodogram
  * value over SEASON_SHUFFLES random permutations of the series (a seeded permutation test). The
  * candidate is validated on the autocorrelation (computed by FFT with zero padding): it must have
- * a strict local maximum within +-20 % of the candidate period, with ACF >= 0.1. A red-noise
- * spectrum (AR processes) has no such interior maximum, so it is not reported as seasonal.
+ * a strict local maximum within +-20 % of the candidate period, with ACF >= 0.1 and at least 0.2
+ * above the ACF at half that lag (the trough of a cycle). A red-noise spectrum (AR processes)
+ * has no such interior maximum, and a level shift or trend has no trough, so neither is
+ * reported as seasonal. The period is then refined to the integer within +-3 lags that leaves
+ * the smallest residual variance after removing the per-phase mean.
  * Removal: subtract the per-phase median over the cycles (phase = t mod P), then add back the
  * series median so levels are kept. The per-phase median is robust to a change in half of the
  * cycles, so a real mechanism change stays visible after removal.

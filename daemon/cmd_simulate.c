@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +15,22 @@ static const char *const CMD = "simulate";
 
 static void simulate_usage(FILE *f)
 {
-    fprintf(f, "usage: causalmon simulate [--vars N] [--samples T] [--tau-max L] [--seed S]\n"
-               "                          [--links-per-var K] [--contemp-frac F] [--level X]\n"
-               "                          [--start EPOCH] [--step SECONDS] [--out F.csv]\n"
-               "                          [--truth G.json]\n"
-               "\n"
-               "Writes T rows of a random stable structural VAR (x0..x{N-1}, Gaussian noise, an\n"
-               "autoregressive link per series, K cross links per series of which a share F is\n"
-               "contemporaneous) with a time column, and the true graph as graph JSON.\n"
-               "Defaults: N 5, T 500, L 2, S 1, K 1, F 0.3, level 0, start 1700000000, step 1,\n"
-               "CSV on stdout, no truth file.\n");
+    fprintf(f,
+            "usage: causalmon simulate [--vars N] [--samples T] [--tau-max L] [--seed S]\n"
+            "                          [--links-per-var K] [--contemp-frac F] [--level X]\n"
+            "                          [--start EPOCH] [--step SECONDS] [--out F.csv]\n"
+            "                          [--truth G.json] [--change KIND [--change-at ROW]] "
+            "[--season P]\n"
+            "\n"
+            "Writes T rows of a random stable structural VAR (x0..x{N-1}, Gaussian noise, an\n"
+            "autoregressive link per series, K cross links per series of which a share F is\n"
+            "contemporaneous) with a time column, and the true graph as graph JSON.\n"
+            "Defaults: N 5, T 500, L 2, S 1, K 1, F 0.3, level 0, start 1700000000, step 1,\n"
+            "CSV on stdout, no truth file.\n"
+            "--change changes one variable's mechanism from row ROW (default T/2) on; KIND is\n"
+            "coefficient, edge_added, edge_removed, noise_variance, mean_shift or nonlinear. The\n"
+            "truth file then lists the changed variable under \"changed\".\n"
+            "--season P adds a sinusoidal cycle of period P rows to every series.\n");
 }
 
 static int write_csv(FILE *f, const double *X, int T, int N, double start, double step)
@@ -40,7 +47,7 @@ static int write_csv(FILE *f, const double *X, int T, int N, double start, doubl
 }
 
 static int write_truth(const char *path, const struct svar_model *m,
-                       const struct svar_sim_params *p)
+                       const struct svar_sim_params *p, const struct svar_change *ch)
 {
     struct svar_graph *g = svar_model_truth(m);
     char **names = xmallocarray((size_t)m->nvars, sizeof *names);
@@ -54,6 +61,12 @@ static int write_truth(const char *path, const struct svar_model *m,
     json_t *o =
         json_pack("{s:o, s:i, s:I, s:o}", "variables", vars, "tau_max", m->tau_max, "seed",
                   (json_int_t)p->seed, "links", graph_json_links(g, (const char *const *)names));
+    json_t *changed = json_array();
+    if (ch)
+        json_array_append_new(changed,
+                              json_pack("{s:s, s:s, s:i}", "variable", names[ch->var], "kind",
+                                        svar_change_kind_str(ch->kind), "at", ch->at));
+    json_object_set_new(o, "changed", changed);
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(o);
     for (int j = 0; j < m->nvars; j++) free(names[j]);
@@ -76,12 +89,16 @@ int cmd_simulate(int argc, char **argv)
         {"step", required_argument, NULL, 'd'},
         {"out", required_argument, NULL, 'o'},
         {"truth", required_argument, NULL, 'g'},
+        {"change", required_argument, NULL, 'C'},
+        {"change-at", required_argument, NULL, 'A'},
+        {"season", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long nvars = 5, T = 500, tau = 2, seed = 1;
     double lpv = 1.0, cfrac = 0.3, level = 0.0, start = 1700000000.0, step = 1.0;
-    const char *out = NULL, *truth = NULL;
+    const char *out = NULL, *truth = NULL, *change = NULL;
+    long change_at = -1, season = 0;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -120,6 +137,15 @@ int cmd_simulate(int argc, char **argv)
         case 'g':
             truth = optarg;
             break;
+        case 'C':
+            change = optarg;
+            break;
+        case 'A':
+            bad = cli_int(CMD, "change-at", optarg, 1, 10000000, &change_at);
+            break;
+        case 'P':
+            bad = cli_int(CMD, "season", optarg, 2, 10000000, &season);
+            break;
         case 'h':
             simulate_usage(stdout);
             return EXIT_OK;
@@ -148,10 +174,33 @@ int cmd_simulate(int argc, char **argv)
         cli_error(CMD, "%s", err);
         return EXIT_BAD_INPUT;
     }
+    struct svar_change ch, *chp = NULL;
+    if (change) {
+        int kind = 0;
+        while (kind < SVAR_CHANGE_KINDS && strcmp(change, svar_change_kind_str(kind)) != 0) kind++;
+        if (kind == SVAR_CHANGE_KINDS) {
+            cli_error(CMD, "--change: '%s' is not a change kind (see --help)", change);
+            svar_model_free(m);
+            return EXIT_BAD_INPUT;
+        }
+        struct rng pick;
+        rng_seed(&pick, (uint64_t)seed ^ 0xc4a9eULL);
+        if (change_at < 0) change_at = T / 2;
+        if (change_at >= T || svar_change_pick(m, kind, (int)change_at, &pick, &ch) < 0) {
+            cli_error(CMD, "--change: no row or variable fits a %s change in this model", change);
+            svar_model_free(m);
+            return EXIT_BAD_INPUT;
+        }
+        chp = &ch;
+    }
     double *X = xmallocarray((size_t)T * nvars, sizeof(double));
     struct rng r;
     rng_seed(&r, (uint64_t)seed ^ 0x5eedULL);
-    svar_model_simulate(m, &r, (int)T, 500, X);
+    svar_model_simulate_change(m, chp, &r, (int)T, 500, X);
+    for (long t = 0; season && t < T; t++)
+        for (long j = 0; j < nvars; j++)
+            X[t * nvars + j] +=
+                2.0 * sin(2.0 * M_PI * (double)t / (double)season + 0.7 * (double)j);
     int rc = EXIT_OK;
     FILE *f = out ? fopen(out, "w") : stdout;
     if (!f) {
@@ -162,7 +211,7 @@ int cmd_simulate(int argc, char **argv)
         if ((out ? fclose(f) : fflush(f)) != 0) rc = EXIT_FAILURE_RUN;
         if (rc) cli_error(CMD, "writing %s failed", out ? out : "stdout");
     }
-    if (rc == EXIT_OK && truth && write_truth(truth, m, &p) != 0) {
+    if (rc == EXIT_OK && truth && write_truth(truth, m, &p, chp) != 0) {
         cli_error(CMD, "%s: cannot write the true graph", truth);
         rc = EXIT_FAILURE_RUN;
     }

@@ -1,6 +1,7 @@
 /* causalmon: one binary, subcommands (DESIGN.md §3). */
 #include "cli.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
     {"discover", cmd_discover, "batch PCMCI+ discovery on a CSV window -> graph JSON"},
+    {"cdnod", cmd_cdnod, "CD-NOD: which causal mechanisms change -> graph JSON with changes"},
     {"simulate", cmd_simulate, "write seeded structural VAR data (CSV) and its true graph"},
 };
 
@@ -29,6 +31,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* Our matrices are small and many; OpenBLAS threads would only spin (ECOSYSTEM.md §2). */
+    openblas_set_num_threads(1);
     if (argc < 2) {
         usage(stderr);
         return EXIT_BAD_INPUT;
