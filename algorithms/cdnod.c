@@ -41,6 +41,8 @@ struct cd {
     unsigned char *adj; /* V x V link marks */
     int **sep, *nsep;   /* separating set per pair a * V + b, a < b */
     double *pmax, *vmax;
+    double *p0;     /* [N] p-value of C - X given S = {} (marginal evidence) */
+    char *retested; /* [N] made adjacent to C by the faithfulness repair */
     unsigned *stamp, now;
     int *zbuf;
     double *ybuf, *Zbuf;
@@ -179,8 +181,8 @@ static double test_cx(struct cd *c, int x, const int *S, int nS, struct mech_res
     int k = gather(c, x, S, nS);
     struct mech_result res;
     uint64_t seed = c->p->seed * 1000003ULL + (uint64_t)c->tests;
-    if (mech_change_test(c->ybuf, c->Zbuf, c->n, k, c->seg, c->K, c->p->test, seed, &res, c->err,
-                         c->errlen) < 0) {
+    if (mech_change_test(c->ybuf, c->Zbuf, c->n, k, c->seg, c->K, c->p->test, seed,
+                         keep ? 0.0 : c->p->alpha, &res, c->err, c->errlen) < 0) {
         c->failed = 1;
         return 1.0;
     }
@@ -245,6 +247,7 @@ static void skeleton(struct cd *c)
                     for (int e = 0; e < d; e++) S[e] = cand[comb[e]];
                     double val, p = run_test(c, a, b, S, d, &val);
                     size_t at = pair(c, a, b);
+                    if (d == 0 && (a == c->C || b == c->C)) c->p0[a == c->C ? b : a] = p;
                     if (p >= c->pmax[at]) {
                         c->pmax[at] = p;
                         c->vmax[at] = val;
@@ -272,19 +275,6 @@ static int in_sepset(const struct cd *c, int a, int b, int v)
     size_t at = pair(c, a, b);
     for (int e = 0; e < c->nsep[at]; e++)
         if (c->sep[at][e] == v) return 1;
-    return 0;
-}
-
-/* pdag hook: R1 through a lagged parent of k (from PCMCI+) that is not a lagged parent of j. */
-static int hook_lagged_r1(void *ctx, int k, int j)
-{
-    struct cd *c = ctx;
-    if (k >= c->N || j >= c->N || !c->lagged) return 0;
-    for (int i = 0; i < c->N; i++)
-        for (int tau = 1; tau <= c->tau; tau++)
-            if (c->lagged->type[svar_graph_at(c->lagged, i, k, tau)] == LINK_FWD &&
-                c->lagged->type[svar_graph_at(c->lagged, i, j, tau)] == LINK_NONE)
-                return 1;
     return 0;
 }
 
@@ -384,6 +374,68 @@ static void collect_lagged_parents(struct cd *c)
     }
 }
 
+/* Faithfulness repair. A change that keeps X_j's marginal law (a coefficient whose sign flips,
+ * a variance-preserving nonlinear term) is invisible given S = {} when the parent is
+ * contemporaneous, so PC separates C from X_j at depth 0. Every node not adjacent to C is
+ * retested given its possible parents: its lagged parents, its oriented contemporaneous parents
+ * and its undirected neighbours that are not themselves changing. A dependence makes it adjacent to
+ * C. Conditioning on a child whose mechanism changed also creates dependence, so when two
+ * undirected neighbours are both flagged only through each other, the one with the weaker evidence
+ * is dropped. Returns the number of nodes made adjacent to C. */
+static int retest_possible_parents(struct cd *c, const struct pdag *g)
+{
+    int N = c->N, V = c->V, added = 0;
+    double *p = xmallocarray((size_t)N, sizeof(double));
+    int *S = xmallocarray((size_t)N, sizeof(int)), *flag = xcalloc((size_t)N, sizeof(int));
+    char *used = xcalloc((size_t)N * N, 1);
+    for (int x = 0; x < N && !c->failed; x++) {
+        p[x] = 1.0;
+        if (c->adj[c->C * V + x]) continue;
+        int nS = 0;
+        for (int y = 0; y < N; y++) {
+            /* y -> x, or y - x with y itself unchanged: a changed y on an undirected edge may
+             * be a changed child, and x-x links are no evidence of parenthood. */
+            unsigned char m = *pdag_at(g, y, x);
+            int unchanged = !c->adj[c->C * V + y];
+            if (y != x && (m == LINK_FWD || (m == LINK_UNORIENTED && unchanged))) {
+                S[nS++] = y;
+                used[x * N + y] = 1;
+            }
+        }
+        if (nS == 0) continue; /* the depth-0 test already conditioned on every parent */
+        c->tests++;
+        p[x] = test_cx(c, x, S, nS, NULL);
+        flag[x] = p[x] <= c->p->alpha;
+    }
+    /* Of two neighbours flagged through each other, keep the one whose marginal law moved more
+     * (smaller depth-0 p-value; a changed coefficient also shifts the lag structure of the
+     * child's marginal). Without marginal evidence a sign flip of a contemporaneous
+     * coefficient is symmetric in the two and not identifiable. */
+    for (int a = 0; a < N; a++)
+        for (int b = a + 1; b < N; b++)
+            if (flag[a] && flag[b] && used[a * N + b] && used[b * N + a] &&
+                *pdag_at(g, a, b) == LINK_UNORIENTED) {
+                int keep_a = c->p0[a] != c->p0[b] ? c->p0[a] < c->p0[b] : p[a] <= p[b];
+                flag[keep_a ? b : a] = 0;
+            }
+    for (int x = 0; x < N; x++) {
+        if (!flag[x]) continue;
+        size_t at = pair(c, x, c->C);
+        c->adj[c->C * V + x] = c->adj[x * V + c->C] = LINK_UNORIENTED;
+        c->pmax[at] = p[x];
+        c->retested[x] = 1;
+        free(c->sep[at]);
+        c->sep[at] = NULL;
+        c->nsep[at] = 0;
+        added++;
+    }
+    free(p);
+    free(S);
+    free(flag);
+    free(used);
+    return added;
+}
+
 /* Changing modules: adjacent to C, BH across nodes, refit on the final parents. */
 static void report_changes(struct cd *c, const struct pdag *g, struct cdnod_result *res)
 {
@@ -402,6 +454,11 @@ static void report_changes(struct cd *c, const struct pdag *g, struct cdnod_resu
         struct cdnod_change *ch = &res->changed[res->nchanged];
         test_cx(c, x, S, nS, &ch->detail);
         if (c->failed) break;
+        /* a node added by the repair must also change given its final parents */
+        if (c->retested[x] && ch->detail.pval > c->p->alpha) {
+            mech_result_fini(&ch->detail);
+            continue;
+        }
         ch->var = x;
         ch->pval = p[x];
         ch->qval = q[x];
@@ -474,7 +531,7 @@ int cdnod_run(const double *Yin, int T, int N, const int *seg, int K, const stru
             complete &= !isnan(col[t]);
         }
         if (!complete) continue;
-        int P = season_detect(col, T, p->seed + (uint64_t)j);
+        int P = season_detect(col, T);
         if (P) {
             season_remove(col, T, P);
             for (int t = 0; t < T; t++) Y[(size_t)t * N + j] = col[t];
@@ -520,6 +577,9 @@ int cdnod_run(const double *Yin, int T, int N, const int *seg, int K, const stru
     c.nsep = xcalloc(VV, sizeof(int));
     c.pmax = xmallocarray(VV, sizeof(double));
     c.vmax = xcalloc(VV, sizeof(double));
+    c.p0 = xmallocarray((size_t)N, sizeof(double));
+    for (int j = 0; j < N; j++) c.p0[j] = 1.0;
+    c.retested = xcalloc((size_t)N, 1);
     for (size_t a = 0; a < VV; a++) c.pmax[a] = -1.0;
     c.stamp = xcalloc((size_t)c.ncols, sizeof(unsigned));
     c.zbuf = xmallocarray((size_t)c.ncols, sizeof(int));
@@ -528,9 +588,18 @@ int cdnod_run(const double *Yin, int T, int N, const int *seg, int K, const stru
 
     skeleton(&c);
     struct pdag g = {c.V, 1, c.adj};
-    struct pdag_hooks h = {&c, NULL, hook_lagged_r1};
+    /* No lagged R1 here: whether a lagged parent forms a collider needs PCMCI+'s separating
+     * sets, which CD-NOD does not have; treating every such triple as a non-collider would
+     * orient x(t) -> y(t) from the autoregressive link of x whenever y -> x. */
+    struct pdag_hooks h = {&c, NULL, NULL};
     if (!c.failed) {
         orient(&c, &g, &h);
+        if (retest_possible_parents(&c, &g) > 0 && !c.failed) {
+            /* orient again from the skeleton with the new C - X adjacencies */
+            for (size_t a = 0; a < VV; a++)
+                if (c.adj[a] != LINK_NONE) c.adj[a] = LINK_UNORIENTED;
+            orient(&c, &g, &h);
+        }
         res->phase3_oriented = independent_changes(&c, &g);
         if (res->phase3_oriented) pdag_apply_rules(&g, &h);
         report_changes(&c, &g, res);
@@ -582,6 +651,8 @@ done:
     free(c.adj);
     free(c.pmax);
     free(c.vmax);
+    free(c.p0);
+    free(c.retested);
     free(c.stamp);
     free(c.zbuf);
     free(c.ybuf);

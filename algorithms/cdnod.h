@@ -11,7 +11,11 @@
  *      their largest p-value.
  *   2. Orientation: C -> X; unshielded colliders from separating sets (a triple C - X_i - X_j
  *      with X_i in sep(C, X_j) is a non-collider, so R1 gives X_i -> X_j: changes propagate to
- *      effects, not causes); R1-R3 (pdag.h), with lagged parents feeding R1.
+ *      effects, not causes); R1-R3 (pdag.h).
+ *      Faithfulness repair: nodes separated from C are retested given their possible parents
+ *      (see retest_possible_parents in cdnod.c); a change that leaves the marginal law intact,
+ *      such as a sign flip of a contemporaneous parent's coefficient, is found this way, and the
+ *      graph is oriented again.
  *   3. Independent changes, linear form, for undirected edges whose two ends both change: the
  *      rows are cut into CDNOD_BLOCKS time blocks; for X -> Y the block-wise parameters of P(X)
  *      (mean, variance) should vary independently of those of P(Y | X) (intercept, slope,

@@ -72,8 +72,8 @@ static double *pooled_residual(const double *y, const double *Z, int n, int k)
 }
 
 int mech_change_test(const double *y, const double *Z, int n, int k, const int *seg, int K,
-                     enum mech_test test, uint64_t seed, struct mech_result *out, char *err,
-                     size_t errlen)
+                     enum mech_test test, uint64_t seed, double skip_below, struct mech_result *out,
+                     char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->p_mean = out->p_coef = out->p_var = out->p_shape = 1.0;
@@ -94,7 +94,11 @@ int mech_change_test(const double *y, const double *Z, int n, int k, const int *
     out->p_coef = out->lin.p_coef;
     out->p_var = out->lin.p_var;
 
-    if (test == MECH_RCIT || test == MECH_KCI) {
+    /* RCoT can only lower the combined p-value; when the linear tests already reject at the
+     * caller's level it cannot change the decision, so it is skipped (p_shape stays 1). */
+    double m_all = k > 0 ? 4.0 : 3.0; /* tests in the RCIT combination */
+    int linear_rejects = fmin(out->p_mean, fmin(out->p_coef, out->p_var)) * m_all <= skip_below;
+    if (test == MECH_KCI || (test == MECH_RCIT && !linear_rejects)) {
         double *C = xcalloc((size_t)n * K, sizeof(double));
         for (int r = 0; r < n; r++) C[(size_t)r * K + seg[r]] = 1.0;
         /* The kernel tests see the residual of the pooled linear fit: under "no change" its

@@ -66,10 +66,10 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
-/* Median pairwise Euclidean distance among the first <= 500 rows. */
+/* Median pairwise Euclidean distance among the first <= RCOT_BANDWIDTH_ROWS rows. */
 static double median_distance(const double *V, int n, int d)
 {
-    int m = n < 500 ? n : 500;
+    int m = n < RCOT_BANDWIDTH_ROWS ? n : RCOT_BANDWIDTH_ROWS;
     size_t cnt = (size_t)m * (m - 1) / 2, k = 0;
     if (cnt == 0) return 1.0;
     double *dist = xmallocarray(cnt, sizeof(double));
@@ -127,7 +127,10 @@ int rcot_test(const double *X, int dx, const double *Y, int dy, const double *Z,
     if (n < 10 || dx < 1 || dy < 1) return -1;
     struct rng r;
     rng_seed(&r, p->seed);
-    int mx = p->x_is_features ? dx : p->num_f2, my = p->num_f2, mz = dz > 0 ? p->num_f : 0;
+    int mz = dz > 0
+                 ? (RCOT_FEATURES_PER_DIM * dz < p->num_f ? RCOT_FEATURES_PER_DIM * dz : p->num_f)
+                 : 0;
+    int mx = p->x_is_features ? dx : p->num_f2, my = p->num_f2;
     double *Fx;
     if (p->x_is_features) {
         Fx = xmallocarray((size_t)n * dx, sizeof(double));

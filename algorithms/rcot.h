@@ -2,9 +2,11 @@
  * rcot.h - RCoT, the randomized conditional correlation test (Strobl, Zhang, Visweswaran 2019;
  * ALGORITHMS.md §2.5): X ⊥ Y | Z with random Fourier features, linear in n.
  *
- * Blocks are z-scored; X and Y get `num_f2` and Z gets `num_f` random Fourier features
- * sqrt(2) cos(w.v + b), w ~ N(0, sigma^-2 I), sigma = median pairwise distance of the first
- * <= 500 rows; features are standardised. Y's and X's features are residualised on Z's
+ * Blocks are z-scored; X and Y get `num_f2` and Z gets min(num_f, 25 dim(Z)) random Fourier
+ * features sqrt(2) cos(w.v + b), w ~ N(0, sigma^-2 I), sigma = the median pairwise distance of
+ * the first <= 200 rows; features are standardised. (The R package uses 25 Z features and 500
+ * rows, causal-learn 100 and 500; scaling with dim(Z) keeps one-parent tests cheap and
+ * multi-parent tests as rich as causal-learn's.) Y's and X's features are residualised on Z's
  * (C_zz + 1e-10 I), the statistic is S = n ||C_xy.z||_F^2, and its null, a weighted sum of
  * chi-square(1) with the eigenvalues of the residual-product covariance as weights, is matched
  * by Hall-Buckley-Eagleson (three cumulants). Deterministic for a given seed. Pure; any thread.
@@ -13,6 +15,9 @@
 #define CAUSALMON_RCOT_H
 
 #include <stdint.h>
+
+#define RCOT_BANDWIDTH_ROWS   200
+#define RCOT_FEATURES_PER_DIM 25
 
 struct rcot_params {
     int num_f;         /* features for Z (default 100) */

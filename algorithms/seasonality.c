@@ -101,7 +101,7 @@ static int refine_period(const double *x, int n, int around)
     return best;
 }
 
-int season_detect(const double *x, int n, uint64_t seed)
+int season_detect(const double *x, int n)
 {
     if (n < 24) return 0;
     double *buf = fftw_alloc_real((size_t)n);
@@ -116,27 +116,19 @@ int season_detect(const double *x, int n, uint64_t seed)
         if (!best || pg[k] > pg[best]) best = k;
     int period = 0;
     if (best) {
-        /* Permutation threshold: the 99th percentile of the max periodogram of shuffles. */
-        double *sh = xmallocarray((size_t)n, sizeof(double));
-        double *maxes = xmallocarray(SEASON_SHUFFLES, sizeof(double));
-        double *pgs = xmallocarray((size_t)n / 2 + 1, sizeof(double));
-        struct rng r;
-        rng_seed(&r, seed);
-        memcpy(sh, x, (size_t)n * sizeof(double));
-        for (int s = 0; s < SEASON_SHUFFLES; s++) {
-            for (int a = n - 1; a > 0; a--) {
-                int b = (int)rng_below(&r, (uint64_t)a + 1);
-                double t = sh[a];
-                sh[a] = sh[b];
-                sh[b] = t;
-            }
-            periodogram(sh, n, pgs, buf, out, plan);
-            double mx = 0;
-            for (int k = kmin; k <= kmax && k <= n / 2; k++) mx = fmax(mx, pgs[k]);
-            maxes[s] = mx;
+        /* The permutation null in closed form: shuffling whitens the spectrum, so each
+         * ordinate of a shuffled copy is exponential with mean var(x) sum(w^2) / n (w the Hann
+         * window), and the 99th percentile of the largest of M of them is
+         * -mean log(1 - 0.99^(1/M)). */
+        double mean = 0, var = 0, w2 = 0;
+        for (int t = 0; t < n; t++) mean += x[t] / n;
+        for (int t = 0; t < n; t++) {
+            double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
+            var += (x[t] - mean) * (x[t] - mean) / (n - 1);
+            w2 += w * w;
         }
-        qsort(maxes, SEASON_SHUFFLES, sizeof(double), cmp_double);
-        double thresh = maxes[(int)(0.99 * (SEASON_SHUFFLES - 1))];
+        int M = (kmax < n / 2 ? kmax : n / 2) - kmin + 1;
+        double thresh = -(var * w2 / n) * log(1.0 - pow(0.99, 1.0 / M));
         if (pg[best] > thresh) {
             double cand = (double)n / best;
             int lo = (int)floor(0.8 * cand), hi = (int)ceil(1.2 * cand);
@@ -154,9 +146,6 @@ int season_detect(const double *x, int n, uint64_t seed)
                 period = refine_period(x, n, arg);
             free(r_acf);
         }
-        free(sh);
-        free(maxes);
-        free(pgs);
     }
     free(pg);
     fftw_destroy_plan(plan);

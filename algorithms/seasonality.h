@@ -5,7 +5,8 @@
  * Detection: remove the least-squares line, apply a Hann window, take the periodogram with FFTW;
  * the strongest peak with at least SEASON_MIN_CYCLES full cycles in the data and a period of at
  * least 3 samples is a candidate if it exceeds the 99th percentile of the largest periodogram
- * value over SEASON_SHUFFLES random permutations of the series (a seeded permutation test). The
+ * value of a randomly permuted copy of the series, computed in closed form (a permutation
+ * whitens the spectrum: i.i.d. exponential ordinates with the series' mean power). The
  * candidate is validated on the autocorrelation (computed by FFT with zero padding): it must have
  * a strict local maximum within +-20 % of the candidate period, with ACF >= 0.1 and at least 0.2
  * above the ACF at half that lag (the trough of a cycle). A red-noise spectrum (AR processes)
@@ -25,10 +26,9 @@
 #include <stdint.h>
 
 #define SEASON_MIN_CYCLES 3
-#define SEASON_SHUFFLES   100
 
 /* Returns the validated period of x[0..n) (no NaN), or 0 when there is none. n < 24 gives 0. */
-int season_detect(const double *x, int n, uint64_t seed);
+int season_detect(const double *x, int n);
 
 /* Subtracts the per-phase median profile of period P (>= 2) from x[0..n) in place. */
 void season_remove(double *x, int n, int period);

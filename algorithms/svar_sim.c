@@ -131,8 +131,9 @@ void svar_model_free(struct svar_model *m)
 const char *svar_change_kind_str(enum svar_change_kind k)
 {
     static const char *const names[] = {"coefficient",    "edge_added", "edge_removed",
-                                        "noise_variance", "mean_shift", "nonlinear"};
-    return k < SVAR_CHANGE_KINDS ? names[k] : "unknown";
+                                        "noise_variance", "mean_shift", "nonlinear",
+                                        "sign_flip"};
+    return k < SVAR_CHANGE_ALL ? names[k] : "unknown";
 }
 
 int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int at, struct rng *r,
@@ -140,7 +141,7 @@ int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int
 {
     int N = m->nvars, T1 = m->tau_max + 1;
     int needs_parent = kind == SVAR_CHANGE_COEF || kind == SVAR_CHANGE_EDGE_REMOVE ||
-                       kind == SVAR_CHANGE_NONLINEAR;
+                       kind == SVAR_CHANGE_NONLINEAR || kind == SVAR_CHANGE_SIGN_FLIP;
     int start = (int)rng_below(r, (uint64_t)N);
     for (int a = 0; a < N; a++) {
         int j = (start + a) % N;
@@ -157,13 +158,20 @@ int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int
             return 0;
         }
         if (!needs_parent) return 0;
+        /* The cross parent with the largest contribution relative to the child's noise: a
+         * change to a negligible link is no scenario. */
+        double best = 0.0;
         for (int i = 0; i < N; i++)
-            for (int tau = 0; tau < T1; tau++)
-                if (i != j && m->coef[((size_t)i * N + j) * T1 + tau] != 0.0) {
+            for (int tau = 0; tau < T1; tau++) {
+                double c =
+                    fabs(m->coef[((size_t)i * N + j) * T1 + tau]) * m->noise_sd[i] / m->noise_sd[j];
+                if (i != j && c > best) {
+                    best = c;
                     out->parent = i;
                     out->lag = tau;
-                    return 0;
                 }
+            }
+        if (out->parent >= 0) return 0;
     }
     return -1;
 }
@@ -190,6 +198,8 @@ static double coef_at(const struct svar_model *m, const struct svar_change *ch, 
     if (!changed || j != ch->var || i != ch->parent || tau != ch->lag) return c;
     switch (ch->kind) {
     case SVAR_CHANGE_COEF:
+        return 0.25 * c;
+    case SVAR_CHANGE_SIGN_FLIP:
         return -c;
     case SVAR_CHANGE_EDGE_ADD:
         return 0.5;

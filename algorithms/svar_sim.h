@@ -53,14 +53,19 @@ void svar_model_simulate(const struct svar_model *m, struct rng *r, int T, int b
 /* Regime changes at a known time (for CD-NOD and the mechanism-change tests). Each changes only
  * the mechanism P(x_var | parents) from row `at` on; the variables downstream are symptoms. */
 enum svar_change_kind {
-    SVAR_CHANGE_COEF = 0,    /* a parent's coefficient flips sign */
+    SVAR_CHANGE_COEF = 0,    /* a parent's coefficient drops to a quarter */
     SVAR_CHANGE_EDGE_ADD,    /* a new lag-1 parent appears (coefficient 0.5) */
     SVAR_CHANGE_EDGE_REMOVE, /* a parent's link disappears */
     SVAR_CHANGE_NOISE,       /* the noise standard deviation doubles */
     SVAR_CHANGE_MEAN,        /* the intercept shifts by 1.5 noise standard deviations */
     SVAR_CHANGE_NONLINEAR,   /* c x_i becomes c s (x_i^2 / s^2 - 1) / sqrt 2: same mean and
                                 variance (x_i Gaussian with sd s), different shape */
-    SVAR_CHANGE_KINDS
+    SVAR_CHANGE_KINDS,       /* the six kinds above; the one below is an extra hard case */
+    SVAR_CHANGE_SIGN_FLIP = SVAR_CHANGE_KINDS, /* a parent's coefficient flips sign: the child's
+                                marginal law stays the same, so with a contemporaneous parent
+                                the change is symmetric between parent and child (not
+                                identifiable) */
+    SVAR_CHANGE_ALL
 };
 
 struct svar_change {
@@ -74,8 +79,9 @@ struct svar_change {
 /* Name of a change kind ("coefficient", "edge_added", ...). */
 const char *svar_change_kind_str(enum svar_change_kind k);
 
-/* Picks a variable (and parent where the kind needs one) for a change of `kind` at row `at`,
- * deterministically from r. Returns 0, or -1 if the model has no suitable variable. */
+/* Picks a variable (and, where the kind needs one, the cross parent with the largest
+ * |coefficient| x noise sd relative to the child's noise sd) for a change of `kind` at row
+ * `at`, deterministically from r. Returns 0, or -1 if the model has no suitable variable. */
 int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int at, struct rng *r,
                      struct svar_change *out);
 

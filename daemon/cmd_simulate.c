@@ -15,22 +15,22 @@ static const char *const CMD = "simulate";
 
 static void simulate_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: causalmon simulate [--vars N] [--samples T] [--tau-max L] [--seed S]\n"
-            "                          [--links-per-var K] [--contemp-frac F] [--level X]\n"
-            "                          [--start EPOCH] [--step SECONDS] [--out F.csv]\n"
-            "                          [--truth G.json] [--change KIND [--change-at ROW]] "
-            "[--season P]\n"
-            "\n"
-            "Writes T rows of a random stable structural VAR (x0..x{N-1}, Gaussian noise, an\n"
-            "autoregressive link per series, K cross links per series of which a share F is\n"
-            "contemporaneous) with a time column, and the true graph as graph JSON.\n"
-            "Defaults: N 5, T 500, L 2, S 1, K 1, F 0.3, level 0, start 1700000000, step 1,\n"
-            "CSV on stdout, no truth file.\n"
-            "--change changes one variable's mechanism from row ROW (default T/2) on; KIND is\n"
-            "coefficient, edge_added, edge_removed, noise_variance, mean_shift or nonlinear. The\n"
-            "truth file then lists the changed variable under \"changed\".\n"
-            "--season P adds a sinusoidal cycle of period P rows to every series.\n");
+    fprintf(f, "usage: causalmon simulate [--vars N] [--samples T] [--tau-max L] [--seed S]\n"
+               "                          [--links-per-var K] [--contemp-frac F] [--level X]\n"
+               "                          [--start EPOCH] [--step SECONDS] [--out F.csv]\n"
+               "                          [--truth G.json] [--change KIND [--change-at ROW]] "
+               "[--season P]\n"
+               "\n"
+               "Writes T rows of a random stable structural VAR (x0..x{N-1}, Gaussian noise, an\n"
+               "autoregressive link per series, K cross links per series of which a share F is\n"
+               "contemporaneous) with a time column, and the true graph as graph JSON.\n"
+               "Defaults: N 5, T 500, L 2, S 1, K 1, F 0.3, level 0, start 1700000000, step 1,\n"
+               "CSV on stdout, no truth file.\n"
+               "--change changes one variable's mechanism from row ROW (default T/2) on; KIND is\n"
+               "coefficient, edge_added, edge_removed, noise_variance, mean_shift, nonlinear or "
+               "sign_flip.\n"
+               "The truth file then lists the changed variable under \"changed\".\n"
+               "--season P adds a sinusoidal cycle of period P rows to every series.\n");
 }
 
 static int write_csv(FILE *f, const double *X, int T, int N, double start, double step)
@@ -177,8 +177,8 @@ int cmd_simulate(int argc, char **argv)
     struct svar_change ch, *chp = NULL;
     if (change) {
         int kind = 0;
-        while (kind < SVAR_CHANGE_KINDS && strcmp(change, svar_change_kind_str(kind)) != 0) kind++;
-        if (kind == SVAR_CHANGE_KINDS) {
+        while (kind < SVAR_CHANGE_ALL && strcmp(change, svar_change_kind_str(kind)) != 0) kind++;
+        if (kind == SVAR_CHANGE_ALL) {
             cli_error(CMD, "--change: '%s' is not a change kind (see --help)", change);
             svar_model_free(m);
             return EXIT_BAD_INPUT;

@@ -46,8 +46,8 @@ static void test_each_linear_kind_is_found_and_named_by_chow(void **state)
         make(kind, 100 + kind, y, z, seg);
         struct mech_result res;
         char err[128];
-        assert_int_equal(mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, &res, err, sizeof err),
-                         0);
+        assert_int_equal(
+            mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err), 0);
         print_message("%-12s p=%.3g (mean %.3g coef %.3g var %.3g)\n", change_kind_str(kind),
                       res.pval, res.p_mean, res.p_coef, res.p_var);
         assert_true(res.pval < 1e-4);
@@ -69,8 +69,8 @@ static void test_shape_change_needs_rcit(void **state)
     make(CHANGE_SHAPE, 7, y, z, seg);
     struct mech_result chow, rcit;
     char err[128];
-    mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, &chow, err, sizeof err);
-    mech_change_test(y, z, N, 1, seg, 2, MECH_RCIT, 1, &rcit, err, sizeof err);
+    mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &chow, err, sizeof err);
+    mech_change_test(y, z, N, 1, seg, 2, MECH_RCIT, 1, 0.0, &rcit, err, sizeof err);
     print_message("shape: chow p=%.3g, rcit p=%.3g (shape %.3g)\n", chow.pval, rcit.pval,
                   rcit.p_shape);
     assert_true(chow.pval > 0.001); /* invisible to the linear tests */
@@ -88,7 +88,7 @@ static void test_fisherz_sees_only_mean_shifts(void **state)
     char err[128];
     make(CHANGE_VARIANCE, 9, y, z, seg);
     struct mech_result res;
-    mech_change_test(y, z, N, 1, seg, 2, MECH_FISHERZ, 1, &res, err, sizeof err);
+    mech_change_test(y, z, N, 1, seg, 2, MECH_FISHERZ, 1, 0.0, &res, err, sizeof err);
     assert_true(res.pval > 0.001);
     assert_int_equal(res.kind, CHANGE_MEAN);
     mech_result_fini(&res);
@@ -103,7 +103,8 @@ static void test_segment_with_too_few_rows_is_an_error(void **state)
     for (int t = 0; t < N; t++) seg[t] = t < N - 2 ? 0 : 1;
     struct mech_result res;
     char err[128];
-    assert_int_equal(mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, &res, err, sizeof err), -1);
+    assert_int_equal(mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "segment 1 has 2 rows, fewer than 4 needed"));
 }
 
@@ -119,7 +120,8 @@ static void test_collinear_parents_are_dropped_not_nan(void **state)
     }
     struct mech_result res;
     char err[128];
-    assert_int_equal(mech_change_test(y, Z2, N, 2, seg, 2, MECH_CHOW, 1, &res, err, sizeof err), 0);
+    assert_int_equal(
+        mech_change_test(y, Z2, N, 2, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err), 0);
     assert_true(isfinite(res.pval) && res.pval > 0.001);
     assert_int_equal(res.lin.dropped, 2);
     mech_result_fini(&res);
