@@ -66,39 +66,60 @@ static void acf(const double *x, int n, double *r, int maxlag)
     fftw_free(spec);
 }
 
-/* Residual variance of x after removing the per-phase mean profile of period P. */
-static double profile_residual(const double *x, int n, int P)
+/* Power of the mean-removed x at frequency 1/P and its first two harmonics (a periodogram
+ * evaluated between the FFT's grid frequencies). */
+static double harmonic_power(const double *x, int n, double mean, int P)
 {
-    double *sum = xcalloc((size_t)P, sizeof(double)), ss = 0;
-    int *cnt = xcalloc((size_t)P, sizeof(int));
-    for (int t = 0; t < n; t++) {
-        sum[t % P] += x[t];
-        cnt[t % P]++;
+    double total = 0;
+    for (int h = 1; h <= 3; h++) {
+        double re = 0, im = 0, w = 2.0 * M_PI * h / P;
+        for (int t = 0; t < n; t++) {
+            re += (x[t] - mean) * cos(w * t);
+            im += (x[t] - mean) * sin(w * t);
+        }
+        total += (re * re + im * im) / n;
     }
-    for (int t = 0; t < n; t++) {
-        double r = x[t] - sum[t % P] / cnt[t % P];
-        ss += r * r;
-    }
-    free(sum);
-    free(cnt);
-    return ss / (n - P);
+    return total;
 }
 
-/* The integer period within +-3 of the ACF peak that explains most variance: the ACF peak of
- * a noisy, autocorrelated series can sit a few lags off, which would make the phases drift. */
+/* The integer period within +-10 % (at least +-3) of the ACF peak with the most harmonic
+ * power: the ACF peak of a noisy, autocorrelated series can sit a few lags off, which would
+ * make the phases drift. */
 static int refine_period(const double *x, int n, int around)
 {
+    double mean = 0;
+    for (int t = 0; t < n; t++) mean += x[t] / n;
     int best = around;
-    double best_v = profile_residual(x, n, around);
-    for (int P = around - 3; P <= around + 3; P++) {
-        if (P < 2 || P == around || n < 2 * P) continue;
-        double v = profile_residual(x, n, P);
-        if (v < best_v) {
-            best_v = v;
+    double best_p = harmonic_power(x, n, mean, around);
+    int span = around / 10 > 3 ? around / 10 : 3;
+    for (int P = around - span; P <= around + span; P++) {
+        if (P < 3 || P == around || n < 2 * P) continue;
+        double pw = harmonic_power(x, n, mean, P);
+        if (pw > best_p) {
+            best_p = pw;
             best = P;
         }
     }
     return best;
+}
+
+/* Validates a candidate period n/k on the ACF (r at lags 0..n/2): returns the lag of a strict
+ * local maximum within +-20 %, or 0. A cycle has a trough half a period in; a level shift, a
+ * trend or red noise has a monotone ACF there, so it fails the margin. */
+static int validate(const double *r, int n, int k)
+{
+    double cand = (double)n / k;
+    int lo = (int)floor(0.8 * cand), hi = (int)ceil(1.2 * cand);
+    if (lo < 2) lo = 2;
+    if (hi > n / 2 - 1) hi = n / 2 - 1;
+    if (hi - lo < 2) return 0;
+    int arg = lo;
+    for (int l = lo; l <= hi; l++)
+        if (r[l] > r[arg]) arg = l;
+    if (arg > lo && arg < hi && r[arg] > r[arg - 1] && r[arg] > r[arg + 1] &&
+        r[arg] >= SEASON_MIN_ACF && r[arg] - r[arg / 2] >= SEASON_MIN_ACF)
+        return arg;
+    return 0;
 }
 
 int season_detect(const double *x, int n)
@@ -109,43 +130,44 @@ int season_detect(const double *x, int n)
     fftw_plan plan = fftw_plan_dft_r2c_1d(n, buf, out, FFTW_ESTIMATE);
     double *pg = xmallocarray((size_t)n / 2 + 1, sizeof(double));
     /* Frequencies k with period n/k in [3, n / SEASON_MIN_CYCLES]. */
-    int kmin = SEASON_MIN_CYCLES, kmax = n / 3;
+    int kmin = SEASON_MIN_CYCLES, kmax = n / 3 < n / 2 ? n / 3 : n / 2;
     periodogram(x, n, pg, buf, out, plan);
-    int best = 0;
-    for (int k = kmin; k <= kmax && k <= n / 2; k++)
-        if (!best || pg[k] > pg[best]) best = k;
+    /* The permutation null in closed form: shuffling whitens the spectrum, so each ordinate of
+     * a shuffled copy is exponential with mean var(x) sum(w^2) / n (w the Hann window), and the
+     * 99th percentile of the largest of M of them is -mean log(1 - 0.99^(1/M)). */
+    double mean = 0, var = 0, w2 = 0;
+    for (int t = 0; t < n; t++) mean += x[t] / n;
+    for (int t = 0; t < n; t++) {
+        double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
+        var += (x[t] - mean) * (x[t] - mean) / (n - 1);
+        w2 += w * w;
+    }
+    int M = kmax - kmin + 1;
+    double thresh = -(var * w2 / n) * log(1.0 - pow(0.99, 1.0 / M));
+    /* Candidates: the strongest local maxima above the threshold (red noise can put its
+     * low-frequency power above a real cycle's peak), validated in order of strength. */
+    int cand[SEASON_CANDIDATES], ncand = 0;
+    char *taken = xcalloc((size_t)n / 2 + 1, 1);
+    while (ncand < SEASON_CANDIDATES) {
+        int best = 0;
+        for (int k = kmin; k <= kmax; k++)
+            if (!taken[k] && pg[k] > thresh && pg[k] >= pg[k - 1] && pg[k] >= pg[k + 1] &&
+                (!best || pg[k] > pg[best]))
+                best = k;
+        if (!best) break;
+        taken[best] = 1;
+        cand[ncand++] = best;
+    }
+    free(taken);
     int period = 0;
-    if (best) {
-        /* The permutation null in closed form: shuffling whitens the spectrum, so each
-         * ordinate of a shuffled copy is exponential with mean var(x) sum(w^2) / n (w the Hann
-         * window), and the 99th percentile of the largest of M of them is
-         * -mean log(1 - 0.99^(1/M)). */
-        double mean = 0, var = 0, w2 = 0;
-        for (int t = 0; t < n; t++) mean += x[t] / n;
-        for (int t = 0; t < n; t++) {
-            double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
-            var += (x[t] - mean) * (x[t] - mean) / (n - 1);
-            w2 += w * w;
+    if (ncand > 0) {
+        double *r = xmallocarray((size_t)n / 2 + 1, sizeof(double));
+        acf(x, n, r, n / 2);
+        for (int a = 0; a < ncand && !period; a++) {
+            int lag = validate(r, n, cand[a]);
+            if (lag) period = refine_period(x, n, lag);
         }
-        int M = (kmax < n / 2 ? kmax : n / 2) - kmin + 1;
-        double thresh = -(var * w2 / n) * log(1.0 - pow(0.99, 1.0 / M));
-        if (pg[best] > thresh) {
-            double cand = (double)n / best;
-            int lo = (int)floor(0.8 * cand), hi = (int)ceil(1.2 * cand);
-            if (lo < 2) lo = 2;
-            if (hi > n / 2) hi = n / 2;
-            double *r_acf = xmallocarray((size_t)hi + 2, sizeof(double));
-            acf(x, n, r_acf, hi + 1);
-            int arg = lo;
-            for (int l = lo; l <= hi; l++)
-                if (r_acf[l] > r_acf[arg]) arg = l;
-            /* A cycle has a trough half a period in: a level shift or a trend does not. */
-            if (arg > lo && arg < hi && r_acf[arg] > r_acf[arg - 1] &&
-                r_acf[arg] > r_acf[arg + 1] && r_acf[arg] >= 0.1 &&
-                r_acf[arg] - r_acf[arg / 2] >= 0.2)
-                period = refine_period(x, n, arg);
-            free(r_acf);
-        }
+        free(r);
     }
     free(pg);
     fftw_destroy_plan(plan);

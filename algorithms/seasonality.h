@@ -2,17 +2,18 @@
  * seasonality.h - period detection and seasonal-profile removal (ALGORITHMS.md §10.5), so that a
  * daily or weekly cycle is not mistaken for a changing mechanism.
  *
- * Detection: remove the least-squares line, apply a Hann window, take the periodogram with FFTW;
- * the strongest peak with at least SEASON_MIN_CYCLES full cycles in the data and a period of at
- * least 3 samples is a candidate if it exceeds the 99th percentile of the largest periodogram
+ * Detection: remove the least-squares line, apply a Hann window, take the periodogram with FFTW.
+ * Frequencies with at least SEASON_MIN_CYCLES full cycles and a period of at least 3 samples are
+ * candidates when they are local maxima above the 99th percentile of the largest periodogram
  * value of a randomly permuted copy of the series, computed in closed form (a permutation
- * whitens the spectrum: i.i.d. exponential ordinates with the series' mean power). The
- * candidate is validated on the autocorrelation (computed by FFT with zero padding): it must have
- * a strict local maximum within +-20 % of the candidate period, with ACF >= 0.1 and at least 0.2
- * above the ACF at half that lag (the trough of a cycle). A red-noise spectrum (AR processes)
- * has no such interior maximum, and a level shift or trend has no trough, so neither is
- * reported as seasonal. The period is then refined to the integer within +-3 lags that leaves
- * the smallest residual variance after removing the per-phase mean.
+ * whitens the spectrum: i.i.d. exponential ordinates with the series' mean power). The up to
+ * SEASON_CANDIDATES strongest are validated in turn on the autocorrelation (FFT with zero
+ * padding): a strict local maximum within +-20 % of the candidate period, with ACF at least
+ * SEASON_MIN_ACF and at least SEASON_MIN_ACF above the ACF at half that lag (the trough of a
+ * cycle). Red noise (AR processes), level shifts and trends have a monotone ACF there, so they
+ * are not reported as seasonal, even when their low-frequency power beats a real cycle's peak.
+ * The period is then refined to the integer within +-10 % (at least +-3 lags) with the most
+ * power at 1/P and its first two harmonics.
  * Removal: subtract the per-phase median over the cycles (phase = t mod P), then add back the
  * series median so levels are kept. The per-phase median is robust to a change in half of the
  * cycles, so a real mechanism change stays visible after removal.
@@ -26,6 +27,8 @@
 #include <stdint.h>
 
 #define SEASON_MIN_CYCLES 3
+#define SEASON_CANDIDATES 5
+#define SEASON_MIN_ACF    0.05
 
 /* Returns the validated period of x[0..n) (no NaN), or 0 when there is none. n < 24 gives 0. */
 int season_detect(const double *x, int n);
