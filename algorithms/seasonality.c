@@ -116,10 +116,19 @@ static int validate(const double *r, int n, int k)
     int arg = lo;
     for (int l = lo; l <= hi; l++)
         if (r[l] > r[arg]) arg = l;
-    if (arg > lo && arg < hi && r[arg] > r[arg - 1] && r[arg] > r[arg + 1] &&
-        r[arg] >= SEASON_MIN_ACF && r[arg] - r[arg / 2] >= SEASON_MIN_ACF)
-        return arg;
-    return 0;
+    if (!(arg > lo && arg < hi && r[arg] > r[arg - 1] && r[arg] > r[arg + 1])) return 0;
+    /* Bartlett's standard error of the sample ACF at lag arg: long lags of persistent series
+     * wander by chance, so the peak-to-trough margin must stand out against it. */
+    double s2 = 1.0;
+    for (int l = 1; l < arg; l++) s2 += 2.0 * r[l] * r[l];
+    double se = sqrt(s2 / n), margin = fmax(SEASON_MIN_ACF, 3.0 * se);
+    if (r[arg] < fmax(SEASON_MIN_ACF, 2.0 * se) || r[arg] - r[arg / 2] < margin) return 0;
+    /* A cycle repeats: where the ACF reaches two periods, it peaks there again. */
+    if (2 * arg + 1 <= n / 2) {
+        double second = fmax(r[2 * arg], fmax(r[2 * arg - 1], r[2 * arg + 1]));
+        if (second - r[arg + arg / 2] < margin) return 0;
+    }
+    return arg;
 }
 
 int season_detect(const double *x, int n)

@@ -9,14 +9,16 @@
  * whitens the spectrum: i.i.d. exponential ordinates with the series' mean power). The up to
  * SEASON_CANDIDATES strongest are validated in turn on the autocorrelation (FFT with zero
  * padding): a strict local maximum within +-20 % of the candidate period, with ACF at least
- * SEASON_MIN_ACF and at least SEASON_MIN_ACF above the ACF at half that lag (the trough of a
- * cycle). Red noise (AR processes), level shifts and trends have a monotone ACF there, so they
- * are not reported as seasonal, even when their low-frequency power beats a real cycle's peak.
- * The period is then refined to the integer within +-10 % (at least +-3 lags) with the most
- * power at 1/P and its first two harmonics.
- * Removal: subtract the per-phase median over the cycles (phase = t mod P), then add back the
- * series median so levels are kept. The per-phase median is robust to a change in half of the
- * cycles, so a real mechanism change stays visible after removal.
+ * SEASON_MIN_ACF and two Bartlett standard errors, above the ACF at half that lag (the trough
+ * of a cycle) by at least three standard errors, and, where the ACF reaches 2P, peaking again
+ * there above the trough at 1.5 P (a cycle repeats; random wander does not). Red noise (AR
+ * processes), level shifts and trends have a monotone ACF there, so they are not reported as
+ * seasonal, even when their low-frequency power beats a real cycle's peak. The period is then
+ * refined to the integer within
+ * +-10 % (at least +-3 lags) with the most power at 1/P and its first two harmonics. Removal:
+ * subtract the per-phase median over the cycles (phase = t mod P), then add back the series median
+ * so levels are kept. The per-phase median is robust to a change in half of the cycles, so a real
+ * mechanism change stays visible after removal.
  *
  * FFTW plans are made per call with FFTW_ESTIMATE; planning is not thread-safe, so call these
  * from one thread at a time (the batch commands do).
