@@ -98,7 +98,7 @@ int linear_change_test(const struct segment_stats *segs, int K, struct linear_ch
     for (int s = 0; s < K; s++)
         if (segs[s].n < k + 3) {
             snprintf(err, errlen,
-                     "segment %d has %ld rows, fewer than %d needed for %d parent(s) plus "
+                     "segment %d has %ld row(s), fewer than %d needed for %d parent(s) plus "
                      "intercept",
                      s, segs[s].n, k + 3, k);
             return -1;

@@ -143,7 +143,7 @@ static void test_too_small_segment_is_a_clear_error(void **state)
     struct cdnod_result res;
     char err[256];
     assert_int_equal(cdnod_run(X, 40, 2, seg, 2, &p, &res, err, sizeof err), -1);
-    assert_non_null(strstr(err, "segment 1 has 2 rows"));
+    assert_non_null(strstr(err, "segment 1 has 2 row(s)"));
 }
 
 int main(void)

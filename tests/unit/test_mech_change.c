@@ -105,7 +105,7 @@ static void test_segment_with_too_few_rows_is_an_error(void **state)
     char err[128];
     assert_int_equal(mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err),
                      -1);
-    assert_non_null(strstr(err, "segment 1 has 2 rows, fewer than 4 needed"));
+    assert_non_null(strstr(err, "segment 1 has 2 row(s), fewer than 4 needed"));
 }
 
 static void test_collinear_parents_are_dropped_not_nan(void **state)
