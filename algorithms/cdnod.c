@@ -176,12 +176,13 @@ static int gather(struct cd *c, int x, const int *S, int nS)
     return k;
 }
 
-static double test_cx(struct cd *c, int x, const int *S, int nS, struct mech_result *keep)
+static double test_cx_with(struct cd *c, enum mech_test test, int x, const int *S, int nS,
+                           struct mech_result *keep)
 {
     int k = gather(c, x, S, nS);
     struct mech_result res;
     uint64_t seed = c->p->seed * 1000003ULL + (uint64_t)c->tests;
-    if (mech_change_test(c->ybuf, c->Zbuf, c->n, k, c->seg, c->K, c->p->test, seed,
+    if (mech_change_test(c->ybuf, c->Zbuf, c->n, k, c->seg, c->K, test, seed,
                          keep ? 0.0 : c->p->alpha, &res, c->err, c->errlen) < 0) {
         c->failed = 1;
         return 1.0;
@@ -192,6 +193,11 @@ static double test_cx(struct cd *c, int x, const int *S, int nS, struct mech_res
     else
         mech_result_fini(&res);
     return p;
+}
+
+static double test_cx(struct cd *c, int x, const int *S, int nS, struct mech_result *keep)
+{
+    return test_cx_with(c, c->p->test, x, S, nS, keep);
 }
 
 static double run_test(struct cd *c, int a, int b, const int *S, int nS, double *val)
@@ -404,7 +410,11 @@ static int retest_possible_parents(struct cd *c, const struct pdag *g)
         }
         if (nS == 0) continue; /* the depth-0 test already conditioned on every parent */
         c->tests++;
-        p[x] = test_cx(c, x, S, nS, NULL);
+        /* The changes this repairs (a sign flip, a variance-preserving slope change) are
+         * linear once the parent is conditioned on; a change of shape already shows in the
+         * marginal law at depth 0. So RCIT's kernel part is not needed here. */
+        enum mech_test t = c->p->test == MECH_RCIT ? MECH_CHOW : c->p->test;
+        p[x] = test_cx_with(c, t, x, S, nS, NULL);
         flag[x] = p[x] <= c->p->alpha;
     }
     /* Of two neighbours flagged through each other, keep the one whose marginal law moved more

@@ -63,6 +63,11 @@ awk -F, 'BEGIN{OFS=","} NR==1{print $0,"twice"; next} {print $0, 2*$2}' "$TMP/sh
 expect_exit "cdnod_singular_parent_set_runs" 0 "" "$BIN" cdnod --input "$TMP/sing.csv"
 if grep -qi 'nan' "$TMP/out"; then bad "singular_parent_set_gives_no_nan"; else ok "singular_parent_set_gives_no_nan"; fi
 
+# KCI (O(n^3)) on a short window.
+head -301 "$TMP/shift.csv" >"$TMP/kci.csv"
+expect_exit "cdnod_with_kci" 0 "" "$BIN" cdnod --input "$TMP/kci.csv" --test kci --segments 2
+expect_out "cdnod_kci_output" '"test":"kci"' '"changed":['
+
 # Bad input: exit 2 with a message that says what and where.
 awk -F, 'BEGIN{OFS=","} NR==1{print $0,"one"; next} {print $0, 7}' "$TMP/shift.csv" >"$TMP/one.csv"
 expect_exit "context_with_one_value_exits_2" 2 "context column 'one' has one value" \
