@@ -1,5 +1,6 @@
 #include "cdnod.h"
 
+#include "combination.h"
 #include "fdr.h"
 #include "parcorr.h"
 #include "pdag.h"
@@ -209,16 +210,6 @@ static double run_test(struct cd *c, int a, int b, const int *S, int nS, double 
     return test_xx(c, a, b, S, nS, val);
 }
 
-static int next_comb(int *comb, int p, int n)
-{
-    int a = p - 1;
-    while (a >= 0 && comb[a] == n - p + a) a--;
-    if (a < 0) return 0;
-    comb[a]++;
-    for (int b = a + 1; b < p; b++) comb[b] = comb[b - 1] + 1;
-    return 1;
-}
-
 static size_t pair(const struct cd *c, int a, int b)
 {
     return a < b ? (size_t)a * c->V + b : (size_t)b * c->V + a;
@@ -265,7 +256,7 @@ static void skeleton(struct cd *c)
                         c->nsep[at] = d;
                         break;
                     }
-                } while (d > 0 && next_comb(comb, d, m));
+                } while (d > 0 && combination_next(comb, d, m));
             }
         if (!any) break;
     }

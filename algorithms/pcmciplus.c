@@ -3,6 +3,7 @@
  */
 #include "pcmciplus.h"
 
+#include "combination.h"
 #include "fdr.h"
 #include "parcorr.h"
 #include "pdag.h"
@@ -144,18 +145,6 @@ static void pc1_target(struct run *r, int j, double *vmin, double *pmax, double 
     free(S);
 }
 
-/* Advances comb[0..p) to the next p-combination of {0..n-1} in lexicographic order.
- * Returns 0 when exhausted. */
-static int next_comb(int *comb, int p, int n)
-{
-    int a = p - 1;
-    while (a >= 0 && comb[a] == n - p + a) a--;
-    if (a < 0) return 0;
-    comb[a]++;
-    for (int b = a + 1; b < p; b++) comb[b] = comb[b - 1] + 1;
-    return 1;
-}
-
 /* Contemporaneous neighbours of j (nodes (i, 0)) in the order of adj[j]. */
 static int contemp_of(const struct run *r, const int *adj, int nadj, int *out)
 {
@@ -238,7 +227,7 @@ static void skeleton(struct run *r)
                         remove_link(r, x, j);
                         break;
                     }
-                } while (p > 0 && next_comb(comb, p, nC));
+                } while (p > 0 && combination_next(comb, p, nC));
             }
         }
         if (!any) break;

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Periodogram |F_k|^2 of the detrended, Hann-windowed x into pg[0..n/2]. */
-static void periodogram(const double *x, int n, double *pg, double *buf, fftw_complex *out,
-                        fftw_plan plan)
+/* Least-squares line icpt + slope t through x[0..n). */
+static void linear_fit(const double *x, int n, double *icpt, double *slope)
 {
     double st = 0, sx = 0, stt = 0, stx = 0;
     for (int t = 0; t < n; t++) {
@@ -21,7 +20,16 @@ static void periodogram(const double *x, int n, double *pg, double *buf, fftw_co
         stt += (double)t * t;
         stx += t * x[t];
     }
-    double slope = (n * stx - st * sx) / (n * stt - st * st), icpt = (sx - slope * st) / n;
+    *slope = (n * stx - st * sx) / (n * stt - st * st);
+    *icpt = (sx - *slope * st) / n;
+}
+
+/* Periodogram |F_k|^2 of the detrended, Hann-windowed x into pg[0..n/2]. */
+static void periodogram(const double *x, int n, double *pg, double *buf, fftw_complex *out,
+                        fftw_plan plan)
+{
+    double icpt, slope;
+    linear_fit(x, n, &icpt, &slope);
     for (int t = 0; t < n; t++) {
         double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
         buf[t] = (x[t] - icpt - slope * t) * w;
@@ -44,14 +52,8 @@ static void acf(const double *x, int n, double *r, int maxlag)
     fftw_complex *spec = fftw_alloc_complex((size_t)m / 2 + 1);
     fftw_plan fwd = fftw_plan_dft_r2c_1d(m, buf, spec, FFTW_ESTIMATE);
     fftw_plan inv = fftw_plan_dft_c2r_1d(m, spec, buf, FFTW_ESTIMATE);
-    double st = 0, sx = 0, stt = 0, stx = 0;
-    for (int t = 0; t < n; t++) {
-        st += t;
-        sx += x[t];
-        stt += (double)t * t;
-        stx += t * x[t];
-    }
-    double slope = (n * stx - st * sx) / (n * stt - st * st), icpt = (sx - slope * st) / n;
+    double icpt, slope;
+    linear_fit(x, n, &icpt, &slope);
     for (int t = 0; t < m; t++) buf[t] = t < n ? x[t] - icpt - slope * t : 0.0;
     fftw_execute(fwd);
     for (int k = 0; k <= m / 2; k++) {

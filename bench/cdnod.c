@@ -12,6 +12,7 @@
  * usage: bench_cdnod [--seeds S] [N T ...]
  */
 #include "cdnod.h"
+#include "bench_util.h"
 #include "rng.h"
 #include "svar_sim.h"
 #include "xalloc.h"
@@ -22,19 +23,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void run(int N, int T, enum mech_test test, int seeds)
 {
@@ -63,12 +51,12 @@ static void run(int N, int T, enum mech_test test, int seeds)
             cdnod_params_default(&p);
             p.test = test;
             struct cdnod_result res;
-            double t0 = now();
+            double t0 = bench_now();
             if (cdnod_run(X, T, N, seg, 4, &p, &res, err, sizeof err) != 0) {
                 fprintf(stderr, "bench_cdnod: %s\n", err);
                 exit(1);
             }
-            times[nt++] = now() - t0;
+            times[nt++] = bench_now() - t0;
             runs[kind]++;
             for (int a = 0; a < res.nchanged; a++) {
                 int hit = res.changed[a].var == ch.var;
@@ -82,7 +70,7 @@ static void run(int N, int T, enum mech_test test, int seeds)
             svar_model_free(m);
             free(X);
         }
-    qsort(times, (size_t)nt, sizeof(double), cmp_double);
+    qsort(times, (size_t)nt, sizeof(double), bench_cmp_double);
     printf("%4d %5d %-6s | %8.4f |", N, T, mech_test_str(test), times[nt / 2]);
     int tf = 0, tr = 0;
     for (int kind = 0; kind < SVAR_CHANGE_KINDS; kind++) {

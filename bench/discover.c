@@ -11,6 +11,7 @@
  *
  * usage: bench_discover [--reps N] [--seeds S] [N T TAU_MAX ...]
  */
+#include "bench_util.h"
 #include "rng.h"
 #include "svar_discover.h"
 #include "svar_sim.h"
@@ -29,19 +30,6 @@ struct setting {
     int n, T, tau;
     double tigramite_s; /* reference time from the issue, 0 = none */
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Runs one seed of a setting: appends reps times, returns F1 and counts. */
 static double run_seed(const struct setting *s, int reps, uint64_t seed, double *times, int *links,
@@ -65,12 +53,12 @@ static double run_seed(const struct setting *s, int reps, uint64_t seed, double 
     double f1 = 0;
     for (int k = 0; k < reps; k++) {
         struct svar_discover_result res;
-        double t0 = now();
+        double t0 = bench_now();
         if (svar_discover_run(X, s->T, s->n, &p, &res, err, sizeof err) != 0) {
             fprintf(stderr, "bench: %s\n", err);
             _exit(1);
         }
-        times[k] = now() - t0;
+        times[k] = bench_now() - t0;
         double prec, rec;
         svar_graph_adjacency_f1(res.graph, truth, &prec, &rec, &f1);
         *links = svar_graph_count_links(res.graph);
@@ -92,7 +80,7 @@ static void run_setting(const struct setting *s, int reps, int seeds, int fd)
     long tests = 0;
     for (int k = 0; k < seeds; k++)
         f1 += run_seed(s, reps, (uint64_t)k + 1, times + k * reps, &links, &tests);
-    qsort(times, (size_t)(reps * seeds), sizeof times[0], cmp_double);
+    qsort(times, (size_t)(reps * seeds), sizeof times[0], bench_cmp_double);
     dprintf(fd, "%.6f %.4f %d %ld\n", times[reps * seeds / 2], f1 / seeds, links, tests);
 }
 

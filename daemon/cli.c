@@ -57,6 +57,20 @@ int cli_print_json(json_t *v, int pretty)
     return rc;
 }
 
+json_t *cli_excluded_columns(const char *cmd, const char *input, const struct csv_table *tab,
+                             const enum column_status *status, int skip)
+{
+    json_t *arr = json_array();
+    for (int col = 0; col < tab->ncols; col++) {
+        if (status[col] == COLUMN_KEPT || col == skip) continue;
+        const char *why = status[col] == COLUMN_CONSTANT ? "constant" : "mostly missing";
+        cli_error(cmd, "%s: column '%s' left out: %s", input, tab->names[col], why);
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s}", "variable", tab->names[col], "reason", why));
+    }
+    return arr;
+}
+
 double cli_now(void)
 {
     struct timespec ts;

@@ -5,6 +5,9 @@
 #ifndef CAUSALMON_CLI_H
 #define CAUSALMON_CLI_H
 
+#include "csv_table.h"
+#include "svar_discover.h"
+
 #include <jansson.h>
 
 enum { EXIT_OK = 0, EXIT_FAILURE_RUN = 1, EXIT_BAD_INPUT = 2 };
@@ -19,6 +22,11 @@ int cli_real(const char *cmd, const char *opt, const char *s, double lo, double 
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes a JSON value to stdout followed by a newline; steals the reference. Returns 0 or -1. */
 int cli_print_json(json_t *v, int pretty);
+/* The columns screening left out, as the "excluded" JSON array [{"variable", "reason"}], each
+ * also logged to stderr as "causalmon CMD: INPUT: column 'c' left out: reason". Column skip
+ * (-1 for none) is not reported (e.g. the context column). Returns a new reference. */
+json_t *cli_excluded_columns(const char *cmd, const char *input, const struct csv_table *tab,
+                             const enum column_status *status, int skip);
 /* Monotonic clock in seconds. */
 double cli_now(void);
 

@@ -249,7 +249,7 @@ int cmd_cdnod(int argc, char **argv)
         goto out;
     }
     const char **names = xmallocarray((size_t)nkept, sizeof *names);
-    json_t *vars = json_array(), *excluded = json_array(), *season = json_array();
+    json_t *vars = json_array(), *season = json_array();
     for (int a = 0; a < nkept; a++) {
         names[a] = tab->names[kept[a]];
         json_array_append_new(vars, json_string(names[a]));
@@ -257,12 +257,7 @@ int cmd_cdnod(int argc, char **argv)
             json_array_append_new(
                 season, json_pack("{s:s, s:i}", "variable", names[a], "period", res.period[a]));
     }
-    for (int col = 0; col < tab->ncols; col++)
-        if (status[col] != COLUMN_KEPT && col != ctx_col)
-            json_array_append_new(
-                excluded,
-                json_pack("{s:s, s:s}", "variable", tab->names[col], "reason",
-                          status[col] == COLUMN_CONSTANT ? "constant" : "mostly missing"));
+    json_t *excluded = cli_excluded_columns(CMD, input, tab, status, ctx_col);
     json_t *ctx = json_pack("{s:s, s:i}", "type",
                             context    ? "column"
                             : segments ? "segments"

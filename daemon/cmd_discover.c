@@ -3,6 +3,7 @@
 #include "csv_table.h"
 #include "graph_json.h"
 #include "svar_discover.h"
+#include "xalloc.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,11 +29,6 @@ static void discover_usage(FILE *f)
             "  --max-gap N   fill interior gaps of up to N missing values by interpolation (3)\n"
             "  --max-conds N cap on contemporaneous condition-set size (default unlimited)\n"
             "  --pretty      indent the JSON\n");
-}
-
-static const char *status_str(enum column_status s)
-{
-    return s == COLUMN_CONSTANT ? "constant" : "mostly missing";
 }
 
 int cmd_discover(int argc, char **argv)
@@ -128,19 +124,13 @@ int cmd_discover(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
 
-    const char **names = malloc((size_t)res.nkept * sizeof *names);
-    json_t *vars = json_array(), *excluded = json_array();
+    const char **names = xmallocarray((size_t)res.nkept, sizeof *names);
+    json_t *vars = json_array();
     for (int a = 0; a < res.nkept; a++) {
         names[a] = tab->names[res.kept[a]];
         json_array_append_new(vars, json_string(names[a]));
     }
-    for (int col = 0; col < tab->ncols; col++) {
-        if (res.status[col] == COLUMN_KEPT) continue;
-        fprintf(stderr, "causalmon discover: %s: column '%s' left out: %s\n", input,
-                tab->names[col], status_str(res.status[col]));
-        json_array_append_new(excluded, json_pack("{s:s, s:s}", "variable", tab->names[col],
-                                                  "reason", status_str(res.status[col])));
-    }
+    json_t *excluded = cli_excluded_columns(CMD, input, tab, res.status, -1);
     json_t *out = json_object();
     json_object_set_new(out, "variables", vars);
     json_object_set_new(out, "samples", json_integer(res.samples));
