@@ -23,6 +23,7 @@ void cdnod_params_default(struct cdnod_params *p)
     p->max_depth = 3;
     p->deseason = 1;
     p->seed = 1;
+    p->time_kernel = 0;
 }
 
 struct cd {
@@ -31,6 +32,7 @@ struct cd {
     const double *Y;
     int *rows, n; /* usable rows (every lag complete) */
     int *seg;     /* segment of each usable row */
+    double *time; /* row index of each usable row (the time-index context) */
     const struct svar_graph *lagged;
     int **lagpar, *nlag;
     int *col_of_node, ncols, dummy0; /* columns of the X - X correlation matrix */
@@ -183,8 +185,9 @@ static double test_cx_with(struct cd *c, enum mech_test test, int x, const int *
     int k = gather(c, x, S, nS);
     struct mech_result res;
     uint64_t seed = c->p->seed * 1000003ULL + (uint64_t)c->tests;
-    if (mech_change_test(c->ybuf, c->Zbuf, c->n, k, c->seg, c->K, test, seed,
-                         keep ? 0.0 : c->p->alpha, &res, c->err, c->errlen) < 0) {
+    struct mech_regimes reg = {c->seg, c->K, c->p->time_kernel ? c->time : NULL};
+    if (mech_change_test(c->ybuf, c->Zbuf, c->n, k, &reg, test, seed, keep ? 0.0 : c->p->alpha,
+                         &res, c->err, c->errlen) < 0) {
         c->failed = 1;
         return 1.0;
     }
@@ -554,12 +557,14 @@ int cdnod_run(const double *Yin, int T, int N, const int *seg, int K, const stru
     /* Usable rows: the row and its tau_max predecessors are complete. */
     c.rows = xmallocarray((size_t)T, sizeof(int));
     c.seg = xmallocarray((size_t)T, sizeof(int));
+    c.time = xmallocarray((size_t)T, sizeof(double));
     for (int t = c.tau; t < T; t++) {
         int ok = 1;
         for (int u = t - c.tau; u <= t && ok; u++)
             for (int j = 0; j < N && ok; j++) ok = !isnan(Y[(size_t)u * N + j]);
         if (ok) {
             c.rows[c.n] = t;
+            c.time[c.n] = t;
             c.seg[c.n++] = seg[t];
         }
     }
@@ -660,6 +665,7 @@ done:
     free(c.Zbuf);
     free(c.rows);
     free(c.seg);
+    free(c.time);
     free(Y);
     return c.failed ? -1 : 0;
 }

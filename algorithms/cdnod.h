@@ -43,7 +43,9 @@ struct cdnod_params {
     enum mech_test test; /* C - X_j test; default MECH_RCIT */
     int max_depth;       /* largest conditioning set in the skeleton; default 3 */
     int deseason;        /* detect and remove seasonal profiles; default 1 */
-    uint64_t seed;       /* random features and permutation tests */
+    uint64_t seed;       /* random features */
+    int time_kernel;     /* kernel tests take the time index itself as C (the segments then
+                            only serve the linear tests); for a time-index context */
 };
 
 struct cdnod_change {

@@ -71,10 +71,12 @@ static double *pooled_residual(const double *y, const double *Z, int n, int k)
     return res;
 }
 
-int mech_change_test(const double *y, const double *Z, int n, int k, const int *seg, int K,
+int mech_change_test(const double *y, const double *Z, int n, int k, const struct mech_regimes *reg,
                      enum mech_test test, uint64_t seed, double skip_below, struct mech_result *out,
                      char *err, size_t errlen)
 {
+    const int *seg = reg->seg;
+    int K = reg->K;
     memset(out, 0, sizeof *out);
     out->p_mean = out->p_coef = out->p_var = out->p_shape = 1.0;
     struct segment_stats *segs = xmallocarray((size_t)K, sizeof *segs);
@@ -99,8 +101,15 @@ int mech_change_test(const double *y, const double *Z, int n, int k, const int *
     double m_all = k > 0 ? 4.0 : 3.0; /* tests in the RCIT combination */
     int linear_rejects = fmin(out->p_mean, fmin(out->p_coef, out->p_var)) * m_all <= skip_below;
     if (test == MECH_KCI || (test == MECH_RCIT && !linear_rejects)) {
-        double *C = xcalloc((size_t)n * K, sizeof(double));
-        for (int r = 0; r < n; r++) C[(size_t)r * K + seg[r]] = 1.0;
+        /* C: the continuous context, or the one-hot segments (already features for RCoT) */
+        int dc = reg->value ? 1 : K;
+        double *C = xcalloc((size_t)n * dc, sizeof(double));
+        for (int r = 0; r < n; r++) {
+            if (reg->value)
+                C[r] = reg->value[r];
+            else
+                C[(size_t)r * K + seg[r]] = 1.0;
+        }
         /* The kernel tests see the residual of the pooled linear fit: under "no change" its
          * law given Z is as time-invariant as y's, and without the linear part the shape is
          * not smeared by the parents' spread. */
@@ -109,12 +118,12 @@ int mech_change_test(const double *y, const double *Z, int n, int k, const int *
         if (test == MECH_RCIT) {
             struct rcot_params rp;
             rcot_params_default(&rp, seed);
-            rp.x_is_features = 1;
-            rp.num_f2 = 10;
-            rcot_test(C, K, res, 1, Z, k, n, &rp, &stat, &out->p_shape);
+            rp.x_is_features = reg->value == NULL;
+            rp.num_fy = 10; /* the residual carries the shape; the context is smooth */
+            rcot_test(C, dc, res, 1, Z, k, n, &rp, &stat, &out->p_shape);
         } else {
             int used;
-            kci_test(C, K, res, 1, Z, k, n, &stat, &out->p_shape, &used);
+            kci_test(C, dc, res, 1, Z, k, n, &stat, &out->p_shape, &used);
         }
         free(res);
         free(C);

@@ -40,13 +40,21 @@ const char *change_kind_str(enum change_kind k);
 int mech_test_parse(const char *s, enum mech_test *out);
 const char *mech_test_str(enum mech_test t);
 
-/* Tests target y[0..n) with parents Z (n x k, row-major; k may be 0) across the segments
- * seg[0..n) in 0..K-1 (K >= 2). With MECH_RCIT, RCoT is skipped when the linear tests alone
- * already give a combined p-value <= skip_below (pass 0 to always run it): it could only lower
- * the p-value further, never change that decision. Returns 0 and fills *out (release with
- * mech_result_fini), or -1 with a message in err: a segment with too few rows for k parents. Pure;
- * any thread. */
-int mech_change_test(const double *y, const double *Z, int n, int k, const int *seg, int K,
+/* The regime indicator C. The linear tests always use the segment labels; the kernel tests use
+ * the continuous context `value` when it is given (e.g. the time index, so a change is seen
+ * wherever it falls, not only at block borders), else the one-hot segments. */
+struct mech_regimes {
+    const int *seg;      /* [n] segment of each row, 0..K-1 */
+    int K;               /* >= 2 */
+    const double *value; /* [n] continuous context for RCoT/KCI, or NULL */
+};
+
+/* Tests target y[0..n) with parents Z (n x k, row-major; k may be 0) across the regimes reg.
+ * With MECH_RCIT, RCoT is skipped when the linear tests alone already give a combined p-value
+ * <= skip_below (pass 0 to always run it): it could only lower the p-value further, never
+ * change that decision. Returns 0 and fills *out (release with mech_result_fini), or -1 with a
+ * message in err: a segment with too few rows for k parents. Pure; any thread. */
+int mech_change_test(const double *y, const double *Z, int n, int k, const struct mech_regimes *reg,
                      enum mech_test test, uint64_t seed, double skip_below, struct mech_result *out,
                      char *err, size_t errlen);
 void mech_result_fini(struct mech_result *r);

@@ -15,6 +15,7 @@ void rcot_params_default(struct rcot_params *p, uint64_t seed)
 {
     p->num_f = 100;
     p->num_f2 = 5;
+    p->num_fy = 5;
     p->x_is_features = 0;
     p->seed = seed;
 }
@@ -66,18 +67,21 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
-/* Median pairwise Euclidean distance among the first <= RCOT_BANDWIDTH_ROWS rows. */
+/* Median pairwise Euclidean distance among <= RCOT_BANDWIDTH_ROWS evenly spaced rows (not the
+ * first rows: for ordered data such as a time index those would cover a sliver of the range). */
 static double median_distance(const double *V, int n, int d)
 {
     int m = n < RCOT_BANDWIDTH_ROWS ? n : RCOT_BANDWIDTH_ROWS;
+    double step = (double)n / m;
     size_t cnt = (size_t)m * (m - 1) / 2, k = 0;
     if (cnt == 0) return 1.0;
     double *dist = xmallocarray(cnt, sizeof(double));
     for (int a = 0; a < m; a++)
         for (int b = a + 1; b < m; b++) {
             double s = 0;
+            size_t ra = (size_t)(a * step), rb = (size_t)(b * step);
             for (int c = 0; c < d; c++) {
-                double t = V[(size_t)a * d + c] - V[(size_t)b * d + c];
+                double t = V[ra * d + c] - V[rb * d + c];
                 s += t * t;
             }
             dist[k++] = sqrt(s);
@@ -130,7 +134,7 @@ int rcot_test(const double *X, int dx, const double *Y, int dy, const double *Z,
     int mz = dz > 0
                  ? (RCOT_FEATURES_PER_DIM * dz < p->num_f ? RCOT_FEATURES_PER_DIM * dz : p->num_f)
                  : 0;
-    int mx = p->x_is_features ? dx : p->num_f2, my = p->num_f2;
+    int mx = p->x_is_features ? dx : p->num_f2, my = p->num_fy;
     double *Fx;
     if (p->x_is_features) {
         Fx = xmallocarray((size_t)n * dx, sizeof(double));

@@ -2,9 +2,9 @@
  * rcot.h - RCoT, the randomized conditional correlation test (Strobl, Zhang, Visweswaran 2019;
  * ALGORITHMS.md §2.5): X ⊥ Y | Z with random Fourier features, linear in n.
  *
- * Blocks are z-scored; X and Y get `num_f2` and Z gets min(num_f, 25 dim(Z)) random Fourier
+ * Blocks are z-scored; X gets `num_f2`, Y `num_fy` and Z min(num_f, 25 dim(Z)) random Fourier
  * features sqrt(2) cos(w.v + b), w ~ N(0, sigma^-2 I), sigma = the median pairwise distance of
- * the first <= 200 rows; features are standardised. (The R package uses 25 Z features and 500
+ * <= 200 evenly spaced rows; features are standardised. (The R package uses 25 Z features and 500
  * rows, causal-learn 100 and 500; scaling with dim(Z) keeps one-parent tests cheap and
  * multi-parent tests as rich as causal-learn's.) Y's and X's features are residualised on Z's
  * (C_zz + 1e-10 I), the statistic is S = n ||C_xy.z||_F^2, and its null, a weighted sum of
@@ -21,7 +21,8 @@
 
 struct rcot_params {
     int num_f;         /* features for Z (default 100) */
-    int num_f2;        /* features for X and Y (default 5) */
+    int num_f2;        /* features for X (default 5) */
+    int num_fy;        /* features for Y (default 5, like X) */
     int x_is_features; /* X is already a feature block (e.g. one-hot regimes): no RFF on X */
     uint64_t seed;
 };

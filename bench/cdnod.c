@@ -50,6 +50,7 @@ static void run(int N, int T, enum mech_test test, int seeds)
             struct cdnod_params p;
             cdnod_params_default(&p);
             p.test = test;
+            p.time_kernel = 1; /* the CLI's default for the time-index context */
             struct cdnod_result res;
             double t0 = bench_now();
             if (cdnod_run(X, T, N, seg, 4, &p, &res, err, sizeof err) != 0) {

@@ -244,6 +244,7 @@ int cmd_cdnod(int argc, char **argv)
     p.max_depth = (int)depth;
     p.deseason = deseason;
     p.seed = (uint64_t)seed;
+    p.time_kernel = !context && !segments; /* the time index itself for RCoT/KCI */
     if (cdnod_run(Y, T, nkept, seg, K, &p, &res, err, sizeof err) < 0) {
         cli_error(CMD, "%s: %s", input, err);
         goto out;

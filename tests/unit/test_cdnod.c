@@ -39,6 +39,7 @@ static void run(int s, int kind, int season, struct svar_change *ch, struct cdno
     int *seg = time_segments();
     struct cdnod_params p;
     cdnod_params_default(&p);
+    p.time_kernel = 1; /* as `causalmon cdnod` does for the time-index context */
     if (cdnod_run(X, T, N, seg, K, &p, res, err, sizeof err) != 0) fail_msg("%s", err);
     free(seg);
     free(X);

@@ -46,8 +46,9 @@ static void test_each_linear_kind_is_found_and_named_by_chow(void **state)
         make(kind, 100 + kind, y, z, seg);
         struct mech_result res;
         char err[128];
-        assert_int_equal(
-            mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err), 0);
+        assert_int_equal(mech_change_test(y, z, N, 1, &(struct mech_regimes){seg, 2, NULL},
+                                          MECH_CHOW, 1, 0.0, &res, err, sizeof err),
+                         0);
         print_message("%-12s p=%.3g (mean %.3g coef %.3g var %.3g)\n", change_kind_str(kind),
                       res.pval, res.p_mean, res.p_coef, res.p_var);
         assert_true(res.pval < 1e-4);
@@ -69,8 +70,10 @@ static void test_shape_change_needs_rcit(void **state)
     make(CHANGE_SHAPE, 7, y, z, seg);
     struct mech_result chow, rcit;
     char err[128];
-    mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &chow, err, sizeof err);
-    mech_change_test(y, z, N, 1, seg, 2, MECH_RCIT, 1, 0.0, &rcit, err, sizeof err);
+    mech_change_test(y, z, N, 1, &(struct mech_regimes){seg, 2, NULL}, MECH_CHOW, 1, 0.0, &chow,
+                     err, sizeof err);
+    mech_change_test(y, z, N, 1, &(struct mech_regimes){seg, 2, NULL}, MECH_RCIT, 1, 0.0, &rcit,
+                     err, sizeof err);
     print_message("shape: chow p=%.3g, rcit p=%.3g (shape %.3g)\n", chow.pval, rcit.pval,
                   rcit.p_shape);
     assert_true(chow.pval > 0.001); /* invisible to the linear tests */
@@ -78,6 +81,34 @@ static void test_shape_change_needs_rcit(void **state)
     assert_int_equal(rcit.kind, CHANGE_SHAPE);
     mech_result_fini(&chow);
     mech_result_fini(&rcit);
+}
+
+static void test_time_index_kernel_sees_a_shape_change_off_the_block_border(void **state)
+{
+    (void)state;
+    /* the bimodal-noise change of `make`, but starting at 30 % of the rows; blocks are halves */
+    double y[N], z[N], t[N];
+    int seg[N];
+    struct rng r;
+    rng_seed(&r, 31);
+    for (int a = 0; a < N; a++) {
+        z[a] = rng_normal(&r);
+        double e = rng_normal(&r), noise = e;
+        if (a >= 3 * N / 10) noise = (rng_uniform(&r) < 0.5 ? -0.95 : 0.95) + sqrt(1 - 0.9025) * e;
+        y[a] = 0.8 * z[a] + noise;
+        seg[a] = a >= N / 2;
+        t[a] = a;
+    }
+    struct mech_result res;
+    char err[128];
+    assert_int_equal(mech_change_test(y, z, N, 1, &(struct mech_regimes){seg, 2, t}, MECH_RCIT, 1,
+                                      0.0, &res, err, sizeof err),
+                     0);
+    print_message("shape change at 30 %%, time-index kernel: p=%.3g (shape %.3g)\n", res.pval,
+                  res.p_shape);
+    assert_true(res.pval < 1e-4);
+    assert_int_equal(res.kind, CHANGE_SHAPE);
+    mech_result_fini(&res);
 }
 
 static void test_fisherz_sees_only_mean_shifts(void **state)
@@ -88,7 +119,8 @@ static void test_fisherz_sees_only_mean_shifts(void **state)
     char err[128];
     make(CHANGE_VARIANCE, 9, y, z, seg);
     struct mech_result res;
-    mech_change_test(y, z, N, 1, seg, 2, MECH_FISHERZ, 1, 0.0, &res, err, sizeof err);
+    mech_change_test(y, z, N, 1, &(struct mech_regimes){seg, 2, NULL}, MECH_FISHERZ, 1, 0.0, &res,
+                     err, sizeof err);
     assert_true(res.pval > 0.001);
     assert_int_equal(res.kind, CHANGE_MEAN);
     mech_result_fini(&res);
@@ -103,7 +135,8 @@ static void test_segment_with_too_few_rows_is_an_error(void **state)
     for (int t = 0; t < N; t++) seg[t] = t < N - 2 ? 0 : 1;
     struct mech_result res;
     char err[128];
-    assert_int_equal(mech_change_test(y, z, N, 1, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err),
+    assert_int_equal(mech_change_test(y, z, N, 1, &(struct mech_regimes){seg, 2, NULL}, MECH_CHOW,
+                                      1, 0.0, &res, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "segment 1 has 2 row(s), fewer than 4 needed"));
 }
@@ -120,8 +153,9 @@ static void test_collinear_parents_are_dropped_not_nan(void **state)
     }
     struct mech_result res;
     char err[128];
-    assert_int_equal(
-        mech_change_test(y, Z2, N, 2, seg, 2, MECH_CHOW, 1, 0.0, &res, err, sizeof err), 0);
+    assert_int_equal(mech_change_test(y, Z2, N, 2, &(struct mech_regimes){seg, 2, NULL}, MECH_CHOW,
+                                      1, 0.0, &res, err, sizeof err),
+                     0);
     assert_true(isfinite(res.pval) && res.pval > 0.001);
     assert_int_equal(res.lin.dropped, 2);
     mech_result_fini(&res);
@@ -202,6 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_linear_kind_is_found_and_named_by_chow),
         cmocka_unit_test(test_shape_change_needs_rcit),
+        cmocka_unit_test(test_time_index_kernel_sees_a_shape_change_off_the_block_border),
         cmocka_unit_test(test_fisherz_sees_only_mean_shifts),
         cmocka_unit_test(test_segment_with_too_few_rows_is_an_error),
         cmocka_unit_test(test_collinear_parents_are_dropped_not_nan),
