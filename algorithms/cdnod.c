@@ -397,7 +397,10 @@ static int retest_possible_parents(struct cd *c, const struct pdag *g)
              * be a changed child, and x-x links are no evidence of parenthood. */
             unsigned char m = *pdag_at(g, y, x);
             int unchanged = !c->adj[c->C * V + y];
-            if (y != x && (m == LINK_FWD || (m == LINK_UNORIENTED && unchanged))) {
+            /* a neighbour whose own law moves with C (depth-0 test) may be a mis-oriented child
+             * downstream of a change: conditioning on it would open a collider path to C */
+            int quiet = c->p0[y] > c->p->alpha;
+            if (y != x && quiet && (m == LINK_FWD || (m == LINK_UNORIENTED && unchanged))) {
                 S[nS++] = y;
                 used[x * N + y] = 1;
             }
