@@ -1,0 +1,41 @@
+/*
+ * reject.h - why input was rejected, counted per reason for `query status` and logs
+ * (DESIGN.md §4: bad input is counted per reason, never silently dropped).
+ */
+#ifndef CAUSALMON_REJECT_H
+#define CAUSALMON_REJECT_H
+
+#include <stddef.h>
+
+enum reject_reason {
+    REJECT_BAD_ESCAPE = 0, /* a backslash at the end of a token */
+    REJECT_SYNTAX,         /* structure: missing '=', empty key, unterminated string, ... */
+    REJECT_MISSING_FIELD,  /* a line with no field */
+    REJECT_BAD_VALUE,      /* not a number, NaN or Inf */
+    REJECT_TIMESTAMP,      /* not an integer, or out of range */
+    REJECT_LINE_TOO_LONG,
+    REJECT_NAME_TOO_LONG, /* series name over the limit */
+    REJECT_UNKNOWN_FORMAT,
+    REJECT_REASONS
+};
+
+/* Short stable name of a reason, as in status JSON keys ("bad_escape", ...). */
+const char *reject_reason_str(enum reject_reason r);
+
+#define REJECT_SAMPLE_LEN 160
+
+/* Counters of one input. The last rejected line of each call is kept (truncated) as a sample
+ * for rate-limited logs. */
+struct reject_stats {
+    long lines;   /* lines seen (comments and blank lines excluded) */
+    long records; /* records delivered */
+    long rejected[REJECT_REASONS];
+    long skipped_fields; /* string fields: valid, but not numeric series */
+    enum reject_reason last_reason;
+    char last_sample[REJECT_SAMPLE_LEN];
+};
+
+/* Counts a rejection and keeps a printable sample of the offending bytes. */
+void reject_count(struct reject_stats *st, enum reject_reason r, const char *line, size_t len);
+
+#endif
