@@ -1,0 +1,251 @@
+#include "aligner.h"
+
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct acc {
+    double sum, max, last;
+    int64_t last_ts;
+    int count;
+};
+
+struct aligner {
+    struct aligner_params p;
+    int nslots;        /* open buckets kept */
+    struct acc *slots; /* nslots x max_series */
+    int *slot_records; /* records in each open slot */
+    int64_t lo;        /* oldest open bucket index */
+    int64_t newest;    /* newest timestamp seen */
+    int started;
+    int empty_run; /* consecutive emitted buckets without records */
+    /* series */
+    int nseries;
+    char **names;
+    enum aligner_agg *agg;
+    double *carry;    /* last emitted value */
+    int *missing_run; /* buckets since the last real value */
+    int *table;       /* open-addressing hash: series id or -1 */
+    int table_size;
+    double *row;
+    struct aligner_stats st;
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t errlen)
+{
+    if (p->interval_ns <= 0 || p->lateness_ns < 0 || p->max_series < 1 || p->max_gap < 0 ||
+        p->max_series > 10000000 || p->lateness_ns / p->interval_ns > 100000) {
+        snprintf(err, errlen, "aligner: interval, lateness, max_series or max_gap out of range");
+        return NULL;
+    }
+    struct aligner *al = xcalloc(1, sizeof *al);
+    al->p = *p;
+    al->nslots = (int)(p->lateness_ns / p->interval_ns) + 2;
+    al->slots = xcalloc((size_t)al->nslots * p->max_series, sizeof *al->slots);
+    al->slot_records = xcalloc((size_t)al->nslots, sizeof(int));
+    al->names = xcalloc((size_t)p->max_series, sizeof(char *));
+    al->agg = xcalloc((size_t)p->max_series, sizeof *al->agg);
+    al->carry = xmallocarray((size_t)p->max_series, sizeof(double));
+    al->missing_run = xcalloc((size_t)p->max_series, sizeof(int));
+    al->table_size = 16;
+    while (al->table_size < 2 * p->max_series) al->table_size *= 2;
+    al->table = xmallocarray((size_t)al->table_size, sizeof(int));
+    for (int a = 0; a < al->table_size; a++) al->table[a] = -1;
+    al->row = xmallocarray((size_t)p->max_series, sizeof(double));
+    return al;
+}
+
+void aligner_free(struct aligner *al)
+{
+    if (!al) return;
+    for (int a = 0; a < al->nseries; a++) free(al->names[a]);
+    free(al->names);
+    free(al->slots);
+    free(al->slot_records);
+    free(al->agg);
+    free(al->carry);
+    free(al->missing_run);
+    free(al->table);
+    free(al->row);
+    free(al);
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t a = 0; a < n; a++) h = (h ^ (unsigned char)s[a]) * 1099511628211ULL;
+    return h;
+}
+
+int aligner_series(struct aligner *al, const char *name, size_t len)
+{
+    if (len > ALIGNER_MAX_NAME) return -1;
+    size_t mask = (size_t)al->table_size - 1, at = fnv1a(name, len) & mask;
+    for (; al->table[at] >= 0; at = (at + 1) & mask) {
+        const char *have = al->names[al->table[at]];
+        if (strlen(have) == len && memcmp(have, name, len) == 0) return al->table[at];
+    }
+    if (al->nseries == al->p.max_series) return -1;
+    int id = al->nseries++;
+    al->names[id] = xmalloc(len + 1);
+    memcpy(al->names[id], name, len);
+    al->names[id][len] = '\0';
+    al->agg[id] = al->p.default_agg;
+    al->carry[id] = NAN;
+    al->missing_run[id] = 0;
+    al->table[at] = id;
+    return id;
+}
+
+void aligner_set_agg(struct aligner *al, int id, enum aligner_agg agg)
+{
+    if (id >= 0 && id < al->nseries) al->agg[id] = agg;
+}
+
+int aligner_nseries(const struct aligner *al)
+{
+    return al->nseries;
+}
+
+const char *aligner_series_name(const struct aligner *al, int id)
+{
+    return id >= 0 && id < al->nseries ? al->names[id] : NULL;
+}
+
+const struct aligner_stats *aligner_stats(const struct aligner *al)
+{
+    return &al->st;
+}
+
+static struct acc *slot_of(struct aligner *al, int64_t bucket)
+{
+    int64_t s = bucket % al->nslots;
+    if (s < 0) s += al->nslots;
+    return al->slots + (size_t)s * al->p.max_series;
+}
+
+static int *records_of(struct aligner *al, int64_t bucket)
+{
+    int64_t s = bucket % al->nslots;
+    if (s < 0) s += al->nslots;
+    return &al->slot_records[s];
+}
+
+static double aggregate(enum aligner_agg agg, const struct acc *a)
+{
+    switch (agg) {
+    case AGG_LAST:
+        return a->last;
+    case AGG_SUM:
+        return a->sum;
+    case AGG_COUNT:
+        return a->count;
+    case AGG_MAX:
+        return a->max;
+    default:
+        return a->sum / a->count;
+    }
+}
+
+/* Emits the row of bucket lo and clears its slot. */
+static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
+{
+    struct acc *s = slot_of(al, al->lo);
+    int *rec = records_of(al, al->lo);
+    for (int i = 0; i < al->nseries; i++) {
+        if (s[i].count > 0) {
+            al->row[i] = aggregate(al->agg[i], &s[i]);
+            al->carry[i] = al->row[i];
+            al->missing_run[i] = 0;
+        } else if (al->missing_run[i] < al->p.max_gap && !isnan(al->carry[i])) {
+            al->row[i] = al->carry[i]; /* short gap: carry forward */
+            al->missing_run[i]++;
+        } else {
+            al->row[i] = NAN;
+            al->missing_run[i]++;
+        }
+    }
+    al->empty_run = *rec ? 0 : al->empty_run + 1;
+    memset(s, 0, (size_t)al->nseries * sizeof *s);
+    *rec = 0;
+    al->st.rows++;
+    if (fn) fn(ctx, al->lo * al->p.interval_ns, al->row, al->nseries);
+}
+
+/* Closes every bucket ending at or before wm. */
+static void close_until(struct aligner *al, int64_t wm, aligner_row_fn fn, void *ctx)
+{
+    if (!al->started) return;
+    int64_t last = floor_div(wm, al->p.interval_ns) - 1;
+    while (al->lo <= last) {
+        int buffered = 0;
+        for (int s = 0; s < al->nslots; s++) buffered += al->slot_records[s];
+        if (!buffered && al->empty_run > al->p.max_gap) {
+            /* long silence, nothing buffered, carry-forward exhausted: jump */
+            for (int i = 0; i < al->nseries; i++) al->missing_run[i] = al->p.max_gap;
+            al->lo = last + 1;
+            al->st.jumps++;
+            break;
+        }
+        emit(al, fn, ctx);
+        al->lo++;
+    }
+}
+
+enum aligner_result aligner_add(struct aligner *al, const struct metric_record *r,
+                                aligner_row_fn fn, void *ctx)
+{
+    int64_t b = floor_div(r->ts_ns, al->p.interval_ns);
+    if (al->started && b < al->lo) {
+        al->st.late++;
+        return ALIGN_LATE;
+    }
+    int id = aligner_series(al, r->name, r->name_len);
+    if (id < 0) {
+        al->st.series_cap++;
+        return ALIGN_SERIES_CAP;
+    }
+    if (!al->started) {
+        al->started = 1;
+        al->lo = b;
+        al->newest = r->ts_ns;
+    }
+    if (r->ts_ns > al->newest) {
+        al->newest = r->ts_ns;
+        close_until(al, al->newest - al->p.lateness_ns, fn, ctx);
+    }
+    if (b < al->lo) { /* the record's own bucket just closed (it set the watermark) */
+        al->st.late++;
+        return ALIGN_LATE;
+    }
+    struct acc *a = slot_of(al, b) + id;
+    if (a->count == 0) {
+        a->max = r->value;
+        a->last_ts = r->ts_ns;
+        a->last = r->value;
+    }
+    a->sum += r->value;
+    a->count++;
+    if (r->value > a->max) a->max = r->value;
+    if (r->ts_ns >= a->last_ts) {
+        a->last_ts = r->ts_ns;
+        a->last = r->value;
+    }
+    (*records_of(al, b))++;
+    al->st.accepted++;
+    return ALIGN_OK;
+}
+
+void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void *ctx)
+{
+    close_until(al, until_ns, fn, ctx);
+}

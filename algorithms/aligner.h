@@ -1,0 +1,73 @@
+/*
+ * aligner.h - puts metric records onto a fixed bucket grid and emits one aligned row per
+ * closed bucket (DESIGN.md §1, step 2).
+ *
+ * Event time only: a bucket [b I, (b+1) I) closes when the watermark (the newest timestamp seen
+ * minus the allowed lateness) reaches its end, so a replay at any speed gives the same rows.
+ * Records for a bucket that has closed are late: rejected and counted. Within a bucket each
+ * series aggregates by its own rule (mean, last, sum, count, max).
+ * Gap rule (documented in README): a series with no record in a bucket repeats its last
+ * emitted value for at most max_gap buckets, then becomes NaN (streaming cannot interpolate
+ * towards a value it has not seen yet). After a silence longer than max_gap buckets with
+ * nothing buffered, the grid jumps to the watermark instead of emitting the empty rows one by
+ * one (counted in `jumps`), so one far-future timestamp cannot flood the output.
+ * aligner_flush() closes buckets up to a given time for the idle timeout.
+ *
+ * Memory is fixed at creation: open buckets (lateness / interval + 2) x max_series
+ * accumulators, plus the series names (at most max_series, each at most ALIGNER_MAX_NAME
+ * bytes). One owner thread.
+ */
+#ifndef CAUSALMON_ALIGNER_H
+#define CAUSALMON_ALIGNER_H
+
+#include "record.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ALIGNER_MAX_NAME 1024
+
+enum aligner_agg { AGG_MEAN = 0, AGG_LAST, AGG_SUM, AGG_COUNT, AGG_MAX };
+
+struct aligner_params {
+    int64_t interval_ns; /* bucket width, > 0 */
+    int64_t lateness_ns; /* >= 0 */
+    int max_series;      /* >= 1 */
+    int max_gap;         /* buckets a value is carried forward, >= 0 */
+    enum aligner_agg default_agg;
+};
+
+enum aligner_result { ALIGN_OK = 0, ALIGN_LATE, ALIGN_SERIES_CAP };
+
+struct aligner_stats {
+    long accepted, late, series_cap, rows, jumps;
+};
+
+/* Receives a closed bucket: its start time and one value per series known so far
+ * (row[0..nseries), NaN = missing). The row is valid during the call only. */
+typedef void (*aligner_row_fn)(void *ctx, int64_t bucket_start_ns, const double *row, int nseries);
+
+struct aligner;
+
+/* Creates an aligner. Returns NULL with a message in err if a parameter is out of range. */
+struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t errlen);
+void aligner_free(struct aligner *al);
+
+/* Adds a record, first closing (and emitting through fn) every bucket the new watermark
+ * passes. Returns ALIGN_OK, ALIGN_LATE or ALIGN_SERIES_CAP (the record is dropped and counted). */
+enum aligner_result aligner_add(struct aligner *al, const struct metric_record *r,
+                                aligner_row_fn fn, void *ctx);
+/* Closes every bucket that ends at or before until_ns (idle timeout). */
+void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void *ctx);
+
+/* The id of a series, creating it with the default aggregation if new and below the cap.
+ * Returns -1 at the cap. */
+int aligner_series(struct aligner *al, const char *name, size_t len);
+/* Sets the aggregation of series id. */
+void aligner_set_agg(struct aligner *al, int id, enum aligner_agg agg);
+/* Number of series and the NUL-terminated name of series id (owned by the aligner). */
+int aligner_nseries(const struct aligner *al);
+const char *aligner_series_name(const struct aligner *al, int id);
+const struct aligner_stats *aligner_stats(const struct aligner *al);
+
+#endif
