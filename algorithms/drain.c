@@ -333,7 +333,9 @@ char *drain_save(const struct drain *d, size_t *len)
     return buf;
 }
 
-/* Splits s[0..len) on single spaces into exactly `want` new strings, or returns NULL. */
+/* Splits s[0..len) on single spaces into exactly `want` new strings, or returns NULL. Every
+ * token must be one the tokenizer can produce: non-empty, without separator bytes (NUL,
+ * whitespace) - a NUL would silently shorten it and corrupt the next save. */
 static char **split_exact(const char *s, size_t len, int want)
 {
     char **out = xcalloc((size_t)(want ? want : 1), sizeof(char *));
@@ -341,8 +343,11 @@ static char **split_exact(const char *s, size_t len, int want)
     size_t at = 0;
     while (at < len && n < want) {
         size_t start = at;
-        while (at < len && s[at] != ' ') at++;
-        if (at == start) break;
+        while (at < len && s[at] != ' ') {
+            if (is_sep(s[at])) break;
+            at++;
+        }
+        if (at == start || (at < len && s[at] != ' ')) break;
         out[n] = xmalloc(at - start + 1);
         memcpy(out[n], s + start, at - start);
         out[n][at - start] = '\0';

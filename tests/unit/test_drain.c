@@ -127,6 +127,10 @@ static void test_malformed_state_is_refused_with_a_line_number(void **state)
         assert_null(drain_load(bad[a], strlen(bad[a]), err, sizeof err));
         assert_non_null(strstr(err, "drain state: line"));
     }
+    /* a token with a NUL inside (found by fuzz_drain_state) */
+    static const char nul[] = "drain1 4 0.4 100 10 1 0\n1 1 2 2\t2 a\ta \0b\n";
+    assert_null(drain_load(nul, sizeof nul - 1, err, sizeof err));
+    assert_non_null(strstr(err, "line 2"));
 }
 
 int main(void)
