@@ -119,12 +119,12 @@ static void build_xx_matrix(struct cd *c)
             if (c->seg[r] == s)
                 memcpy(Ms + (size_t)ns++ * m, M + (size_t)r * m, (size_t)m * sizeof(double));
         c->Rseg[s] = correlation(Ms, ns, m);
-        parcorr_init(&c->pcseg[s], c->Rseg[s], m, ns, m);
+        parcorr_init(&c->pcseg[s], c->Rseg[s], m, ns, 16);
     }
     free(Ms);
     c->R = correlation(M, c->n, m);
     free(M);
-    parcorr_init(&c->pc, c->R, m, c->n, m);
+    parcorr_init(&c->pc, c->R, m, c->n, 16);
 }
 
 static void z_add(struct cd *c, int *k, int col)

@@ -3,22 +3,34 @@
 #include "dist.h"
 #include "xalloc.h"
 
-#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+
+/* Makes room for condition sets of k members (at least doubling); drops the cached factor,
+ * whose row stride changes. */
+static void reserve(struct parcorr *pc, int k)
+{
+    if (k <= pc->max_k && pc->L) return;
+    if (k < 2 * pc->max_k) k = 2 * pc->max_k;
+    size_t m = (size_t)k + 2;
+    pc->max_k = k;
+    pc->L = xrealloc(pc->L, m * m * sizeof(double));
+    pc->accepted = xrealloc(pc->accepted, m * sizeof(int));
+    pc->prev_z = xrealloc(pc->prev_z, m * sizeof(int));
+    pc->kept_upto = xrealloc(pc->kept_upto, m * sizeof(int));
+    pc->prev_k = -1;
+}
 
 void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k)
 {
     pc->R = R;
     pc->dim = dim;
     pc->n = n;
-    pc->max_k = max_k;
-    size_t m = (size_t)max_k + 2;
-    pc->L = xmallocarray(m * m, sizeof(double));
-    pc->accepted = xmallocarray(m, sizeof(int));
-    pc->prev_z = xmallocarray(m, sizeof(int));
-    pc->kept_upto = xmallocarray(m, sizeof(int));
+    pc->max_k = 0;
+    pc->L = NULL;
+    pc->accepted = pc->prev_z = pc->kept_upto = NULL;
+    reserve(pc, max_k > 0 ? max_k : 1);
     pc->prev_k = -1;
     pc->nreused = 0;
     pc->ntests = pc->ncollinear = pc->ndegenerate = pc->nlow_df = 0;
@@ -73,7 +85,7 @@ static double border(const double *L, int ld, int m, const double *R, int dim, c
  * returns the number of kept rows. */
 static int factor_conditions(struct parcorr *pc, const int *z, int k)
 {
-    assert(k <= pc->max_k);
+    reserve(pc, k);
     const double *R = pc->R;
     int dim = pc->dim, ld = pc->max_k + 2;
     double *L = pc->L;
@@ -114,12 +126,12 @@ double parcorr_residual(struct parcorr *pc, int x, const int *z, int k, int *k_u
 
 void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out)
 {
+    pc->ntests++;
+    int m = factor_conditions(pc, z, k); /* may grow the scratch: read it afterwards */
     const double *R = pc->R;
     int dim = pc->dim, ld = pc->max_k + 2;
     double *L = pc->L;
     int *acc = pc->accepted;
-    pc->ntests++;
-    int m = factor_conditions(pc, z, k);
     /* Residual (co)variances of x and y given the kept conditions (Schur complement). */
     double *wx = L + (size_t)m * ld, *wy = L + (size_t)(m + 1) * ld;
     double rxx = R[(size_t)x * dim + x] - border(L, ld, m, R, dim, acc, x, wx);

@@ -43,7 +43,7 @@ struct parcorr {
     const double *R; /* borrowed D x D correlation matrix, row-major */
     int dim;
     long n;
-    int max_k;
+    int max_k;      /* current scratch capacity in conditions; grows on demand */
     double *L;      /* (max_k + 2)^2 scratch: packed Cholesky rows */
     int *accepted;  /* indices of the kept conditions */
     int *prev_z;    /* conditions of the previous call, as given */
@@ -56,15 +56,15 @@ struct parcorr {
     long nlow_df;
 };
 
-/* Initialises a tester for R (dim x dim, estimated from n rows) and conditioning sets of at most
- * max_k variables. Release the scratch with parcorr_fini. */
+/* Initialises a tester for R (dim x dim, estimated from n rows) with scratch for max_k
+ * conditions; the scratch grows when a test needs more (memory follows the largest condition
+ * set actually tested, not dim). Release it with parcorr_fini. */
 void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k);
 void parcorr_fini(struct parcorr *pc);
-/* Points the tester at another matrix (same or smaller dim than the scratch allows, i.e. every
- * later condition set still has at most max_k members) and drops the cached factor. */
+/* Points the tester at another matrix and drops the cached factor. */
 void parcorr_set_matrix(struct parcorr *pc, const double *R, int dim, long n);
 
-/* Tests x ⊥ y | z[0..k). x, y and z are coordinates of R, pairwise distinct; k <= max_k.
+/* Tests x ⊥ y | z[0..k). x, y and z are coordinates of R, pairwise distinct.
  * Always fills *out (see the header comment for the degenerate cases). */
 void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out);
 

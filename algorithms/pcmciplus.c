@@ -460,7 +460,7 @@ int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params 
     r.npar = xcalloc((size_t)nvars, sizeof(int));
     r.zbuf = xmallocarray((size_t)r.D, sizeof(int));
     r.stamp = xcalloc((size_t)r.D, sizeof(unsigned));
-    parcorr_init(&r.pc, R, r.D, n, r.D);
+    parcorr_init(&r.pc, R, r.D, n, 16);
 
     double *vmin = xmallocarray((size_t)r.D, sizeof(double));
     double *pmax = xmallocarray((size_t)r.D, sizeof(double));
