@@ -1,6 +1,7 @@
 #include "cdnod.h"
 
 #include "combination.h"
+#include "covmat.h"
 #include "fdr.h"
 #include "parcorr.h"
 #include "pdag.h"
@@ -9,7 +10,6 @@
 #include "svar_discover.h"
 #include "xalloc.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,30 +61,6 @@ static double value(const struct cd *c, int node, int r)
     return c->Y[(size_t)(c->rows[r] - lag) * c->N + i];
 }
 
-/* Correlation matrix of the columns of M (n x m, row-major; modified: centred). */
-static double *correlation(double *M, int n, int m)
-{
-    for (int a = 0; a < m; a++) {
-        double mean = 0;
-        for (int r = 0; r < n; r++) mean += M[(size_t)r * m + a];
-        mean /= n;
-        for (int r = 0; r < n; r++) M[(size_t)r * m + a] -= mean;
-    }
-    double *R = xcalloc((size_t)m * m, sizeof(double));
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, m, n, 1.0, M, m, 0.0, R, m);
-    for (int a = 0; a < m; a++)
-        for (int b = a + 1; b < m; b++) R[(size_t)b * m + a] = R[(size_t)a * m + b];
-    double *sd = xmallocarray((size_t)m, sizeof(double));
-    for (int a = 0; a < m; a++) sd[a] = sqrt(R[(size_t)a * m + a]);
-    for (int a = 0; a < m; a++)
-        for (int b = 0; b < m; b++) {
-            double *v = &R[(size_t)a * m + b];
-            *v = a == b ? 1.0 : (sd[a] > 0 && sd[b] > 0 ? *v / (sd[a] * sd[b]) : 0.0);
-        }
-    free(sd);
-    return R;
-}
-
 /* Builds the matrix of contemporaneous variables, every lagged parent and K - 1 segment
  * dummies, and its correlation, for the X - X tests. */
 static void build_xx_matrix(struct cd *c)
@@ -118,11 +94,11 @@ static void build_xx_matrix(struct cd *c)
         for (int r = 0; r < c->n; r++)
             if (c->seg[r] == s)
                 memcpy(Ms + (size_t)ns++ * m, M + (size_t)r * m, (size_t)m * sizeof(double));
-        c->Rseg[s] = correlation(Ms, ns, m);
+        c->Rseg[s] = covmat_correlation_of_rows(Ms, ns, m);
         parcorr_init(&c->pcseg[s], c->Rseg[s], m, ns, 16);
     }
     free(Ms);
-    c->R = correlation(M, c->n, m);
+    c->R = covmat_correlation_of_rows(M, c->n, m);
     free(M);
     parcorr_init(&c->pc, c->R, m, c->n, 16);
 }

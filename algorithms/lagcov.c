@@ -1,5 +1,6 @@
 #include "lagcov.h"
 
+#include "covmat.h"
 #include "xalloc.h"
 
 #include <cblas.h>
@@ -64,7 +65,7 @@ static const double *raw_at(const struct lagcov *lc, int k)
 }
 
 /* Builds the embedded row that ends at raw sample k (k >= L) into out[D].
- * Returns 1 if every coordinate is finite (the row is valid), else 0. */
+ * Returns 1 if no coordinate is NaN (missing), i.e. the row is valid, else 0. */
 static int embed_row(const struct lagcov *lc, int k, double *out)
 {
     int N = lc->nvars, valid = 1;
@@ -199,24 +200,6 @@ int lagcov_covariance(const struct lagcov *lc, double *C)
 int lagcov_correlation(const struct lagcov *lc, double *R, double *var)
 {
     if (lagcov_covariance(lc, R) < 0) return -1;
-    int D = lc->dim;
-    double *sd = xmallocarray((size_t)D, sizeof(double));
-    for (int p = 0; p < D; p++) {
-        double v = R[(size_t)p * D + p];
-        if (var) var[p] = v;
-        sd[p] = v > 0 ? sqrt(v) : 0.0;
-    }
-    for (int p = 0; p < D; p++) {
-        for (int q = 0; q < D; q++) {
-            double *r = &R[(size_t)p * D + q];
-            if (p == q)
-                *r = 1.0;
-            else if (sd[p] == 0.0 || sd[q] == 0.0)
-                *r = 0.0;
-            else
-                *r /= sd[p] * sd[q];
-        }
-    }
-    free(sd);
+    covmat_to_correlation(R, lc->dim, var);
     return 0;
 }
