@@ -9,11 +9,6 @@ double dist_t_two_sided(double t, double df)
     return p > 1.0 ? 1.0 : p;
 }
 
-double dist_normal_two_sided(double z)
-{
-    return erfc(fabs(z) / M_SQRT2);
-}
-
 double dist_f_upper(double f, double d1, double d2)
 {
     if (f <= 0) return 1.0;
@@ -30,9 +25,4 @@ double dist_gamma_upper(double x, double a, double b)
 {
     if (x <= 0) return 1.0;
     return gsl_cdf_gamma_Q(x, a, b);
-}
-
-double dist_t_quantile(double p, double df)
-{
-    return gsl_cdf_tdist_Pinv(p, df);
 }

@@ -167,21 +167,6 @@ long lagcov_rows(const struct lagcov *lc)
     return lc->n;
 }
 
-int lagcov_dim(const struct lagcov *lc)
-{
-    return lc->dim;
-}
-
-int lagcov_nvars(const struct lagcov *lc)
-{
-    return lc->nvars;
-}
-
-int lagcov_max_lag(const struct lagcov *lc)
-{
-    return lc->max_lag;
-}
-
 int lagcov_covariance(const struct lagcov *lc, double *C)
 {
     if (lc->n < 2) return -1;

@@ -55,10 +55,6 @@ void lagcov_recompute(struct lagcov *lc);
 
 /* Number of valid embedded rows currently in the window (the n of every test). */
 long lagcov_rows(const struct lagcov *lc);
-/* Dimension D = N (L + 1). */
-int lagcov_dim(const struct lagcov *lc);
-int lagcov_nvars(const struct lagcov *lc);
-int lagcov_max_lag(const struct lagcov *lc);
 
 /* Writes the full symmetric sample covariance (divisor n - 1) into C[D*D], row-major.
  * Returns 0, or -1 if fewer than 2 valid rows exist (C untouched). */

@@ -75,11 +75,6 @@ static int build_z(struct run *r, int x, int j, const int *S, int nS)
     return k;
 }
 
-static void run_test(struct run *r, int x, int y, const int *z, int k, struct ci_result *res)
-{
-    parcorr_test(&r->pc, x, y, z, k, res);
-}
-
 /* Stable sort of nodes by score descending (insertion sort: lists are short). */
 static void sort_desc(int *nodes, int n, const double *score)
 {
@@ -117,7 +112,7 @@ static void pc1_target(struct run *r, int j, double *vmin, double *pmax, double 
             for (int b = 0; b < nc && ns < p; b++)
                 if (b != a) S[ns++] = cand[b];
             struct ci_result res;
-            run_test(r, c, j, S, ns, &res);
+            parcorr_test(&r->pc, c, j, S, ns, &res);
             if (fabs(res.val) < vmin[c]) vmin[c] = fabs(res.val);
             if (res.pval > pmax[c]) {
                 pmax[c] = res.pval;
@@ -216,7 +211,7 @@ static void skeleton(struct run *r)
                     for (int b = 0; b < p; b++) S[b] = C[comb[b]];
                     int k = build_z(r, x, j, S, p);
                     struct ci_result res;
-                    run_test(r, x, j, r->zbuf, k, &res);
+                    parcorr_test(&r->pc, x, j, r->zbuf, k, &res);
                     double *vm = &vmin[(size_t)j * r->D + x];
                     if (fabs(res.val) < *vm) *vm = fabs(res.val);
                     if (res.pval >= g->pval[at]) {
@@ -310,7 +305,7 @@ static void count_sepsets(struct run *r, int x, int j, const int *nb, int m, int
         if (cover && covered) continue;
         int kz = build_z(r, x, j, S, ns);
         struct ci_result res;
-        run_test(r, x, j, r->zbuf, kz, &res);
+        parcorr_test(&r->pc, x, j, r->zbuf, kz, &res);
         if (res.pval > r->prm->alpha) {
             (*nsep)++;
             *nwith_k += has_k;

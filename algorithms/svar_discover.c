@@ -60,11 +60,7 @@ int svar_discover_run(const double *X, int rows, int ncols, const struct svar_di
                       struct svar_discover_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
-    int tau_max = p->pcmci.tau_max, need = 2 * tau_max + 10;
-    if (rows < need) {
-        snprintf(err, errlen, "%d rows, fewer than 2*tau_max+10 = %d needed", rows, need);
-        return -1;
-    }
+    int tau_max = p->pcmci.tau_max;
     res->status = xcalloc((size_t)ncols, sizeof *res->status);
     res->kept = xmallocarray((size_t)ncols, sizeof(int));
     double *Y = svar_prepare(X, rows, ncols, p->max_gap, p->max_missing_share, res->status,

@@ -16,9 +16,4 @@
  * names[i] names variable i. */
 json_t *graph_json_links(const struct svar_graph *g, const char *const *names);
 
-/* Parses such an array back into g (same variable names and sizes). Used by tests and by
- * tools that compare graphs. Returns 0, or -1 with a message in err. */
-int graph_json_parse_links(json_t *links, const char *const *names, struct svar_graph *g, char *err,
-                           size_t errlen);
-
 #endif
