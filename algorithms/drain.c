@@ -9,6 +9,7 @@
 #include <string.h>
 
 static const char WILD[] = "<*>";
+static const char MASK[] = "<#>";
 
 struct node {
     char *key;
@@ -42,14 +43,16 @@ void drain_params_default(struct drain_params *p)
     p->sim_threshold = 0.4;
     p->max_children = 100;
     p->max_clusters = 10000;
+    p->mask = 1;
 }
 
 struct drain *drain_new(const struct drain_params *p, char *err, size_t errlen)
 {
     if (p->depth < 3 || p->depth > 16 || !(p->sim_threshold > 0 && p->sim_threshold <= 1) ||
-        p->max_children < 2 || p->max_clusters < 1 || p->max_clusters > 10000000) {
+        p->max_children < 2 || p->max_clusters < 1 || p->max_clusters > 10000000 ||
+        (p->mask != 0 && p->mask != 1)) {
         snprintf(err, errlen,
-                 "drain: depth, similarity, max_children or max_clusters out of range");
+                 "drain: depth, similarity, max_children, max_clusters or mask out of range");
         return NULL;
     }
     struct drain *d = xcalloc(1, sizeof *d);
@@ -121,6 +124,62 @@ static int has_digit(const char *s)
     for (; *s; s++)
         if (isdigit((unsigned char)*s)) return 1;
     return 0;
+}
+
+/* A value-like core: a number, time, date, address or id (digits with . : - + / , x), a 0x hex
+ * number, or a hex string of 8+ characters with a digit. */
+static int value_like(const char *s, size_t n)
+{
+    if (n == 0) return 0;
+    int digits = 0, hex = 1;
+    for (size_t a = 0; a < n; a++) {
+        unsigned char c = (unsigned char)s[a];
+        if (isdigit(c)) digits++;
+        if (!isxdigit(c)) hex = 0;
+    }
+    if (!digits) return 0;
+    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return 1;
+    if (hex && n >= 8) return 1;
+    for (size_t a = 0; a < n; a++) {
+        unsigned char c = (unsigned char)s[a];
+        if (!isdigit(c) && !strchr(".:-+/,_#%", c)) return 0;
+    }
+    return 1;
+}
+
+/* A host name or address with a port: two or more dots, letters, digits, '-' and an optional
+ * ":port". */
+static int host_like(const char *s, size_t n)
+{
+    int dots = 0;
+    for (size_t a = 0; a < n; a++) {
+        unsigned char c = (unsigned char)s[a];
+        if (c == '.') {
+            if (a == 0 || a + 1 == n || s[a - 1] == '.') return 0;
+            dots++;
+        } else if (c == ':') {
+            return dots >= 2 && value_like(s + a + 1, n - a - 1);
+        } else if (!isalnum(c) && c != '-') {
+            return 0;
+        }
+    }
+    return dots >= 2;
+}
+
+/* Masks a variable token in place (drain_params.mask): the value-like core of the token, with
+ * any brackets, quotes and trailing punctuation kept, becomes "<#>"; "key=value" keeps the key. */
+static void mask_token(char *t)
+{
+    size_t n = strlen(t), s = 0, e = n;
+    const char *eq = strchr(t, '=');
+    if (eq) s = (size_t)(eq - t) + 1;
+    while (s < e && strchr("([{<\"'", t[s])) s++;
+    while (e > s && strchr(")]}>\"',;.:", t[e - 1])) e--;
+    if (e == s || !(value_like(t + s, e - s) || host_like(t + s, e - s))) return;
+    size_t tail = n - e;
+    if (s + 3 + tail >= DRAIN_MAX_TOKEN) return;
+    memmove(t + s + 3, t + e, tail + 1);
+    memcpy(t + s, MASK, 3);
 }
 
 static struct node *find_child(const struct node *n, const char *key)
@@ -217,7 +276,7 @@ static int new_cluster(struct drain *d, char tok[][DRAIN_MAX_TOKEN], int ntok)
     if (!n) n = add_child(&d->root, lenkey);
     for (int a = 1; a < c->plen; a++) {
         const char *t = tok[a - 1];
-        const char *key = has_digit(t) ? WILD : t;
+        const char *key = has_digit(t) || strstr(t, MASK) ? WILD : t;
         struct node *ch = find_child(n, key);
         if (!ch && strcmp(key, WILD) != 0 && n->nchild >= d->p.max_children) key = WILD;
         ch = find_child(n, key);
@@ -233,6 +292,8 @@ int drain_add(struct drain *d, const char *line, size_t len)
 {
     char(*tok)[DRAIN_MAX_TOKEN] = d->tok;
     int ntok = tokenize(line, len, tok);
+    if (d->p.mask)
+        for (int a = 0; a < ntok; a++) mask_token(tok[a]);
     struct node *leaf = search(d, tok, ntok);
     int best = 0, best_params = -1;
     double best_sim = -1;
@@ -317,8 +378,8 @@ char *drain_save(const struct drain *d, size_t *len)
 {
     size_t cap = 256, n = 0;
     char *buf = xmalloc(cap);
-    buf_printf(&buf, &n, &cap, "drain1 %d %.17g %d %d %d %ld\n", d->p.depth, d->p.sim_threshold,
-               d->p.max_children, d->p.max_clusters, d->ncl, d->overflow);
+    buf_printf(&buf, &n, &cap, "drain2 %d %.17g %d %d %d %d %ld\n", d->p.depth, d->p.sim_threshold,
+               d->p.max_children, d->p.max_clusters, d->p.mask, d->ncl, d->overflow);
     for (int a = 0; a < d->ncl; a++) {
         const struct cluster *c = &d->cl[a];
         buf_printf(&buf, &n, &cap, "%d %ld %d %d\t", a + 1, c->count, c->plen, c->ntok);
@@ -373,8 +434,8 @@ struct drain *drain_load(const char *text, size_t len, char *err, size_t errlen)
     memcpy(head, text, hl);
     head[hl] = '\0';
     if (hl == len ||
-        sscanf(head, "drain1 %d %lf %d %d %d %ld%n", &p.depth, &p.sim_threshold, &p.max_children,
-               &p.max_clusters, &ncl, &overflow, &used) != 6 ||
+        sscanf(head, "drain2 %d %lf %d %d %d %d %ld%n", &p.depth, &p.sim_threshold, &p.max_children,
+               &p.max_clusters, &p.mask, &ncl, &overflow, &used) != 7 ||
         used != (int)hl) {
         snprintf(err, errlen, "drain state: line 1: bad header");
         return NULL;

@@ -2,7 +2,10 @@
  * drain.h - online log template mining, Drain-style (He et al., ICWS 2017; Drain3 defaults:
  * depth 4, similarity 0.4, max children 100).
  *
- * A line is split on whitespace (and NUL bytes) into tokens. A fixed-depth prefix tree routes it:
+ * A line is split on whitespace (and NUL bytes) into tokens. With masking on (the default, like
+ * Drain3's masking_instructions), the value-like part of a token - numbers, times, dates,
+ * addresses, 0x and long hex ids, host names with 2+ dots, the value of key=value - becomes
+ * "<#>", which matches itself in the similarity. A fixed-depth prefix tree routes it:
  * first by token count, then by its first (depth - 2) tokens, where a token containing a digit goes
  * to the wildcard child, as does any token once a node has max_children children. At the leaf, the
  * cluster whose template shares the most positions (similarity = equal tokens / length, "<*>"
@@ -29,6 +32,7 @@ struct drain_params {
     double sim_threshold; /* (0, 1] */
     int max_children;     /* >= 2 */
     int max_clusters;     /* >= 1 */
+    int mask;             /* 1: mask variable tokens before matching (default), 0: plain Drain */
 };
 
 struct drain;

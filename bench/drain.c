@@ -2,11 +2,13 @@
  * bench/drain - grouping accuracy and speed of the Drain template miner on the loghub 2k
  * samples (reads ../shared/data/loghub, or the directory given as argument; not shipped with
  * the project). For each system it mines the `Content` column of
- * <System>_2k.log_structured.csv with the default parameters (depth 4, similarity 0.4, no
- * per-dataset masking regexes) and scores grouping accuracy against `EventId`: a line counts
- * as correct when its cluster holds exactly the lines of its true event.
+ * <System>_2k.log_structured.csv with the default parameters (depth 4, similarity 0.4, the
+ * built-in generic masking; no per-dataset regexes) and scores grouping accuracy against
+ * `EventId`: a line counts as correct when its cluster holds exactly the lines of its true event.
  *
  * usage: bench_drain [LOGHUB_DIR]
+ * Exploration knobs (environment): DRAIN_SIM, DRAIN_DEPTH override the parameters;
+ * DRAIN_DUMP=<System> writes "cluster, event, template, line" rows to stderr.
  */
 #include "bench_util.h"
 #include "drain.h"
@@ -66,7 +68,7 @@ static int intern(char ***names, int *n, const char *s)
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "../shared/data/loghub";
-    printf("bench/drain: Drain (depth 4, sim 0.4, max children 100, no masking) on loghub 2k "
+    printf("bench/drain: Drain (depth 4, sim 0.4, max children 100, generic masking) on loghub 2k "
            "samples from %s\n",
            dir);
     printf("%-12s %6s %8s %9s %10s %9s\n", "system", "lines", "clusters", "accuracy", "published",
@@ -107,12 +109,19 @@ int main(int argc, char **argv)
         fclose(f);
         struct drain_params p;
         drain_params_default(&p);
+        if (getenv("DRAIN_SIM")) p.sim_threshold = atof(getenv("DRAIN_SIM"));
+        if (getenv("DRAIN_DEPTH")) p.depth = atoi(getenv("DRAIN_DEPTH"));
         char err[128];
         struct drain *d = drain_new(&p, err, sizeof err);
         int *pred = xmallocarray((size_t)n + 1, sizeof(int));
         double t0 = bench_now();
         for (int a = 0; a < n; a++) pred[a] = drain_add(d, lines[a], strlen(lines[a]));
         double secs = bench_now() - t0;
+        const char *dump = getenv("DRAIN_DUMP"); /* debugging aid: "<system>" dumps its groups */
+        if (dump && strcmp(dump, SYSTEMS[s]) == 0)
+            for (int a = 0; a < n; a++)
+                fprintf(stderr, "%d\t%s\t%s\t%s\n", pred[a], events[truth[a]],
+                        drain_template(d, pred[a]), lines[a]);
         int ncl = drain_nclusters(d) + 1;
         int *cnt_p = xcalloc((size_t)ncl, sizeof(int)),
             *cnt_t = xcalloc((size_t)nev + 1, sizeof(int));

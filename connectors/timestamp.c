@@ -29,7 +29,9 @@ static int digits(const char *s, size_t len, size_t at, int n, int *out)
     return 0;
 }
 
-static int parse_rfc3339(const char *s, size_t len, double *out)
+/* Parses RFC 3339 into whole seconds and nanoseconds (fraction digits past the 9th are
+ * dropped). */
+static int parse_rfc3339(const char *s, size_t len, int64_t *sec_out, long *ns_out)
 {
     int Y, M, D, h, m, sec;
     if (digits(s, len, 0, 4, &Y) || len < 19 || s[4] != '-' || digits(s, len, 5, 2, &M) ||
@@ -39,13 +41,13 @@ static int parse_rfc3339(const char *s, size_t len, double *out)
         return -1;
     if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return -1;
     size_t at = 19;
-    double frac = 0.0;
+    long ns = 0;
     if (at < len && s[at] == '.') {
-        double scale = 0.1;
+        long scale = 100000000;
         at++;
         if (at >= len || !isdigit((unsigned char)s[at])) return -1;
         while (at < len && isdigit((unsigned char)s[at])) {
-            frac += (s[at] - '0') * scale;
+            ns += (s[at] - '0') * scale;
             scale /= 10;
             at++;
         }
@@ -65,7 +67,8 @@ static int parse_rfc3339(const char *s, size_t len, double *out)
     }
     if (at != len) return -1;
     long days = days_from_civil(Y, (unsigned)M, (unsigned)D);
-    *out = (double)(days * 86400L + h * 3600L + m * 60L + sec - offset) + frac;
+    *sec_out = (int64_t)days * 86400 + h * 3600L + m * 60L + sec - offset;
+    *ns_out = ns;
     return 0;
 }
 
@@ -83,7 +86,12 @@ int timestamp_parse(const char *s, size_t len, double *out, char *err, size_t er
     memcpy(buf, s, len);
     buf[len] = '\0';
     if (isdigit((unsigned char)buf[0]) && len >= 10 && buf[4] == '-') {
-        if (parse_rfc3339(buf, len, out) == 0) return 0;
+        int64_t sec;
+        long ns;
+        if (parse_rfc3339(buf, len, &sec, &ns) == 0) {
+            *out = (double)sec + ns * 1e-9;
+            return 0;
+        }
         snprintf(err, errlen, "'%s' is not an RFC 3339 timestamp", buf);
         return -1;
     }
@@ -100,5 +108,40 @@ int timestamp_parse(const char *s, size_t len, double *out, char *err, size_t er
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+#define TS_MAX_S 4102444800LL /* 2100-01-01 */
+
+int timestamp_parse_ns(const char *s, size_t len, double numeric_unit_s, int64_t *out_ns)
+{
+    if (len == 0 || len >= 64) return -1;
+    char buf[64];
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (isdigit((unsigned char)buf[0]) && len >= 10 && buf[4] == '-') {
+        int64_t sec;
+        long ns;
+        if (parse_rfc3339(buf, len, &sec, &ns) || sec < 0 || sec >= TS_MAX_S) return -1;
+        *out_ns = sec * 1000000000LL + ns;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || *end != '\0' || errno == ERANGE) return -1;
+    return timestamp_from_number(v, numeric_unit_s, out_ns);
+}
+
+int timestamp_from_number(double v, double unit_s, int64_t *out_ns)
+{
+    if (!isfinite(v)) return -1;
+    if (unit_s <= 0) { /* by magnitude */
+        double a = fabs(v);
+        unit_s = a >= 1e17 ? 1e-9 : a >= 1e14 ? 1e-6 : a >= 1e11 ? 1e-3 : 1.0;
+    }
+    double sec = v * unit_s;
+    if (!(sec >= 0 && sec < (double)TS_MAX_S)) return -1;
+    *out_ns = (int64_t)llround(v * (unit_s * 1e9));
     return 0;
 }

@@ -43,13 +43,34 @@ static void test_lines_group_into_templates_with_wildcards(void **state)
     assert_int_equal(ids[2], ids[3]);
     assert_int_equal(ids[4], ids[6]); /* same path, 3 of 4 tokens equal >= 0.4 */
     assert_int_not_equal(ids[0], ids[2]);
-    assert_string_equal(drain_template(d, ids[0]), "Receiving block <*> src: <*> dest: <*>");
-    assert_string_equal(drain_template(d, ids[2]), "PacketResponder <*> for block <*> terminating");
+    /* addresses are masked ("<#>", matching itself); blk_N differs and becomes a wildcard */
+    assert_string_equal(drain_template(d, ids[0]), "Receiving block <*> src: <#> dest: <#>");
+    assert_string_equal(drain_template(d, ids[2]), "PacketResponder <#> for block <*> terminating");
     assert_string_equal(drain_template(d, ids[4]), "Connection refused by <*>");
     assert_int_equal(drain_nclusters(d), 3);
     /* the first depth - 2 tokens route in the tree: a different second token is another leaf */
     assert_int_not_equal(add(d, "Connection reset by peer"), ids[4]);
     assert_null(drain_template(d, 99));
+    drain_free(d);
+}
+
+static void test_masking_keeps_keys_brackets_and_punctuation(void **state)
+{
+    (void)state;
+    struct drain *d = make(100);
+    int id = add(d, "user=42 took (12.5ms) at 10:42:01, id 0x7fe1 host db1.prod.example.com:5432 "
+                    "hash deadbeef99 ok");
+    assert_string_equal(drain_template(d, id),
+                        "user=<#> took (12.5ms) at <#>, id <#> host <#> hash <#> ok");
+    /* plain Drain (mask 0) keeps every token */
+    struct drain_params p;
+    drain_params_default(&p);
+    p.mask = 0;
+    char err[128];
+    struct drain *plain = drain_new(&p, err, sizeof err);
+    id = add(plain, "user=42 took 5 s");
+    assert_string_equal(drain_template(plain, id), "user=42 took 5 s");
+    drain_free(plain);
     drain_free(d);
 }
 
@@ -121,14 +142,14 @@ static void test_malformed_state_is_refused_with_a_line_number(void **state)
     (void)state;
     char err[128];
     const char *bad[] = {"", "drain2 4 0.4 100 10 0 0\n",
-                         "drain1 4 0.4 100 10 1 0\n1 1 3 3\tx y\tx y z\n",
-                         "drain1 4 0.4 100 10 1 0\n2 1 3 2\t2 a b\ta b\n"};
+                         "drain2 4 0.4 100 10 1 1 0\n1 1 3 3\tx y\tx y z\n",
+                         "drain2 4 0.4 100 10 1 1 0\n2 1 3 2\t2 a b\ta b\n"};
     for (size_t a = 0; a < sizeof bad / sizeof bad[0]; a++) {
         assert_null(drain_load(bad[a], strlen(bad[a]), err, sizeof err));
         assert_non_null(strstr(err, "drain state: line"));
     }
     /* a token with a NUL inside (found by fuzz_drain_state) */
-    static const char nul[] = "drain1 4 0.4 100 10 1 0\n1 1 2 2\t2 a\ta \0b\n";
+    static const char nul[] = "drain2 4 0.4 100 10 1 1 0\n1 1 2 2\t2 a\ta \0b\n";
     assert_null(drain_load(nul, sizeof nul - 1, err, sizeof err));
     assert_non_null(strstr(err, "line 2"));
 }
@@ -137,6 +158,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_group_into_templates_with_wildcards),
+        cmocka_unit_test(test_masking_keeps_keys_brackets_and_punctuation),
         cmocka_unit_test(test_same_input_gives_same_ids_and_different_lengths_never_mix),
         cmocka_unit_test(test_cluster_cap_counts_overflow),
         cmocka_unit_test(test_saved_state_restores_exactly),

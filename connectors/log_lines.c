@@ -1,0 +1,161 @@
+#include "log_lines.h"
+
+#include "timestamp.h"
+
+#include <jansson.h>
+#include <string.h>
+
+void log_format_default(struct log_format *f, int json)
+{
+    static const struct log_format d = {
+        0,
+        {"log", "message", "MESSAGE", "msg"},
+        {"@timestamp", "timestamp", "time", "date", "ts"},
+        {"level", "severity", "log.level", "lvl", "PRIORITY"},
+    };
+    *f = d;
+    f->json = json;
+}
+
+static int is_level_word(const char *s, size_t n)
+{
+    static const char *const words[] = {"TRACE",   "DEBUG", "INFO",  "NOTICE", "WARN",
+                                        "WARNING", "ERROR", "ERR",   "CRIT",   "CRITICAL",
+                                        "ALERT",   "EMERG", "FATAL", "SEVERE", NULL};
+    for (int a = 0; words[a]; a++)
+        if (strlen(words[a]) == n && memcmp(words[a], s, n) == 0) return 1;
+    return 0;
+}
+
+size_t log_level_scan(const char *line, size_t len, const char **at)
+{
+    size_t i = 0;
+    for (int tok = 0; tok < LOG_LEVEL_SCAN && i < len; tok++) {
+        while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
+        size_t start = i;
+        while (i < len && line[i] != ' ' && line[i] != '\t') i++;
+        size_t s = start, e = i;
+        /* strip [..], <..>, and a trailing ':' or ',' */
+        if (e > s && (line[s] == '[' || line[s] == '<')) s++;
+        while (e > s && (line[e - 1] == ']' || line[e - 1] == '>' || line[e - 1] == ':' ||
+                         line[e - 1] == ','))
+            e--;
+        if (e > s && is_level_word(line + s, e - s)) {
+            *at = line + s;
+            return e - s;
+        }
+    }
+    return 0;
+}
+
+/* Looks a key up, following dots into nested objects when the flat key is absent. */
+static json_t *get_key(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v) return v;
+    const char *dot = strchr(key, '.');
+    if (!dot) return NULL;
+    char head[128];
+    size_t n = (size_t)(dot - key);
+    if (n >= sizeof head) return NULL;
+    memcpy(head, key, n);
+    head[n] = '\0';
+    json_t *inner = json_object_get(obj, head);
+    return json_is_object(inner) ? get_key(inner, dot + 1) : NULL;
+}
+
+static json_t *first_key(json_t *obj, const char *const keys[LOG_MAX_KEYS])
+{
+    for (int a = 0; a < LOG_MAX_KEYS && keys[a]; a++) {
+        json_t *v = get_key(obj, keys[a]);
+        if (v && !json_is_null(v)) return v;
+    }
+    return NULL;
+}
+
+static const char *const syslog_levels[8] = {"EMERG", "ALERT",  "CRIT", "ERROR",
+                                             "WARN",  "NOTICE", "INFO", "DEBUG"};
+
+/* One JSON line -> record. Returns the rejection reason, or -1 when accepted (r filled). */
+static int json_line(json_t *root, const struct log_format *f, int64_t dflt, struct log_record *r,
+                     char *numlevel)
+{
+    if (!json_is_object(root)) return REJECT_SYNTAX;
+    json_t *msg = first_key(root, f->message_keys);
+    if (!json_is_string(msg)) return REJECT_MISSING_FIELD;
+    r->text = json_string_value(msg);
+    r->text_len = json_string_length(msg);
+    while (r->text_len && (r->text[r->text_len - 1] == '\n' || r->text[r->text_len - 1] == '\r'))
+        r->text_len--;
+    json_t *ts = first_key(root, f->timestamp_keys);
+    r->ts_ns = dflt;
+    if (json_is_number(ts)) {
+        if (timestamp_from_number(json_number_value(ts), 0, &r->ts_ns)) return REJECT_TIMESTAMP;
+    } else if (json_is_string(ts)) {
+        if (timestamp_parse_ns(json_string_value(ts), json_string_length(ts), 0, &r->ts_ns))
+            return REJECT_TIMESTAMP;
+    } else if (ts) {
+        return REJECT_TIMESTAMP;
+    }
+    json_t *lv = first_key(root, f->level_keys);
+    r->level = NULL;
+    r->level_len = 0;
+    if (json_is_string(lv) && json_string_length(lv) > 0) {
+        r->level = json_string_value(lv);
+        r->level_len = json_string_length(lv);
+    } else if (json_is_integer(lv)) {
+        json_int_t p = json_integer_value(lv);
+        if (p >= 0 && p < 8) {
+            strcpy(numlevel, syslog_levels[p]);
+            r->level = numlevel;
+            r->level_len = strlen(numlevel);
+        }
+    }
+    if (!r->level) r->level_len = log_level_scan(r->text, r->text_len, &r->level);
+    return -1;
+}
+
+int log_lines_parse(const char *buf, size_t len, const struct log_format *f, const char *stream,
+                    size_t stream_len, int64_t default_ts_ns, log_record_fn fn, void *ctx,
+                    struct reject_stats *st)
+{
+    size_t at = 0;
+    while (at < len) {
+        const char *nl = memchr(buf + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - buf) : len, next = nl ? end + 1 : len;
+        const char *line = buf + at;
+        size_t n = end - at;
+        at = next;
+        while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
+        if (n == 0) continue;
+        st->lines++;
+        if (n > LOG_MAX_LINE) {
+            reject_count(st, REJECT_LINE_TOO_LONG, line, n);
+            continue;
+        }
+        struct log_record r = {stream, stream_len, default_ts_ns, line, n, NULL, 0};
+        int stop;
+        if (!f->json) {
+            r.level_len = log_level_scan(line, n, &r.level);
+            if (!r.level_len) r.level = NULL;
+            st->records++;
+            stop = fn(ctx, &r);
+        } else {
+            json_error_t e;
+            json_t *root = json_loadb(line, n, 0, &e);
+            char numlevel[8];
+            int why = root ? json_line(root, f, default_ts_ns, &r, numlevel) : REJECT_SYNTAX;
+            if (why >= 0) {
+                reject_count(st, (enum reject_reason)why, line, n);
+                json_decref(root);
+                continue;
+            }
+            if (!r.level_len) r.level = NULL;
+            st->records++;
+            stop = fn(ctx, &r);
+            json_decref(root);
+        }
+        if (stop) return 1;
+    }
+    return 0;
+}
