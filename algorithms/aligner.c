@@ -166,6 +166,9 @@ static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
             al->row[i] = aggregate(al->agg[i], &s[i]);
             al->carry[i] = al->row[i];
             al->missing_run[i] = 0;
+        } else if (al->agg[i] == AGG_COUNT || al->agg[i] == AGG_SUM) {
+            al->row[i] = 0.0; /* events: an empty bucket counts none */
+            al->missing_run[i] = 0;
         } else if (al->missing_run[i] < al->p.max_gap && !isnan(al->carry[i])) {
             al->row[i] = al->carry[i]; /* short gap: carry forward */
             al->missing_run[i]++;

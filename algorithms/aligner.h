@@ -6,7 +6,8 @@
  * minus the allowed lateness) reaches its end, so a replay at any speed gives the same rows.
  * Records for a bucket that has closed are late: rejected and counted. Within a bucket each
  * series aggregates by its own rule (mean, last, sum, count, max).
- * Gap rule (documented in README): a series with no record in a bucket repeats its last
+ * Gap rule (documented in README): count and sum series are event tallies, so a bucket without
+ * records is 0 for them. Any other series with no record in a bucket repeats its last
  * emitted value for at most max_gap buckets, then becomes NaN (streaming cannot interpolate
  * towards a value it has not seen yet). After a silence longer than max_gap buckets with
  * nothing buffered, the grid jumps to the watermark instead of emitting the empty rows one by

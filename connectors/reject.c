@@ -5,8 +5,8 @@
 const char *reject_reason_str(enum reject_reason r)
 {
     static const char *const names[REJECT_REASONS] = {
-        "bad_escape", "syntax",        "missing_field", "bad_value",
-        "timestamp",  "line_too_long", "name_too_long", "unknown_format",
+        "bad_escape",    "syntax",        "missing_field",  "bad_value", "timestamp",
+        "line_too_long", "name_too_long", "unknown_format", "late",      "series_cap",
     };
     return r < REJECT_REASONS ? names[r] : "unknown";
 }

@@ -16,6 +16,8 @@ enum reject_reason {
     REJECT_LINE_TOO_LONG,
     REJECT_NAME_TOO_LONG, /* series name over the limit */
     REJECT_UNKNOWN_FORMAT,
+    REJECT_LATE,       /* older than the aligner's lateness allows */
+    REJECT_SERIES_CAP, /* a new series or log stream beyond the configured cap */
     REJECT_REASONS
 };
 

@@ -1,0 +1,129 @@
+#include "ingest.h"
+
+#include "json_metrics.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const FORMAT_NAMES[FMT_COUNT] = {"influx", "json", "log", "log_json", "csv"};
+
+int input_format_parse(const char *name, size_t len, enum input_format *out)
+{
+    for (int a = 0; a < FMT_COUNT; a++)
+        if (strlen(FORMAT_NAMES[a]) == len && memcmp(FORMAT_NAMES[a], name, len) == 0) {
+            *out = (enum input_format)a;
+            return 0;
+        }
+    if ((len == 9 && memcmp(name, "fluentbit", 9) == 0) ||
+        (len == 6 && memcmp(name, "vector", 6) == 0)) {
+        *out = FMT_LOG_JSON;
+        return 0;
+    }
+    return -1;
+}
+
+const char *input_format_name(enum input_format f)
+{
+    return f < FMT_COUNT ? FORMAT_NAMES[f] : "unknown";
+}
+
+void input_decoding_default(struct input_decoding *d, const char *stream)
+{
+    memset(d, 0, sizeof *d);
+    d->format = FMT_INFLUX;
+    d->precision = LP_NS;
+    d->json_ts_unit_s = 1.0;
+    log_format_default(&d->log, 0);
+    snprintf(d->stream, sizeof d->stream, "%s", stream ? stream : "");
+}
+
+struct call {
+    struct ingest *in;
+    const struct ingest_meta *meta;
+    struct reject_stats *st;
+    enum aligner_result log_result; /* worst result of the current log line's records */
+};
+
+/* Adds a metric record; the parser has counted it in st->records, so a refusal moves it to the
+ * rejections. */
+static int add_record(void *ctx, const struct metric_record *r)
+{
+    struct call *c = ctx;
+    struct metric_record m = *r;
+    if (c->meta->force_ts_ns >= 0) m.ts_ns = c->meta->force_ts_ns;
+    enum aligner_result res = aligner_add(c->in->al, &m, c->in->row_fn, c->in->row_ctx);
+    if (res != ALIGN_OK) {
+        c->st->records--;
+        reject_count(c->st, res == ALIGN_LATE ? REJECT_LATE : REJECT_SERIES_CAP, m.name,
+                     m.name_len);
+        return 0;
+    }
+    if (c->in->accepted_fn) return c->in->accepted_fn(c->in->accepted_ctx, &m);
+    return 0;
+}
+
+/* Adds a count record derived from a log line (aggregated by count). */
+static int add_log_count(void *ctx, const struct metric_record *m)
+{
+    struct call *c = ctx;
+    int id = aligner_series(c->in->al, m->name, m->name_len);
+    if (id >= 0) aligner_set_agg(c->in->al, id, AGG_COUNT);
+    enum aligner_result res = aligner_add(c->in->al, m, c->in->row_fn, c->in->row_ctx);
+    if (res != ALIGN_OK) {
+        c->log_result = res;
+        return 0;
+    }
+    if (c->in->accepted_fn) return c->in->accepted_fn(c->in->accepted_ctx, m);
+    return 0;
+}
+
+static int add_log(void *ctx, const struct log_record *r)
+{
+    struct call *c = ctx;
+    struct log_record lr = *r;
+    if (c->meta->stream) {
+        lr.stream = c->meta->stream;
+        lr.stream_len = c->meta->stream_len;
+    }
+    if (c->meta->force_ts_ns >= 0) lr.ts_ns = c->meta->force_ts_ns;
+    c->log_result = ALIGN_OK;
+    int rc = log_series_add(c->in->logs, &lr, add_log_count, c);
+    if (rc == -1) c->log_result = ALIGN_SERIES_CAP;
+    if (c->log_result != ALIGN_OK) { /* the line counts once, as delivered or rejected */
+        c->st->records--;
+        reject_count(c->st, c->log_result == ALIGN_LATE ? REJECT_LATE : REJECT_SERIES_CAP, lr.text,
+                     lr.text_len);
+    }
+    return rc == -2;
+}
+
+int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
+                   const struct ingest_meta *meta, const char *buf, size_t len,
+                   struct reject_stats *st)
+{
+    struct call c = {in, meta, st, ALIGN_OK};
+    enum input_format f = fmt >= 0 ? (enum input_format)fmt : d->format;
+    int64_t dts = meta->default_ts_ns;
+    switch (f) {
+    case FMT_INFLUX:
+        influx_lp_parse(buf, len, d->precision, dts, add_record, &c, st);
+        return 0;
+    case FMT_JSON:
+        json_metrics_parse(buf, len, d->json_ts_unit_s, dts, add_record, &c, st);
+        return 0;
+    case FMT_LOG:
+    case FMT_LOG_JSON:
+        if (!in->logs) break;
+        {
+            struct log_format lf = d->log;
+            lf.json = f == FMT_LOG_JSON;
+            log_lines_parse(buf, len, &lf, d->stream, strlen(d->stream), dts, add_log, &c, st);
+        }
+        return 0;
+    default:
+        break;
+    }
+    st->lines++;
+    reject_count(st, REJECT_UNKNOWN_FORMAT, buf, len);
+    return -1;
+}

@@ -1,0 +1,70 @@
+/*
+ * ingest.h - one message of bytes from any source -> records in the aligner
+ * (DESIGN.md §1, steps 1-2). Every source (Kafka, ZeroMQ, file) hands its messages here.
+ *
+ * Formats: `influx` (line protocol), `json` (Telegraf single/batch, prometheus-kafka-adapter,
+ * flat {"name","time","value"}; see json_metrics.h), `log` (raw lines), `log_json` (Fluent Bit
+ * or Vector JSON records; aliases `fluentbit`, `vector`). Log records go through the template
+ * miners (log_series.h) and become count series. CSV is a file-only format (file_source.h).
+ *
+ * Counting: per input, struct reject_stats counts lines, records accepted into the aligner, and
+ * rejections by reason, including records the aligner refused (late, series_cap).
+ * One owner thread (the event loop).
+ */
+#ifndef CAUSALMON_INGEST_H
+#define CAUSALMON_INGEST_H
+
+#include "aligner.h"
+#include "influx_lp.h"
+#include "log_lines.h"
+#include "log_series.h"
+#include "reject.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum input_format { FMT_INFLUX = 0, FMT_JSON, FMT_LOG, FMT_LOG_JSON, FMT_CSV, FMT_COUNT };
+
+/* Parses a format name (influx, json, log, log_json, fluentbit, vector, csv). Returns 0 or -1. */
+int input_format_parse(const char *name, size_t len, enum input_format *out);
+const char *input_format_name(enum input_format f);
+
+/* How one input decodes its messages. */
+struct input_decoding {
+    enum input_format format;
+    enum lp_precision precision;     /* influx */
+    double json_ts_unit_s;           /* json: units of numeric timestamps (<= 0: by magnitude) */
+    struct log_format log;           /* log, log_json: candidate keys */
+    char stream[LOG_STREAM_MAX + 1]; /* log: stream name (default: the input's name) */
+};
+
+/* Fills defaults: influx, ns, JSON timestamps in seconds, Fluent Bit/Vector keys, stream name. */
+void input_decoding_default(struct input_decoding *d, const char *stream);
+
+/* Receives rows as the aligner closes buckets (see aligner_row_fn). */
+struct ingest {
+    struct aligner *al;      /* borrowed */
+    struct log_series *logs; /* borrowed; NULL rejects log formats as unknown_format */
+    aligner_row_fn row_fn;
+    void *row_ctx;
+    /* optional: every record accepted by the aligner (tests and tracing) */
+    metric_record_fn accepted_fn;
+    void *accepted_ctx;
+};
+
+/* Per-message context a source can supply. */
+struct ingest_meta {
+    int64_t default_ts_ns; /* for records without a timestamp (arrival or Kafka time) */
+    int64_t force_ts_ns;   /* >= 0: every record gets this time (timestamp_source: kafka) */
+    const char *stream;    /* log stream override (e.g. a Kafka key), or NULL */
+    size_t stream_len;
+};
+
+/* Decodes buf[0..len) in format fmt (overriding d->format when fmt >= 0) and adds its
+ * records to the aligner. Counts into st. Returns 0, or -1 when the format is unknown or not
+ * allowed here (CSV, or a log format without log series), counted as unknown_format. */
+int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
+                   const struct ingest_meta *meta, const char *buf, size_t len,
+                   struct reject_stats *st);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * kafka_source.h - a Kafka consumer-group source on librdkafka 2.0.2 (ECOSYSTEM.md §3.1).
+ *
+ * Group semantics: `group.id` (default "causalmon"), `partition.assignment.strategy`
+ * cooperative-sticky (the rebalance callback also handles EAGER if a user overrides it), optional
+ * static membership (`group.instance.id`), topics by name or `^regex`. Every `rdkafka.*`
+ * property passes through and is validated by librdkafka when the source is created; values of
+ * secret properties (names containing "password" or "secret") are never logged, and a value
+ * "file:PATH" is read from PATH (relative to $CREDENTIALS_DIRECTORY when set).
+ *
+ * Offsets and the restart rule: `enable.auto.offset.store=false`; a message's offset is stored
+ * only after kafka_source_poll's handler returned, i.e. after its records are in the aligner
+ * (or it was counted as rejected: a poison message is skipped, never wedges its partition).
+ * Stored offsets are auto-committed every 5 s, and committed synchronously on revoke (unless
+ * the assignment was lost) and on close. After a crash the group resumes from the last commit,
+ * so every record reaches the aligner at least once; records since the last commit are
+ * replayed (duplicates are possible, losses are not). With store=checkpoint the offsets are
+ * held back instead and stored only by kafka_source_store_held(), which the daemon calls after
+ * a checkpoint of its windows is durable: a restart then resumes exactly where the checkpoint
+ * ends.
+ *
+ * Event loop: the consumer queue signals a pipe (kafka_source_fd) when it becomes non-empty,
+ * so one zmq_poll serves everything. Backpressure: kafka_source_pause() pauses every assigned
+ * partition (also those assigned later) while polling continues, kafka_source_resume() undoes it.
+ * Lag is reported for currently assigned partitions only.
+ *
+ * Threads: one owner thread (the event loop) calls everything; librdkafka's own threads only
+ * write to the pipe.
+ */
+#ifndef CAUSALMON_KAFKA_SOURCE_H
+#define CAUSALMON_KAFKA_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KAFKA_MAX_TOPICS 64
+#define KAFKA_MAX_PROPS  64
+
+enum kafka_store { KAFKA_STORE_INCORPORATED = 0, KAFKA_STORE_CHECKPOINT };
+
+struct kafka_source_conf {
+    const char *name; /* input name, for logs */
+    const char *brokers;
+    const char *topics[KAFKA_MAX_TOPICS];
+    int ntopics;
+    const char *group;                     /* NULL: "causalmon" */
+    const char *instance_id;               /* NULL: dynamic membership */
+    const char *props[KAFKA_MAX_PROPS][2]; /* rdkafka passthrough: name, value */
+    int nprops;
+    enum kafka_store store;
+};
+
+/* What a handler learns about a message besides its payload (all borrowed for the call). */
+struct kafka_meta {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const void *key;
+    size_t key_len;
+    int64_t ts_ns; /* the message timestamp (create or log-append time), or -1 */
+    void *headers; /* rd_kafka_headers_t *, or NULL; read with kafka_meta_header() */
+};
+
+/* Finds the last header called name. Returns 0 and sets *val and *len, or -1. */
+int kafka_meta_header(const struct kafka_meta *m, const char *name, const void **val, size_t *len);
+
+/* Handles one message; returns when its records are in the aligner (or counted as rejected). */
+typedef void (*kafka_msg_fn)(void *ctx, const void *payload, size_t len,
+                             const struct kafka_meta *m);
+
+struct kafka_stats {
+    long messages, errors, rebalances, maxpoll, paused;
+};
+
+struct kafka_lag {
+    char topic[128];
+    int32_t partition;
+    int64_t position, high, lag; /* lag = high - position, -1 when unknown */
+};
+
+struct kafka_source;
+
+/* Creates the consumer and subscribes. Returns NULL with a message in err when a property is
+ * unknown or invalid, or the subscription fails. */
+struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *err, size_t errlen);
+
+/* The read end of the wake-up pipe; poll it for POLLIN. */
+int kafka_source_fd(const struct kafka_source *s);
+
+/* Handles up to max messages (also serving rebalance and error events). Returns the number of
+ * messages handled; a return equal to max means more may be waiting (poll again without
+ * sleeping). Returns -1 after a fatal error (the caller should exit for systemd to restart). */
+int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ctx);
+
+void kafka_source_pause(struct kafka_source *s);
+void kafka_source_resume(struct kafka_source *s);
+int kafka_source_paused(const struct kafka_source *s);
+
+/* store=checkpoint: stores (and commits asynchronously) every offset handled so far. */
+void kafka_source_store_held(struct kafka_source *s);
+
+/* Fills at most max entries for the assigned partitions; returns the count. */
+int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max);
+const struct kafka_stats *kafka_source_stats(const struct kafka_source *s);
+
+/* Writes "topic[partition] ..." of the current assignment into buf. */
+void kafka_source_assignment(struct kafka_source *s, char *buf, size_t len);
+
+/* Commits stored offsets, leaves the group and frees the source. */
+void kafka_source_close(struct kafka_source *s);
+
+/* 1 if a property's value must not be logged. */
+int kafka_prop_is_secret(const char *name);
+
+#endif
