@@ -127,7 +127,8 @@ static int has_digit(const char *s)
 }
 
 /* A value-like core: a number, time, date, address or id (digits with . : - + / , x), a 0x hex
- * number, or a hex string of 8+ characters with a digit. */
+ * number, a hex string of 8+ characters with a digit, or a number with a unit of up to three
+ * letters. */
 static int value_like(const char *s, size_t n)
 {
     if (n == 0) return 0;
@@ -140,6 +141,11 @@ static int value_like(const char *s, size_t n)
     if (!digits) return 0;
     if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return 1;
     if (hex && n >= 8) return 1;
+    /* a quantity with a unit: "12ms", "1.5s", "10KB" (at most 3 trailing letters) */
+    size_t letters = 0;
+    while (letters < n && isalpha((unsigned char)s[n - 1 - letters])) letters++;
+    if (letters > 0 && letters <= 3 && letters < n && isdigit((unsigned char)s[n - 1 - letters]))
+        n -= letters;
     for (size_t a = 0; a < n; a++) {
         unsigned char c = (unsigned char)s[a];
         if (!isdigit(c) && !strchr(".:-+/,_#%", c)) return 0;

@@ -105,8 +105,13 @@ static int json_time(json_t *v, double unit_s, int64_t dflt, int64_t *out)
         *out = dflt;
         return 0;
     }
-    if (json_is_integer(v) && unit_s > 0) {
+    if (json_is_integer(v)) { /* exact, also when judged by magnitude */
         json_int_t i = json_integer_value(v);
+        if (unit_s <= 0)
+            unit_s = i >= 100000000000000000LL ? 1e-9
+                     : i >= 100000000000000LL  ? 1e-6
+                     : i >= 100000000000LL     ? 1e-3
+                                               : 1;
         int64_t mul = unit_s >= 1      ? 1000000000
                       : unit_s >= 1e-3 ? 1000000
                       : unit_s >= 1e-6 ? 1000

@@ -64,11 +64,13 @@ static json_t *get_key(json_t *obj, const char *key)
     return json_is_object(inner) ? get_key(inner, dot + 1) : NULL;
 }
 
-static json_t *first_key(json_t *obj, const char *const keys[LOG_MAX_KEYS])
+/* The value of the first candidate key that is present (and a string, when strings_only;
+ * Fluent Bit's "log" may be an object holding "level"). */
+static json_t *first_key(json_t *obj, const char *const keys[LOG_MAX_KEYS], int strings_only)
 {
     for (int a = 0; a < LOG_MAX_KEYS && keys[a]; a++) {
         json_t *v = get_key(obj, keys[a]);
-        if (v && !json_is_null(v)) return v;
+        if (v && !json_is_null(v) && (!strings_only || json_is_string(v))) return v;
     }
     return NULL;
 }
@@ -81,13 +83,13 @@ static int json_line(json_t *root, const struct log_format *f, int64_t dflt, str
                      char *numlevel)
 {
     if (!json_is_object(root)) return REJECT_SYNTAX;
-    json_t *msg = first_key(root, f->message_keys);
+    json_t *msg = first_key(root, f->message_keys, 1);
     if (!json_is_string(msg)) return REJECT_MISSING_FIELD;
     r->text = json_string_value(msg);
     r->text_len = json_string_length(msg);
     while (r->text_len && (r->text[r->text_len - 1] == '\n' || r->text[r->text_len - 1] == '\r'))
         r->text_len--;
-    json_t *ts = first_key(root, f->timestamp_keys);
+    json_t *ts = first_key(root, f->timestamp_keys, 0);
     r->ts_ns = dflt;
     if (json_is_number(ts)) {
         if (timestamp_from_number(json_number_value(ts), 0, &r->ts_ns)) return REJECT_TIMESTAMP;
@@ -97,7 +99,7 @@ static int json_line(json_t *root, const struct log_format *f, int64_t dflt, str
     } else if (ts) {
         return REJECT_TIMESTAMP;
     }
-    json_t *lv = first_key(root, f->level_keys);
+    json_t *lv = first_key(root, f->level_keys, 0);
     r->level = NULL;
     r->level_len = 0;
     if (json_is_string(lv) && json_string_length(lv) > 0) {

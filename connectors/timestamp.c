@@ -142,6 +142,9 @@ int timestamp_from_number(double v, double unit_s, int64_t *out_ns)
     }
     double sec = v * unit_s;
     if (!(sec >= 0 && sec < (double)TS_MAX_S)) return -1;
-    *out_ns = (int64_t)llround(v * (unit_s * 1e9));
+    int64_t mul = unit_s >= 1 ? 1000000000 : unit_s >= 1e-3 ? 1000000 : unit_s >= 1e-6 ? 1000 : 1;
+    /* whole units and the fraction separately: v * mul in doubles would round to 256 ns */
+    double whole = floor(v);
+    *out_ns = (int64_t)whole * mul + (int64_t)llround((v - whole) * (double)mul);
     return 0;
 }

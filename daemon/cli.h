@@ -33,5 +33,6 @@ double cli_now(void);
 int cmd_discover(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_cdnod(int argc, char **argv);
+int cmd_align(int argc, char **argv);
 
 #endif

@@ -20,9 +20,16 @@ wait $C1 2>/dev/null
 before=$(wc -l < "$WORK/trace")
 check "the first consumer was killed before it finished ($before of 100000)" test "$before" -lt 100000
 
-# Restart: resumes from the committed offsets and finishes. It waits out the session timeout
-# (6 s) of the killed member, whose partitions are reassigned only then.
-"$T/kconsume" "$BOOTSTRAP" metrics g1 "$WORK/trace" 10 > "$WORK/c2.out" 2> "$WORK/c2.err"
+# Restart: resumes from the committed offsets. The killed member's partitions are reassigned
+# once its session times out (6 s), so the test waits until every sample arrived (or 90 s),
+# then stops the consumer cleanly with SIGTERM.
+"$T/kconsume" "$BOOTSTRAP" metrics g1 "$WORK/trace" 120 > "$WORK/c2.out" 2> "$WORK/c2.err" &
+C2=$!
+PIDS+=($C2)
+distinct_at_least() { [ "$(sort -un "$1" | wc -l)" -ge "$2" ]; }
+wait_for 90 distinct_at_least "$WORK/trace" 100000
+kill -TERM $C2
+wait $C2
 distinct=$(sort -un "$WORK/trace" | wc -l)
 total=$(wc -l < "$WORK/trace")
 lo=$(sort -n "$WORK/trace" | head -1)

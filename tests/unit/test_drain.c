@@ -61,7 +61,7 @@ static void test_masking_keeps_keys_brackets_and_punctuation(void **state)
     int id = add(d, "user=42 took (12.5ms) at 10:42:01, id 0x7fe1 host db1.prod.example.com:5432 "
                     "hash deadbeef99 ok");
     assert_string_equal(drain_template(d, id),
-                        "user=<#> took (12.5ms) at <#>, id <#> host <#> hash <#> ok");
+                        "user=<#> took (<#>) at <#>, id <#> host <#> hash <#> ok");
     /* plain Drain (mask 0) keeps every token */
     struct drain_params p;
     drain_params_default(&p);
