@@ -52,6 +52,7 @@ static int add_record(void *ctx, const struct metric_record *r)
     struct metric_record m = *r;
     if (c->meta->force_ts_ns >= 0) m.ts_ns = c->meta->force_ts_ns;
     enum aligner_result res = aligner_add(c->in->al, &m, c->in->row_fn, c->in->row_ctx);
+    if (m.ts_ns > c->in->msg_max_ts_ns) c->in->msg_max_ts_ns = m.ts_ns;
     if (res != ALIGN_OK) {
         c->st->records--;
         reject_count(c->st, res == ALIGN_LATE ? REJECT_LATE : REJECT_SERIES_CAP, m.name,
@@ -69,6 +70,7 @@ static int add_log_count(void *ctx, const struct metric_record *m)
     int id = aligner_series(c->in->al, m->name, m->name_len);
     if (id >= 0) aligner_set_agg(c->in->al, id, AGG_COUNT);
     enum aligner_result res = aligner_add(c->in->al, m, c->in->row_fn, c->in->row_ctx);
+    if (m->ts_ns > c->in->msg_max_ts_ns) c->in->msg_max_ts_ns = m->ts_ns;
     if (res != ALIGN_OK) {
         c->log_result = res;
         return 0;
@@ -102,6 +104,7 @@ int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
                    struct reject_stats *st)
 {
     struct call c = {in, meta, st, ALIGN_OK};
+    in->msg_max_ts_ns = -1;
     enum input_format f = fmt >= 0 ? (enum input_format)fmt : d->format;
     int64_t dts = meta->default_ts_ns;
     switch (f) {

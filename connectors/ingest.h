@@ -50,6 +50,8 @@ struct ingest {
     /* optional: every record accepted by the aligner (tests and tracing) */
     metric_record_fn accepted_fn;
     void *accepted_ctx;
+    /* set by ingest_message: the newest time among the message's records, or -1 */
+    int64_t msg_max_ts_ns;
 };
 
 /* Per-message context a source can supply. */

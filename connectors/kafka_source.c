@@ -8,14 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#define HELD_MAX 4096 /* partitions whose offsets can be held for a checkpoint */
+#define PARTS_MAX 4096 /* partitions tracked for held offsets and event-time alignment */
 
-struct held {
+/* What we track per partition that has delivered messages. */
+struct part {
     char topic[128];
     int32_t partition;
-    int64_t next; /* offset to commit: last handled + 1 */
+    int64_t held;     /* store=checkpoint: offset to store (last handled + 1), or -1 */
+    int64_t event_ns; /* newest event time its messages carried, or -1 */
+    double last_s;    /* monotonic time of its last message (or assignment) */
+    int align_paused;
 };
 
 struct kafka_source {
@@ -25,12 +30,21 @@ struct kafka_source {
     int pipe[2];
     int paused;
     enum kafka_store store;
-    struct held *held;
-    int nheld;
+    int64_t align_ns;
+    struct part *parts;
+    int nparts, last_part;
+    long since_align;
+    int64_t slowest_ns; /* newest event of the slowest partition with a backlog; INT64_MIN:
+                           one has not delivered yet; INT64_MAX: none is behind */
+    double last_align_s;
+    int slowest_part; /* index of the slowest partition, or -1 */
     volatile int fatal;
     struct kafka_stats st;
     struct log_limit err_limit;
 };
+
+static struct part *part_of(struct kafka_source *s, const char *topic, int32_t partition);
+static double mono_now(void);
 
 int kafka_prop_is_secret(const char *name)
 {
@@ -102,16 +116,31 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             rd_kafka_assign(rk, parts);
         }
         if (s->paused) rd_kafka_pause_partitions(rk, parts);
+        if (s->align_ns > 0) { /* track every assigned partition for the alignment */
+            double now = mono_now();
+            for (int i = 0; i < parts->cnt; i++) {
+                struct part *p = part_of(s, parts->elems[i].topic, parts->elems[i].partition);
+                if (p) p->last_s = now;
+            }
+        }
         logmsg(LOG_INFO, "input %s: assigned %d partition(s)", s->name, parts->cnt);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         /* commit what was handled before the partitions go to another member */
         if (!rd_kafka_assignment_lost(rk)) {
-            if (s->store == KAFKA_STORE_CHECKPOINT) kafka_source_store_held(s);
+            kafka_source_store_held(s);
             rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 logmsg(LOG_WARNING, "input %s: commit on revoke: %s", s->name,
                        rd_kafka_err2str(ce));
         }
+        for (int i = 0; i < parts->cnt; i++) /* forget what we tracked of them */
+            for (int a = 0; a < s->nparts; a++)
+                if (s->parts[a].partition == parts->elems[i].partition &&
+                    strcmp(s->parts[a].topic, parts->elems[i].topic) == 0) {
+                    s->parts[a] = s->parts[--s->nparts];
+                    s->slowest_part = -1;
+                    break;
+                }
         if (coop) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
             if (e) rd_kafka_error_destroy(e);
@@ -145,6 +174,9 @@ struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *e
     if (!s) return NULL;
     snprintf(s->name, sizeof s->name, "%s", c->name);
     s->store = c->store;
+    s->align_ns = c->align_ns;
+    s->slowest_ns = INT64_MIN; /* until the first evaluation: nothing is known */
+    s->slowest_part = -1;
     s->pipe[0] = s->pipe[1] = -1;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char host[64] = "localhost", client_id[128];
@@ -209,7 +241,6 @@ struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *e
         snprintf(err, errlen, "input %s: subscribe: %s", s->name, rd_kafka_err2str(e));
         goto fail;
     }
-    if (s->store == KAFKA_STORE_CHECKPOINT) s->held = calloc(HELD_MAX, sizeof *s->held);
     return s;
 fail_conf:
     rd_kafka_conf_destroy(conf);
@@ -232,34 +263,115 @@ int kafka_meta_header(const struct kafka_meta *m, const char *name, const void *
                                                                                               : -1;
 }
 
-static void hold(struct kafka_source *s, const rd_kafka_message_t *msg)
+/* The tracked state of a message's partition, or NULL when the table is full. */
+static struct part *part_of(struct kafka_source *s, const char *topic, int32_t partition)
 {
-    const char *topic = rd_kafka_topic_name(msg->rkt);
-    for (int a = 0; a < s->nheld; a++)
-        if (s->held[a].partition == msg->partition && strcmp(s->held[a].topic, topic) == 0) {
-            s->held[a].next = msg->offset + 1;
-            return;
-        }
-    if (s->nheld == HELD_MAX) { /* more partitions than we track: store right away */
-        rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset);
-        return;
+    if (s->last_part < s->nparts) {
+        struct part *p = &s->parts[s->last_part];
+        if (p->partition == partition && strcmp(p->topic, topic) == 0) return p;
     }
-    struct held *h = &s->held[s->nheld++];
-    snprintf(h->topic, sizeof h->topic, "%s", topic);
-    h->partition = msg->partition;
-    h->next = msg->offset + 1;
+    for (int a = 0; a < s->nparts; a++)
+        if (s->parts[a].partition == partition && strcmp(s->parts[a].topic, topic) == 0) {
+            s->last_part = a;
+            return &s->parts[a];
+        }
+    if (s->nparts == PARTS_MAX) return NULL;
+    if (!s->parts) s->parts = calloc(PARTS_MAX, sizeof *s->parts);
+    struct part *p = &s->parts[s->nparts];
+    snprintf(p->topic, sizeof p->topic, "%s", topic);
+    p->partition = partition;
+    p->held = -1;
+    p->event_ns = -1;
+    s->last_part = s->nparts++;
+    return p;
 }
 
 void kafka_source_store_held(struct kafka_source *s)
 {
-    if (!s->held || s->nheld == 0) return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nheld);
-    for (int a = 0; a < s->nheld; a++)
-        rd_kafka_topic_partition_list_add(l, s->held[a].topic, s->held[a].partition)->offset =
-            s->held[a].next;
+    int n = 0;
+    for (int a = 0; a < s->nparts; a++) n += s->parts[a].held >= 0;
+    if (n == 0) return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    for (int a = 0; a < s->nparts; a++)
+        if (s->parts[a].held >= 0) {
+            rd_kafka_topic_partition_list_add(l, s->parts[a].topic, s->parts[a].partition)->offset =
+                s->parts[a].held;
+            s->parts[a].held = -1;
+        }
     rd_kafka_offsets_store(s->rk, l); /* partitions no longer assigned are skipped */
     rd_kafka_topic_partition_list_destroy(l);
-    s->nheld = 0;
+}
+
+static void pause_one(struct kafka_source *s, struct part *p, int pause)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+    if (pause)
+        rd_kafka_pause_partitions(s->rk, l);
+    else if (!s->paused)
+        rd_kafka_resume_partitions(s->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    p->align_paused = pause;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* 1 if the partition is known to have nothing left to read (position at the high watermark). */
+static int caught_up(struct kafka_source *s, const struct part *p)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+    rd_kafka_position(s->rk, l);
+    int64_t pos = l->elems[0].offset, lo = -1, hi = -1;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (rd_kafka_get_watermark_offsets(s->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
+        return 0; /* nothing known yet */
+    return pos >= 0 ? pos >= hi : lo >= hi;
+}
+
+/* Event-time alignment. The slowest partition is the one with the oldest newest-event among
+ * those not known to be caught up, paused ones included; one that has not delivered yet counts
+ * as oldest of all, unless it has been silent (and not paused by us) for ALIGN_IDLE_S, so that
+ * a stuck partition cannot stop the others. Partitions more than align_ns ahead of it are
+ * paused, paused ones within align_ns / 2 of it are resumed, and all are resumed when no
+ * partition is behind. The slowest partition itself is never paused, so reading never stops. */
+#define ALIGN_IDLE_S 5.0
+static void align_partitions(struct kafka_source *s)
+{
+    double now = mono_now();
+    int64_t slowest = INT64_MAX;
+    int unknown = 0;
+    s->slowest_part = -1;
+    for (int a = 0; a < s->nparts; a++) {
+        struct part *p = &s->parts[a];
+        if ((!p->align_paused && now - p->last_s > ALIGN_IDLE_S) || caught_up(s, p)) continue;
+        if (p->event_ns < 0) {
+            unknown = 1;
+        } else if (p->event_ns < slowest) {
+            slowest = p->event_ns;
+            s->slowest_part = a;
+        }
+    }
+    s->slowest_ns = unknown ? INT64_MIN : slowest;
+    for (int a = 0; a < s->nparts; a++) {
+        struct part *p = &s->parts[a];
+        if (p->event_ns < 0) continue;
+        int ahead = unknown || (slowest != INT64_MAX && p->event_ns - slowest > s->align_ns);
+        int near = !unknown && (slowest == INT64_MAX || p->event_ns - slowest <= s->align_ns / 2);
+        if (!p->align_paused && ahead) {
+            pause_one(s, p, 1);
+            s->st.align_pauses++;
+        } else if (p->align_paused && near) {
+            pause_one(s, p, 0);
+            p->last_s = now; /* silent until now because we paused it */
+        }
+    }
+    s->last_align_s = now;
 }
 
 int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ctx)
@@ -291,14 +403,36 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
                                msg->key_len,
                                ts_ms >= 0 ? ts_ms * 1000000 : -1,
                                hdrs};
-        fn(ctx, msg->payload, msg->len, &m);
+        int64_t event_ns = fn(ctx, msg->payload, msg->len, &m);
         s->st.messages++;
-        if (s->store == KAFKA_STORE_CHECKPOINT && s->held)
-            hold(s, msg);
-        else
+        struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0
+                             ? part_of(s, m.topic, msg->partition)
+                             : NULL;
+        if (p) p->last_s = mono_now();
+        if (p && event_ns > p->event_ns) {
+            p->event_ns = event_ns;
+            /* running ahead of the slowest backlog: pause now, before more of it is read */
+            if (s->align_ns > 0 && !p->align_paused && s->slowest_ns != INT64_MAX &&
+                p - s->parts != s->slowest_part &&
+                (s->slowest_ns == INT64_MIN || event_ns - s->slowest_ns > s->align_ns)) {
+                pause_one(s, p, 1);
+                s->st.align_pauses++;
+            }
+        }
+        if (s->store == KAFKA_STORE_CHECKPOINT && p)
+            p->held = msg->offset + 1;
+        else /* also when the table is full */
             rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset); /* stores offset + 1 */
         rd_kafka_message_destroy(msg);
         n++;
+        if (s->align_ns > 0 && ++s->since_align >= 64) {
+            s->since_align = 0;
+            align_partitions(s);
+        }
+    }
+    if (s->align_ns > 0 && mono_now() - s->last_align_s > 0.1) { /* also when nothing arrives */
+        s->since_align = 0;
+        align_partitions(s);
     }
     return s->fatal ? -1 : n;
 }
@@ -325,7 +459,10 @@ void kafka_source_pause(struct kafka_source *s)
 
 void kafka_source_resume(struct kafka_source *s)
 {
-    if (s->paused) pause_all(s, 0);
+    if (!s->paused) return;
+    pause_all(s, 0);
+    for (int a = 0; a < s->nparts; a++) /* keep the event-time alignment */
+        if (s->parts[a].align_paused) pause_one(s, &s->parts[a], 1);
 }
 
 int kafka_source_paused(const struct kafka_source *s)
@@ -378,7 +515,7 @@ void kafka_source_close(struct kafka_source *s)
 {
     if (!s) return;
     if (s->rk) {
-        if (s->store == KAFKA_STORE_CHECKPOINT) kafka_source_store_held(s);
+        kafka_source_store_held(s);
         if (!s->fatal) {
             rd_kafka_resp_err_t e = rd_kafka_commit(s->rk, NULL, 0);
             if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -390,6 +527,6 @@ void kafka_source_close(struct kafka_source *s)
     }
     if (s->pipe[0] >= 0) close(s->pipe[0]);
     if (s->pipe[1] >= 0) close(s->pipe[1]);
-    free(s->held);
+    free(s->parts);
     free(s);
 }

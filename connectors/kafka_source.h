@@ -24,6 +24,13 @@
  * partition (also those assigned later) while polling continues, kafka_source_resume() undoes it.
  * Lag is reported for currently assigned partitions only.
  *
+ * Event-time alignment (align_ns > 0): when a backlog is read from several partitions, one
+ * partition can run far ahead in event time and push the aligner's watermark past records the
+ * others have not delivered yet, which would then be late. So a partition whose newest event is
+ * more than align_ns ahead of the slowest partition that still has a backlog is paused, and
+ * resumed once that one is within align_ns / 2 (Flink's watermark alignment). Set it below the
+ * aligner's lateness.
+ *
  * Threads: one owner thread (the event loop) calls everything; librdkafka's own threads only
  * write to the pipe.
  */
@@ -48,6 +55,7 @@ struct kafka_source_conf {
     const char *props[KAFKA_MAX_PROPS][2]; /* rdkafka passthrough: name, value */
     int nprops;
     enum kafka_store store;
+    int64_t align_ns; /* event-time alignment of partitions (0: off); see above */
 };
 
 /* What a handler learns about a message besides its payload (all borrowed for the call). */
@@ -64,12 +72,13 @@ struct kafka_meta {
 /* Finds the last header called name. Returns 0 and sets *val and *len, or -1. */
 int kafka_meta_header(const struct kafka_meta *m, const char *name, const void **val, size_t *len);
 
-/* Handles one message; returns when its records are in the aligner (or counted as rejected). */
-typedef void (*kafka_msg_fn)(void *ctx, const void *payload, size_t len,
-                             const struct kafka_meta *m);
+/* Handles one message; returns when its records are in the aligner (or counted as rejected),
+ * with the newest event time among them (-1 if none), for event-time alignment. */
+typedef int64_t (*kafka_msg_fn)(void *ctx, const void *payload, size_t len,
+                                const struct kafka_meta *m);
 
 struct kafka_stats {
-    long messages, errors, rebalances, maxpoll, paused;
+    long messages, errors, rebalances, maxpoll, paused, align_pauses;
 };
 
 struct kafka_lag {

@@ -287,7 +287,7 @@ int cmd_align(int argc, char **argv)
     struct drain_params dp;
     drain_params_default(&dp);
     struct log_series *ls = log_series_new(&dp, 64, err, sizeof err);
-    r.in = (struct ingest){r.al, ls, on_row, &r, accepted, &r};
+    r.in = (struct ingest){r.al, ls, on_row, &r, accepted, &r, -1};
     r.pacer.speed = speed;
     r.max_cells = (size_t)max_cells;
     r.max_ts = INT64_MIN;

@@ -54,7 +54,7 @@ static int accepted(void *ctx, const struct metric_record *r)
     return 0;
 }
 
-static void on_message(void *ctx, const void *payload, size_t len, const struct kafka_meta *m)
+static int64_t on_message(void *ctx, const void *payload, size_t len, const struct kafka_meta *m)
 {
     struct consumer *c = ctx;
     struct ingest_meta meta = {m->ts_ns >= 0 ? m->ts_ns : 0, -1, NULL, 0};
@@ -67,6 +67,7 @@ static void on_message(void *ctx, const void *payload, size_t len, const struct 
     if (m->partition >= 0 && m->partition < 32) c->partitions |= 1u << m->partition;
     c->messages++;
     if (c->slow_us) usleep((useconds_t)c->slow_us);
+    return c->in.msg_max_ts_ns;
 }
 
 static double now(void)
@@ -92,11 +93,13 @@ int main(int argc, char **argv)
     input_decoding_default(&c.dec, "k");
     if (argc > 7 && input_format_parse(argv[7], strlen(argv[7]), &c.dec.format)) return 2;
     char err[512];
-    struct aligner_params ap = {1000000000LL, 3600000000000LL, 1000, 5, AGG_MEAN};
+    /* lateness 10 s; the partitions are kept within 5 s of event time of each other */
+    struct aligner_params ap = {1000000000LL, 10000000000LL, 1000, 5, AGG_MEAN};
     struct aligner *al = aligner_new(&ap, err, sizeof err);
-    c.in = (struct ingest){al, NULL, NULL, NULL, accepted, &c};
+    c.in = (struct ingest){al, NULL, NULL, NULL, accepted, &c, -1};
     struct kafka_source_conf kc = {.name = "k", .brokers = argv[1], .ntopics = 1, .group = argv[3]};
     kc.topics[0] = argv[2];
+    kc.align_ns = 5000000000LL;
     kc.props[kc.nprops][0] = "session.timeout.ms";
     kc.props[kc.nprops++][1] = "6000";
     kc.props[kc.nprops][0] = "heartbeat.interval.ms";
