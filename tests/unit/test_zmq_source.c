@@ -48,10 +48,10 @@ static void sink_init(struct sink *s)
     input_decoding_default(&s->dec, "z");
 }
 
-/* Polls the source until `want` records were accepted or 5 s passed. */
-static void pump(struct zmq_source *src, struct sink *s, long want)
+/* Polls the source until `want` records were accepted or `ms` milliseconds passed. */
+static void pump(struct zmq_source *src, struct sink *s, long want, int ms)
 {
-    for (int k = 0; k < 500 && s->accepted < want; k++) {
+    for (int k = 0; k < ms / 10 && s->accepted < want; k++) {
         zmq_pollitem_t it = {zmq_source_socket(src), 0, ZMQ_POLLIN, 0};
         zmq_poll(&it, 1, 10);
         zmq_source_poll(src, 100, on_payload, s);
@@ -81,7 +81,7 @@ static void test_push_to_pull_one_frame_and_multipart(void **state)
     zmq_send(push, "nope", 4, ZMQ_SNDMORE); /* unknown format: counted */
     zmq_send(push, "x", 1, 0);
     zmq_send(push, "cpu v=8 1700000000200000000", 27, 0);
-    pump(src, &s, 4);
+    pump(src, &s, 4, 5000);
     assert_int_equal(s.accepted, 4);
     assert_close(s.sum, 15, 0);
     assert_int_equal(s.st.rejected[REJECT_UNKNOWN_FORMAT], 1);
@@ -115,7 +115,7 @@ static void test_pub_to_sub_filters_by_format_prefix(void **state)
     for (int k = 0; k < 200 && s.accepted == 0; k++) {
         zmq_send(pub, "influx", 6, ZMQ_SNDMORE);
         zmq_send(pub, "warm v=0 1700000000000000000", 28, 0);
-        pump(src, &s, 1);
+        pump(src, &s, 1, 50);
     }
     assert_true(s.accepted >= 1);
     long before = s.accepted;
@@ -123,7 +123,7 @@ static void test_pub_to_sub_filters_by_format_prefix(void **state)
     zmq_send(pub, "{\"name\":\"x\",\"value\":1}", 22, 0);
     zmq_send(pub, "influx", 6, ZMQ_SNDMORE);
     zmq_send(pub, "hot v=5 1700000000000000000", 27, 0);
-    pump(src, &s, before + 1);
+    pump(src, &s, before + 1, 5000);
     assert_int_equal(s.accepted, before + 1);
     assert_int_equal(aligner_nseries(s.al), 2); /* warm and hot; the json message never came */
     zmq_close(pub);
