@@ -110,9 +110,11 @@ int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
     switch (f) {
     case FMT_INFLUX:
         influx_lp_parse(buf, len, d->precision, dts, add_record, &c, st);
+        reject_log(st);
         return 0;
     case FMT_JSON:
         json_metrics_parse(buf, len, d->json_ts_unit_s, dts, add_record, &c, st);
+        reject_log(st);
         return 0;
     case FMT_LOG:
     case FMT_LOG_JSON:
@@ -122,11 +124,13 @@ int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
             lf.json = f == FMT_LOG_JSON;
             log_lines_parse(buf, len, &lf, d->stream, strlen(d->stream), dts, add_log, &c, st);
         }
+        reject_log(st);
         return 0;
     default:
         break;
     }
     st->lines++;
     reject_count(st, REJECT_UNKNOWN_FORMAT, buf, len);
+    reject_log(st);
     return -1;
 }

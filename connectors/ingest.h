@@ -8,7 +8,8 @@
  * miners (log_series.h) and become count series. CSV is a file-only format (file_source.h).
  *
  * Counting: per input, struct reject_stats counts lines, records accepted into the aligner, and
- * rejections by reason, including records the aligner refused (late, series_cap).
+ * rejections by reason, including records the aligner refused (late, series_cap); new
+ * rejections are logged at most once a second with a sample (reject_log).
  * One owner thread (the event loop).
  */
 #ifndef CAUSALMON_INGEST_H

@@ -1,6 +1,7 @@
 #include "reject.h"
 
 #include <string.h>
+#include <time.h>
 
 const char *reject_reason_str(enum reject_reason r)
 {
@@ -21,4 +22,16 @@ void reject_count(struct reject_stats *st, enum reject_reason r, const char *lin
         st->last_sample[a] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
     st->last_sample[n] = '\0';
+}
+
+void reject_log(struct reject_stats *st)
+{
+    long total = 0;
+    for (int a = 0; a < REJECT_REASONS; a++) total += st->rejected[a];
+    if (total == st->logged || st->limit.last == time(NULL)) return;
+    logmsg(LOG_WARNING, "input %s: %ld record(s) rejected (%ld in all); last: %s: %s",
+           st->input[0] ? st->input : "?", total - st->logged, total,
+           reject_reason_str(st->last_reason), st->last_sample);
+    st->limit.last = time(NULL);
+    st->logged = total;
 }

@@ -5,6 +5,8 @@
 #ifndef CAUSALMON_REJECT_H
 #define CAUSALMON_REJECT_H
 
+#include "logmsg.h"
+
 #include <stddef.h>
 
 enum reject_reason {
@@ -35,9 +37,17 @@ struct reject_stats {
     long skipped_fields; /* string fields: valid, but not numeric series */
     enum reject_reason last_reason;
     char last_sample[REJECT_SAMPLE_LEN];
+    /* for reject_log: the input's name, what was logged, and the once-a-second limit */
+    char input[64];
+    long logged;
+    struct log_limit limit;
 };
 
 /* Counts a rejection and keeps a printable sample of the offending bytes. */
 void reject_count(struct reject_stats *st, enum reject_reason r, const char *line, size_t len);
+
+/* Logs new rejections of an input at most once a second: how many since the last message, the
+ * last reason and its sample. Thread: the input's owner. */
+void reject_log(struct reject_stats *st);
 
 #endif

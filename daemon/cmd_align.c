@@ -292,6 +292,7 @@ int cmd_align(int argc, char **argv)
     r.max_cells = (size_t)max_cells;
     r.max_ts = INT64_MIN;
     struct reject_stats st = {0};
+    snprintf(st.input, sizeof st.input, "%s", input);
     int rc = EXIT_OK;
     if (fmt == FMT_CSV) {
         struct csv_table *t = strcmp(input, "-") == 0
