@@ -34,5 +34,7 @@ int cmd_discover(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_cdnod(int argc, char **argv);
 int cmd_align(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

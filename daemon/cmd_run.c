@@ -1,0 +1,620 @@
+/*
+ * `causalmon run`: the daemon (DESIGN.md §1). One zmq_poll loop serves the ZeroMQ sockets
+ * (inputs, the alert PUB, the query ROUTER), every Kafka input's wake-up pipe, a signal fd and
+ * a 100 ms timer fd; refreshes run on the worker pool.
+ *
+ * Signals: SIGTERM/SIGINT stop cleanly (intake stops, Kafka offsets are committed, workers
+ * finish, exit 0); SIGHUP reloads the configuration: an invalid file, or one that changes
+ * options that take a restart, is logged and the running configuration kept.
+ * systemd: READY=1 once the sockets are bound and the inputs started, WATCHDOG=1 from the loop
+ * while every worker is alive, RELOADING=1/READY=1 around a reload, STOPPING=1.
+ */
+#include "cli.h"
+#include "config.h"
+#include "file_source.h"
+#include "ingest.h"
+#include "kafka_source.h"
+#include "logmsg.h"
+#include "scope.h"
+#include "workers.h"
+#include "zmq_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static const char *const CMD = "run";
+
+struct input {
+    const struct input_conf *conf;
+    struct input_decoding dec;
+    struct reject_stats st;
+    struct zmq_source *zsrc;
+    struct kafka_source *ksrc;
+    struct file_source *fsrc;
+    int done; /* file read to the end */
+    struct daemon *d;
+};
+
+struct daemon {
+    struct config *conf;
+    void *zctx, *pub, *router;
+    struct aligner *al;
+    struct log_series *logs;
+    struct ingest in;
+    struct input inputs[CONF_MAX_INPUTS];
+    int ninputs;
+    struct scope *scopes[CONF_MAX_SCOPES];
+    int nscopes;
+    struct workers *workers;
+    char epoch[40];
+    double started;
+    long seq;
+    double last_heartbeat, last_record_wall;
+    int64_t max_event_ns;
+};
+
+/* Signals reach the loop through a pipe: a handler writes the signal number. (Blocking them for
+ * a signalfd is not enough: threads created before main, such as OpenBLAS's, would still take
+ * them with the default action.) */
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    unsigned char b = (unsigned char)sig;
+    ssize_t w = write(sig_pipe[1], &b, 1);
+    (void)w;
+}
+
+static int install_signals(void)
+{
+    if (pipe(sig_pipe)) return -1;
+    fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+    fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *series_name(void *ctx, int id)
+{
+    return aligner_series_name(ctx, id);
+}
+
+static void on_row(void *ctx, int64_t t_ns, const double *row, int n)
+{
+    struct daemon *d = ctx;
+    for (int a = 0; a < d->nscopes; a++)
+        scope_row(d->scopes[a], t_ns, row, n, series_name, d->al, d->workers);
+}
+
+static int on_accepted(void *ctx, const struct metric_record *r)
+{
+    struct daemon *d = ctx;
+    if (r->ts_ns > d->max_event_ns) d->max_event_ns = r->ts_ns;
+    return 0;
+}
+
+static int64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void on_zmq(void *ctx, const char *fmt, size_t fl, const char *p, size_t len)
+{
+    struct input *in = ctx;
+    int f = -1;
+    if (fmt) {
+        enum input_format ef;
+        f = input_format_parse(fmt, fl, &ef) || ef == FMT_CSV ? FMT_COUNT : (int)ef;
+    }
+    struct ingest_meta m = {wall_ns(), -1, NULL, 0};
+    ingest_message(&in->d->in, &in->dec, f, &m, p, len, &in->st);
+    in->d->last_record_wall = now_mono();
+}
+
+static int64_t on_kafka(void *ctx, const void *payload, size_t len, const struct kafka_meta *km)
+{
+    struct input *in = ctx;
+    struct ingest_meta m = {km->ts_ns >= 0 ? km->ts_ns : wall_ns(),
+                            in->conf->timestamp_source ? km->ts_ns : -1, NULL, 0};
+    if (in->conf->stream_from_key && km->key_len) {
+        m.stream = km->key;
+        m.stream_len = km->key_len;
+    }
+    int fmt = -1;
+    const void *hv;
+    size_t hl;
+    if (kafka_meta_header(km, "format", &hv, &hl) == 0) { /* a per-message format header */
+        enum input_format ef;
+        fmt = input_format_parse(hv, hl, &ef) || ef == FMT_CSV ? FMT_COUNT : (int)ef;
+    }
+    ingest_message(&in->d->in, &in->dec, fmt, &m, payload, len, &in->st);
+    in->d->last_record_wall = now_mono();
+    return in->d->in.msg_max_ts_ns;
+}
+
+static void decoding_of(const struct input_conf *c, struct input_decoding *dec)
+{
+    input_decoding_default(dec, c->stream);
+    enum input_format f = FMT_INFLUX;
+    input_format_parse(c->format, strlen(c->format), &f);
+    dec->format = f;
+    lp_precision_parse(c->precision, &dec->precision);
+    static const char *const units[] = {"s", "ms", "us", "ns", "auto"};
+    static const double uv[] = {1, 1e-3, 1e-6, 1e-9, 0};
+    for (int a = 0; a < 5; a++)
+        if (!strcmp(units[a], c->json_time_unit)) dec->json_ts_unit_s = uv[a];
+}
+
+static int start_input(struct daemon *d, struct input *in, const struct input_conf *c, char *err,
+                       size_t errlen)
+{
+    in->conf = c;
+    in->d = d;
+    decoding_of(c, &in->dec);
+    snprintf(in->st.input, sizeof in->st.input, "%s", c->name);
+    if (c->type == IN_ZMQ_PULL || c->type == IN_ZMQ_SUB) {
+        struct zmq_source_conf zc = {c->name, c->type == IN_ZMQ_SUB ? ZSRC_SUB : ZSRC_PULL,
+                                     c->endpoint, c->subscribe, c->rcvhwm};
+        in->zsrc = zmq_source_new(d->zctx, &zc, err, errlen);
+        return in->zsrc ? 0 : -1;
+    }
+    if (c->type == IN_KAFKA) {
+        struct kafka_source_conf kc = {.name = c->name, .brokers = c->brokers, .group = c->group};
+        for (int a = 0; a < c->ntopics && a < KAFKA_MAX_TOPICS; a++)
+            kc.topics[kc.ntopics++] = c->topics[a];
+        kc.instance_id = c->instance_id[0] ? c->instance_id : NULL;
+        for (int a = 0; a < c->nprops && a < KAFKA_MAX_PROPS; a++) {
+            kc.props[kc.nprops][0] = c->props[a][0];
+            kc.props[kc.nprops++][1] = c->props[a][1];
+        }
+        kc.store = c->store ? KAFKA_STORE_CHECKPOINT : KAFKA_STORE_INCORPORATED;
+        kc.align_ns = d->conf->lateness_ns / 2;
+        in->ksrc = kafka_source_new(&kc, err, errlen);
+        return in->ksrc ? 0 : -1;
+    }
+    in->fsrc = file_source_open(c->path, err, errlen);
+    return in->fsrc ? 0 : -1;
+}
+
+static void stop_input(struct input *in)
+{
+    zmq_source_close(in->zsrc);
+    kafka_source_close(in->ksrc); /* commits the stored offsets */
+    file_source_close(in->fsrc);
+    in->zsrc = NULL;
+    in->ksrc = NULL;
+    in->fsrc = NULL;
+}
+
+static const char *TYPE_NAMES[] = {"zmq_pull", "zmq_sub", "kafka", "file"};
+
+static json_t *status_json(struct daemon *d)
+{
+    json_t *inputs = json_array();
+    for (int a = 0; a < d->ninputs; a++) {
+        struct input *in = &d->inputs[a];
+        json_t *rej = json_object();
+        for (int r = 0; r < REJECT_REASONS; r++)
+            if (in->st.rejected[r])
+                json_object_set_new(rej, reject_reason_str((enum reject_reason)r),
+                                    json_integer(in->st.rejected[r]));
+        json_t *lag = json_null();
+        if (in->ksrc) {
+            struct kafka_lag l[64];
+            int n = kafka_source_lag(in->ksrc, l, 64);
+            lag = json_array();
+            for (int k = 0; k < n; k++)
+                json_array_append_new(lag,
+                                      json_pack("{s:s, s:i, s:I}", "topic", l[k].topic, "partition",
+                                                (int)l[k].partition, "lag", (json_int_t)l[k].lag));
+        }
+        json_array_append_new(
+            inputs, json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "name", in->conf->name, "type",
+                              TYPE_NAMES[in->conf->type], "records", (json_int_t)in->st.records,
+                              "lines", (json_int_t)in->st.lines, "rejected", rej, "lag", lag));
+    }
+    json_t *scopes = json_array();
+    for (int a = 0; a < d->nscopes; a++) json_array_append_new(scopes, scope_status(d->scopes[a]));
+    const struct aligner_stats *as = aligner_stats(d->al);
+    return json_pack("{s:s, s:f, s:I, s:o, s:o, s:{s:i, s:I, s:I, s:I}}", "epoch", d->epoch,
+                     "uptime_s", now_mono() - d->started, "last_seq", (json_int_t)d->seq, "inputs",
+                     inputs, "scopes", scopes, "aligner", "series", aligner_nseries(d->al), "rows",
+                     (json_int_t)as->rows, "late", (json_int_t)as->late, "series_cap",
+                     (json_int_t)as->series_cap);
+}
+
+/* Answers one query: "status", "graph [--scope S]", "alerts [--since SEQ]". */
+static json_t *answer(struct daemon *d, const char *q, size_t len)
+{
+    char buf[512];
+    if (len >= sizeof buf) return json_pack("{s:s}", "error", "query longer than 511 bytes");
+    memcpy(buf, q, len);
+    buf[len] = '\0';
+    char *words[8];
+    int n = 0;
+    for (char *t = strtok(buf, " \t\r\n"); t && n < 8; t = strtok(NULL, " \t\r\n")) words[n++] = t;
+    if (n == 0) return json_pack("{s:s}", "error", "empty query; try status, graph or alerts");
+    if (!strcmp(words[0], "status") && n == 1) return status_json(d);
+    if (!strcmp(words[0], "graph")) {
+        const char *want = n == 3 && !strcmp(words[1], "--scope") ? words[2] : NULL;
+        if (n != 1 && !want) return json_pack("{s:s}", "error", "usage: graph [--scope S]");
+        if (d->nscopes == 0) return json_pack("{s:s}", "error", "no scopes configured");
+        for (int a = 0; a < d->nscopes; a++)
+            if (!want || !strcmp(d->scopes[a]->conf.name, want)) return scope_graph(d->scopes[a]);
+        return json_pack("{s:s}", "error", "no such scope");
+    }
+    if (!strcmp(words[0], "alerts")) {
+        if (n != 1 && !(n == 3 && !strcmp(words[1], "--since")))
+            return json_pack("{s:s}", "error", "usage: alerts [--since SEQ]");
+        return json_pack("{s:s, s:I, s:[]}", "epoch", d->epoch, "last_seq", (json_int_t)d->seq,
+                         "alerts");
+    }
+    return json_pack("{s:s}", "error", "unknown query; try status, graph or alerts");
+}
+
+/* Serves every waiting query on the ROUTER: [id][""][body] (REQ) or [id][body] (DEALER). */
+static void serve_queries(struct daemon *d)
+{
+    for (int k = 0; k < 100; k++) {
+        zmq_msg_t id, f2, f3;
+        zmq_msg_init(&id);
+        if (zmq_msg_recv(&id, d->router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&id);
+            return;
+        }
+        zmq_msg_init(&f2);
+        zmq_msg_init(&f3);
+        int req = 0;
+        zmq_msg_t *body = &f2;
+        if (zmq_msg_more(&id)) zmq_msg_recv(&f2, d->router, 0);
+        if (zmq_msg_size(&f2) == 0 && zmq_msg_more(&f2)) {
+            req = 1;
+            zmq_msg_recv(&f3, d->router, 0);
+            body = &f3;
+        }
+        while (zmq_msg_more(body)) { /* ignore extra frames */
+            zmq_msg_t extra;
+            zmq_msg_init(&extra);
+            zmq_msg_recv(&extra, d->router, 0);
+            int more = zmq_msg_more(&extra);
+            zmq_msg_close(&extra);
+            if (!more) break;
+        }
+        json_t *reply = answer(d, zmq_msg_data(body), zmq_msg_size(body));
+        char *text = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        json_decref(reply);
+        zmq_send(d->router, zmq_msg_data(&id), zmq_msg_size(&id), ZMQ_SNDMORE);
+        if (req) zmq_send(d->router, "", 0, ZMQ_SNDMORE);
+        zmq_send(d->router, text, strlen(text), 0);
+        free(text);
+        zmq_msg_close(&id);
+        zmq_msg_close(&f2);
+        zmq_msg_close(&f3);
+    }
+}
+
+static void heartbeat(struct daemon *d)
+{
+    char hb[160];
+    int n = snprintf(hb, sizeof hb, "{\"epoch\":\"%s\",\"seq\":%ld}", d->epoch, d->seq);
+    zmq_send(d->pub, "heartbeat", 9, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(d->pub, hb, (size_t)n, ZMQ_DONTWAIT);
+}
+
+static void *bind_socket(void *zctx, int type, const char *ep, const char *what, char *err,
+                         size_t errlen)
+{
+    void *s = zmq_socket(zctx, type);
+    zmq_socket_defaults(s);
+    if (zmq_bind(s, ep)) {
+        snprintf(err, errlen, "%s: cannot bind %s: %s", what, ep, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Reads a chunk of each file input (paced by event time at its speed). */
+static int read_files(struct daemon *d)
+{
+    int busy = 0;
+    for (int a = 0; a < d->ninputs; a++) {
+        struct input *in = &d->inputs[a];
+        if (!in->fsrc || in->done) continue;
+        const char *buf;
+        size_t len;
+        long too_long;
+        char err[256];
+        int got = file_source_next(in->fsrc, &buf, &len, &too_long, err, sizeof err);
+        for (long k = 0; k < too_long; k++) reject_count(&in->st, REJECT_LINE_TOO_LONG, "", 0);
+        if (got <= 0) {
+            if (got < 0) logmsg(LOG_ERR, "input %s: %s", in->conf->name, err);
+            logmsg(LOG_INFO, "input %s: end of %s", in->conf->name, in->conf->path);
+            in->done = 1;
+            continue;
+        }
+        struct ingest_meta m = {wall_ns(), -1, NULL, 0};
+        ingest_message(&d->in, &in->dec, -1, &m, buf, len, &in->st);
+        d->last_record_wall = now_mono();
+        busy = 1;
+    }
+    return busy;
+}
+
+static void run_usage(FILE *f)
+{
+    fprintf(f, "usage: causalmon run --config FILE\n"
+               "       causalmon run --check-config FILE\n"
+               "       causalmon run --config-reference\n"
+               "\n"
+               "Runs the daemon (what systemd starts), validates a configuration file\n"
+               "(exit 0, or 2 with FILE:LINE:COL), or prints the commented reference of every\n"
+               "option.\n");
+}
+
+static int load(const char *path, struct config **out)
+{
+    struct config *c = malloc(sizeof *c);
+    char err[1024];
+    if (config_load(path, c, err, sizeof err)) {
+        logmsg(LOG_ERR, "%s", err);
+        free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static void set_log_level(const struct config *c)
+{
+    static const enum log_level levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
+    logmsg_set_level(levels[c->log_level]);
+}
+
+/* SIGHUP: a valid file whose restart-only options are unchanged replaces the running one. */
+static void reload(struct daemon *d)
+{
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)(now_mono() * 1e6));
+    struct config *c;
+    if (load(d->conf->path, &c) == 0) {
+        char why[1024];
+        if (config_unreloadable_changes(d->conf, c, why, sizeof why)) {
+            logmsg(LOG_ERR, "reload of %s refused, the running configuration stays: %s",
+                   d->conf->path, why);
+            free(c);
+        } else { /* copied in place: inputs point into the running configuration */
+            *d->conf = *c;
+            free(c);
+            set_log_level(d->conf);
+            logmsg(LOG_NOTICE, "reloaded %s", d->conf->path);
+        }
+    } else {
+        logmsg(LOG_ERR, "reload of %s failed, the running configuration stays", d->conf->path);
+    }
+    sd_notify(0, "READY=1");
+}
+
+static int serve(struct config *conf)
+{
+    struct daemon *d = calloc(1, sizeof *d);
+    d->conf = conf;
+    d->started = now_mono();
+    d->max_event_ns = INT64_MIN;
+    char err[1024];
+    int rc = EXIT_FAILURE_RUN;
+    set_log_level(conf);
+    snprintf(d->epoch, sizeof d->epoch, "%08lx%08lx", (unsigned long)time(NULL),
+             (unsigned long)getpid() ^ (unsigned long)(now_mono() * 1e6));
+    if (mkdir(conf->state_dir, 0750) && errno != EEXIST) {
+        logmsg(LOG_ERR, "state_dir %s: %s", conf->state_dir, strerror(errno));
+        free(d);
+        return EXIT_FAILURE_RUN;
+    }
+    if (install_signals()) {
+        logmsg(LOG_ERR, "pipe: %s", strerror(errno));
+        free(d);
+        return EXIT_FAILURE_RUN;
+    }
+    int sfd = sig_pipe[0];
+    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    struct itimerspec its = {{0, 100000000}, {0, 100000000}};
+    timerfd_settime(tfd, 0, &its, NULL);
+
+    struct aligner_params ap = {conf->bucket_ns, conf->lateness_ns, conf->max_series, conf->max_gap,
+                                AGG_MEAN};
+    d->al = aligner_new(&ap, err, sizeof err);
+    struct drain_params dp = {conf->drain_depth, conf->drain_similarity, conf->drain_max_children,
+                              conf->drain_max_clusters, 1};
+    d->logs = log_series_new(&dp, conf->max_log_streams, err, sizeof err);
+    if (!d->al || !d->logs) {
+        logmsg(LOG_ERR, "%s", err);
+        goto out;
+    }
+    d->in = (struct ingest){d->al, d->logs, on_row, d, on_accepted, d, -1};
+    d->workers = workers_start(conf->workers);
+    for (int a = 0; a < conf->nscopes; a++)
+        d->scopes[d->nscopes++] = scope_new(&conf->scopes[a], conf->max_series);
+
+    d->zctx = zmq_ctx_new();
+    d->pub = bind_socket(d->zctx, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, sizeof err);
+    if (d->pub) zmq_setsockopt(d->pub, ZMQ_SNDHWM, &conf->alerts_hwm, sizeof conf->alerts_hwm);
+    d->router =
+        d->pub ? bind_socket(d->zctx, ZMQ_ROUTER, conf->query_endpoint, "query", err, sizeof err)
+               : NULL;
+    if (!d->router) {
+        logmsg(LOG_ERR, "%s", err);
+        goto out;
+    }
+    for (int a = 0; a < conf->ninputs; a++, d->ninputs++)
+        if (start_input(d, &d->inputs[a], &conf->inputs[a], err, sizeof err)) {
+            logmsg(LOG_ERR, "%s", err);
+            goto out;
+        }
+    logmsg(LOG_NOTICE, "running: %d input(s), %d scope(s), alerts on %s, queries on %s", d->ninputs,
+           d->nscopes, conf->alerts_endpoint, conf->query_endpoint);
+    sd_notifyf(0, "READY=1\nSTATUS=running, %d inputs, %d scopes", d->ninputs, d->nscopes);
+    uint64_t wd_usec = 0;
+    int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
+    d->last_record_wall = now_mono();
+
+    int stop = 0;
+    while (!stop) {
+        zmq_pollitem_t items[3 + 2 * CONF_MAX_INPUTS];
+        int n = 0;
+        items[n++] = (zmq_pollitem_t){d->router, 0, ZMQ_POLLIN, 0};
+        items[n++] = (zmq_pollitem_t){NULL, sfd, ZMQ_POLLIN, 0};
+        items[n++] = (zmq_pollitem_t){NULL, tfd, ZMQ_POLLIN, 0};
+        for (int a = 0; a < d->ninputs; a++) {
+            if (d->inputs[a].zsrc)
+                items[n++] =
+                    (zmq_pollitem_t){zmq_source_socket(d->inputs[a].zsrc), 0, ZMQ_POLLIN, 0};
+            if (d->inputs[a].ksrc)
+                items[n++] =
+                    (zmq_pollitem_t){NULL, kafka_source_fd(d->inputs[a].ksrc), ZMQ_POLLIN, 0};
+        }
+        int files_busy = 0;
+        for (int a = 0; a < d->ninputs; a++) files_busy |= d->inputs[a].fsrc && !d->inputs[a].done;
+        zmq_poll(items, n, files_busy ? 0 : 1000);
+        if (items[0].revents & ZMQ_POLLIN) serve_queries(d);
+        for (int a = 0; a < d->ninputs; a++) {
+            struct input *in = &d->inputs[a];
+            if (in->zsrc)
+                while (zmq_source_poll(in->zsrc, 256, on_zmq, in) == 256) {
+                }
+            if (in->ksrc && kafka_source_poll(in->ksrc, 1000, on_kafka, in) < 0) {
+                logmsg(LOG_ERR, "input %s: fatal Kafka error, exiting for a restart",
+                       in->conf->name);
+                stop = 2;
+            }
+        }
+        if (files_busy) read_files(d);
+        if (items[2].revents & ZMQ_POLLIN) {
+            uint64_t ticks;
+            ssize_t r = read(tfd, &ticks, sizeof ticks);
+            (void)r;
+            double t = now_mono();
+            if (watchdog && workers_alive(d->workers) == conf->workers) sd_notify(0, "WATCHDOG=1");
+            if (t - d->last_heartbeat >= conf->heartbeat_ns * 1e-9) {
+                heartbeat(d);
+                d->last_heartbeat = t;
+            }
+            /* idle flush: every input quiet -> close the buckets up to the newest record */
+            if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9 &&
+                d->max_event_ns != INT64_MIN) {
+                aligner_flush(d->al, d->max_event_ns + conf->lateness_ns + conf->bucket_ns, on_row,
+                              d);
+                d->last_record_wall = t;
+            }
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+            unsigned char sig;
+            while (read(sfd, &sig, 1) == 1) {
+                if (sig == SIGHUP)
+                    reload(d);
+                else
+                    stop = stop ? stop : 1;
+            }
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    logmsg(LOG_NOTICE, "stopping");
+    rc = stop == 2 ? EXIT_FAILURE_RUN : EXIT_OK;
+out:
+    for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]);
+    workers_stop(d->workers);
+    for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
+    if (d->pub) zmq_close(d->pub);
+    if (d->router) zmq_close(d->router);
+    if (d->zctx) zmq_ctx_term(d->zctx);
+    log_series_free(d->logs);
+    aligner_free(d->al);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    close(sig_pipe[0]);
+    close(sig_pipe[1]);
+    close(tfd);
+    free(d->conf);
+    free(d);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, 'k'},
+        {"config-reference", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    int check = 0, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            path = optarg;
+            check = 1;
+            break;
+        case 'r':
+            config_reference(stdout);
+            return EXIT_OK;
+        case 'h':
+            run_usage(stdout);
+            return EXIT_OK;
+        default:
+            run_usage(stderr);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (!path) {
+        cli_error(CMD, "--config FILE is required");
+        run_usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    struct config *conf = malloc(sizeof *conf);
+    char err[1024];
+    if (config_load(path, conf, err, sizeof err)) {
+        cli_error(CMD, "%s", err);
+        free(conf);
+        return EXIT_BAD_INPUT;
+    }
+    if (check) {
+        printf("%s: OK (%d inputs, %d scopes)\n", path, conf->ninputs, conf->nscopes);
+        free(conf);
+        return EXIT_OK;
+    }
+    return serve(conf);
+}

@@ -1,0 +1,104 @@
+/*
+ * config.h - the daemon's YAML configuration, parsed with libyaml against one declarative
+ * option table (config.c). The table gives each option its type, default, range, whether a
+ * SIGHUP reload may change it, and its description; the parser, `causalmon run --check-config`
+ * and `causalmon run --config-reference` (the commented reference) all read it.
+ *
+ * Errors name FILE:LINE:COL and the key: unknown keys, wrong types, out-of-range values,
+ * missing required keys, duplicate names. Strings have fixed capacities (stated in the
+ * reference); longer values are errors, not truncations.
+ */
+#ifndef CAUSALMON_CONFIG_H
+#define CAUSALMON_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_MAX_INPUTS 32
+#define CONF_MAX_SCOPES 64
+#define CONF_MAX_LIST   64
+#define CONF_STR        256
+
+enum input_type { IN_ZMQ_PULL = 0, IN_ZMQ_SUB, IN_KAFKA, IN_FILE };
+
+struct input_conf {
+    char name[64];
+    int type; /* enum input_type */
+    char format[32];
+    char endpoint[CONF_STR];
+    char subscribe[CONF_STR];
+    int rcvhwm;
+    char brokers[CONF_STR * 2];
+    char topics[CONF_MAX_LIST][CONF_STR];
+    int ntopics;
+    char group[128];
+    char instance_id[128];
+    char props[CONF_MAX_LIST][2][CONF_STR]; /* rdkafka passthrough */
+    int nprops;
+    int timestamp_source; /* 0 payload, 1 kafka */
+    int store;            /* 0 incorporated, 1 checkpoint */
+    char precision[4];
+    char json_time_unit[8];
+    char stream[128];
+    int stream_from_key;
+    char path[CONF_STR];
+    double speed;
+};
+
+struct scope_conf {
+    char name[64];
+    char match[CONF_MAX_LIST][CONF_STR];
+    int nmatch;
+    int window;
+    int tau_max;
+    int refresh_every;
+    double alpha;
+    char kpis[CONF_MAX_LIST][CONF_STR];
+    int nkpis;
+    int max_series;
+};
+
+struct config {
+    char path[CONF_STR];
+    int64_t bucket_ns;
+    int64_t lateness_ns;
+    int64_t idle_flush_ns;
+    int max_series;
+    int max_gap;
+    char state_dir[CONF_STR];
+    int64_t checkpoint_every_ns;
+    int log_level; /* 0 error .. 4 debug */
+    int workers;
+    /* drain */
+    int drain_depth;
+    double drain_similarity;
+    int drain_max_children;
+    int drain_max_clusters;
+    int max_log_streams;
+    /* alerts */
+    char alerts_endpoint[CONF_STR];
+    int alerts_hwm;
+    int64_t heartbeat_ns;
+    /* query */
+    char query_endpoint[CONF_STR];
+    /* metrics */
+    char metrics_listen[64];
+    struct input_conf inputs[CONF_MAX_INPUTS];
+    int ninputs;
+    struct scope_conf scopes[CONF_MAX_SCOPES];
+    int nscopes;
+};
+
+/* Loads and validates FILE into *c (defaults first). Returns 0, or -1 with "FILE:LINE:COL:
+ * message" in err. c is large: allocate it on the heap. Any thread; no globals. */
+int config_load(const char *path, struct config *c, char *err, size_t errlen);
+
+/* Writes into msg (one line each) the options that differ between a and b but cannot be
+ * changed by a reload. Returns how many. */
+int config_unreloadable_changes(const struct config *a, const struct config *b, char *msg,
+                                size_t len);
+
+/* Prints the commented reference of every option (type, default, range, reload, meaning). */
+void config_reference(FILE *f);
+
+#endif

@@ -1,0 +1,196 @@
+#include "scope.h"
+
+#include "graph_json.h"
+#include "logmsg.h"
+#include "svar_discover.h"
+#include "xalloc.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct scope *scope_new(const struct scope_conf *c, int aligner_max_series)
+{
+    struct scope *s = xcalloc(1, sizeof *s);
+    s->conf = *c;
+    s->win = scope_window_new(c->window, c->max_series);
+    s->ncol_map = aligner_max_series;
+    s->col = xmallocarray((size_t)aligner_max_series, sizeof(int));
+    for (int a = 0; a < aligner_max_series; a++) s->col[a] = -2;
+    s->names = xcalloc((size_t)c->max_series, sizeof(char *));
+    s->row = xmallocarray((size_t)c->max_series, sizeof(double));
+    pthread_mutex_init(&s->mu, NULL);
+    return s;
+}
+
+void scope_free(struct scope *s)
+{
+    if (!s) return;
+    for (;;) { /* a refresh in flight still points at the scope */
+        pthread_mutex_lock(&s->mu);
+        int busy = s->busy;
+        pthread_mutex_unlock(&s->mu);
+        if (!busy) break;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    for (int a = 0; a < s->conf.max_series; a++) free(s->names[a]);
+    free(s->names);
+    free(s->row);
+    free(s->col);
+    free(s->graph);
+    scope_window_free(s->win);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static int matches(const struct scope_conf *c, const char *name)
+{
+    for (int a = 0; a < c->nmatch; a++)
+        if (fnmatch(c->match[a], name, 0) == 0) return 1;
+    return 0;
+}
+
+struct refresh {
+    struct scope *s;
+    double *X;
+    int rows, ncols;
+    char **names;
+    double t_submit;
+};
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Worker: PCMCI+ on the snapshot, then the graph JSON replaces the scope's. */
+static void refresh_job(void *arg)
+{
+    struct refresh *r = arg;
+    struct scope *s = r->s;
+    double t0 = wall();
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, s->conf.tau_max);
+    p.pcmci.alpha = s->conf.alpha;
+    struct svar_discover_result res;
+    char err[256];
+    char *text = NULL;
+    if (svar_discover_run(r->X, r->rows, r->ncols, &p, &res, err, sizeof err) == 0) {
+        const char **names = xmallocarray((size_t)(res.nkept ? res.nkept : 1), sizeof *names);
+        json_t *vars = json_array();
+        for (int a = 0; a < res.nkept; a++) {
+            names[a] = r->names[res.kept[a]];
+            json_array_append_new(vars, json_string(names[a]));
+        }
+        json_t *g = json_pack("{s:s, s:o, s:I, s:i, s:f, s:s, s:o, s:f}", "scope", s->conf.name,
+                              "variables", vars, "samples", (json_int_t)res.samples, "tau_max",
+                              s->conf.tau_max, "alpha", s->conf.alpha, "test", "parcorr", "links",
+                              graph_json_links(res.graph, names), "seconds", wall() - t0);
+        text = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        json_decref(g);
+        free(names);
+        svar_discover_result_free(&res);
+    }
+    double ms = (wall() - t0) * 1e3;
+    pthread_mutex_lock(&s->mu);
+    if (text) {
+        free(s->graph);
+        s->graph = text;
+        s->refreshes++;
+    } else {
+        s->refresh_errors++;
+        snprintf(s->last_error, sizeof s->last_error, "%s", err);
+    }
+    s->last_refresh_s = wall();
+    s->refresh_ms = ms;
+    s->busy = 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!text) logmsg(LOG_DEBUG, "scope %s: refresh skipped: %s", s->conf.name, err);
+    for (int a = 0; a < r->ncols; a++) free(r->names[a]);
+    free(r->names);
+    free(r->X);
+    free(r);
+}
+
+void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
+               const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w)
+{
+    for (int id = 0; id < n && id < s->ncol_map; id++) {
+        if (s->col[id] != -2) continue;
+        const char *name = name_of(ctx, id);
+        s->col[id] = -1;
+        if (!matches(&s->conf, name)) continue;
+        int c = scope_window_add_column(s->win);
+        if (c < 0) {
+            s->left_out++;
+            continue;
+        }
+        s->col[id] = c;
+        s->names[c] = xstrdup(name);
+    }
+    int ncols = scope_window_ncols(s->win);
+    if (ncols == 0) return;
+    for (int c = 0; c < ncols; c++) s->row[c] = NAN;
+    for (int id = 0; id < n && id < s->ncol_map; id++)
+        if (s->col[id] >= 0) s->row[s->col[id]] = row[id];
+    scope_window_push(s->win, t_ns, s->row);
+    if (++s->since_refresh < s->conf.refresh_every) return;
+    int rows = scope_window_rows(s->win);
+    if (rows < 2 * s->conf.tau_max + 10 || ncols < 2) return;
+    pthread_mutex_lock(&s->mu);
+    int busy = s->busy;
+    if (!busy) s->busy = 1;
+    pthread_mutex_unlock(&s->mu);
+    if (busy) return; /* the previous refresh is still running: try at the next row */
+    s->since_refresh = 0;
+    struct refresh *r = xcalloc(1, sizeof *r);
+    r->s = s;
+    r->rows = rows;
+    r->ncols = ncols;
+    r->X = xmallocarray((size_t)rows * (size_t)ncols, sizeof(double));
+    scope_window_snapshot(s->win, r->X);
+    r->names = xmallocarray((size_t)ncols, sizeof(char *));
+    for (int c = 0; c < ncols; c++) r->names[c] = xstrdup(s->names[c]);
+    workers_submit(w, refresh_job, r);
+}
+
+static json_t *iso_time(double epoch_s)
+{
+    if (epoch_s <= 0) return json_null();
+    time_t t = (time_t)epoch_s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
+}
+
+json_t *scope_status(struct scope *s)
+{
+    pthread_mutex_lock(&s->mu);
+    json_t *o =
+        json_pack("{s:s, s:i, s:i, s:i, s:o, s:f, s:I, s:I, s:I}", "name", s->conf.name, "series",
+                  scope_window_ncols(s->win), "window_fill", scope_window_rows(s->win), "window",
+                  s->conf.window, "last_refresh", iso_time(s->last_refresh_s), "refresh_ms",
+                  s->refresh_ms, "refreshes", (json_int_t)s->refreshes, "refresh_errors",
+                  (json_int_t)s->refresh_errors, "series_left_out", (json_int_t)s->left_out);
+    pthread_mutex_unlock(&s->mu);
+    return o;
+}
+
+json_t *scope_graph(struct scope *s)
+{
+    pthread_mutex_lock(&s->mu);
+    json_t *g = s->graph ? json_loads(s->graph, 0, NULL) : NULL;
+    if (!g)
+        g = json_pack("{s:s, s:s}", "scope", s->conf.name, "error",
+                      s->refresh_errors ? s->last_error : "no refresh yet");
+    pthread_mutex_unlock(&s->mu);
+    return g;
+}

@@ -1,0 +1,53 @@
+/*
+ * scope.h - one configured scope in the daemon: which aligned series belong to it (shell-glob
+ * match on the name, up to max_series), its sliding window, and its live graph, refreshed by
+ * PCMCI+ on a worker every refresh_every buckets (at most one refresh in flight per scope).
+ * The loop thread feeds rows; workers write the graph under the scope's lock; queries read it
+ * under the lock.
+ */
+#ifndef CAUSALMON_SCOPE_H
+#define CAUSALMON_SCOPE_H
+
+#include "config.h"
+#include "scope_window.h"
+#include "workers.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+struct scope {
+    struct scope_conf conf;
+    struct scope_window *win;
+    int *col;      /* aligner series id -> window column, -1 not in scope, -2 not yet looked at */
+    int ncol_map;  /* size of col (the aligner's series cap) */
+    char **names;  /* [max_series] column names */
+    double *row;   /* [max_series] scratch */
+    long left_out; /* matching series beyond max_series */
+    int since_refresh;
+
+    pthread_mutex_t mu; /* guards what follows */
+    int busy;
+    char *graph;           /* graph JSON text of the last refresh, or NULL */
+    double last_refresh_s; /* wall clock (epoch s) */
+    double refresh_ms;
+    long refreshes, refresh_errors;
+    char last_error[256];
+};
+
+/* Creates a scope for an aligner holding up to aligner_max_series series. */
+struct scope *scope_new(const struct scope_conf *c, int aligner_max_series);
+/* Waits for no refresh to be in flight, then frees. */
+void scope_free(struct scope *s);
+
+/* Adds an aligned row (bucket start t_ns; row[0..n) by aligner series id, names by id) and
+ * submits a refresh when due. Thread: the loop. */
+void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
+               const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w);
+
+/* The scope's status object {"name","series","window_fill","last_refresh","refresh_ms",...}
+ * and its graph (a new reference; {"scope":..., "error":...} before the first refresh). */
+json_t *scope_status(struct scope *s);
+json_t *scope_graph(struct scope *s);
+
+#endif

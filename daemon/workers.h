@@ -1,0 +1,22 @@
+/*
+ * workers.h - a fixed pool of threads for model refreshes, so the event loop never waits for
+ * linear algebra (DESIGN.md §1). Jobs are queued FIFO; the queue is bounded by the caller (one
+ * job in flight per scope). OpenBLAS is single-threaded in the process (main.c).
+ */
+#ifndef CAUSALMON_WORKERS_H
+#define CAUSALMON_WORKERS_H
+
+typedef void (*job_fn)(void *arg);
+
+struct workers;
+
+/* Starts n threads. Returns NULL on failure. */
+struct workers *workers_start(int n);
+/* Queues fn(arg); the job owns arg. Thread: the loop. */
+void workers_submit(struct workers *w, job_fn fn, void *arg);
+/* Number of threads alive (for the watchdog). */
+int workers_alive(struct workers *w);
+/* Runs the queued jobs to the end, then joins every thread and frees the pool. */
+void workers_stop(struct workers *w);
+
+#endif
