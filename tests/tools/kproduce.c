@@ -2,8 +2,9 @@
  * kproduce - produces numbered line-protocol samples to a topic, for the Kafka tests and the
  * ingest benchmark.
  *
- * usage: kproduce BOOTSTRAP TOPIC SAMPLES LINES_PER_MESSAGE [POISON]
- * Sample i is the line `kt,s=<i mod 100> v=<i> <t0 + i ms>` (ns precision); LINES_PER_MESSAGE
+ * usage: kproduce BOOTSTRAP TOPIC SAMPLES LINES_PER_MESSAGE [POISON [T0_NS]]
+ * Sample i is the line `kt,s=<i mod 100> v=<i> <t0 + i ms>` (ns precision; t0 defaults to
+ * 1700000000000000000); LINES_PER_MESSAGE
  * lines go in one message, keyed by its number. With POISON = n, every n-th message is
  * replaced by a malformed one (its samples are sent again in the next good message). Exits 0
  * once every message is acknowledged.
@@ -25,7 +26,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: kproduce BOOTSTRAP TOPIC SAMPLES LINES_PER_MESSAGE [POISON]\n");
+        fprintf(stderr,
+                "usage: kproduce BOOTSTRAP TOPIC SAMPLES LINES_PER_MESSAGE [POISON [T0_NS]]\n");
         return 2;
     }
     long samples = atol(argv[3]), per = atol(argv[4]), poison = argc > 5 ? atol(argv[5]) : 0;
@@ -43,7 +45,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "kproduce: %s\n", err);
         return 1;
     }
-    const long long t0 = 1700000000000000000LL;
+    const long long t0 = argc > 6 ? atoll(argv[6]) : 1700000000000000000LL;
     char *buf = malloc((size_t)per * 96 + 64);
     long msgno = 0;
     for (long i = 0; i < samples;) {
