@@ -439,7 +439,7 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
                         in->name);
         if (in->type == IN_FILE && !in->path[0])
             return fail(p, m, "inputs[%d] (%s): a file input needs 'path'", a, in->name);
-        if (!in->stream[0]) snprintf(in->stream, sizeof in->stream, "%s", in->name);
+        if (!in->stream[0]) memcpy(in->stream, in->name, strlen(in->name) + 1); /* 64 < 128 */
     }
     for (int a = 0; a < c->nscopes; a++) {
         struct scope_conf *s = &c->scopes[a];
