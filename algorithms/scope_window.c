@@ -9,6 +9,7 @@
 struct scope_window {
     int window, max_series, ncols, rows, head; /* head: slot of the next row */
     double *ring;                              /* [window x max_series] */
+    int64_t *t;                                /* [window] row times */
     int64_t last;
 };
 
@@ -19,6 +20,7 @@ struct scope_window *scope_window_new(int window, int max_series)
     w->window = window;
     w->max_series = max_series;
     w->ring = xmallocarray((size_t)window * (size_t)max_series, sizeof(double));
+    w->t = xmallocarray((size_t)window, sizeof(int64_t));
     w->last = INT64_MIN;
     return w;
 }
@@ -27,6 +29,7 @@ void scope_window_free(struct scope_window *w)
 {
     if (!w) return;
     free(w->ring);
+    free(w->t);
     free(w);
 }
 
@@ -42,6 +45,7 @@ void scope_window_push(struct scope_window *w, int64_t t_ns, const double *vals)
 {
     memcpy(w->ring + (size_t)w->head * (size_t)w->max_series, vals,
            (size_t)w->ncols * sizeof(double));
+    w->t[w->head] = t_ns;
     w->head = (w->head + 1) % w->window;
     if (w->rows < w->window) w->rows++;
     w->last = t_ns;
@@ -74,4 +78,10 @@ void scope_window_snapshot(const struct scope_window *w, double *out)
         const double *src = w->ring + (size_t)((first + r) % w->window) * (size_t)w->max_series;
         memcpy(out + (size_t)r * (size_t)w->ncols, src, (size_t)w->ncols * sizeof(double));
     }
+}
+
+void scope_window_times(const struct scope_window *w, int64_t *out)
+{
+    int first = (w->head - w->rows + w->window) % w->window;
+    for (int r = 0; r < w->rows; r++) out[r] = w->t[(first + r) % w->window];
 }

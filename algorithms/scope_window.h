@@ -28,5 +28,7 @@ int64_t scope_window_last_time(const struct scope_window *w);
 
 /* Copies the rows, oldest first, into out[rows x ncols] (row-major). */
 void scope_window_snapshot(const struct scope_window *w, double *out);
+/* The times of the rows, oldest first, into out[rows]. */
+void scope_window_times(const struct scope_window *w, int64_t *out);
 
 #endif

@@ -9,6 +9,7 @@
  * systemd: READY=1 once the sockets are bound and the inputs started, WATCHDOG=1 from the loop
  * while every worker is alive, RELOADING=1/READY=1 around a reload, STOPPING=1.
  */
+#include "checkpoint.h"
 #include "cli.h"
 #include "config.h"
 #include "file_source.h"
@@ -60,7 +61,7 @@ struct daemon {
     char epoch[40];
     double started;
     long seq;
-    double last_heartbeat, last_record_wall;
+    double last_heartbeat, last_record_wall, last_checkpoint;
     int64_t max_event_ns;
 };
 
@@ -321,6 +322,84 @@ static void serve_queries(struct daemon *d)
     }
 }
 
+/* Writes the checkpoint: scope windows, log templates, alert seq. */
+static void save_checkpoint(struct daemon *d)
+{
+    json_t *scopes = json_array();
+    for (int a = 0; a < d->nscopes; a++)
+        json_array_append_new(scopes, scope_checkpoint(d->scopes[a]));
+    size_t len;
+    char *logs = log_series_save(d->logs, &len);
+    json_t *state =
+        json_pack("{s:s, s:i, s:I, s:I, s:s, s:o, s:s}", "format", "causalmon-checkpoint",
+                  "version", CHECKPOINT_VERSION, "bucket_ns", (json_int_t)d->conf->bucket_ns, "seq",
+                  (json_int_t)d->seq, "epoch", d->epoch, "scopes", scopes, "logs", logs);
+    free(logs);
+    char err[512];
+    if (checkpoint_write(d->conf->state_dir, state, err, sizeof err))
+        logmsg(LOG_ERR, "%s", err);
+    else
+        logmsg(LOG_DEBUG, "checkpoint written to %s", d->conf->state_dir);
+    json_decref(state);
+    d->last_checkpoint = now_mono();
+}
+
+static int series_id(void *ctx, const char *name)
+{
+    return aligner_series(ctx, name, strlen(name));
+}
+
+/* Restores what a checkpoint holds; a corrupt or incompatible one is reported and ignored. */
+static void restore_checkpoint(struct daemon *d)
+{
+    char err[512];
+    json_t *j = checkpoint_read(d->conf->state_dir, err, sizeof err);
+    if (!j) {
+        if (err[0]) logmsg(LOG_WARNING, "ignoring the checkpoint: %s", err);
+        return;
+    }
+    json_t *bucket = json_object_get(j, "bucket_ns"), *logs = json_object_get(j, "logs");
+    if (json_integer_value(bucket) != d->conf->bucket_ns || !json_is_string(logs)) {
+        logmsg(LOG_WARNING, "ignoring the checkpoint: another bucket width or no log state");
+        json_decref(j);
+        return;
+    }
+    struct drain_params dp = {d->conf->drain_depth, d->conf->drain_similarity,
+                              d->conf->drain_max_children, d->conf->drain_max_clusters, 1};
+    struct log_series *ls = log_series_load(json_string_value(logs), json_string_length(logs), &dp,
+                                            d->conf->max_log_streams, err, sizeof err);
+    if (!ls) {
+        logmsg(LOG_WARNING, "ignoring the checkpoint: %s", err);
+        json_decref(j);
+        return;
+    }
+    log_series_free(d->logs);
+    d->logs = ls;
+    d->in.logs = ls;
+    int restored = 0;
+    size_t i;
+    json_t *sj;
+    json_array_foreach(json_object_get(j, "scopes"), i, sj)
+    {
+        const char *name = json_string_value(json_object_get(sj, "name"));
+        for (int a = 0; name && a < d->nscopes; a++) {
+            if (strcmp(d->scopes[a]->conf.name, name) != 0) continue;
+            if (scope_restore(d->scopes[a], sj, series_id, d->al, err, sizeof err) == 0) {
+                restored++;
+            } else { /* start this scope afresh */
+                logmsg(LOG_WARNING, "checkpoint: %s; the scope starts empty", err);
+                struct scope_conf c = d->scopes[a]->conf;
+                scope_free(d->scopes[a]);
+                d->scopes[a] = scope_new(&c, d->conf->max_series);
+            }
+        }
+    }
+    d->seq = (long)json_integer_value(json_object_get(j, "seq"));
+    logmsg(LOG_NOTICE, "restored the checkpoint: %d scope window(s), %d log stream(s), seq %ld",
+           restored, log_series_nstreams(ls), d->seq);
+    json_decref(j);
+}
+
 static void heartbeat(struct daemon *d)
 {
     char hb[160];
@@ -462,6 +541,8 @@ static int serve(struct config *conf)
     d->workers = workers_start(conf->workers);
     for (int a = 0; a < conf->nscopes; a++)
         d->scopes[d->nscopes++] = scope_new(&conf->scopes[a], conf->max_series);
+    restore_checkpoint(d);
+    d->last_checkpoint = now_mono();
 
     d->zctx = zmq_ctx_new();
     d->pub = bind_socket(d->zctx, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, sizeof err);
@@ -522,6 +603,7 @@ static int serve(struct config *conf)
             (void)r;
             double t = now_mono();
             if (watchdog && workers_alive(d->workers) == conf->workers) sd_notify(0, "WATCHDOG=1");
+            if (t - d->last_checkpoint >= d->conf->checkpoint_every_ns * 1e-9) save_checkpoint(d);
             if (t - d->last_heartbeat >= conf->heartbeat_ns * 1e-9) {
                 heartbeat(d);
                 d->last_heartbeat = t;
@@ -529,8 +611,7 @@ static int serve(struct config *conf)
             /* idle flush: every input quiet -> close the buckets up to the newest record */
             if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9 &&
                 d->max_event_ns != INT64_MIN) {
-                aligner_flush(d->al, d->max_event_ns + conf->lateness_ns + conf->bucket_ns, on_row,
-                              d);
+                aligner_flush(d->al, d->max_event_ns + conf->bucket_ns, on_row, d);
                 d->last_record_wall = t;
             }
         }
@@ -546,6 +627,8 @@ static int serve(struct config *conf)
     }
     sd_notify(0, "STOPPING=1");
     logmsg(LOG_NOTICE, "stopping");
+    for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]); /* final offsets committed */
+    save_checkpoint(d);
     rc = stop == 2 ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
     for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]);

@@ -135,7 +135,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
         s->names[c] = xstrdup(name);
     }
     int ncols = scope_window_ncols(s->win);
-    if (ncols == 0) return;
+    if (ncols == 0 || t_ns <= scope_window_last_time(s->win)) return; /* replayed after a restore */
     for (int c = 0; c < ncols; c++) s->row[c] = NAN;
     for (int id = 0; id < n && id < s->ncol_map; id++)
         if (s->col[id] >= 0) s->row[s->col[id]] = row[id];
@@ -193,4 +193,67 @@ json_t *scope_graph(struct scope *s)
                       s->refresh_errors ? s->last_error : "no refresh yet");
     pthread_mutex_unlock(&s->mu);
     return g;
+}
+
+json_t *scope_checkpoint(struct scope *s)
+{
+    int rows = scope_window_rows(s->win), ncols = scope_window_ncols(s->win);
+    double *X =
+        xmallocarray((size_t)(rows ? rows : 1) * (size_t)(ncols ? ncols : 1), sizeof(double));
+    int64_t *t = xmallocarray((size_t)(rows ? rows : 1), sizeof(int64_t));
+    scope_window_snapshot(s->win, X);
+    scope_window_times(s->win, t);
+    json_t *cols = json_array(), *times = json_array(), *data = json_array();
+    for (int c = 0; c < ncols; c++) json_array_append_new(cols, json_string(s->names[c]));
+    for (int r = 0; r < rows; r++) {
+        json_array_append_new(times, json_integer(t[r]));
+        json_t *row = json_array();
+        for (int c = 0; c < ncols; c++) {
+            double v = X[(size_t)r * (size_t)ncols + (size_t)c];
+            json_array_append_new(row, isfinite(v) ? json_real(v) : json_null());
+        }
+        json_array_append_new(data, row);
+    }
+    free(X);
+    free(t);
+    return json_pack("{s:s, s:i, s:o, s:o, s:o}", "name", s->conf.name, "window", s->conf.window,
+                     "columns", cols, "times", times, "rows", data);
+}
+
+int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const char *name),
+                  void *ctx, char *err, size_t errlen)
+{
+    json_t *cols = json_object_get(j, "columns"), *times = json_object_get(j, "times"),
+           *data = json_object_get(j, "rows");
+    if (!json_is_array(cols) || !json_is_array(times) || !json_is_array(data) ||
+        json_array_size(times) != json_array_size(data)) {
+        snprintf(err, errlen, "scope %s: malformed window", s->conf.name);
+        return -1;
+    }
+    size_t ncols = json_array_size(cols);
+    if (ncols > (size_t)s->conf.max_series) {
+        snprintf(err, errlen, "scope %s: %zu columns, more than max_series", s->conf.name, ncols);
+        return -1;
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        const char *name = json_string_value(json_array_get(cols, c));
+        int id = name ? series_id(ctx, name) : -1;
+        if (id < 0 || id >= s->ncol_map || s->col[id] != -2) {
+            snprintf(err, errlen, "scope %s: column %zu unusable", s->conf.name, c);
+            return -1;
+        }
+        s->col[id] = scope_window_add_column(s->win);
+        s->names[s->col[id]] = xstrdup(name);
+    }
+    size_t rows = json_array_size(data),
+           skip = rows > (size_t)s->conf.window ? rows - (size_t)s->conf.window : 0;
+    for (size_t r = skip; r < rows; r++) {
+        json_t *row = json_array_get(data, r);
+        for (size_t c = 0; c < ncols; c++) {
+            json_t *v = json_array_get(row, c);
+            s->row[c] = json_is_number(v) ? json_number_value(v) : NAN;
+        }
+        scope_window_push(s->win, json_integer_value(json_array_get(times, r)), s->row);
+    }
+    return 0;
 }

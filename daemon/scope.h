@@ -50,4 +50,12 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
 json_t *scope_status(struct scope *s);
 json_t *scope_graph(struct scope *s);
 
+/* The window as JSON for a checkpoint: {"name","window","columns":[names],"times":[ns...],
+ * "rows":[[v or null, ...], ...]} oldest first. Thread: the loop. */
+json_t *scope_checkpoint(struct scope *s);
+/* Restores a checkpointed window (same name and column set semantics); series ids come from
+ * series_id(ctx, name). Returns 0, or -1 with a reason when the checkpoint does not fit. */
+int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const char *name),
+                  void *ctx, char *err, size_t errlen);
+
 #endif

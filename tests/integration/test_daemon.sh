@@ -27,6 +27,7 @@ cat > "$WORK/d.yaml" <<CONF
 bucket: 1s
 lateness: 2s
 idle_flush: 1s
+checkpoint_every: 1s
 state_dir: $WORK/state
 inputs:
   - {name: m, type: zmq_pull, endpoint: "tcp://127.0.0.1:$P", format: influx}
@@ -46,10 +47,13 @@ D=$!
 PIDS+=($D)
 check "READY=1 is sent once the sockets are bound" wait_for 10 grep -q "READY=1" "$WORK/notify.log"
 
-# 4 series of a simulated SVAR over ZeroMQ
-"$BIN" simulate --vars 4 --samples 400 --tau-max 2 --seed 5 --out "$WORK/sim.csv" --truth "$WORK/truth.json" 2>/dev/null
-awk -F, 'NR > 1 { for (i = 2; i <= NF; i++) printf "shop,svc=s%d v=%s %d000000000\n", i - 2, $i, $1 }' \
-    "$WORK/sim.csv" | "$T/zpush" "tcp://127.0.0.1:$P" 100 2> /dev/null
+# 4 series of a simulated SVAR over ZeroMQ: rows 1-400 now, 401-500 after a restart
+"$BIN" simulate --vars 4 --samples 500 --tau-max 2 --seed 5 --out "$WORK/sim.csv" --truth "$WORK/truth.json" 2>/dev/null
+push_rows() { # push_rows FIRST LAST [SHIFT_S]: rows FIRST..LAST, times shifted by SHIFT_S
+    awk -F, -v a="$1" -v b="$2" -v s="${3:-0}" 'NR > a && NR <= b + 1 { for (i = 2; i <= NF; i++) printf "shop,svc=s%d v=%s %d000000000\n", i - 2, $i, $1 + s }' \
+        "$WORK/sim.csv" | "$T/zpush" "tcp://127.0.0.1:$P" 100 2> /dev/null
+}
+push_rows 1 400
 fill() { "$BIN" query --connect "$Q" status | grep -q '"window_fill":300'; }
 check "the scope's window fills from ZeroMQ" wait_for 20 fill
 graph() { "$BIN" query --connect "$Q" graph --scope shop > "$WORK/graph.json" && grep -q '"links":\[{' "$WORK/graph.json"; }
@@ -82,4 +86,34 @@ wait $D
 rc=$?
 check "SIGTERM stops cleanly with exit 0 (got $rc)" test $rc -eq 0
 check "STOPPING=1 is sent" grep -q "STOPPING=1" "$WORK/notify.log"
+check "a checkpoint was written on stop" test -s "$WORK/state/checkpoint.json"
+
+# Restart: the window comes back from the checkpoint and goes on with new rows.
+"$BIN" run --config "$WORK/d.yaml" 2>> "$WORK/daemon.err" &
+D=$!
+PIDS+=($D)
+restored() { "$BIN" query --connect "$Q" status 2> /dev/null | grep -q '"window_fill":300'; }
+check "after a restart the window is restored (300 rows)" wait_for 10 restored
+push_rows 401 500 1000 # after the Kafka records (1700001000 s), which moved event time on
+refreshed() { "$BIN" query --connect "$Q" status | grep -q '"refreshes":[1-9]'; }
+check "the restored window continues and is refreshed with the new rows" wait_for 20 refreshed
+sleep 1.5 # past a periodic checkpoint
+kill -9 $D
+wait $D 2> /dev/null
+newest=$(grep -o '"times":\[[^]]*\]' "$WORK/state/checkpoint.json" | tr ',' '\n' | tail -1 | tr -d ']')
+check "the periodic checkpoint holds rows from after the restart ($newest)" test "${newest:-0}" -ge 1700001450000000000
+"$BIN" run --config "$WORK/d.yaml" 2>> "$WORK/daemon.err" &
+D=$!
+PIDS+=($D)
+check "after kill -9 the window comes back from the periodic checkpoint" wait_for 10 restored
+kill -TERM $D
+wait $D
+echo '{"version": 99}' > "$WORK/state/checkpoint.json"
+"$BIN" run --config "$WORK/d.yaml" 2>> "$WORK/daemon.err" &
+D=$!
+PIDS+=($D)
+check "an incompatible checkpoint is reported, not fatal" wait_for 10 grep -q "ignoring the checkpoint" "$WORK/daemon.err"
+check "and the daemon serves anyway" wait_for 5 quiet_status
+kill -TERM $D
+wait $D
 finish
