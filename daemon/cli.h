@@ -36,5 +36,6 @@ int cmd_cdnod(int argc, char **argv);
 int cmd_align(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "ingest.h"
 #include "kafka_source.h"
 #include "logmsg.h"
+#include "metrics_http.h"
 #include "scope.h"
 #include "workers.h"
 #include "zmq_source.h"
@@ -24,6 +25,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +63,8 @@ struct daemon {
     char epoch[40];
     double started;
     long seq;
-    double last_heartbeat, last_record_wall, last_checkpoint;
+    double last_heartbeat, last_record_wall, last_checkpoint, last_metrics;
+    struct metrics_http *metrics;
     int64_t max_event_ns;
 };
 
@@ -400,6 +403,78 @@ static void restore_checkpoint(struct daemon *d)
     json_decref(j);
 }
 
+/* Appends to a growing buffer (for the metrics text). */
+struct text {
+    char *s;
+    size_t n, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void add(struct text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) return;
+        if (t->s && t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->cap = (t->cap ? t->cap * 2 : 4096) + (size_t)k;
+        t->s = realloc(t->s, t->cap);
+    }
+}
+
+/* Renders the Prometheus text: ingest, rejects, lag, refreshes, alerts. Thread: the loop. */
+static void publish_metrics(struct daemon *d)
+{
+    struct text t = {0};
+    add(&t, "# HELP causalmon_records_total Records accepted into the aligner.\n"
+            "# TYPE causalmon_records_total counter\n");
+    for (int a = 0; a < d->ninputs; a++)
+        add(&t, "causalmon_records_total{input=\"%s\"} %ld\n", d->inputs[a].conf->name,
+            d->inputs[a].st.records);
+    add(&t, "# HELP causalmon_rejected_total Records rejected, by reason.\n"
+            "# TYPE causalmon_rejected_total counter\n");
+    for (int a = 0; a < d->ninputs; a++)
+        for (int r = 0; r < REJECT_REASONS; r++)
+            add(&t, "causalmon_rejected_total{input=\"%s\",reason=\"%s\"} %ld\n",
+                d->inputs[a].conf->name, reject_reason_str((enum reject_reason)r),
+                d->inputs[a].st.rejected[r]);
+    add(&t, "# HELP causalmon_kafka_lag Messages behind the high watermark, per assigned "
+            "partition.\n# TYPE causalmon_kafka_lag gauge\n");
+    for (int a = 0; a < d->ninputs; a++) {
+        if (!d->inputs[a].ksrc) continue;
+        struct kafka_lag l[64];
+        int n = kafka_source_lag(d->inputs[a].ksrc, l, 64);
+        for (int k = 0; k < n; k++)
+            add(&t, "causalmon_kafka_lag{input=\"%s\",topic=\"%s\",partition=\"%d\"} %lld\n",
+                d->inputs[a].conf->name, l[k].topic, (int)l[k].partition, (long long)l[k].lag);
+    }
+    add(&t, "# HELP causalmon_refresh_seconds Duration of the last model refresh.\n"
+            "# TYPE causalmon_refresh_seconds gauge\n");
+    for (int a = 0; a < d->nscopes; a++) {
+        struct scope *s = d->scopes[a];
+        pthread_mutex_lock(&s->mu);
+        double ms = s->refresh_ms;
+        long n = s->refreshes;
+        pthread_mutex_unlock(&s->mu);
+        add(&t, "causalmon_refresh_seconds{scope=\"%s\"} %.6f\n", s->conf.name, ms / 1e3);
+        add(&t, "causalmon_refreshes_total{scope=\"%s\"} %ld\n", s->conf.name, n);
+        add(&t, "causalmon_window_fill{scope=\"%s\"} %d\n", s->conf.name,
+            scope_window_rows(s->win));
+    }
+    add(&t,
+        "# HELP causalmon_alerts_total Alerts published in this run.\n"
+        "# TYPE causalmon_alerts_total counter\ncausalmon_alerts_total %ld\n"
+        "causalmon_series %d\ncausalmon_uptime_seconds %.0f\n",
+        d->seq, aligner_nseries(d->al), now_mono() - d->started);
+    metrics_http_publish(d->metrics, t.s, t.n);
+    free(t.s);
+    d->last_metrics = now_mono();
+}
+
 static void heartbeat(struct daemon *d)
 {
     char hb[160];
@@ -554,6 +629,11 @@ static int serve(struct config *conf)
         logmsg(LOG_ERR, "%s", err);
         goto out;
     }
+    if (conf->metrics_listen[0] &&
+        !(d->metrics = metrics_http_start(conf->metrics_listen, err, sizeof err))) {
+        logmsg(LOG_ERR, "%s", err);
+        goto out;
+    }
     for (int a = 0; a < conf->ninputs; a++, d->ninputs++)
         if (start_input(d, &d->inputs[a], &conf->inputs[a], err, sizeof err)) {
             logmsg(LOG_ERR, "%s", err);
@@ -604,6 +684,7 @@ static int serve(struct config *conf)
             double t = now_mono();
             if (watchdog && workers_alive(d->workers) == conf->workers) sd_notify(0, "WATCHDOG=1");
             if (t - d->last_checkpoint >= d->conf->checkpoint_every_ns * 1e-9) save_checkpoint(d);
+            if (d->metrics && t - d->last_metrics >= 1.0) publish_metrics(d);
             if (t - d->last_heartbeat >= conf->heartbeat_ns * 1e-9) {
                 heartbeat(d);
                 d->last_heartbeat = t;
@@ -633,6 +714,7 @@ static int serve(struct config *conf)
 out:
     for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]);
     workers_stop(d->workers);
+    metrics_http_stop(d->metrics);
     for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
     if (d->pub) zmq_close(d->pub);
     if (d->router) zmq_close(d->router);

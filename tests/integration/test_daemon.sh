@@ -33,8 +33,9 @@ inputs:
   - {name: m, type: zmq_pull, endpoint: "tcp://127.0.0.1:$P", format: influx}
   - {name: k, type: kafka, brokers: "$BOOTSTRAP", topics: [metrics], group: daemon-test,
      format: influx, rdkafka: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}}
-alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))"}
+alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))", heartbeat: 500ms}
 query: {endpoint: "tcp://127.0.0.1:$((P + 2))"}
+metrics: {listen: "127.0.0.1:$((P + 3))"}
 scopes:
   - {name: shop, match: ["shop.*"], window: 300, tau_max: 2, refresh_every: 30}
 CONF
@@ -73,6 +74,17 @@ check "the reply says what is known" grep -q '"error":"unknown query' "$WORK/gar
 quiet_status() { "$BIN" query --connect "$Q" status > /dev/null; }
 check "the daemon carries on after it" quiet_status
 
+http_metrics() { # GET /metrics with bash's /dev/tcp (no curl on a fresh machine)
+    exec 3<> "/dev/tcp/127.0.0.1/$((P + 3))" || return 1
+    printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    cat <&3 > "$WORK/metrics.txt"
+    exec 3<&-
+    grep -q 'causalmon_records_total{input="k"} 2000' "$WORK/metrics.txt"
+}
+check "/metrics serves the Prometheus text with ingest counters" wait_for 5 http_metrics
+check "/metrics has rejects, lag and refresh latency" grep -q 'causalmon_refresh_seconds{scope="shop"}' "$WORK/metrics.txt"
+"$BIN" tail --connect "tcp://127.0.0.1:$((P + 1))" --topic heartbeat --count 1 --timeout 5 > "$WORK/hb.json"
+check "tail receives the heartbeat with epoch and seq" grep -q '"epoch":".*","seq":0' "$WORK/hb.json"
 check "WATCHDOG=1 pings arrive" wait_for 5 grep -q "WATCHDOG=1" "$WORK/notify.log"
 cp "$WORK/d.yaml" "$WORK/good.yaml"
 printf 'bucket: [\n' > "$WORK/d.yaml"
