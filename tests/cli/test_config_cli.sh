@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# causalmon run --check-config: every kind of bad configuration exits 2 with FILE:LINE:COL and
+# what was wrong; good ones pass; the reference comes from the same option table.
+# usage: test_config_cli.sh CAUSALMON DATA_DIR
+set -u
+BIN=$1
+. "$(dirname "$0")/lib.sh"
+
+bad_config() { # bad_config NAME "expected message" YAML
+  printf '%s\n' "$3" >"$TMP/$1.yaml"
+  expect_exit "$1" 2 "$2" "$BIN" run --check-config "$TMP/$1.yaml"
+}
+printf 'bucket: 1s\nbuckett: 2s\n' >"$TMP/u.yaml"
+expect_exit "unknown_key_names_file_line_col" 2 "u.yaml:2:1: unknown key 'buckett' in the configuration" \
+  "$BIN" run --check-config "$TMP/u.yaml"
+bad_config wrong_type "wrong_type.yaml:1:13: 'max_series': 'many' is not an integer" 'max_series: many'
+bad_config out_of_range "out_of_range.yaml:1:10: 'workers': 100 is out of range [1, 64]" 'workers: 100'
+bad_config bad_duration "'bucket': 'soon' is not a duration" 'bucket: soon'
+bad_config bad_choice "'log_level': 'loud' is not one of error warning notice info debug" 'log_level: loud'
+bad_config list_expected "'inputs' must be a list" 'inputs: {name: a}'
+bad_config missing_required "inputs[0]: missing required key 'type'" $'inputs:\n  - {name: a}'
+bad_config zmq_needs_endpoint "a zmq input needs 'endpoint'" $'inputs:\n  - {name: a, type: zmq_pull}'
+bad_config duplicate_names "duplicate input name 'a'" \
+  $'inputs:\n  - {name: a, type: zmq_pull, endpoint: "tcp://127.0.0.1:1"}\n  - {name: a, type: zmq_sub, endpoint: "tcp://127.0.0.1:2"}'
+bad_config unknown_format "unknown format 'xml'" $'inputs:\n  - {name: a, type: zmq_pull, endpoint: "tcp://127.0.0.1:1", format: xml}'
+bad_config duplicate_key "duplicate key 'bucket'" $'bucket: 1s\nbucket: 2s'
+bad_config window_too_short "window 20 is too short for tau_max 5" $'scopes:\n  - {name: s, match: ["a*"], window: 20, tau_max: 5}'
+bad_config yaml_syntax "yaml_syntax.yaml:2:1: YAML:" 'bucket: [1s'
+bad_config long_string "'group': longer than 127 characters" \
+  "inputs: [{name: k, type: kafka, brokers: b, topics: [t], group: $(printf 'g%.0s' $(seq 200))}]"
+expect_exit "missing_file_exit_2" 2 "nope.yaml" "$BIN" run --check-config "$TMP/nope.yaml"
+
+printf 'bucket: 500ms\ninputs:\n  - {name: k, type: kafka, brokers: "h:9092", topics: ["^metrics\\\\..*"], rdkafka: {session.timeout.ms: 6000}}\n' >"$TMP/good.yaml"
+expect_exit "good_config_passes" 0 "" "$BIN" run --check-config "$TMP/good.yaml"
+expect_in "good_config_summary" "$TMP/out" "OK (1 inputs, 0 scopes)"
+expect_exit "reference_prints" 0 "" "$BIN" run --config-reference
+expect_in "reference_has_types_defaults_ranges_reload" "$TMP/out" \
+  "# bucket (duration, default 1s, 0.001s to 86400s)" "# log_level (choice, default info" \
+  "reloadable" "# inputs[].rdkafka (map)"
+finish
