@@ -45,7 +45,11 @@ struct input {
     struct zmq_source *zsrc;
     struct kafka_source *ksrc;
     struct file_source *fsrc;
-    int done; /* file read to the end */
+    int done;        /* file read to the end */
+    const char *buf; /* file: the current chunk, [at, len) not yet fed */
+    size_t len, at;
+    struct replay_pacer pacer;
+    double due; /* monotonic time the next slice is due (speed > 0) */
     struct daemon *d;
 };
 
@@ -205,6 +209,7 @@ static int start_input(struct daemon *d, struct input *in, const struct input_co
         return in->ksrc ? 0 : -1;
     }
     in->fsrc = file_source_open(c->path, err, errlen);
+    in->pacer.speed = c->speed;
     return in->fsrc ? 0 : -1;
 }
 
@@ -496,31 +501,48 @@ static void *bind_socket(void *zctx, int type, const char *ep, const char *what,
     return s;
 }
 
-/* Reads a chunk of each file input (paced by event time at its speed). */
-static int read_files(struct daemon *d)
+/* Feeds each file input: at full speed a chunk per call; with `speed` > 0, slices of at most
+ * FILE_SLICE bytes of whole lines, each once the pacer says its events are due. Returns the
+ * seconds until a paced input is next due (0: busy, -1: no file input left). */
+#define FILE_SLICE 16384
+static double read_files(struct daemon *d)
 {
-    int busy = 0;
+    double next = -1, t = now_mono();
     for (int a = 0; a < d->ninputs; a++) {
         struct input *in = &d->inputs[a];
         if (!in->fsrc || in->done) continue;
-        const char *buf;
-        size_t len;
-        long too_long;
-        char err[256];
-        int got = file_source_next(in->fsrc, &buf, &len, &too_long, err, sizeof err);
-        for (long k = 0; k < too_long; k++) reject_count(&in->st, REJECT_LINE_TOO_LONG, "", 0);
-        if (got <= 0) {
-            if (got < 0) logmsg(LOG_ERR, "input %s: %s", in->conf->name, err);
-            logmsg(LOG_INFO, "input %s: end of %s", in->conf->name, in->conf->path);
-            in->done = 1;
+        if (in->due > t) {
+            next = next < 0 || in->due - t < next ? in->due - t : next;
             continue;
         }
+        if (in->at == in->len) {
+            long too_long;
+            char err[256];
+            int got = file_source_next(in->fsrc, &in->buf, &in->len, &too_long, err, sizeof err);
+            for (long k = 0; k < too_long; k++) reject_count(&in->st, REJECT_LINE_TOO_LONG, "", 0);
+            in->at = 0;
+            if (got <= 0) {
+                if (got < 0) logmsg(LOG_ERR, "input %s: %s", in->conf->name, err);
+                logmsg(LOG_INFO, "input %s: end of %s", in->conf->name, in->conf->path);
+                in->done = 1;
+                in->len = 0;
+                continue;
+            }
+        }
+        size_t n = in->len - in->at;
+        if (in->conf->speed > 0 && n > FILE_SLICE) { /* cut after the last newline in a slice */
+            n = FILE_SLICE;
+            while (n > 1 && in->buf[in->at + n - 1] != '\n') n--;
+        }
         struct ingest_meta m = {wall_ns(), -1, NULL, 0};
-        ingest_message(&d->in, &in->dec, -1, &m, buf, len, &in->st);
-        d->last_record_wall = now_mono();
-        busy = 1;
+        ingest_message(&d->in, &in->dec, -1, &m, in->buf + in->at, n, &in->st);
+        in->at += n;
+        if (in->conf->speed > 0 && d->in.msg_max_ts_ns >= 0)
+            in->due = t + replay_pacer_delay(&in->pacer, d->in.msg_max_ts_ns, t);
+        d->last_record_wall = t;
+        next = 0;
     }
-    return busy;
+    return next;
 }
 
 static void run_usage(FILE *f)
@@ -647,6 +669,7 @@ static int serve(struct config *conf)
     d->last_record_wall = now_mono();
 
     int stop = 0;
+    double file_wait = 0;
     while (!stop) {
         zmq_pollitem_t items[3 + 2 * CONF_MAX_INPUTS];
         int n = 0;
@@ -661,9 +684,8 @@ static int serve(struct config *conf)
                 items[n++] =
                     (zmq_pollitem_t){NULL, kafka_source_fd(d->inputs[a].ksrc), ZMQ_POLLIN, 0};
         }
-        int files_busy = 0;
-        for (int a = 0; a < d->ninputs; a++) files_busy |= d->inputs[a].fsrc && !d->inputs[a].done;
-        zmq_poll(items, n, files_busy ? 0 : 1000);
+        int wait_ms = file_wait < 0 ? 1000 : (int)(file_wait * 1e3);
+        zmq_poll(items, n, wait_ms > 1000 ? 1000 : wait_ms);
         if (items[0].revents & ZMQ_POLLIN) serve_queries(d);
         for (int a = 0; a < d->ninputs; a++) {
             struct input *in = &d->inputs[a];
@@ -676,7 +698,7 @@ static int serve(struct config *conf)
                 stop = 2;
             }
         }
-        if (files_busy) read_files(d);
+        file_wait = read_files(d);
         if (items[2].revents & ZMQ_POLLIN) {
             uint64_t ticks;
             ssize_t r = read(tfd, &ticks, sizeof ticks);
