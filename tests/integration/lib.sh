@@ -38,11 +38,13 @@ start_broker() {
     exit 1
 }
 
-# wait_for SECONDS command... : polls every 0.1 s until the command succeeds.
+# wait_for SECONDS command... : polls every 0.1 s until the command succeeds, for at most
+# SECONDS of wall time (however long each try takes).
 wait_for() {
     local secs=$1; shift
-    for _ in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
-    return 1
+    local end=$((SECONDS + secs))
+    while [ "$SECONDS" -lt "$end" ]; do "$@" && return 0; sleep 0.1; done
+    "$@"
 }
 
 lines_at_least() { [ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ]; }

@@ -55,23 +55,23 @@ push_rows() { # push_rows FIRST LAST [SHIFT_S]: rows FIRST..LAST, times shifted 
         "$WORK/sim.csv" | "$T/zpush" "tcp://127.0.0.1:$P" 100 2> /dev/null
 }
 push_rows 1 400
-fill() { "$BIN" query --connect "$Q" status | grep -q '"window_fill":300'; }
+fill() { "$BIN" query --timeout 2 --connect "$Q" status | grep -q '"window_fill":300'; }
 check "the scope's window fills from ZeroMQ" wait_for 20 fill
-graph() { "$BIN" query --connect "$Q" graph --scope shop > "$WORK/graph.json" && grep -q '"links":\[{' "$WORK/graph.json"; }
+graph() { "$BIN" query --timeout 2 --connect "$Q" graph --scope shop > "$WORK/graph.json" && grep -q '"links":\[{' "$WORK/graph.json"; }
 check "a graph appears in query graph" wait_for 20 graph
 check "the graph names the scope's series" grep -q '"shop.v{svc=s0}"' "$WORK/graph.json"
 
 # records through Kafka, later in event time than the ZeroMQ ones (else they would be late)
 "$T/kproduce" "$BOOTSTRAP" metrics 2000 20 0 1700001000000000000 > /dev/null
-kafka_in() { "$BIN" query --connect "$Q" status | grep -q '"name":"k","type":"kafka","records":2000'; }
+kafka_in() { "$BIN" query --timeout 2 --connect "$Q" status | grep -q '"name":"k","type":"kafka","records":2000'; }
 check "records produced into Kafka reach the aligner" wait_for 30 kafka_in
-"$BIN" query --connect "$Q" status > "$WORK/status.json"
+"$BIN" query --timeout 2 --connect "$Q" status > "$WORK/status.json"
 check "status reports Kafka lag per assigned partition" grep -q '"lag":\[{"topic":"metrics"' "$WORK/status.json"
 
-"$BIN" query --connect "$Q" "no such thing" > "$WORK/garbage.json"
+"$BIN" query --timeout 2 --connect "$Q" "no such thing" > "$WORK/garbage.json"
 check "a garbage query gets an error reply (exit 2)" test $? -eq 2
 check "the reply says what is known" grep -q '"error":"unknown query' "$WORK/garbage.json"
-quiet_status() { "$BIN" query --connect "$Q" status > /dev/null; }
+quiet_status() { "$BIN" query --timeout 2 --connect "$Q" status > /dev/null; }
 check "the daemon carries on after it" quiet_status
 
 http_metrics() { # GET /metrics with bash's /dev/tcp (no curl on a fresh machine)
@@ -104,10 +104,10 @@ check "a checkpoint was written on stop" test -s "$WORK/state/checkpoint.json"
 "$BIN" run --config "$WORK/d.yaml" 2>> "$WORK/daemon.err" &
 D=$!
 PIDS+=($D)
-restored() { "$BIN" query --connect "$Q" status 2> /dev/null | grep -q '"window_fill":300'; }
+restored() { "$BIN" query --timeout 2 --connect "$Q" status 2> /dev/null | grep -q '"window_fill":300'; }
 check "after a restart the window is restored (300 rows)" wait_for 10 restored
 push_rows 401 500 1000 # after the Kafka records (1700001000 s), which moved event time on
-refreshed() { "$BIN" query --connect "$Q" status | grep -q '"refreshes":[1-9]'; }
+refreshed() { "$BIN" query --timeout 2 --connect "$Q" status | grep -q '"refreshes":[1-9]'; }
 check "the restored window continues and is refreshed with the new rows" wait_for 20 refreshed
 sleep 1.5 # past a periodic checkpoint
 kill -9 $D
