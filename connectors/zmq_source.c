@@ -1,5 +1,7 @@
 #include "zmq_source.h"
 
+#include "zmq_curve.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,8 @@ struct zmq_source *zmq_source_new(void *zctx, const struct zmq_source_conf *c, c
         zmq_setsockopt(sock, ZMQ_SUBSCRIBE, sub, strlen(sub));
         rc = zmq_connect(sock, c->endpoint);
     } else {
-        rc = zmq_bind(sock, c->endpoint);
+        rc = c->curve ? zmq_curve_server(c->curve, sock) : 0;
+        if (rc == 0) rc = zmq_bind(sock, c->endpoint);
     }
     if (rc) {
         snprintf(err, errlen, "input %s: cannot %s %s: %s", c->name,

@@ -19,9 +19,10 @@ enum zmq_source_kind { ZSRC_SUB = 0, ZSRC_PULL };
 struct zmq_source_conf {
     const char *name;
     enum zmq_source_kind kind;
-    const char *endpoint;  /* e.g. tcp://127.0.0.1:7001 */
-    const char *subscribe; /* SUB prefix; NULL or "" = everything */
-    int rcvhwm;            /* 0: ZeroMQ's default (1000) */
+    const char *endpoint;    /* e.g. tcp://127.0.0.1:7001 */
+    const char *subscribe;   /* SUB prefix; NULL or "" = everything */
+    int rcvhwm;              /* 0: ZeroMQ's default (1000) */
+    struct zmq_curve *curve; /* PULL: a CURVE server with the allow-list, or NULL */
 };
 
 /* Receives one payload; fmt is the format frame (not NUL-terminated) or NULL for a one-frame

@@ -37,5 +37,11 @@ int cmd_align(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
+/* A client socket with linger 0 and a receive timeout; with server_key and client_key_file,
+ * a CURVE client. Returns NULL after printing the error. Thread: the caller's. */
+void *cli_zmq_client(void *ctx, int type, int timeout_ms, const char *server_key,
+                     const char *client_key_file, const char *cmd);
 
 #endif

@@ -12,11 +12,16 @@ static const char *const CMD = "query";
 int cmd_query(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"connect", required_argument, NULL, 'c'}, {"scope", required_argument, NULL, 's'},
-        {"since", required_argument, NULL, 'n'},   {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"connect", required_argument, NULL, 'c'},
+        {"scope", required_argument, NULL, 's'},
+        {"since", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 't'},
+        {"server-key", required_argument, NULL, 'K'},
+        {"client-key", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *ep = NULL, *scope = NULL, *since = NULL;
+    const char *ep = NULL, *scope = NULL, *since = NULL, *server_key = NULL, *client_key = NULL;
     long timeout = 5;
     int c;
     optind = 0;
@@ -34,9 +39,16 @@ int cmd_query(int argc, char **argv)
         case 't':
             if (cli_int(CMD, "timeout", optarg, 1, 3600, &timeout)) return EXIT_BAD_INPUT;
             break;
+        case 'K':
+            server_key = optarg;
+            break;
+        case 'k':
+            client_key = optarg;
+            break;
         case 'h':
             printf("usage: causalmon query --connect ENDPOINT status|graph|alerts [--scope S] "
-                   "[--since SEQ] [--timeout S]\n");
+                   "[--since SEQ] [--timeout S]\n"
+                   "                       [--server-key PUBLIC --client-key SECRET_FILE]\n");
             return EXIT_OK;
         default:
             return EXIT_BAD_INPUT;
@@ -49,10 +61,12 @@ int cmd_query(int argc, char **argv)
     char q[512];
     snprintf(q, sizeof q, "%s%s%s%s%s", argv[optind], scope ? " --scope " : "", scope ? scope : "",
              since ? " --since " : "", since ? since : "");
-    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
-    int linger = 0, ms = (int)timeout * 1000;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    void *ctx = zmq_ctx_new();
+    void *s = cli_zmq_client(ctx, ZMQ_REQ, (int)timeout * 1000, server_key, client_key, CMD);
+    if (!s) {
+        zmq_ctx_term(ctx);
+        return EXIT_BAD_INPUT;
+    }
     int rc = EXIT_OK;
     if (zmq_connect(s, ep)) {
         cli_error(CMD, "cannot connect to %s: %s", ep, zmq_strerror(zmq_errno()));

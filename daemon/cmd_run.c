@@ -19,6 +19,7 @@
 #include "metrics_http.h"
 #include "scope.h"
 #include "workers.h"
+#include "zmq_curve.h"
 #include "zmq_source.h"
 
 #include <errno.h>
@@ -69,6 +70,7 @@ struct daemon {
     long seq;
     double last_heartbeat, last_record_wall, last_checkpoint, last_metrics;
     struct metrics_http *metrics;
+    struct zmq_curve *curve;
     int64_t max_event_ns;
 };
 
@@ -189,8 +191,9 @@ static int start_input(struct daemon *d, struct input *in, const struct input_co
     decoding_of(c, &in->dec);
     snprintf(in->st.input, sizeof in->st.input, "%s", c->name);
     if (c->type == IN_ZMQ_PULL || c->type == IN_ZMQ_SUB) {
-        struct zmq_source_conf zc = {c->name, c->type == IN_ZMQ_SUB ? ZSRC_SUB : ZSRC_PULL,
-                                     c->endpoint, c->subscribe, c->rcvhwm};
+        struct zmq_source_conf zc = {c->name,     c->type == IN_ZMQ_SUB ? ZSRC_SUB : ZSRC_PULL,
+                                     c->endpoint, c->subscribe,
+                                     c->rcvhwm,   c->type == IN_ZMQ_PULL ? d->curve : NULL};
         in->zsrc = zmq_source_new(d->zctx, &zc, err, errlen);
         return in->zsrc ? 0 : -1;
     }
@@ -253,11 +256,19 @@ static json_t *status_json(struct daemon *d)
     json_t *scopes = json_array();
     for (int a = 0; a < d->nscopes; a++) json_array_append_new(scopes, scope_status(d->scopes[a]));
     const struct aligner_stats *as = aligner_stats(d->al);
-    return json_pack("{s:s, s:f, s:I, s:o, s:o, s:{s:i, s:I, s:I, s:I}}", "epoch", d->epoch,
-                     "uptime_s", now_mono() - d->started, "last_seq", (json_int_t)d->seq, "inputs",
-                     inputs, "scopes", scopes, "aligner", "series", aligner_nseries(d->al), "rows",
-                     (json_int_t)as->rows, "late", (json_int_t)as->late, "series_cap",
-                     (json_int_t)as->series_cap);
+    json_t *curve = json_null();
+    if (d->curve) {
+        long ok, denied;
+        zmq_curve_counts(d->curve, &ok, &denied);
+        curve = json_pack("{s:I, s:I}", "allowed", (json_int_t)ok, "denied", (json_int_t)denied);
+    }
+    json_t *st = json_pack("{s:s, s:f, s:I, s:o, s:o, s:{s:i, s:I, s:I, s:I}}", "epoch", d->epoch,
+                           "uptime_s", now_mono() - d->started, "last_seq", (json_int_t)d->seq,
+                           "inputs", inputs, "scopes", scopes, "aligner", "series",
+                           aligner_nseries(d->al), "rows", (json_int_t)as->rows, "late",
+                           (json_int_t)as->late, "series_cap", (json_int_t)as->series_cap);
+    json_object_set_new(st, "curve", curve);
+    return st;
 }
 
 /* Answers one query: "status", "graph [--scope S]", "alerts [--since SEQ]". */
@@ -488,12 +499,12 @@ static void heartbeat(struct daemon *d)
     zmq_send(d->pub, hb, (size_t)n, ZMQ_DONTWAIT);
 }
 
-static void *bind_socket(void *zctx, int type, const char *ep, const char *what, char *err,
-                         size_t errlen)
+static void *bind_socket(void *zctx, struct zmq_curve *curve, int type, const char *ep,
+                         const char *what, char *err, size_t errlen)
 {
     void *s = zmq_socket(zctx, type);
     zmq_socket_defaults(s);
-    if (zmq_bind(s, ep)) {
+    if ((curve && zmq_curve_server(curve, s)) || zmq_bind(s, ep)) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", what, ep, zmq_strerror(errno));
         zmq_close(s);
         return NULL;
@@ -642,11 +653,18 @@ static int serve(struct config *conf)
     d->last_checkpoint = now_mono();
 
     d->zctx = zmq_ctx_new();
-    d->pub = bind_socket(d->zctx, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, sizeof err);
+    if (conf->curve_enabled &&
+        !(d->curve = zmq_curve_start(d->zctx, conf->curve_secret_file, conf->curve_allowed_dir, err,
+                                     sizeof err))) {
+        logmsg(LOG_ERR, "%s", err);
+        goto out;
+    }
+    d->pub =
+        bind_socket(d->zctx, d->curve, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, sizeof err);
     if (d->pub) zmq_setsockopt(d->pub, ZMQ_SNDHWM, &conf->alerts_hwm, sizeof conf->alerts_hwm);
-    d->router =
-        d->pub ? bind_socket(d->zctx, ZMQ_ROUTER, conf->query_endpoint, "query", err, sizeof err)
-               : NULL;
+    d->router = d->pub ? bind_socket(d->zctx, d->curve, ZMQ_ROUTER, conf->query_endpoint, "query",
+                                     err, sizeof err)
+                       : NULL;
     if (!d->router) {
         logmsg(LOG_ERR, "%s", err);
         goto out;
@@ -740,6 +758,7 @@ out:
     for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
     if (d->pub) zmq_close(d->pub);
     if (d->router) zmq_close(d->router);
+    zmq_curve_stop(d->curve); /* shuts the context down, joins the ZAP thread */
     if (d->zctx) zmq_ctx_term(d->zctx);
     log_series_free(d->logs);
     aligner_free(d->al);

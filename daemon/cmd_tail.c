@@ -39,11 +39,16 @@ static void check_seq(struct follow *f, const char *epoch, long seq, int is_aler
 int cmd_tail(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"connect", required_argument, NULL, 'c'}, {"topic", required_argument, NULL, 't'},
-        {"count", required_argument, NULL, 'n'},   {"timeout", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"connect", required_argument, NULL, 'c'},
+        {"topic", required_argument, NULL, 't'},
+        {"count", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 'w'},
+        {"server-key", required_argument, NULL, 'K'},
+        {"client-key", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *ep = NULL, *topic = "alert.";
+    const char *ep = NULL, *topic = "alert.", *server_key = NULL, *client_key = NULL;
     long count = -1, timeout = -1;
     int c;
     optind = 0;
@@ -61,12 +66,19 @@ int cmd_tail(int argc, char **argv)
         case 'w':
             if (cli_int(CMD, "timeout", optarg, 1, 1000000, &timeout)) return EXIT_BAD_INPUT;
             break;
+        case 'K':
+            server_key = optarg;
+            break;
+        case 'k':
+            client_key = optarg;
+            break;
         case 'h':
             printf("usage: causalmon tail --connect ENDPOINT [--topic PREFIX] [--count N] "
                    "[--timeout S]\n"
                    "  --topic P   prefix of the topics to print (default alert.; heartbeat for\n"
                    "              the heartbeats); gaps in seq are reported on stderr\n"
-                   "  --count N   exit after N messages; --timeout S: after S s without one\n");
+                   "  --count N   exit after N messages; --timeout S: after S s without one\n"
+                   "  --server-key PUBLIC --client-key SECRET_FILE: CURVE (causalmon keygen)\n");
             return EXIT_OK;
         default:
             return EXIT_BAD_INPUT;
@@ -76,10 +88,13 @@ int cmd_tail(int argc, char **argv)
         cli_error(CMD, "--connect ENDPOINT is required");
         return EXIT_BAD_INPUT;
     }
-    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_SUB);
-    int linger = 0, ms = timeout > 0 ? (int)timeout * 1000 : -1;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    void *ctx = zmq_ctx_new();
+    void *s = cli_zmq_client(ctx, ZMQ_SUB, timeout > 0 ? (int)timeout * 1000 : -1, server_key,
+                             client_key, CMD);
+    if (!s) {
+        zmq_ctx_term(ctx);
+        return EXIT_BAD_INPUT;
+    }
     zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, strlen(topic));
     if (strncmp("heartbeat", topic, strlen(topic)) != 0)
         zmq_setsockopt(s, ZMQ_SUBSCRIBE, "heartbeat", 9); /* for gap detection only */

@@ -145,6 +145,16 @@ static const struct opt METRICS_OPTS[] = {
     END,
 };
 
+static const struct opt CURVE_OPTS[] = {
+    {"enabled", T_BOOL, C(curve_enabled), 0, "false", 0, 0, 0, NULL, NULL, 0, 0, 0,
+     "CURVE on the alert, query and zmq_pull sockets; clients need an allowed key"},
+    {"secret_key_file", T_STR, C(curve_secret_file), CAP(config, curve_secret_file), "", 0, 0, 0,
+     NULL, NULL, 0, 0, 0, "the server's Z85 secret key (causalmon keygen); e.g. a credential"},
+    {"allowed_clients_dir", T_STR, C(curve_allowed_dir), CAP(config, curve_allowed_dir), "", 0, 0,
+     0, NULL, NULL, 0, 0, 0, "a directory of allowed client public keys, one file each"},
+    END,
+};
+
 static const struct opt TOP_OPTS[] = {
     {"bucket", T_DUR, C(bucket_ns), 0, "1s", 0.001, 86400, 0, NULL, NULL, 0, 0, 0,
      "width of the time buckets"},
@@ -167,6 +177,7 @@ static const struct opt TOP_OPTS[] = {
     {"alerts", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, ALERT_OPTS, 0, 0, 0, "alert publishing"},
     {"query", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, QUERY_OPTS, 0, 0, 0, "query socket"},
     {"metrics", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, METRICS_OPTS, 0, 0, 0, "Prometheus metrics"},
+    {"curve", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, CURVE_OPTS, 0, 0, 0, "ZeroMQ CURVE security"},
     {"inputs", T_LIST, C(inputs), sizeof(struct input_conf), NULL, 0, 0, 0, NULL, INPUT_OPTS,
      C(ninputs), CONF_MAX_INPUTS, 0, "where records come from"},
     {"scopes", T_LIST, C(scopes), sizeof(struct scope_conf), NULL, 0, 0, 0, NULL, SCOPE_OPTS,
@@ -423,6 +434,9 @@ static int parse_map(struct pctx *p, yaml_node_t *node, const struct opt *table,
 static int check(struct pctx *p, yaml_node_t *root, struct config *c)
 {
     yaml_mark_t m = root->start_mark;
+    if (c->curve_enabled && (!c->curve_secret_file[0] || !c->curve_allowed_dir[0]))
+        return fail(p, m,
+                    "curve.enabled needs curve.secret_key_file and curve.allowed_clients_dir");
     for (int a = 0; a < c->ninputs; a++) {
         struct input_conf *in = &c->inputs[a];
         for (int b = 0; b < a; b++)

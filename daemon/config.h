@@ -83,6 +83,10 @@ struct config {
     char query_endpoint[CONF_STR];
     /* metrics */
     char metrics_listen[64];
+    /* curve */
+    int curve_enabled;
+    char curve_secret_file[CONF_STR];
+    char curve_allowed_dir[CONF_STR];
     struct input_conf inputs[CONF_MAX_INPUTS];
     int ninputs;
     struct scope_conf scopes[CONF_MAX_SCOPES];

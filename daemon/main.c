@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"discover", cmd_discover, "batch PCMCI+ discovery on a CSV window -> graph JSON"},
     {"cdnod", cmd_cdnod, "CD-NOD: which causal mechanisms change -> graph JSON with changes"},
     {"run", cmd_run, "the daemon: inputs, aligner, live scope models, ZeroMQ queries"},
+    {"keygen", cmd_keygen, "write a CURVE keypair for the daemon or a client"},
     {"tail", cmd_tail, "subscribe to a daemon's alerts and print them; report seq gaps"},
     {"query", cmd_query, "ask a running daemon: status, graph [--scope S], alerts"},
     {"align", cmd_align, "a file or stdin through the parsers and the aligner -> aligned CSV"},
