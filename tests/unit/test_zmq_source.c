@@ -65,7 +65,7 @@ static void test_push_to_pull_one_frame_and_multipart(void **state)
     struct sink s;
     sink_init(&s);
     char err[256];
-    struct zmq_source_conf c = {"m", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 0};
+    struct zmq_source_conf c = {"m", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 0, NULL};
     struct zmq_source *src = zmq_source_new(ctx, &c, err, sizeof err);
     assert_non_null(src);
     char ep[256];
@@ -87,7 +87,7 @@ static void test_push_to_pull_one_frame_and_multipart(void **state)
     assert_int_equal(s.st.rejected[REJECT_UNKNOWN_FORMAT], 1);
     assert_int_equal(zmq_source_messages(src), 4);
     /* a bad bind address is an error naming the endpoint */
-    struct zmq_source_conf bad = {"m", ZSRC_PULL, "tcp://127.0.0.1:notaport", NULL, 0};
+    struct zmq_source_conf bad = {"m", ZSRC_PULL, "tcp://127.0.0.1:notaport", NULL, 0, NULL};
     assert_null(zmq_source_new(ctx, &bad, err, sizeof err));
     assert_non_null(strstr(err, "notaport"));
     zmq_close(push);
@@ -108,7 +108,7 @@ static void test_pub_to_sub_filters_by_format_prefix(void **state)
     size_t epl = sizeof ep;
     zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, ep, &epl);
     char err[256];
-    struct zmq_source_conf c = {"s", ZSRC_SUB, ep, "influx", 0};
+    struct zmq_source_conf c = {"s", ZSRC_SUB, ep, "influx", 0, NULL};
     struct zmq_source *src = zmq_source_new(ctx, &c, err, sizeof err);
     assert_non_null(src);
     /* PUB/SUB drops until the subscription arrives: publish until the first record lands */
