@@ -37,7 +37,8 @@ struct kafka_source {
     int64_t slowest_ns; /* newest event of the slowest partition with a backlog; INT64_MIN:
                            one has not delivered yet; INT64_MAX: none is behind */
     double last_align_s;
-    int slowest_part; /* index of the slowest partition, or -1 */
+    int slowest_part;              /* index of the slowest partition, or -1 */
+    double last_msg_s, flow_since; /* last message from any partition; start of the flow */
     volatile int fatal;
     struct kafka_stats st;
     struct log_limit err_limit;
@@ -342,12 +343,17 @@ static int caught_up(struct kafka_source *s, const struct part *p)
 }
 
 /* Event-time alignment. The slowest partition is the one with the oldest newest-event among
- * those not known to be caught up, paused ones included; one that has not delivered yet counts
- * as oldest of all, unless it has been silent (and not paused by us) for ALIGN_IDLE_S, so that
- * a stuck partition cannot stop the others. Partitions more than align_ns ahead of it are
- * paused, paused ones within align_ns / 2 of it are resumed, and all are resumed when no
- * partition is behind. The slowest partition itself is never paused, so reading never stops. */
-#define ALIGN_IDLE_S 5.0
+ * those that may still have records to deliver, paused ones included; one that has not
+ * delivered yet counts as oldest of all. A partition is left out when it looks caught up
+ * (position at its cached high watermark) and has been silent for ALIGN_GRACE_S since records
+ * started flowing again (the cached watermark is stale until its next fetch answers, so a burst
+ * arriving everywhere at once must not let one partition run ahead), or when it has been silent
+ * for ALIGN_IDLE_S without being paused by us (a stuck partition must not stop the others).
+ * Partitions more than align_ns ahead of the slowest are paused, paused ones within
+ * align_ns / 2 of it are resumed, and all are resumed when none is behind. The slowest
+ * partition itself is never paused, so reading never stops. */
+#define ALIGN_GRACE_S 1.0
+#define ALIGN_IDLE_S  5.0
 static void align_partitions(struct kafka_source *s)
 {
     double now = mono_now();
@@ -356,7 +362,10 @@ static void align_partitions(struct kafka_source *s)
     s->slowest_part = -1;
     for (int a = 0; a < s->nparts; a++) {
         struct part *p = &s->parts[a];
-        if ((!p->align_paused && now - p->last_s > ALIGN_IDLE_S) || caught_up(s, p)) continue;
+        double silent = now - (p->last_s > s->flow_since ? p->last_s : s->flow_since);
+        if ((!p->align_paused && silent > ALIGN_IDLE_S) ||
+            (silent >= ALIGN_GRACE_S && caught_up(s, p)))
+            continue;
         if (p->event_ns < 0) {
             unknown = 1;
         } else if (p->event_ns < slowest) {
@@ -415,7 +424,15 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
         struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0
                              ? part_of(s, m.topic, msg->partition)
                              : NULL;
-        if (p) p->last_s = mono_now();
+        if (p) {
+            double now = mono_now();
+            if (now - s->last_msg_s > ALIGN_GRACE_S) { /* records flow again after a lull */
+                s->flow_since = now;
+                s->since_align = 63; /* evaluate after this message */
+            }
+            s->last_msg_s = now;
+            p->last_s = now;
+        }
         if (p && event_ns > p->event_ns) {
             p->event_ns = event_ns;
             /* running ahead of the slowest backlog: pause now, before more of it is read */
