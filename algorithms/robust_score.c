@@ -1,0 +1,69 @@
+#include "robust_score.h"
+
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Linear-interpolated quantile q of sorted v[0..n) (numpy's default). */
+static double quantile(const double *v, int n, double q)
+{
+    double at = q * (n - 1);
+    int lo = (int)floor(at);
+    int hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (at - lo) * (v[hi] - v[lo]);
+}
+
+int robust_score(const double *X, int rows, int n, int split, double *score)
+{
+    if (split < 1 || split > rows - 1) return -1;
+    double *ref = xmallocarray((size_t)split, sizeof(double));
+    for (int j = 0; j < n; j++) {
+        int m = 0;
+        for (int r = 0; r < split; r++) {
+            double v = X[(size_t)r * (size_t)n + (size_t)j];
+            if (!isnan(v)) ref[m++] = v;
+        }
+        score[j] = NAN;
+        if (m < 3) continue;
+        qsort(ref, (size_t)m, sizeof *ref, cmp_double);
+        double med = quantile(ref, m, 0.5), iqr = quantile(ref, m, 0.75) - quantile(ref, m, 0.25);
+        if (!(iqr > 0)) iqr = 1e-9 * (1 + fabs(med));
+        double best = NAN;
+        for (int r = split; r < rows; r++) {
+            double v = X[(size_t)r * (size_t)n + (size_t)j];
+            if (isnan(v)) continue;
+            double z = fabs(v - med) / iqr;
+            if (isnan(best) || z > best) best = z;
+        }
+        score[j] = best;
+    }
+    free(ref);
+    return 0;
+}
+
+void robust_rank(const double *score, int n, int *order)
+{
+    for (int a = 0; a < n; a++) order[a] = a;
+    /* a small insertion sort keeps this reentrant (no global comparator state) */
+    for (int a = 1; a < n; a++) {
+        int v = order[a], b = a - 1;
+        while (b >= 0) {
+            double x = score[order[b]], y = score[v];
+            int later = isnan(x) && !isnan(y)   ? 1
+                        : isnan(x) != isnan(y)  ? 0
+                        : (!isnan(x) && x != y) ? x < y
+                                                : order[b] > v;
+            if (!later) break;
+            order[b + 1] = order[b];
+            b--;
+        }
+        order[b + 1] = v;
+    }
+}
