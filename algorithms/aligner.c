@@ -252,3 +252,10 @@ void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void
 {
     close_until(al, until_ns, fn, ctx);
 }
+
+void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx)
+{
+    if (al->started)
+        close_until(al, (floor_div(al->newest, al->p.interval_ns) + 1) * al->p.interval_ns, fn,
+                    ctx);
+}

@@ -60,6 +60,9 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
                                 aligner_row_fn fn, void *ctx);
 /* Closes every bucket that ends at or before until_ns (idle timeout). */
 void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void *ctx);
+/* Closes every bucket up to and including the newest record's (end of input, idle flush);
+ * does nothing before the first record. */
+void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx);
 
 /* The id of a series, creating it with the default aggregation if new and below the cap.
  * Returns -1 at the cap. */

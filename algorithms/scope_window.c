@@ -61,11 +61,6 @@ int scope_window_ncols(const struct scope_window *w)
     return w->ncols;
 }
 
-int scope_window_capacity(const struct scope_window *w)
-{
-    return w->window;
-}
-
 int64_t scope_window_last_time(const struct scope_window *w)
 {
     return w->last;

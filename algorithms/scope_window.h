@@ -22,7 +22,6 @@ void scope_window_push(struct scope_window *w, int64_t t_ns, const double *vals)
 
 int scope_window_rows(const struct scope_window *w);
 int scope_window_ncols(const struct scope_window *w);
-int scope_window_capacity(const struct scope_window *w);
 /* The time of the newest row, or INT64_MIN when empty. */
 int64_t scope_window_last_time(const struct scope_window *w);
 

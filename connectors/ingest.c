@@ -27,6 +27,12 @@ const char *input_format_name(enum input_format f)
     return f < FMT_COUNT ? FORMAT_NAMES[f] : "unknown";
 }
 
+int ingest_message_format(const void *name, size_t len)
+{
+    enum input_format f;
+    return input_format_parse(name, len, &f) || f == FMT_CSV ? FMT_COUNT : (int)f;
+}
+
 void input_decoding_default(struct input_decoding *d, const char *stream)
 {
     memset(d, 0, sizeof *d);

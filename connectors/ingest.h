@@ -29,6 +29,10 @@ enum input_format { FMT_INFLUX = 0, FMT_JSON, FMT_LOG, FMT_LOG_JSON, FMT_CSV, FM
 /* Parses a format name (influx, json, log, log_json, fluentbit, vector, csv). Returns 0 or -1. */
 int input_format_parse(const char *name, size_t len, enum input_format *out);
 const char *input_format_name(enum input_format f);
+/* The format a message names for itself (a ZeroMQ format frame, a Kafka "format" header), as
+ * the fmt argument of ingest_message: FMT_COUNT (counted as unknown_format) when the name is
+ * unknown or CSV, which only files carry. */
+int ingest_message_format(const void *name, size_t len);
 
 /* How one input decodes its messages. */
 struct input_decoding {

@@ -196,9 +196,14 @@ static int one_metric(struct doc *d, json_t *m, struct pending *p, enum reject_r
             *why = REJECT_TIMESTAMP;
             return -1;
         }
+        if (json_object_size(fields) == 0) {
+            *why = REJECT_MISSING_FIELD;
+            return -1;
+        }
+        struct name tags = {.n = 0}; /* "{k=v,...}", sorted once for all fields */
+        name_add_tags(&tags, json_object_get(m, "tags"), NULL);
         const char *fk;
         json_t *fv;
-        int numeric = 0;
         json_object_foreach(fields, fk, fv)
         {
             double v;
@@ -215,8 +220,8 @@ static int one_metric(struct doc *d, json_t *m, struct pending *p, enum reject_r
             name_add(&nm, json_string_value(name), json_string_length(name));
             name_add(&nm, ".", 1);
             name_adds(&nm, fk);
-            name_add_tags(&nm, json_object_get(m, "tags"), NULL);
-            if (nm.overflow) {
+            name_add(&nm, tags.s, tags.n);
+            if (nm.overflow || tags.overflow) {
                 *why = REJECT_NAME_TOO_LONG;
                 return -1;
             }
@@ -224,13 +229,7 @@ static int one_metric(struct doc *d, json_t *m, struct pending *p, enum reject_r
                 *why = REJECT_LINE_TOO_LONG;
                 return -1;
             }
-            numeric++;
         }
-        if (json_object_size(fields) == 0) {
-            *why = REJECT_MISSING_FIELD;
-            return -1;
-        }
-        (void)numeric;
         return 0;
     }
     json_t *labels = json_object_get(m, "labels");
@@ -295,6 +294,18 @@ static int one_doc(struct doc *d, json_t *root, struct pending *p)
         if (d->fn(d->ctx, &p->r[a])) return 1;
     }
     return 0;
+}
+
+int json_time_unit_parse(const char *name, double *unit_s)
+{
+    static const char *const names[] = {"s", "ms", "us", "ns", "auto"};
+    static const double units[] = {1, 1e-3, 1e-6, 1e-9, 0};
+    for (int a = 0; a < 5; a++)
+        if (strcmp(names[a], name) == 0) {
+            *unit_s = units[a];
+            return 0;
+        }
+    return -1;
 }
 
 static int all_space(const char *s, size_t n)

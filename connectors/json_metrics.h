@@ -31,6 +31,10 @@
 #define JSON_MAX_NAME 1024
 #define JSON_MAX_DOC  (4 * 1024 * 1024)
 
+/* Parses a timestamp unit name (s, ms, us, ns, or auto = by magnitude) into seconds (auto: 0).
+ * Returns 0, or -1 for an unknown name. */
+int json_time_unit_parse(const char *name, double *unit_s);
+
 /* Parses buf[0..len) and calls fn for every record. Counts documents (as lines), records and
  * rejections in st. Returns 0, or 1 if fn asked to stop. */
 int json_metrics_parse(const char *buf, size_t len, double ts_unit_s, int64_t default_ts_ns,

@@ -28,7 +28,6 @@ struct kafka_source {
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
     int pipe[2];
-    int paused;
     enum kafka_store store;
     int64_t align_ns;
     struct part *parts;
@@ -116,7 +115,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             rd_kafka_assign(rk, parts);
         }
-        if (s->paused) rd_kafka_pause_partitions(rk, parts);
         if (s->align_ns > 0) { /* track every assigned partition for the alignment */
             double now = mono_now();
             for (int i = 0; i < parts->cnt; i++) {
@@ -316,7 +314,7 @@ static void pause_one(struct kafka_source *s, struct part *p, int pause)
     rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
     if (pause)
         rd_kafka_pause_partitions(s->rk, l);
-    else if (!s->paused)
+    else
         rd_kafka_resume_partitions(s->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     p->align_paused = pause;
@@ -461,39 +459,6 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
     return s->fatal ? -1 : n;
 }
 
-static void pause_all(struct kafka_source *s, int pause)
-{
-    rd_kafka_topic_partition_list_t *parts = NULL;
-    if (rd_kafka_assignment(s->rk, &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
-        if (pause)
-            rd_kafka_pause_partitions(s->rk, parts);
-        else
-            rd_kafka_resume_partitions(s->rk, parts);
-        rd_kafka_topic_partition_list_destroy(parts);
-    }
-    s->paused = pause;
-}
-
-void kafka_source_pause(struct kafka_source *s)
-{
-    if (s->paused) return;
-    s->st.paused++;
-    pause_all(s, 1);
-}
-
-void kafka_source_resume(struct kafka_source *s)
-{
-    if (!s->paused) return;
-    pause_all(s, 0);
-    for (int a = 0; a < s->nparts; a++) /* keep the event-time alignment */
-        if (s->parts[a].align_paused) pause_one(s, &s->parts[a], 1);
-}
-
-int kafka_source_paused(const struct kafka_source *s)
-{
-    return s->paused;
-}
-
 int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max)
 {
     rd_kafka_topic_partition_list_t *parts = NULL;
@@ -518,21 +483,6 @@ int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max)
 const struct kafka_stats *kafka_source_stats(const struct kafka_source *s)
 {
     return &s->st;
-}
-
-void kafka_source_assignment(struct kafka_source *s, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    rd_kafka_topic_partition_list_t *parts = NULL;
-    if (rd_kafka_assignment(s->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts) return;
-    size_t n = 0;
-    for (int a = 0; a < parts->cnt && n < len; a++) {
-        int k = snprintf(buf + n, len - n, "%s%s[%d]", a ? " " : "", parts->elems[a].topic,
-                         parts->elems[a].partition);
-        if (k < 0) break;
-        n += (size_t)k;
-    }
-    rd_kafka_topic_partition_list_destroy(parts);
 }
 
 void kafka_source_close(struct kafka_source *s)

@@ -15,13 +15,16 @@
  * the assignment was lost) and on close. After a crash the group resumes from the last commit,
  * so every record reaches the aligner at least once; records since the last commit are
  * replayed (duplicates are possible, losses are not). With store=checkpoint the offsets are
- * held back instead and stored only by kafka_source_store_held(), which the daemon calls after
- * a checkpoint of its windows is durable: a restart then resumes exactly where the checkpoint
- * ends.
+ * held back instead and stored by kafka_source_store_held(), which the daemon calls after a
+ * checkpoint of its windows is durable, so a restart after a crash resumes where the checkpoint
+ * ends (records in the aligner's open buckets, which are not checkpointed, are replayed). On a
+ * revoke and on close the held offsets are stored too: the partition leaves this member.
  *
  * Event loop: the consumer queue signals a pipe (kafka_source_fd) when it becomes non-empty,
- * so one zmq_poll serves everything. Backpressure: kafka_source_pause() pauses every assigned
- * partition (also those assigned later) while polling continues, kafka_source_resume() undoes it.
+ * so one zmq_poll serves everything. Backpressure: records go into the aligner synchronously
+ * and model refreshes run on workers, so there is no queue between polling and the models to
+ * overflow; librdkafka's prefetch is bounded by queued.max.messages.kbytes, and polling never
+ * waits for linear algebra (no MAXPOLL). Pausing partitions is used for event-time alignment.
  * Lag is reported for currently assigned partitions only.
  *
  * Event-time alignment (align_ns > 0): when a backlog is read from several partitions, one
@@ -78,7 +81,7 @@ typedef int64_t (*kafka_msg_fn)(void *ctx, const void *payload, size_t len,
                                 const struct kafka_meta *m);
 
 struct kafka_stats {
-    long messages, errors, rebalances, maxpoll, paused, align_pauses;
+    long messages, errors, rebalances, maxpoll, align_pauses;
 };
 
 struct kafka_lag {
@@ -101,19 +104,12 @@ int kafka_source_fd(const struct kafka_source *s);
  * sleeping). Returns -1 after a fatal error (the caller should exit for systemd to restart). */
 int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ctx);
 
-void kafka_source_pause(struct kafka_source *s);
-void kafka_source_resume(struct kafka_source *s);
-int kafka_source_paused(const struct kafka_source *s);
-
 /* store=checkpoint: stores (and commits asynchronously) every offset handled so far. */
 void kafka_source_store_held(struct kafka_source *s);
 
 /* Fills at most max entries for the assigned partitions; returns the count. */
 int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max);
 const struct kafka_stats *kafka_source_stats(const struct kafka_source *s);
-
-/* Writes "topic[partition] ..." of the current assignment into buf. */
-void kafka_source_assignment(struct kafka_source *s, char *buf, size_t len);
 
 /* Commits stored offsets, leaves the group and frees the source. */
 void kafka_source_close(struct kafka_source *s);

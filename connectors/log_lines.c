@@ -27,7 +27,9 @@ static int is_level_word(const char *s, size_t n)
     return 0;
 }
 
-size_t log_level_scan(const char *line, size_t len, const char **at)
+/* Finds a level word among the first LOG_LEVEL_SCAN tokens of a raw line. Returns its length
+ * and sets *at to its start, or returns 0. */
+static size_t log_level_scan(const char *line, size_t len, const char **at)
 {
     size_t i = 0;
     for (int tok = 0; tok < LOG_LEVEL_SCAN && i < len; tok++) {

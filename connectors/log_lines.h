@@ -45,8 +45,4 @@ int log_lines_parse(const char *buf, size_t len, const struct log_format *f, con
                     size_t stream_len, int64_t default_ts_ns, log_record_fn fn, void *ctx,
                     struct reject_stats *st);
 
-/* Finds a level word among the first LOG_LEVEL_SCAN tokens of a raw line. Returns its length
- * and sets *at to its start, or returns 0. */
-size_t log_level_scan(const char *line, size_t len, const char **at);
-
 #endif

@@ -5,6 +5,7 @@
 #include "duration.h"
 #include "file_source.h"
 #include "ingest.h"
+#include "json_metrics.h"
 #include "xalloc.h"
 
 #include <getopt.h>
@@ -52,7 +53,6 @@ struct run {
     int *width;
     long nrows, caprows;
     int overflow;
-    int64_t max_ts;
 };
 
 static double wall_now(void)
@@ -90,17 +90,10 @@ static void on_row(void *ctx, int64_t start_ns, const double *row, int n)
     r->width[r->nrows++] = n;
 }
 
-static int accepted(void *ctx, const struct metric_record *m)
-{
-    struct run *r = ctx;
-    if (m->ts_ns > r->max_ts) r->max_ts = m->ts_ns;
-    return 0;
-}
-
 static int csv_record(void *ctx, const struct metric_record *m)
 {
     struct run *r = ctx;
-    if (aligner_add(r->al, m, on_row, r) == ALIGN_OK) accepted(r, m);
+    aligner_add(r->al, m, on_row, r);
     return 0;
 }
 
@@ -189,8 +182,6 @@ int cmd_align(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             }
             fmt = (int)f;
-            if (strcmp(optarg, "fluentbit") == 0 || strcmp(optarg, "vector") == 0)
-                fmt = FMT_LOG_JSON;
             break;
         }
         case 'b':
@@ -225,18 +216,12 @@ int cmd_align(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             }
             break;
-        case 'j': {
-            static const char *const u[] = {"s", "ms", "us", "ns", "auto"};
-            static const double v[] = {1, 1e-3, 1e-6, 1e-9, 0};
-            int k = 0;
-            while (k < 5 && strcmp(u[k], optarg) != 0) k++;
-            if (k == 5) {
+        case 'j':
+            if (json_time_unit_parse(optarg, &dec.json_ts_unit_s)) {
                 cli_error(CMD, "--json-time-unit: '%s' is not s, ms, us, ns or auto", optarg);
                 return EXIT_BAD_INPUT;
             }
-            dec.json_ts_unit_s = v[k];
             break;
-        }
         case 's':
             stream = optarg;
             break;
@@ -287,10 +272,9 @@ int cmd_align(int argc, char **argv)
     struct drain_params dp;
     drain_params_default(&dp);
     struct log_series *ls = log_series_new(&dp, 64, err, sizeof err);
-    r.in = (struct ingest){r.al, ls, on_row, &r, accepted, &r, -1};
+    r.in = (struct ingest){r.al, ls, on_row, &r, NULL, NULL, -1};
     r.pacer.speed = speed;
     r.max_cells = (size_t)max_cells;
-    r.max_ts = INT64_MIN;
     struct reject_stats st = {0};
     snprintf(st.input, sizeof st.input, "%s", input);
     int rc = EXIT_OK;
@@ -335,7 +319,7 @@ int cmd_align(int argc, char **argv)
             goto out;
         }
     }
-    if (r.max_ts != INT64_MIN) aligner_flush(r.al, r.max_ts + bucket, on_row, &r);
+    aligner_flush_all(r.al, on_row, &r);
     print_summary(input, &st, r.al);
     if (r.overflow) {
         cli_error(CMD, "the aligned table exceeds %ld cells; raise --max-cells", max_cells);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "file_source.h"
 #include "ingest.h"
+#include "json_metrics.h"
 #include "kafka_source.h"
 #include "logmsg.h"
 #include "metrics_http.h"
@@ -71,7 +72,6 @@ struct daemon {
     double last_heartbeat, last_record_wall, last_checkpoint, last_metrics;
     struct metrics_http *metrics;
     struct zmq_curve *curve;
-    int64_t max_event_ns;
 };
 
 /* Signals reach the loop through a pipe: a handler writes the signal number. (Blocking them for
@@ -122,13 +122,6 @@ static void on_row(void *ctx, int64_t t_ns, const double *row, int n)
         scope_row(d->scopes[a], t_ns, row, n, series_name, d->al, d->workers);
 }
 
-static int on_accepted(void *ctx, const struct metric_record *r)
-{
-    struct daemon *d = ctx;
-    if (r->ts_ns > d->max_event_ns) d->max_event_ns = r->ts_ns;
-    return 0;
-}
-
 static int64_t wall_ns(void)
 {
     struct timespec ts;
@@ -139,13 +132,9 @@ static int64_t wall_ns(void)
 static void on_zmq(void *ctx, const char *fmt, size_t fl, const char *p, size_t len)
 {
     struct input *in = ctx;
-    int f = -1;
-    if (fmt) {
-        enum input_format ef;
-        f = input_format_parse(fmt, fl, &ef) || ef == FMT_CSV ? FMT_COUNT : (int)ef;
-    }
     struct ingest_meta m = {wall_ns(), -1, NULL, 0};
-    ingest_message(&in->d->in, &in->dec, f, &m, p, len, &in->st);
+    ingest_message(&in->d->in, &in->dec, fmt ? ingest_message_format(fmt, fl) : -1, &m, p, len,
+                   &in->st);
     in->d->last_record_wall = now_mono();
 }
 
@@ -161,10 +150,8 @@ static int64_t on_kafka(void *ctx, const void *payload, size_t len, const struct
     int fmt = -1;
     const void *hv;
     size_t hl;
-    if (kafka_meta_header(km, "format", &hv, &hl) == 0) { /* a per-message format header */
-        enum input_format ef;
-        fmt = input_format_parse(hv, hl, &ef) || ef == FMT_CSV ? FMT_COUNT : (int)ef;
-    }
+    if (kafka_meta_header(km, "format", &hv, &hl) == 0) /* a per-message format header */
+        fmt = ingest_message_format(hv, hl);
     ingest_message(&in->d->in, &in->dec, fmt, &m, payload, len, &in->st);
     in->d->last_record_wall = now_mono();
     return in->d->in.msg_max_ts_ns;
@@ -177,10 +164,7 @@ static void decoding_of(const struct input_conf *c, struct input_decoding *dec)
     input_format_parse(c->format, strlen(c->format), &f);
     dec->format = f;
     lp_precision_parse(c->precision, &dec->precision);
-    static const char *const units[] = {"s", "ms", "us", "ns", "auto"};
-    static const double uv[] = {1, 1e-3, 1e-6, 1e-9, 0};
-    for (int a = 0; a < 5; a++)
-        if (!strcmp(units[a], c->json_time_unit)) dec->json_ts_unit_s = uv[a];
+    json_time_unit_parse(c->json_time_unit, &dec->json_ts_unit_s); /* validated by the config */
 }
 
 static int start_input(struct daemon *d, struct input *in, const struct input_conf *c, char *err,
@@ -355,10 +339,13 @@ static void save_checkpoint(struct daemon *d)
                   (json_int_t)d->seq, "epoch", d->epoch, "scopes", scopes, "logs", logs);
     free(logs);
     char err[512];
-    if (checkpoint_write(d->conf->state_dir, state, err, sizeof err))
+    if (checkpoint_write(d->conf->state_dir, state, err, sizeof err)) {
         logmsg(LOG_ERR, "%s", err);
-    else
+    } else {
         logmsg(LOG_DEBUG, "checkpoint written to %s", d->conf->state_dir);
+        for (int a = 0; a < d->ninputs; a++) /* store: checkpoint - the windows are durable now */
+            if (d->inputs[a].ksrc) kafka_source_store_held(d->inputs[a].ksrc);
+    }
     json_decref(state);
     d->last_checkpoint = now_mono();
 }
@@ -614,7 +601,6 @@ static int serve(struct config *conf)
     struct daemon *d = calloc(1, sizeof *d);
     d->conf = conf;
     d->started = now_mono();
-    d->max_event_ns = INT64_MIN;
     char err[1024];
     int rc = EXIT_FAILURE_RUN;
     set_log_level(conf);
@@ -645,7 +631,7 @@ static int serve(struct config *conf)
         logmsg(LOG_ERR, "%s", err);
         goto out;
     }
-    d->in = (struct ingest){d->al, d->logs, on_row, d, on_accepted, d, -1};
+    d->in = (struct ingest){d->al, d->logs, on_row, d, NULL, NULL, -1};
     d->workers = workers_start(conf->workers);
     for (int a = 0; a < conf->nscopes; a++)
         d->scopes[d->nscopes++] = scope_new(&conf->scopes[a], conf->max_series);
@@ -730,9 +716,8 @@ static int serve(struct config *conf)
                 d->last_heartbeat = t;
             }
             /* idle flush: every input quiet -> close the buckets up to the newest record */
-            if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9 &&
-                d->max_event_ns != INT64_MIN) {
-                aligner_flush(d->al, d->max_event_ns + conf->bucket_ns, on_row, d);
+            if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9) {
+                aligner_flush_all(d->al, on_row, d);
                 d->last_record_wall = t;
             }
         }

@@ -29,11 +29,7 @@ static int accepted(void *ctx, const struct metric_record *r)
 static void on_payload(void *ctx, const char *fmt, size_t fl, const char *p, size_t len)
 {
     struct sink *s = ctx;
-    int f = -1;
-    if (fmt) {
-        enum input_format ef;
-        f = input_format_parse(fmt, fl, &ef) ? FMT_COUNT : (int)ef;
-    }
+    int f = fmt ? ingest_message_format(fmt, fl) : -1;
     struct ingest_meta m = {1700000000000000000LL, -1, NULL, 0};
     ingest_message(&s->in, &s->dec, f, &m, p, len, &s->st);
 }
