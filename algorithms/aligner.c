@@ -190,6 +190,10 @@ static void close_until(struct aligner *al, int64_t wm, aligner_row_fn fn, void 
     if (!al->started) return;
     int64_t last = floor_div(wm, al->p.interval_ns) - 1;
     while (al->lo <= last) {
+        if (!al->st.rows && !*records_of(al, al->lo)) { /* nothing before the first data */
+            al->lo++;
+            continue;
+        }
         int buffered = 0;
         for (int s = 0; s < al->nslots; s++) buffered += al->slot_records[s];
         if (!buffered && al->empty_run > al->p.max_gap) {
@@ -218,8 +222,10 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
         return ALIGN_SERIES_CAP;
     }
     if (!al->started) {
+        /* the grid starts at the watermark, so records up to the lateness older than the
+         * first one are accepted too; leading empty buckets are not emitted */
         al->started = 1;
-        al->lo = b;
+        al->lo = floor_div(r->ts_ns - al->p.lateness_ns, al->p.interval_ns);
         al->newest = r->ts_ns;
     }
     if (r->ts_ns > al->newest) {

@@ -6,8 +6,9 @@
  *      first, then consumed by the Kafka source (consumer group, offsets stored per message).
  * 200 series, LINES lines per message, bucket 1 s. Self-contained: reads no data files.
  *
- * The Kafka consumer runs with event-time alignment of its partitions (align 5 s, lateness
- * 10 s); NOALIGN=1 in the environment turns the alignment off to show its cost. DBG=1 prints
+ * The Kafka consumer runs with event-time alignment of its partitions (align 0.8 x the
+ * lateness, 10 s or LATENESS_S); NOALIGN=1 turns the alignment off to show its cost and, with a
+ * short lateness (LATENESS_S=2), the records a backlog read without it makes late. DBG=1 prints
  * the first late records with each partition's progress.
  *
  * usage: bench_ingest [SAMPLES [LINES_PER_MESSAGE]]   (defaults 4000000, 100)
@@ -71,6 +72,13 @@ static void free_msgs(struct msgs *m)
     free(m->len);
 }
 
+/* The aligner's lateness: LATENESS_S in the environment, 10 s by default. */
+static int64_t lateness_ns(void)
+{
+    const char *s = getenv("LATENESS_S");
+    return (int64_t)((s ? atof(s) : 10.0) * 1e9);
+}
+
 struct pipeline {
     struct aligner *al;
     struct ingest in;
@@ -82,7 +90,7 @@ static void pipeline_init(struct pipeline *pl, enum input_format f, double json_
 {
     memset(pl, 0, sizeof *pl);
     char err[256];
-    struct aligner_params ap = {1000000000LL, 10000000000LL, 1000, 5, AGG_MEAN};
+    struct aligner_params ap = {1000000000LL, lateness_ns(), 1000, 5, AGG_MEAN};
     pl->al = aligner_new(&ap, err, sizeof err);
     pl->in = (struct ingest){pl->al, NULL, NULL, NULL, NULL, NULL, -1};
     input_decoding_default(&pl->dec, "b");
@@ -228,7 +236,7 @@ static void over_kafka(void)
 
     struct kafka_source_conf kc = {.name = "k", .brokers = bs, .ntopics = 1, .group = "bench"};
     kc.topics[0] = "bench";
-    kc.align_ns = getenv("NOALIGN") ? 0 : 8000000000LL; /* 0.8 x the lateness */
+    kc.align_ns = getenv("NOALIGN") ? 0 : lateness_ns() / 10 * 8; /* 0.8 x the lateness */
     /* the mock answers a fetch only when its wait expires: keep rounds from idling 500 ms */
     kc.props[kc.nprops][0] = "fetch.wait.max.ms";
     kc.props[kc.nprops++][1] = "10";

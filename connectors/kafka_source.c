@@ -37,6 +37,7 @@ struct kafka_source {
                            one has not delivered yet; INT64_MAX: none is behind */
     double last_align_s;
     int slowest_part;              /* index of the slowest partition, or -1 */
+    int npaused;                   /* partitions paused by the alignment */
     double last_msg_s, flow_since; /* last message from any partition; start of the flow */
     volatile int fatal;
     struct kafka_stats st;
@@ -136,6 +137,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             for (int a = 0; a < s->nparts; a++)
                 if (s->parts[a].partition == parts->elems[i].partition &&
                     strcmp(s->parts[a].topic, parts->elems[i].topic) == 0) {
+                    s->npaused -= s->parts[a].align_paused;
                     s->parts[a] = s->parts[--s->nparts];
                     s->slowest_part = -1;
                     break;
@@ -317,6 +319,7 @@ static void pause_one(struct kafka_source *s, struct part *p, int pause)
     else
         rd_kafka_resume_partitions(s->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
+    s->npaused += pause - p->align_paused;
     p->align_paused = pause;
 }
 
@@ -344,9 +347,12 @@ static int caught_up(struct kafka_source *s, const struct part *p)
  * those that may still have records to deliver, paused ones included; one that has not
  * delivered yet counts as oldest of all. A partition is left out when it looks caught up
  * (position at its cached high watermark) and has been silent for ALIGN_GRACE_S since records
- * started flowing again (the cached watermark is stale until its next fetch answers, so a burst
- * arriving everywhere at once must not let one partition run ahead), or when it has been silent
- * for ALIGN_IDLE_S without being paused by us (a stuck partition must not stop the others).
+ * started flowing again after a lull that was not of our own making (the cached watermark is
+ * stale until its next fetch answers, so a burst arriving everywhere at once must not let one
+ * partition run ahead), or when it has been silent that long for ALIGN_IDLE_S without being
+ * paused by us (a stuck partition must not stop the others for longer than that). Silence is
+ * counted from the start of the flow, so a partition whose first fetch is still on its way
+ * after an idle period is waited for.
  * Partitions more than align_ns ahead of the slowest are paused, paused ones within
  * align_ns / 2 of it are resumed, and all are resumed when none is behind. The slowest
  * partition itself is never paused, so reading never stops. */
@@ -424,7 +430,8 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
                              : NULL;
         if (p) {
             double now = mono_now();
-            if (now - s->last_msg_s > ALIGN_GRACE_S) { /* records flow again after a lull */
+            /* records flow again after a lull - not one caused by our own pausing */
+            if (now - s->last_msg_s > ALIGN_GRACE_S && s->npaused == 0) {
                 s->flow_since = now;
                 s->since_align = 63; /* evaluate after this message */
             }

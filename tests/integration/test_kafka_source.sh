@@ -36,6 +36,7 @@ lo=$(sort -n "$WORK/trace" | head -1)
 hi=$(sort -n "$WORK/trace" | tail -1)
 echo "# trace: $total records, $distinct distinct samples ($((total - distinct)) replayed after the kill)"
 check "every one of 100000 samples reached the aligner at least once" test "$distinct" -eq 100000 -a "$lo" -eq 0 -a "$hi" -eq 99999
+[ "$distinct" -eq 100000 ] || { echo "# restarted consumer: $(cat "$WORK/c2.out")"; sed 's/^/# /' "$WORK/c2.err" | tail -20; }
 check "the restart resumed near the kill point (replayed < half)" test $((total - distinct)) -lt 50000
 check "poison messages were counted and skipped" grep -q '"missing_field"' "$WORK/c2.out"
 

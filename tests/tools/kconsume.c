@@ -40,7 +40,10 @@ struct consumer {
     long slow_us;
     unsigned partitions; /* bit set of partitions seen (0..31) */
     long messages;
+    int64_t pmax[4]; /* newest event time seen per partition 0-3 */
+    int shown;
 };
+#define T0 1700000000000000000LL /* kproduce's default start time */
 
 static int accepted(void *ctx, const struct metric_record *r)
 {
@@ -59,7 +62,16 @@ static int64_t on_message(void *ctx, const void *payload, size_t len, const stru
     struct consumer *c = ctx;
     struct ingest_meta meta = {m->ts_ns >= 0 ? m->ts_ns : 0, -1, NULL, 0};
     c->n = 0;
+    long late0 = c->st.rejected[REJECT_LATE];
     ingest_message(&c->in, &c->dec, -1, &meta, payload, len, &c->st);
+    if (m->partition >= 0 && m->partition < 4 && c->in.msg_max_ts_ns > c->pmax[m->partition])
+        c->pmax[m->partition] = c->in.msg_max_ts_ns;
+    if (c->st.rejected[REJECT_LATE] > late0 && c->shown++ < 10) /* for the test's diagnostics */
+        fprintf(stderr,
+                "kconsume: late in p%d offset %ld: newest %.3f; partitions %.3f %.3f %.3f %.3f\n",
+                (int)m->partition, (long)m->offset, (c->in.msg_max_ts_ns - T0) * 1e-9,
+                (c->pmax[0] - T0) * 1e-9, (c->pmax[1] - T0) * 1e-9, (c->pmax[2] - T0) * 1e-9,
+                (c->pmax[3] - T0) * 1e-9);
     if (c->trace >= 0 && c->n && write(c->trace, c->buf, c->n) != (ssize_t)c->n) {
         perror("kconsume: trace");
         exit(1);
@@ -127,6 +139,13 @@ int main(int argc, char **argv)
         if (now() - t_last > idle_exit && (t_first >= 0 || now() - t_start > 60)) break;
     }
     double secs = t_first >= 0 ? t_last - t_first : 0;
+    struct kafka_lag lag[32];
+    int nl = kafka_source_lag(ks, lag, 32);
+    for (int i = 0; i < nl; i++) /* for the test's diagnostics */
+        fprintf(stderr, "kconsume: %s/%d position %lld high %lld\n", lag[i].topic,
+                (int)lag[i].partition, (long long)lag[i].position, (long long)lag[i].high);
+    fprintf(stderr, "kconsume: %ld rebalances, %ld alignment pauses\n",
+            kafka_source_stats(ks)->rebalances, kafka_source_stats(ks)->align_pauses);
     kafka_source_close(ks);
     printf("{\"messages\": %ld, \"records\": %ld, \"rejected\": {", c.messages, c.st.records);
     for (int r = 0, first = 1; r < REJECT_REASONS; r++)

@@ -82,6 +82,25 @@ static void test_lateness_accepts_out_of_order_and_counts_late(void **state)
     aligner_free(al);
 }
 
+/* A consumer starting mid-stream sees the partitions' backlogs in any order: records up to the
+ * lateness older than the very first one are still in time, and no empty rows precede the data. */
+static void test_records_older_than_the_first_are_accepted_within_the_lateness(void **state)
+{
+    (void)state;
+    struct aligner *al = make(3 * S, 4, 0);
+    struct rows out = {0};
+    assert_int_equal(add(al, "x", 20 * S, 5, &out), ALIGN_OK);
+    assert_int_equal(add(al, "x", 18 * S, 3, &out), ALIGN_OK);   /* 2 s older than the first */
+    assert_int_equal(add(al, "x", 16 * S, 1, &out), ALIGN_LATE); /* 4 s older: past the lateness */
+    aligner_flush_all(al, on_row, &out);
+    assert_int_equal(out.n, 3); /* 18, 19, 20: nothing before the first data */
+    assert_true(out.start[0] == 18 * S);
+    assert_close(out.v[0][0], 3, 0);
+    assert_true(isnan(out.v[1][0]));
+    assert_close(out.v[2][0], 5, 0);
+    aligner_free(al);
+}
+
 static void test_same_rows_whatever_the_arrival_order(void **state)
 {
     (void)state;
@@ -176,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_aggregation_rule),
         cmocka_unit_test(test_lateness_accepts_out_of_order_and_counts_late),
+        cmocka_unit_test(test_records_older_than_the_first_are_accepted_within_the_lateness),
         cmocka_unit_test(test_same_rows_whatever_the_arrival_order),
         cmocka_unit_test(test_short_gaps_carry_forward_then_nan),
         cmocka_unit_test(test_series_cap_refuses_and_counts),
