@@ -20,21 +20,38 @@ static double quantile(const double *v, int n, double q)
     return v[lo] + (at - lo) * (v[hi] - v[lo]);
 }
 
+int robust_center(const double *X, int rows, int n, int col, int split, double *med, double *iqr,
+                  double *scratch)
+{
+    int m = 0;
+    for (int r = 0; r < split && r < rows; r++) {
+        double v = X[(size_t)r * (size_t)n + (size_t)col];
+        if (!isnan(v)) scratch[m++] = v;
+    }
+    *med = *iqr = NAN;
+    if (m < 3) return m;
+    qsort(scratch, (size_t)m, sizeof *scratch, cmp_double);
+    *med = quantile(scratch, m, 0.5);
+    *iqr = quantile(scratch, m, 0.75) - quantile(scratch, m, 0.25);
+    if (!(*iqr > 0)) { /* discrete values (counts): fall back to the standard deviation */
+        double mean = 0, ss = 0;
+        for (int a = 0; a < m; a++) mean += scratch[a];
+        mean /= m;
+        for (int a = 0; a < m; a++) ss += (scratch[a] - mean) * (scratch[a] - mean);
+        *iqr = 1.349 * sqrt(ss / (m - 1));
+    }
+    if (!(*iqr > 0)) *iqr = 1e-9 * (1 + fabs(*med)); /* truly flat */
+    return m;
+}
+
 int robust_score(const double *X, int rows, int n, int split, double *score)
 {
     if (split < 1 || split > rows - 1) return -1;
     double *ref = xmallocarray((size_t)split, sizeof(double));
     for (int j = 0; j < n; j++) {
-        int m = 0;
-        for (int r = 0; r < split; r++) {
-            double v = X[(size_t)r * (size_t)n + (size_t)j];
-            if (!isnan(v)) ref[m++] = v;
-        }
+        double med, iqr;
         score[j] = NAN;
-        if (m < 3) continue;
-        qsort(ref, (size_t)m, sizeof *ref, cmp_double);
-        double med = quantile(ref, m, 0.5), iqr = quantile(ref, m, 0.75) - quantile(ref, m, 0.25);
-        if (!(iqr > 0)) iqr = 1e-9 * (1 + fabs(med));
+        if (robust_center(X, rows, n, j, split, &med, &iqr, ref) < 3) continue;
         double best = NAN;
         for (int r = split; r < rows; r++) {
             double v = X[(size_t)r * (size_t)n + (size_t)j];

@@ -1,0 +1,202 @@
+/* Root-cause ranking: a hand-built chain with a known root and path, prior knowledge on the
+ * graph, the Fisher-z strength change against a closed form, component folding, and the
+ * simulated incidents end to end (detector + ranking, as the daemon runs them). */
+#include "test_util.h"
+
+#include "component_map.h"
+#include "rca.h"
+#include "rca_case.h"
+#include "rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ROWS  500
+#define SPLIT 450
+
+/* a -> b -> c (lag 1), d independent; a's mean shifts by 8 sd from SPLIT on. */
+static double *chain(uint64_t seed, double shift)
+{
+    struct rng r;
+    rng_seed(&r, seed);
+    double *X = malloc(sizeof(double) * ROWS * 4);
+    double a = 0, b = 0, c = 0;
+    for (int t = 0; t < ROWS; t++) {
+        double na = rng_normal(&r) + (t >= SPLIT ? shift : 0);
+        double nb = 0.8 * a + 0.5 * rng_normal(&r), nc = 0.8 * b + 0.5 * rng_normal(&r);
+        a = na, b = nb, c = nc;
+        X[t * 4 + 0] = a;
+        X[t * 4 + 1] = b;
+        X[t * 4 + 2] = c;
+        X[t * 4 + 3] = rng_normal(&r);
+    }
+    return X;
+}
+
+static void test_the_changed_root_ranks_first_with_its_path_to_the_kpi(void **state)
+{
+    (void)state;
+    double *X = chain(1, 8);
+    struct rca_params p;
+    rca_params_default(&p);
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, 2, &p, NULL, &res, err, sizeof err), 0);
+    assert_int_equal(res.kpi, 2);
+    assert_int_equal(res.causes[0].var, 0);
+    assert_true(res.causes[0].mech_changed);
+    assert_int_equal(res.causes[0].kind, CHANGE_MEAN);
+    assert_false(res.causes[0].parents_changed);
+    assert_int_equal(res.causes[0].path_len, 3);
+    assert_int_equal(res.causes[0].path[0], 0);
+    assert_int_equal(res.causes[0].path[1], 1);
+    assert_int_equal(res.causes[0].path[2], 2);
+    /* b and c changed only through their parents */
+    for (int a = 1; a < res.ncauses; a++)
+        if (res.causes[a].var == 1 || res.causes[a].var == 2)
+            assert_false(res.causes[a].mech_changed);
+    assert_int_equal(res.baseline[res.ncauses - 1], 3); /* d did not move */
+    rca_result_free(&res);
+    /* without --kpi: the most anomalous series is the KPI */
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, -1, &p, NULL, &res, err, sizeof err), 0);
+    assert_int_equal(res.causes[0].var, 0);
+    rca_result_free(&res);
+    free(X);
+}
+
+static void test_a_tier_rule_removes_links_against_it(void **state)
+{
+    (void)state;
+    double *X = chain(2, 0);
+    struct rca_params p;
+    rca_params_default(&p);
+    const int tier[4] = {1, 0, 0, 0}; /* a is "application", b "infrastructure": a -/-> b */
+    struct rca_prior pr = {tier, NULL, NULL, NULL, NULL, 0};
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, 2, &p, &pr, &res, err, sizeof err), 0);
+    const struct svar_graph *g = res.graph;
+    assert_int_equal(g->type[svar_graph_at(g, 0, 1, 1)], LINK_NONE);
+    assert_int_equal(g->type[svar_graph_at(g, 1, 2, 1)], LINK_FWD); /* same tier: kept */
+    rca_result_free(&res);
+    /* the same data without the prior has the link */
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, 2, &p, NULL, &res, err, sizeof err), 0);
+    assert_int_equal(res.graph->type[svar_graph_at(res.graph, 0, 1, 1)], LINK_FWD);
+    rca_result_free(&res);
+    free(X);
+}
+
+static void test_a_strength_change_matches_the_fisher_z_closed_form(void **state)
+{
+    (void)state;
+    /* y = x + e before the split, y = e after: the correlation of the link drops */
+    struct rng r;
+    rng_seed(&r, 3);
+    double X[ROWS * 2];
+    for (int t = 0; t < ROWS; t++) {
+        double x = rng_normal(&r);
+        X[t * 2] = x;
+        X[t * 2 + 1] = (t < 300 ? 1.0 : 0.2) * x + 0.5 * rng_normal(&r);
+    }
+    struct rca_params p;
+    rca_params_default(&p);
+    p.tau_max = 1;
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, ROWS, 2, 300, 1, &p, NULL, &res, err, sizeof err), 0);
+    assert_true(res.nchanged_links >= 1);
+    const struct rca_link_change *l = &res.changed_links[0];
+    assert_int_equal(l->lag, 0);
+    /* independent computation of the contemporaneous correlations and the test */
+    double s[2][5] = {{0}};
+    for (int t = 0; t < ROWS; t++) {
+        double *a = s[t >= 300], x = X[t * 2], y = X[t * 2 + 1];
+        a[0] += x, a[1] += y, a[2] += x * x, a[3] += y * y, a[4] += x * y;
+    }
+    double r_[2];
+    const double n_[2] = {300, 200};
+    for (int k = 0; k < 2; k++) {
+        double *a = s[k], n = n_[k];
+        r_[k] =
+            (a[4] - a[0] * a[1] / n) / sqrt((a[2] - a[0] * a[0] / n) * (a[3] - a[1] * a[1] / n));
+    }
+    assert_close(l->r_ref, r_[0], 1e-9);
+    assert_close(l->r_cur, r_[1], 1e-9);
+    double z = (atanh(r_[0]) - atanh(r_[1])) / sqrt(1.0 / 297 + 1.0 / 197);
+    assert_close(l->pval, erfc(fabs(z) / sqrt(2.0)), 1e-12);
+    rca_result_free(&res);
+}
+
+static void test_component_rules(void **state)
+{
+    (void)state;
+    struct component_map m;
+    char err[128], out[64];
+    assert_int_equal(component_map_parse(NULL, &m, err, sizeof err), 0);
+    assert_int_equal(component_of(&m, "cart.cpu", out, sizeof out), 0);
+    assert_string_equal(out, "cart");
+    assert_int_equal(component_of(&m, "log.cart.tpl3", out, sizeof out), 0);
+    assert_string_equal(out, "cart");
+    assert_int_equal(component_map_parse("tag:host", &m, err, sizeof err), 0);
+    assert_int_equal(component_of(&m, "cpu.usage{dc=x,host=web1}", out, sizeof out), 0);
+    assert_string_equal(out, "web1");
+    assert_int_equal(component_of(&m, "cpu.usage{dc=x}", out, sizeof out), -1);
+    assert_int_equal(component_map_parse("regex:^svc_([a-z]+)_", &m, err, sizeof err), 0);
+    assert_int_equal(component_of(&m, "svc_cart_latency", out, sizeof out), 0);
+    assert_string_equal(out, "cart");
+    component_map_fini(&m);
+    assert_int_equal(component_map_parse("color:red", &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "color:red"));
+}
+
+/* 4 seeds x 5 fault kinds through the detector and the ranking. */
+static void test_simulated_incidents_rank_the_faulty_service_first(void **state)
+{
+    (void)state;
+    struct detector_params dp;
+    detector_params_default(&dp);
+    struct rca_params rp;
+    rca_params_default(&rp);
+    int cases = 0, top1 = 0, top3 = 0;
+    for (int f = SIM_FAULT_CPU_HOG; f < SIM_FAULTS; f++)
+        for (uint64_t seed = 100; seed < 104; seed++) {
+            struct rca_case c;
+            char err[256];
+            assert_int_equal(
+                rca_case_run(seed, (enum sim_fault)f, 600, 100, 400, &dp, &rp, &c, err, sizeof err),
+                0);
+            cases++;
+            assert_int_equal(c.early, 0);
+            assert_true(c.detected);
+            assert_true(c.delay <= 60);
+            top1 += c.rank_component == 1;
+            top3 += c.rank_component >= 1 && c.rank_component <= 3;
+            if (c.rank_component != 1)
+                print_message("# seed %d %s: rank %d (top %s)\n", (int)seed,
+                              sim_fault_str((enum sim_fault)f), c.rank_component, c.top);
+        }
+    print_message("# %d cases: top-1 %d, top-3 %d\n", cases, top1, top3);
+    assert_true(top1 >= 18); /* >= 90 % */
+    assert_int_equal(top3, 20);
+}
+
+static void test_fault_free_streams_raise_at_most_one_alert_per_10000_buckets(void **state)
+{
+    (void)state;
+    struct detector_params dp;
+    detector_params_default(&dp);
+    assert_true(rca_case_false_alerts(7, 20000, &dp) <= 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_changed_root_ranks_first_with_its_path_to_the_kpi),
+        cmocka_unit_test(test_a_tier_rule_removes_links_against_it),
+        cmocka_unit_test(test_a_strength_change_matches_the_fisher_z_closed_form),
+        cmocka_unit_test(test_component_rules),
+        cmocka_unit_test(test_simulated_incidents_rank_the_faulty_service_first),
+        cmocka_unit_test(test_fault_free_streams_raise_at_most_one_alert_per_10000_buckets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
