@@ -153,8 +153,8 @@ static int value_like(const char *s, size_t n)
     return 1;
 }
 
-/* A host name or address with a port: two or more dots, letters, digits, '-' and an optional
- * ":port". */
+/* A host name or address with a port: two or more dots, lower-case letters, digits, '-' and an
+ * optional ":port". */
 static int host_like(const char *s, size_t n)
 {
     int dots = 0;
@@ -165,8 +165,8 @@ static int host_like(const char *s, size_t n)
             dots++;
         } else if (c == ':') {
             return dots >= 2 && value_like(s + a + 1, n - a - 1);
-        } else if (!isalnum(c) && c != '-') {
-            return 0;
+        } else if ((!isalnum(c) && c != '-') || isupper(c)) {
+            return 0; /* upper case: a qualified name (java.lang.Foo), not a host */
         }
     }
     return dots >= 2;

@@ -1,6 +1,7 @@
 /* `causalmon simulate`: seeded structural VAR data as CSV, and its true graph as graph JSON. */
 #include "cli.h"
 #include "graph_json.h"
+#include "service_sim.h"
 #include "svar_sim.h"
 #include "xalloc.h"
 
@@ -30,7 +31,72 @@ static void simulate_usage(FILE *f)
                "coefficient, edge_added, edge_removed, noise_variance, mean_shift, nonlinear or "
                "sign_flip.\n"
                "The truth file then lists the changed variable under \"changed\".\n"
-               "--season P adds a sinusoidal cycle of period P rows to every series.\n");
+               "--season P adds a sinusoidal cycle of period P rows to every series.\n"
+               "\n"
+               "--services FAULT writes the simulated microservice system instead (frontend,\n"
+               "cart, catalog, payment, db: cpu, latency, errors, requests and log template\n"
+               "counts) with FAULT (none, cpu_hog, latency, log_errors, new_dependency,\n"
+               "mechanism) from row --change-at (default T/2) on; the faulty service is drawn\n"
+               "from the seed and printed on stderr. --logs-dir DIR writes the log lines as\n"
+               "DIR/<service>.jsonl (Fluent Bit JSON) and leaves the counts out of the CSV.\n");
+}
+
+/* --services: the microservice simulation (service_sim.h), optionally with real log lines. */
+static int simulate_services(const char *fault, long T, long seed, long at, double start,
+                             double step, const char *out, const char *logs_dir)
+{
+    enum sim_fault fk;
+    if (sim_fault_parse(fault, &fk)) {
+        cli_error(CMD, "--services: '%s' is not a fault (see --help)", fault);
+        return EXIT_BAD_INPUT;
+    }
+    struct service_sim s;
+    service_sim_init(&s, (uint64_t)seed, fk,
+                     fk == SIM_FAULT_NONE ? -1 : (int)(at < 0 ? T / 2 : at));
+    int metrics = SIM_SERVICES * SIM_METRICS, ncol = logs_dir ? metrics : s.nseries;
+    FILE *f = out ? fopen(out, "w") : stdout, *lf[SIM_SERVICES] = {0};
+    int rc = f ? EXIT_OK : EXIT_FAILURE_RUN;
+    for (int i = 0; logs_dir && rc == EXIT_OK && i < SIM_SERVICES; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.jsonl", logs_dir, service_sim_service_name(i));
+        if (!(lf[i] = fopen(path, "w"))) {
+            cli_error(CMD, "%s: cannot create: %s", path, strerror(errno));
+            rc = EXIT_FAILURE_RUN;
+        }
+    }
+    if (!f) cli_error(CMD, "%s: cannot create: %s", out, strerror(errno));
+    if (rc == EXIT_OK) {
+        double *row = xmallocarray((size_t)s.nseries, sizeof(double));
+        fprintf(f, "time");
+        for (int j = 0; j < ncol; j++) fprintf(f, ",%s", s.names[j]);
+        fputc('\n', f);
+        for (long t = 0; t < T; t++) {
+            service_sim_step(&s, row);
+            double ts = start + step * (double)t;
+            fprintf(f, "%.17g", ts);
+            for (int j = 0; j < ncol; j++) fprintf(f, ",%.12g", row[j]);
+            fputc('\n', f);
+            for (int i = 0; logs_dir && i < SIM_SERVICES; i++)
+                for (int k = 0; k < SIM_TEMPLATES; k++)
+                    for (int c = 0; c < (int)row[metrics + i * SIM_TEMPLATES + k]; c++) {
+                        char line[256];
+                        service_sim_log_line(i, k, (unsigned)(t * 131 + c * 7 + k), line,
+                                             sizeof line);
+                        fprintf(lf[i], "{\"date\": %.3f, \"level\": \"%s\", \"log\": \"%s\"}\n",
+                                ts + step * (c + 0.5) / (row[metrics + i * SIM_TEMPLATES + k] + 1),
+                                k ? "error" : "info", line);
+                    }
+        }
+        free(row);
+        if (fk != SIM_FAULT_NONE)
+            fprintf(stderr, "causalmon simulate: %s in service %s from row %d\n", fault,
+                    service_sim_service_name(s.fault_service), s.fault_at);
+    }
+    for (int i = 0; i < SIM_SERVICES; i++)
+        if (lf[i] && fclose(lf[i])) rc = EXIT_FAILURE_RUN;
+    if (f && (out ? fclose(f) : fflush(f)) != 0) rc = EXIT_FAILURE_RUN;
+    service_sim_fini(&s);
+    return rc;
 }
 
 static int write_csv(FILE *f, const double *X, int T, int N, double start, double step)
@@ -92,12 +158,14 @@ int cmd_simulate(int argc, char **argv)
         {"change", required_argument, NULL, 'C'},
         {"change-at", required_argument, NULL, 'A'},
         {"season", required_argument, NULL, 'P'},
+        {"services", required_argument, NULL, 'V'},
+        {"logs-dir", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long nvars = 5, T = 500, tau = 2, seed = 1;
     double lpv = 1.0, cfrac = 0.3, level = 0.0, start = 1700000000.0, step = 1.0;
-    const char *out = NULL, *truth = NULL, *change = NULL;
+    const char *out = NULL, *truth = NULL, *change = NULL, *services = NULL, *logs_dir = NULL;
     long change_at = -1, season = 0;
     int c;
     optind = 0;
@@ -146,6 +214,12 @@ int cmd_simulate(int argc, char **argv)
         case 'P':
             bad = cli_int(CMD, "season", optarg, 2, 10000000, &season);
             break;
+        case 'V':
+            services = optarg;
+            break;
+        case 'D':
+            logs_dir = optarg;
+            break;
         case 'h':
             simulate_usage(stdout);
             return EXIT_OK;
@@ -163,6 +237,8 @@ int cmd_simulate(int argc, char **argv)
         cli_error(CMD, "--vars x --samples must stay below 5e7 cells");
         return EXIT_BAD_INPUT;
     }
+    if (services)
+        return simulate_services(services, T, seed, change_at, start, step, out, logs_dir);
     struct svar_sim_params p;
     svar_sim_params_default(&p, (int)nvars, (int)tau, (uint64_t)seed);
     p.links_per_var = lpv;

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "rca_prior.h"
 
 #include "duration.h"
 #include "ingest.h"
@@ -107,6 +108,26 @@ static const struct opt SCOPE_OPTS[] = {
      CONF_MAX_LIST, 0, "the scope's key performance indicators (series names)"},
     {"max_series", T_INT, S(max_series), 0, "100", 2, 1000, 1, NULL, NULL, 0, 0, 0,
      "series cap of the scope; further matches are left out and counted"},
+    {"component_map", T_STR, S(component_map), CAP(scope_conf, component_map), "prefix", 0, 0, 1,
+     NULL, NULL, 0, 0, 0,
+     "series -> component: prefix, prefix:SEP, tag:KEY or regex:EXPR (first group)"},
+    {"tiers", T_STRS, S(tiers), CAP(scope_conf, tiers[0]), NULL, 0, 0, 1, NULL, NULL, S(ntiers),
+     CONF_MAX_LIST, 0,
+     "globs, lowest tier first: a series is never caused by one of a higher tier"},
+    {"forbidden", T_STRS, S(forbidden), CAP(scope_conf, forbidden[0]), NULL, 0, 0, 1, NULL, NULL,
+     S(nforbidden), CONF_MAX_LIST, 0, "links that cannot exist, \"GLOB -> GLOB\""},
+    {"required", T_STRS, S(required), CAP(scope_conf, required[0]), NULL, 0, 0, 1, NULL, NULL,
+     S(nrequired), CONF_MAX_LIST, 0, "links known to exist, \"GLOB -> GLOB\" (contemporaneous)"},
+    {"z", T_REAL, S(z), 0, "5", 1, 100, 1, NULL, NULL, 0, 0, 0,
+     "KPI change point: robust z-score held for 3 buckets"},
+    {"reference", T_INT, S(reference), 0, "300", 20, 100000, 1, NULL, NULL, 0, 0, 0,
+     "reference buckets of the KPI detector (frozen during an incident)"},
+    {"settle", T_INT, S(settle), 0, "20", 5, 10000, 1, NULL, NULL, 0, 0, 0,
+     "buckets after a change point before the root causes are ranked"},
+    {"cooldown", T_INT, S(cooldown), 0, "60", 0, 1000000, 1, NULL, NULL, 0, 0, 0,
+     "buckets after a resolved incident before a new one may fire"},
+    {"min_confidence", T_REAL, S(min_confidence), 0, "0.3", 0, 1, 1, NULL, NULL, 0, 0, 0,
+     "alerts whose top root cause scores lower are suppressed (counted)"},
     END,
 };
 
@@ -464,6 +485,14 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
             return fail(p, m,
                         "scopes[%d] (%s): window %d is too short for tau_max %d (needs >= %d)", a,
                         s->name, s->window, s->tau_max, 4 * (s->tau_max + 1) + 10);
+        char why[256];
+        if (rca_prior_check(s, why, sizeof why))
+            return fail(p, m, "scopes[%d] (%s): %s", a, s->name, why);
+        if (s->nkpis > 0 && s->reference + s->settle + 10 > s->window)
+            return fail(p, m,
+                        "scopes[%d] (%s): window %d must hold reference + settle + 10 = %d "
+                        "buckets",
+                        a, s->name, s->window, s->reference + s->settle + 10);
     }
     return 0;
 }

@@ -56,6 +56,16 @@ struct scope_conf {
     char kpis[CONF_MAX_LIST][CONF_STR];
     int nkpis;
     int max_series;
+    char component_map[CONF_STR];
+    char tiers[CONF_MAX_LIST][CONF_STR];
+    int ntiers;
+    char forbidden[CONF_MAX_LIST][CONF_STR];
+    int nforbidden;
+    char required[CONF_MAX_LIST][CONF_STR];
+    int nrequired;
+    double z;
+    int reference, settle, cooldown;
+    double min_confidence;
 };
 
 struct config {

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int duration_parse_ns(const char *s, int64_t *out)
 {
@@ -24,4 +26,17 @@ int duration_parse_ns(const char *s, int64_t *out)
             return 0;
         }
     return -1;
+}
+
+void format_rfc3339(double epoch_s, int millis, char *buf, size_t len)
+{
+    time_t t = (time_t)floor(epoch_s);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char b[32];
+    strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (millis)
+        snprintf(buf, len, "%s.%03dZ", b, (int)((epoch_s - floor(epoch_s)) * 1000));
+    else
+        snprintf(buf, len, "%sZ", b);
 }

@@ -1,5 +1,6 @@
 #include "scope.h"
 
+#include "duration.h"
 #include "graph_json.h"
 #include "logmsg.h"
 #include "svar_discover.h"
@@ -163,11 +164,8 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
 static json_t *iso_time(double epoch_s)
 {
     if (epoch_s <= 0) return json_null();
-    time_t t = (time_t)epoch_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char buf[40];
+    format_rfc3339(epoch_s, 0, buf, sizeof buf);
     return json_string(buf);
 }
 

@@ -1,0 +1,382 @@
+/* `causalmon rca`: offline root-cause ranking of one incident in a CSV -> RCA JSON. */
+#include "cli.h"
+#include "config.h"
+#include "csv_table.h"
+#include "drain.h"
+#include "log_lines.h"
+#include "log_series.h"
+#include "rca_json.h"
+#include "rca_prior.h"
+#include "timestamp.h"
+#include "xalloc.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "rca";
+
+enum { MAX_LOG_SERIES = 1000, MAX_LOG_FILES = 64, DEFAULT_REFERENCE = 1000 };
+
+static void rca_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: causalmon rca --input F.csv --fault-time T [--kpi NAME] [--logs L.jsonl]\n"
+            "                     [--config FILE [--scope NAME]] [--component-map RULE]\n"
+            "                     [--tau-max N] [--alpha A] [--top N] [--reference N]\n"
+            "                     [--after N] [--pretty]\n"
+            "\n"
+            "Ranks the root causes of an incident: rows before the fault time are the\n"
+            "reference, rows from it on the incident. Same ranking as the daemon's alerts.\n"
+            "  --fault-time T  epoch seconds or ms, or RFC 3339 (a row number when the CSV\n"
+            "                  has no time column)\n"
+            "  --kpi NAME      the symptom; default: the scope's first KPI in the file, else\n"
+            "                  the most anomalous series\n"
+            "  --logs L.jsonl  JSON log lines (Fluent Bit/Vector keys; repeatable, the file\n"
+            "                  name is the stream): template and level counts become series\n"
+            "                  log.<stream>.tpl<k> on the CSV's time grid\n"
+            "  --config FILE   KPIs, tiers, forbidden/required links, component map, tau_max\n"
+            "                  and alpha from a daemon config's scope (--scope, default first)\n"
+            "  --component-map RULE  prefix (default), prefix:SEP, tag:KEY, regex:EXPR\n"
+            "  --tau-max N     largest lag (default 1, or the scope's)\n"
+            "  --alpha A       significance of the graph tests (default 0.01)\n"
+            "  --top N         root causes listed (default 5)\n"
+            "  --reference N   reference rows before the fault at most (default %d)\n"
+            "  --after N       incident rows used at most (default all)\n",
+            DEFAULT_REFERENCE);
+}
+
+/* Log counts binned onto the CSV's rows. */
+struct log_bins {
+    const double *times; /* [rows] epoch seconds */
+    int rows;
+    double step;
+    char *names[MAX_LOG_SERIES];
+    double *counts[MAX_LOG_SERIES]; /* [rows] each */
+    int n;
+    long outside, dropped;
+    struct log_series *ls;
+};
+
+static int bin_record(void *ctx, const struct metric_record *m)
+{
+    struct log_bins *b = ctx;
+    double t = (double)m->ts_ns * 1e-9;
+    int lo = 0, hi = b->rows - 1;
+    if (t < b->times[0] || t >= b->times[hi] + b->step) {
+        b->outside++;
+        return 0;
+    }
+    while (lo < hi) { /* last row at or before t */
+        int mid = (lo + hi + 1) / 2;
+        if (b->times[mid] <= t)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    int c = 0;
+    while (c < b->n &&
+           (strlen(b->names[c]) != m->name_len || memcmp(b->names[c], m->name, m->name_len) != 0))
+        c++;
+    if (c == b->n) {
+        if (b->n == MAX_LOG_SERIES) {
+            b->dropped++;
+            return 0;
+        }
+        char *s = xmalloc(m->name_len + 1);
+        memcpy(s, m->name, m->name_len);
+        s[m->name_len] = 0;
+        b->names[c] = s;
+        b->counts[c] = xcalloc((size_t)b->rows, sizeof(double));
+        b->n++;
+    }
+    b->counts[c][lo] += m->value;
+    return 0;
+}
+
+static int on_log(void *ctx, const struct log_record *r)
+{
+    struct log_bins *b = ctx;
+    log_series_add(b->ls, r, bin_record, b);
+    return 0;
+}
+
+static const char *template_of(void *ctx, const char *name)
+{
+    struct log_bins *b = ctx;
+    return b->ls ? log_series_template(b->ls, name, strlen(name)) : NULL;
+}
+
+/* Reads the log file and bins its template and level counts. Returns 0, or -1 (reported). */
+static int read_logs(const char *path, struct log_bins *b)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error(CMD, "--logs %s: cannot open: %m", path);
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = xmalloc(cap);
+    while ((got = fread(buf + len, 1, cap - len, f)) > 0)
+        if ((len += got) == cap) buf = xrealloc(buf, cap *= 2);
+    fclose(f);
+    struct drain_params dp;
+    drain_params_default(&dp);
+    char err[256];
+    if (!b->ls) b->ls = log_series_new(&dp, MAX_LOG_FILES, err, sizeof err);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t stem = strcspn(base, ".");
+    struct log_format lf;
+    log_format_default(&lf, 1);
+    struct reject_stats st;
+    memset(&st, 0, sizeof st);
+    log_lines_parse(buf, len, &lf, base, stem ? stem : strlen(base), 0, on_log, b, &st);
+    free(buf);
+    long rejected = 0;
+    for (int r = 0; r < REJECT_REASONS; r++) rejected += st.rejected[r];
+    if (rejected)
+        fprintf(stderr, "causalmon rca: %s: %ld log line(s) rejected (last: %s: %s)\n", path,
+                rejected, reject_reason_str(st.last_reason), st.last_sample);
+    if (b->outside)
+        fprintf(stderr, "causalmon rca: %s: %ld log record(s) outside the CSV's time range\n", path,
+                b->outside);
+    return 0;
+}
+
+static void log_bins_free(struct log_bins *b)
+{
+    for (int c = 0; c < b->n; c++) {
+        free(b->names[c]);
+        free(b->counts[c]);
+    }
+    log_series_free(b->ls);
+}
+
+int cmd_rca(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, NULL, 'i'},
+        {"fault-time", required_argument, NULL, 'f'},
+        {"kpi", required_argument, NULL, 'k'},
+        {"logs", required_argument, NULL, 'l'},
+        {"config", required_argument, NULL, 'c'},
+        {"scope", required_argument, NULL, 's'},
+        {"component-map", required_argument, NULL, 'm'},
+        {"tau-max", required_argument, NULL, 't'},
+        {"alpha", required_argument, NULL, 'a'},
+        {"top", required_argument, NULL, 'n'},
+        {"reference", required_argument, NULL, 'r'},
+        {"after", required_argument, NULL, 'A'},
+        {"pretty", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *input = NULL, *fault = NULL, *kpi = NULL, *config = NULL, *scope = NULL,
+               *cmap = NULL, *logs[MAX_LOG_FILES];
+    int nlogs = 0;
+    long tau_max = -1, top = 5, reference = DEFAULT_REFERENCE, after = 0;
+    double alpha = -1;
+    int pretty = 0, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'i':
+            input = optarg;
+            break;
+        case 'f':
+            fault = optarg;
+            break;
+        case 'k':
+            kpi = optarg;
+            break;
+        case 'l':
+            if (nlogs == MAX_LOG_FILES) {
+                cli_error(CMD, "--logs: at most %d files", MAX_LOG_FILES);
+                return EXIT_BAD_INPUT;
+            }
+            logs[nlogs++] = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 's':
+            scope = optarg;
+            break;
+        case 'm':
+            cmap = optarg;
+            break;
+        case 't':
+            bad = cli_int(CMD, "tau-max", optarg, 0, 10, &tau_max);
+            break;
+        case 'a':
+            bad = cli_real(CMD, "alpha", optarg, 0, 1, 1, &alpha);
+            break;
+        case 'n':
+            bad = cli_int(CMD, "top", optarg, 1, 1000, &top);
+            break;
+        case 'r':
+            bad = cli_int(CMD, "reference", optarg, 10, 10000000, &reference);
+            break;
+        case 'A':
+            bad = cli_int(CMD, "after", optarg, 1, 10000000, &after);
+            break;
+        case 'p':
+            pretty = 1;
+            break;
+        case 'h':
+            rca_usage(stdout);
+            return EXIT_OK;
+        default:
+            rca_usage(stderr);
+            return EXIT_BAD_INPUT;
+        }
+        if (bad) return EXIT_BAD_INPUT;
+    }
+    if (optind < argc) {
+        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
+        return EXIT_BAD_INPUT;
+    }
+    if (!input || !fault) {
+        cli_error(CMD, "--input and --fault-time are required");
+        return EXIT_BAD_INPUT;
+    }
+    if (scope && !config) {
+        cli_error(CMD, "--scope needs --config");
+        return EXIT_BAD_INPUT;
+    }
+    char err[512];
+    struct config *cf = NULL;
+    struct scope_conf sc_default, *sc = &sc_default;
+    memset(&sc_default, 0, sizeof sc_default);
+    snprintf(sc_default.component_map, sizeof sc_default.component_map, "prefix");
+    sc_default.tau_max = 1;
+    sc_default.alpha = 0.01;
+    if (config) {
+        cf = xmalloc(sizeof *cf);
+        if (config_load(config, cf, err, sizeof err)) {
+            cli_error(CMD, "%s", err);
+            free(cf);
+            return EXIT_BAD_INPUT;
+        }
+        sc = NULL;
+        for (int a = 0; a < cf->nscopes && !sc; a++)
+            if (!scope || strcmp(cf->scopes[a].name, scope) == 0) sc = &cf->scopes[a];
+        if (!sc) {
+            cli_error(CMD, "%s: no scope %s%s", config, scope ? "named " : "", scope ? scope : "");
+            free(cf);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (cmap) snprintf(sc->component_map, sizeof sc->component_map, "%s", cmap);
+    if (rca_prior_check(sc, err, sizeof err)) {
+        cli_error(CMD, "%s", err);
+        free(cf);
+        return EXIT_BAD_INPUT;
+    }
+    struct csv_table *tab = csv_table_read(input, err, sizeof err);
+    if (!tab) {
+        cli_error(CMD, "%s", err);
+        free(cf);
+        return EXIT_BAD_INPUT;
+    }
+    int rc = EXIT_BAD_INPUT, T = tab->rows, split = -1;
+    struct log_bins lb;
+    memset(&lb, 0, sizeof lb);
+    double *X = NULL;
+    const char **names = NULL;
+    int64_t *times = NULL;
+    struct rca_prior_store ps;
+    memset(&ps, 0, sizeof ps);
+    struct rca_result res;
+    memset(&res, 0, sizeof res);
+    if (tab->times) {
+        double ft;
+        if (timestamp_parse(fault, strlen(fault), &ft, err, sizeof err)) {
+            cli_error(CMD, "--fault-time '%s': %s", fault, err);
+            goto out;
+        }
+        for (split = 0; split < T && tab->times[split] < ft; split++) {
+        }
+    } else {
+        long row;
+        if (cli_int(CMD, "fault-time", fault, 0, T, &row)) goto out;
+        split = (int)row;
+    }
+    if (split >= T) {
+        cli_error(CMD, "%s: the fault time %s is after the last row", input, fault);
+        goto out;
+    }
+    if (nlogs) {
+        if (!tab->times || T < 2) {
+            cli_error(CMD, "--logs needs a time column in %s", input);
+            goto out;
+        }
+        lb.times = tab->times;
+        lb.rows = T;
+        lb.step = (tab->times[T - 1] - tab->times[0]) / (T - 1);
+        for (int a = 0; a < nlogs; a++)
+            if (read_logs(logs[a], &lb)) goto out;
+    }
+    int from = split - (int)reference > 0 ? split - (int)reference : 0;
+    int to = after && split + after < T ? split + (int)after : T;
+    int rows = to - from, n = tab->ncols + lb.n;
+    X = xmallocarray((size_t)rows * n, sizeof(double));
+    names = xmallocarray((size_t)n, sizeof *names);
+    for (int j = 0; j < n; j++)
+        names[j] = j < tab->ncols ? tab->names[j] : lb.names[j - tab->ncols];
+    for (int t = 0; t < rows; t++)
+        for (int j = 0; j < n; j++)
+            X[(size_t)t * n + j] = j < tab->ncols ? tab->values[(size_t)(from + t) * tab->ncols + j]
+                                                  : lb.counts[j - tab->ncols][from + t];
+    if (tab->times) {
+        times = xmallocarray((size_t)rows, sizeof(int64_t));
+        for (int t = 0; t < rows; t++) times[t] = (int64_t)llround(tab->times[from + t] * 1e9);
+    }
+    int kcol = -1;
+    if (kpi) {
+        for (int j = 0; j < n && kcol < 0; j++)
+            if (strcmp(names[j], kpi) == 0) kcol = j;
+        if (kcol < 0) {
+            cli_error(CMD, "%s: no column named '%s' for --kpi", input, kpi);
+            goto out;
+        }
+    }
+    for (int k = 0; k < sc->nkpis && kcol < 0; k++)
+        for (int j = 0; j < n && kcol < 0; j++)
+            if (strcmp(names[j], sc->kpis[k]) == 0) kcol = j;
+    if (rca_prior_build(sc, names, n, &ps, err, sizeof err)) {
+        cli_error(CMD, "%s", err);
+        goto out;
+    }
+    struct rca_params p;
+    rca_params_default(&p);
+    p.tau_max = tau_max >= 0 ? (int)tau_max : sc->tau_max;
+    p.alpha = alpha > 0 ? alpha : sc->alpha;
+    p.top = (int)top;
+    double t0 = cli_now();
+    if (rca_run(X, rows, n, split - from, kcol, &p, &ps.prior, &res, err, sizeof err)) {
+        cli_error(CMD, "%s: %s", input, err);
+        goto out;
+    }
+    struct rca_json_ctx jc = {names,        (const char *const *)ps.component_names,
+                              ps.component, times,
+                              rows,         split - from,
+                              (int)top,     template_of,
+                              &lb};
+    json_t *o = rca_json(&res, &jc);
+    json_object_set_new(o, "seconds", json_real(cli_now() - t0));
+    rc = cli_print_json(o, pretty) < 0 ? EXIT_FAILURE_RUN : EXIT_OK;
+out:
+    rca_result_free(&res);
+    rca_prior_free(&ps);
+    log_bins_free(&lb);
+    free(X);
+    free(names);
+    free(times);
+    free(cf);
+    csv_table_free(tab);
+    return rc;
+}

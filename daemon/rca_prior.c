@@ -1,0 +1,108 @@
+/* rca_prior.c - scope rules to rca_run's prior arrays (rca_prior.h). */
+#include "rca_prior.h"
+
+#include "component_map.h"
+#include "xalloc.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Splits "A -> B" into two globs. Returns 0, or -1. */
+static int split_link(const char *rule, char *from, char *to, size_t len)
+{
+    const char *arrow = strstr(rule, "->");
+    if (!arrow) return -1;
+    const char *a = rule, *ae = arrow, *b = arrow + 2, *be = rule + strlen(rule);
+    while (a < ae && (*a == ' ' || *a == '\t')) a++;
+    while (ae > a && (ae[-1] == ' ' || ae[-1] == '\t')) ae--;
+    while (*b == ' ' || *b == '\t') b++;
+    while (be > b && (be[-1] == ' ' || be[-1] == '\t')) be--;
+    if (ae == a || be == b || (size_t)(ae - a) >= len || (size_t)(be - b) >= len) return -1;
+    memcpy(from, a, (size_t)(ae - a));
+    from[ae - a] = 0;
+    memcpy(to, b, (size_t)(be - b));
+    to[be - b] = 0;
+    return 0;
+}
+
+int rca_prior_check(const struct scope_conf *sc, char *err, size_t errlen)
+{
+    char a[CONF_STR], b[CONF_STR];
+    for (int k = 0; k < sc->nforbidden + sc->nrequired; k++) {
+        const char *r = k < sc->nforbidden ? sc->forbidden[k] : sc->required[k - sc->nforbidden];
+        if (split_link(r, a, b, sizeof a)) {
+            snprintf(err, errlen, "%s[%d]: \"%s\" is not a link \"GLOB -> GLOB\"",
+                     k < sc->nforbidden ? "forbidden" : "required",
+                     k < sc->nforbidden ? k : k - sc->nforbidden, r);
+            return -1;
+        }
+    }
+    struct component_map m;
+    if (component_map_parse(sc->component_map, &m, err, errlen)) return -1;
+    component_map_fini(&m);
+    return 0;
+}
+
+static void mark_links(const char (*rules)[CONF_STR], int nrules, const char *const *names, int n,
+                       unsigned char *out)
+{
+    char a[CONF_STR], b[CONF_STR];
+    for (int k = 0; k < nrules; k++) {
+        if (split_link(rules[k], a, b, sizeof a)) continue;
+        for (int i = 0; i < n; i++) {
+            if (fnmatch(a, names[i], 0)) continue;
+            for (int j = 0; j < n; j++)
+                if (i != j && !fnmatch(b, names[j], 0)) out[(size_t)i * n + j] = 1;
+        }
+    }
+}
+
+int rca_prior_build(const struct scope_conf *sc, const char *const *names, int n,
+                    struct rca_prior_store *st, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    if (rca_prior_check(sc, err, errlen)) return -1;
+    st->is_count = xcalloc((size_t)n, 1);
+    for (int i = 0; i < n; i++) st->is_count[i] = strncmp(names[i], "log.", 4) == 0;
+    st->prior.is_count = st->is_count;
+    if (sc->ntiers) {
+        st->tier = xmallocarray((size_t)n, sizeof(int));
+        for (int i = 0; i < n; i++) {
+            st->tier[i] = -1;
+            for (int t = 0; t < sc->ntiers && st->tier[i] < 0; t++)
+                if (!fnmatch(sc->tiers[t], names[i], 0)) st->tier[i] = t;
+        }
+        st->prior.tier = st->tier;
+    }
+    if (sc->nforbidden) {
+        st->forbidden = xcalloc((size_t)n * n, 1);
+        mark_links(sc->forbidden, sc->nforbidden, names, n, st->forbidden);
+        st->prior.forbidden = st->forbidden;
+    }
+    if (sc->nrequired) {
+        st->required = xcalloc((size_t)n * n, 1);
+        mark_links(sc->required, sc->nrequired, names, n, st->required);
+        st->prior.required = st->required;
+    }
+    struct component_map m;
+    component_map_parse(sc->component_map, &m, err, errlen);
+    st->component = xmallocarray((size_t)n, sizeof(int));
+    st->component_names = component_assign(&m, names, n, st->component, &st->prior.ncomponents);
+    st->prior.component = st->component;
+    component_map_fini(&m);
+    return 0;
+}
+
+void rca_prior_free(struct rca_prior_store *st)
+{
+    for (int k = 0; k < st->prior.ncomponents; k++) free(st->component_names[k]);
+    free(st->component_names);
+    free(st->tier);
+    free(st->component);
+    free(st->forbidden);
+    free(st->required);
+    free(st->is_count);
+    memset(st, 0, sizeof *st);
+}
