@@ -90,7 +90,7 @@ void service_sim_init(struct service_sim *s, uint64_t seed, enum sim_fault fault
         for (int c = 0; c < 4; c++) s->coef[i][c] = base[c] * (0.8 + 0.4 * rng_uniform(&s->rng));
     s->fault = fault_at >= 0 ? fault : SIM_FAULT_NONE;
     s->fault_at = s->fault ? fault_at : -1;
-    s->fault_service = s->fault_other = -1;
+    s->fault_service = s->fault_other = s->fault_until = -1;
     if (s->fault) {
         if (s->fault == SIM_FAULT_NEW_DEPENDENCY) {
             /* a service that does not call the new callee yet (and is not called by it) */
@@ -116,7 +116,7 @@ void service_sim_fini(struct service_sim *s)
 void service_sim_step(struct service_sim *s, double *row)
 {
     struct rng *r = &s->rng;
-    int on = s->fault && s->t >= s->fault_at;
+    int on = s->fault && s->t >= s->fault_at && (s->fault_until < 0 || s->t < s->fault_until);
     int f = s->fault_service;
     double jitter = 0.75 + 0.5 * (double)(s->t % 7) / 6.0; /* fault magnitude wobble */
     s->ar_load = 0.8 * s->ar_load + 3.0 * rng_normal(r);

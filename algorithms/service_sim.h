@@ -52,6 +52,7 @@ struct service_sim {
     int fault_service; /* the root cause (index into service_sim_service_name), -1 none */
     int fault_other;   /* NEW_DEPENDENCY: the new callee, else -1 */
     int fault_at;      /* first faulty row, -1 none */
+    int fault_until;   /* first row after the fault; -1 (the default): it never ends */
     double coef[SIM_SERVICES][4];         /* per-seed jittered coefficients */
     double ar_load, ar_cpu[SIM_SERVICES]; /* AR(1) noise states */
     struct rng rng;

@@ -39,6 +39,7 @@ int cmd_query(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_rca(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* A client socket with linger 0 and a receive timeout; with server_key and client_key_file,
  * a CURVE client. Returns NULL after printing the error. Thread: the caller's. */

@@ -68,7 +68,7 @@ struct daemon {
     struct workers *workers;
     char epoch[40];
     double started;
-    long seq;
+    struct alerts *alerts;
     double last_heartbeat, last_record_wall, last_checkpoint, last_metrics;
     struct metrics_http *metrics;
     struct zmq_curve *curve;
@@ -113,6 +113,17 @@ static double now_mono(void)
 static const char *series_name(void *ctx, int id)
 {
     return aligner_series_name(ctx, id);
+}
+
+static const char *template_of(void *ctx, const char *name)
+{
+    struct daemon *d = ctx;
+    return log_series_template(d->logs, name, strlen(name));
+}
+
+static struct scope *new_scope(struct daemon *d, const struct scope_conf *c)
+{
+    return scope_new(c, d->conf->max_series, d->conf->bucket_ns, template_of, d);
 }
 
 static void on_row(void *ctx, int64_t t_ns, const double *row, int n)
@@ -246,11 +257,11 @@ static json_t *status_json(struct daemon *d)
         zmq_curve_counts(d->curve, &ok, &denied);
         curve = json_pack("{s:I, s:I}", "allowed", (json_int_t)ok, "denied", (json_int_t)denied);
     }
-    json_t *st = json_pack("{s:s, s:f, s:I, s:o, s:o, s:{s:i, s:I, s:I, s:I}}", "epoch", d->epoch,
-                           "uptime_s", now_mono() - d->started, "last_seq", (json_int_t)d->seq,
-                           "inputs", inputs, "scopes", scopes, "aligner", "series",
-                           aligner_nseries(d->al), "rows", (json_int_t)as->rows, "late",
-                           (json_int_t)as->late, "series_cap", (json_int_t)as->series_cap);
+    json_t *st = json_pack(
+        "{s:s, s:f, s:I, s:o, s:o, s:{s:i, s:I, s:I, s:I}}", "epoch", d->epoch, "uptime_s",
+        now_mono() - d->started, "last_seq", (json_int_t)alerts_seq(d->alerts), "inputs", inputs,
+        "scopes", scopes, "aligner", "series", aligner_nseries(d->al), "rows", (json_int_t)as->rows,
+        "late", (json_int_t)as->late, "series_cap", (json_int_t)as->series_cap);
     json_object_set_new(st, "curve", curve);
     return st;
 }
@@ -276,10 +287,13 @@ static json_t *answer(struct daemon *d, const char *q, size_t len)
         return json_pack("{s:s}", "error", "no such scope");
     }
     if (!strcmp(words[0], "alerts")) {
-        if (n != 1 && !(n == 3 && !strcmp(words[1], "--since")))
+        char *end = NULL;
+        long since = n == 3 && !strcmp(words[1], "--since") ? strtol(words[2], &end, 10) : 0;
+        if (n != 1 && !(n == 3 && end && !*end && since >= 0))
             return json_pack("{s:s}", "error", "usage: alerts [--since SEQ]");
-        return json_pack("{s:s, s:I, s:[]}", "epoch", d->epoch, "last_seq", (json_int_t)d->seq,
-                         "alerts");
+        return json_pack("{s:s, s:I, s:o}", "epoch", d->epoch, "last_seq",
+                         (json_int_t)alerts_seq(d->alerts), "alerts",
+                         alerts_since(d->alerts, since));
     }
     return json_pack("{s:s}", "error", "unknown query; try status, graph or alerts");
 }
@@ -333,10 +347,10 @@ static void save_checkpoint(struct daemon *d)
         json_array_append_new(scopes, scope_checkpoint(d->scopes[a]));
     size_t len;
     char *logs = log_series_save(d->logs, &len);
-    json_t *state =
-        json_pack("{s:s, s:i, s:I, s:I, s:s, s:o, s:s}", "format", "causalmon-checkpoint",
-                  "version", CHECKPOINT_VERSION, "bucket_ns", (json_int_t)d->conf->bucket_ns, "seq",
-                  (json_int_t)d->seq, "epoch", d->epoch, "scopes", scopes, "logs", logs);
+    json_t *state = json_pack(
+        "{s:s, s:i, s:I, s:I, s:s, s:o, s:s}", "format", "causalmon-checkpoint", "version",
+        CHECKPOINT_VERSION, "bucket_ns", (json_int_t)d->conf->bucket_ns, "seq",
+        (json_int_t)alerts_seq(d->alerts), "epoch", d->epoch, "scopes", scopes, "logs", logs);
     free(logs);
     char err[512];
     if (checkpoint_write(d->conf->state_dir, state, err, sizeof err)) {
@@ -396,13 +410,13 @@ static void restore_checkpoint(struct daemon *d)
                 logmsg(LOG_WARNING, "checkpoint: %s; the scope starts empty", err);
                 struct scope_conf c = d->scopes[a]->conf;
                 scope_free(d->scopes[a]);
-                d->scopes[a] = scope_new(&c, d->conf->max_series);
+                d->scopes[a] = new_scope(d, &c);
             }
         }
     }
-    d->seq = (long)json_integer_value(json_object_get(j, "seq"));
+    long seq = (long)json_integer_value(json_object_get(j, "seq"));
     logmsg(LOG_NOTICE, "restored the checkpoint: %d scope window(s), %d log stream(s), seq %ld",
-           restored, log_series_nstreams(ls), d->seq);
+           restored, log_series_nstreams(ls), seq);
     json_decref(j);
 }
 
@@ -472,7 +486,7 @@ static void publish_metrics(struct daemon *d)
         "# HELP causalmon_alerts_total Alerts published in this run.\n"
         "# TYPE causalmon_alerts_total counter\ncausalmon_alerts_total %ld\n"
         "causalmon_series %d\ncausalmon_uptime_seconds %.0f\n",
-        d->seq, aligner_nseries(d->al), now_mono() - d->started);
+        alerts_seq(d->alerts), aligner_nseries(d->al), now_mono() - d->started);
     metrics_http_publish(d->metrics, t.s, t.n);
     free(t.s);
     d->last_metrics = now_mono();
@@ -481,7 +495,8 @@ static void publish_metrics(struct daemon *d)
 static void heartbeat(struct daemon *d)
 {
     char hb[160];
-    int n = snprintf(hb, sizeof hb, "{\"epoch\":\"%s\",\"seq\":%ld}", d->epoch, d->seq);
+    int n =
+        snprintf(hb, sizeof hb, "{\"epoch\":\"%s\",\"seq\":%ld}", d->epoch, alerts_seq(d->alerts));
     zmq_send(d->pub, "heartbeat", 9, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     zmq_send(d->pub, hb, (size_t)n, ZMQ_DONTWAIT);
 }
@@ -634,7 +649,7 @@ static int serve(struct config *conf)
     d->in = (struct ingest){d->al, d->logs, on_row, d, NULL, NULL, -1};
     d->workers = workers_start(conf->workers);
     for (int a = 0; a < conf->nscopes; a++)
-        d->scopes[d->nscopes++] = scope_new(&conf->scopes[a], conf->max_series);
+        d->scopes[d->nscopes++] = new_scope(d, &conf->scopes[a]);
     restore_checkpoint(d);
     d->last_checkpoint = now_mono();
 
@@ -648,6 +663,7 @@ static int serve(struct config *conf)
     d->pub =
         bind_socket(d->zctx, d->curve, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, sizeof err);
     if (d->pub) zmq_setsockopt(d->pub, ZMQ_SNDHWM, &conf->alerts_hwm, sizeof conf->alerts_hwm);
+    if (d->pub) d->alerts = alerts_new(d->pub, d->epoch, conf->state_dir);
     d->router = d->pub ? bind_socket(d->zctx, d->curve, ZMQ_ROUTER, conf->query_endpoint, "query",
                                      err, sizeof err)
                        : NULL;
@@ -703,6 +719,7 @@ static int serve(struct config *conf)
             }
         }
         file_wait = read_files(d);
+        for (int a = 0; a < d->nscopes; a++) scope_poll(d->scopes[a], d->alerts);
         if (items[2].revents & ZMQ_POLLIN) {
             uint64_t ticks;
             ssize_t r = read(tfd, &ticks, sizeof ticks);
@@ -741,6 +758,7 @@ out:
     workers_stop(d->workers);
     metrics_http_stop(d->metrics);
     for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
+    alerts_free(d->alerts);
     if (d->pub) zmq_close(d->pub);
     if (d->router) zmq_close(d->router);
     zmq_curve_stop(d->curve); /* shuts the context down, joins the ZAP thread */

@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"discover", cmd_discover, "batch PCMCI+ discovery on a CSV window -> graph JSON"},
     {"cdnod", cmd_cdnod, "CD-NOD: which causal mechanisms change -> graph JSON with changes"},
+    {"demo", cmd_demo, "the daemon on a simulated shop with an injected fault; alerts printed"},
     {"rca", cmd_rca, "offline root-cause ranking of an incident in a CSV -> RCA JSON"},
     {"run", cmd_run, "the daemon: inputs, aligner, live scope models, ZeroMQ queries"},
     {"keygen", cmd_keygen, "write a CURVE keypair for the daemon or a client"},

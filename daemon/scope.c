@@ -13,10 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-struct scope *scope_new(const struct scope_conf *c, int aligner_max_series)
+struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int64_t bucket_ns,
+                        const char *(*template_of)(void *ctx, const char *name), void *template_ctx)
 {
     struct scope *s = xcalloc(1, sizeof *s);
     s->conf = *c;
+    s->inc = incident_new(c, bucket_ns, template_of, template_ctx);
     s->win = scope_window_new(c->window, c->max_series);
     s->ncol_map = aligner_max_series;
     s->col = xmallocarray((size_t)aligner_max_series, sizeof(int));
@@ -38,6 +40,7 @@ void scope_free(struct scope *s)
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }
+    incident_free(s->inc);
     for (int a = 0; a < s->conf.max_series; a++) free(s->names[a]);
     free(s->names);
     free(s->row);
@@ -141,6 +144,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
     for (int id = 0; id < n && id < s->ncol_map; id++)
         if (s->col[id] >= 0) s->row[s->col[id]] = row[id];
     scope_window_push(s->win, t_ns, s->row);
+    if (s->inc) incident_row(s->inc, s->win, s->names, s->row, ncols, t_ns, w);
     if (++s->since_refresh < s->conf.refresh_every) return;
     int rows = scope_window_rows(s->win);
     if (rows < 2 * s->conf.tau_max + 10 || ncols < 2) return;
@@ -169,6 +173,11 @@ static json_t *iso_time(double epoch_s)
     return json_string(buf);
 }
 
+void scope_poll(struct scope *s, struct alerts *al)
+{
+    if (s->inc) incident_poll(s->inc, al);
+}
+
 json_t *scope_status(struct scope *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -179,6 +188,7 @@ json_t *scope_status(struct scope *s)
                   s->refresh_ms, "refreshes", (json_int_t)s->refreshes, "refresh_errors",
                   (json_int_t)s->refresh_errors, "series_left_out", (json_int_t)s->left_out);
     pthread_mutex_unlock(&s->mu);
+    if (s->inc) json_object_set_new(o, "incident", incident_status(s->inc));
     return o;
 }
 

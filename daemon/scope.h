@@ -8,7 +8,9 @@
 #ifndef CAUSALMON_SCOPE_H
 #define CAUSALMON_SCOPE_H
 
+#include "alerts.h"
 #include "config.h"
+#include "incident.h"
 #include "scope_window.h"
 #include "workers.h"
 
@@ -18,6 +20,7 @@
 
 struct scope {
     struct scope_conf conf;
+    struct incident *inc; /* KPI detector and alerts; NULL without KPIs */
     struct scope_window *win;
     int *col;      /* aligner series id -> window column, -1 not in scope, -2 not yet looked at */
     int ncol_map;  /* size of col (the aligner's series cap) */
@@ -35,8 +38,11 @@ struct scope {
     char last_error[256];
 };
 
-/* Creates a scope for an aligner holding up to aligner_max_series series. */
-struct scope *scope_new(const struct scope_conf *c, int aligner_max_series);
+/* Creates a scope for an aligner holding up to aligner_max_series series; with KPIs, also its
+ * incident detector (incident.h; template_of names log templates in alerts, may be NULL). */
+struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int64_t bucket_ns,
+                        const char *(*template_of)(void *ctx, const char *name),
+                        void *template_ctx);
 /* Waits for no refresh to be in flight, then frees. */
 void scope_free(struct scope *s);
 
@@ -44,6 +50,9 @@ void scope_free(struct scope *s);
  * submits a refresh when due. Thread: the loop. */
 void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w);
+
+/* Publishes the scope's finished rankings and resolutions. Thread: the loop. */
+void scope_poll(struct scope *s, struct alerts *al);
 
 /* The scope's status object {"name","series","window_fill","last_refresh","refresh_ms",...}
  * and its graph (a new reference; {"scope":..., "error":...} before the first refresh). */

@@ -1,0 +1,148 @@
+/* alerts.c - CloudEvents alerts on the PUB socket, the journal and the recent ring (alerts.h). */
+#include "alerts.h"
+
+#include "duration.h"
+#include "logmsg.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define JOURNAL_MAX (16L << 20)
+
+struct alerts {
+    void *pub;
+    char epoch[40];
+    char host[128];
+    char *journal; /* path, or NULL */
+    long seq;
+    json_t *kept[ALERTS_KEPT]; /* ring by seq */
+};
+
+struct alerts *alerts_new(void *pub, const char *epoch, const char *state_dir)
+{
+    struct alerts *a = xcalloc(1, sizeof *a);
+    a->pub = pub;
+    snprintf(a->epoch, sizeof a->epoch, "%s", epoch);
+    if (gethostname(a->host, sizeof a->host)) snprintf(a->host, sizeof a->host, "localhost");
+    a->host[sizeof a->host - 1] = 0;
+    if (state_dir && state_dir[0]) {
+        size_t n = strlen(state_dir) + 16;
+        a->journal = xmalloc(n);
+        snprintf(a->journal, n, "%s/alerts.jsonl", state_dir);
+    }
+    return a;
+}
+
+void alerts_free(struct alerts *a)
+{
+    if (!a) return;
+    for (int k = 0; k < ALERTS_KEPT; k++) json_decref(a->kept[k]);
+    free(a->journal);
+    free(a);
+}
+
+void alert_fingerprint(const struct alert *al, char out[17])
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
+    const char *parts[3] = {al->scope, al->kind, al->root_cause ? al->root_cause : ""};
+    for (int p = 0; p < 3; p++) {
+        for (const unsigned char *s = (const unsigned char *)parts[p]; *s; s++)
+            h = (h ^ *s) * 1099511628211ULL;
+        h = (h ^ 0xff) * 1099511628211ULL; /* separator */
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static const char *alertname(const char *kind)
+{
+    if (!strcmp(kind, "mechanism_change")) return "CausalMechanismChange";
+    if (!strcmp(kind, "structure_change")) return "CausalStructureChange";
+    return "CausalAnomaly";
+}
+
+static void journal_append(struct alerts *a, const char *text)
+{
+    struct stat st;
+    if (stat(a->journal, &st) == 0 && st.st_size > JOURNAL_MAX) {
+        char old[4200];
+        snprintf(old, sizeof old, "%s.1", a->journal);
+        rename(a->journal, old);
+    }
+    FILE *f = fopen(a->journal, "a");
+    if (!f) {
+        logmsg(LOG_WARNING, "alert journal %s: %s", a->journal, strerror(errno));
+        return;
+    }
+    fprintf(f, "%s\n", text);
+    if (fclose(f)) logmsg(LOG_WARNING, "alert journal %s: %s", a->journal, strerror(errno));
+}
+
+long alerts_publish(struct alerts *a, const struct alert *al)
+{
+    long seq = ++a->seq;
+    char fp[17], id[64], src[300], type[64], now[40], starts[40], ends[40];
+    alert_fingerprint(al, fp);
+    snprintf(id, sizeof id, "%s-%ld", a->epoch, seq);
+    snprintf(src, sizeof src, "causalmon://%s/%s", a->host, al->scope);
+    snprintf(type, sizeof type, "causalmon.alert.%s", al->kind);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    format_rfc3339((double)ts.tv_sec + ts.tv_nsec * 1e-9, 1, now, sizeof now);
+    format_rfc3339((double)al->starts_ns * 1e-9, 0, starts, sizeof starts);
+    if (al->resolved)
+        format_rfc3339((double)al->ends_ns * 1e-9, 0, ends, sizeof ends);
+    else
+        snprintf(ends, sizeof ends, "0001-01-01T00:00:00Z");
+    json_t *labels = json_pack("{s:s, s:s, s:s}", "alertname", alertname(al->kind), "scope",
+                               al->scope, "severity", al->severity);
+    if (al->root_cause && al->root_cause[0])
+        json_object_set_new(labels, "root_cause", json_string(al->root_cause));
+    json_t *data =
+        json_pack("{s:s, s:o, s:{s:s}, s:s, s:s, s:s}", "status",
+                  al->resolved ? "resolved" : "firing", "labels", labels, "annotations", "summary",
+                  al->summary, "startsAt", starts, "endsAt", ends, "fingerprint", fp);
+    if (al->rca) json_object_set(data, "rca", al->rca);
+    json_t *ev =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "specversion", "1.0", "id", id,
+                  "source", src, "type", type, "time", now, "datacontenttype", "application/json",
+                  "epoch", a->epoch, "seq", (json_int_t)seq, "data", data);
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    char topic[200];
+    int tl = snprintf(topic, sizeof topic, "alert.%s.%s", al->severity, al->scope);
+    zmq_send(a->pub, topic, (size_t)tl, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(a->pub, text, strlen(text), ZMQ_DONTWAIT);
+    if (a->journal) journal_append(a, text);
+    free(text);
+    json_t **slot = &a->kept[seq % ALERTS_KEPT];
+    json_decref(*slot);
+    *slot = ev;
+    logmsg(LOG_NOTICE, "alert %ld: %s %s %s in scope %s: %s", seq,
+           al->resolved ? "resolved" : "firing", al->severity, al->kind, al->scope, al->summary);
+    return seq;
+}
+
+long alerts_seq(const struct alerts *a)
+{
+    return a ? a->seq : 0;
+}
+
+void alerts_set_seq(struct alerts *a, long seq)
+{
+    if (seq > a->seq) a->seq = seq;
+}
+
+json_t *alerts_since(const struct alerts *a, long since)
+{
+    json_t *arr = json_array();
+    long from = since + 1 > a->seq - ALERTS_KEPT + 1 ? since + 1 : a->seq - ALERTS_KEPT + 1;
+    for (long s = from < 1 ? 1 : from; s <= a->seq; s++)
+        if (a->kept[s % ALERTS_KEPT]) json_array_append(arr, a->kept[s % ALERTS_KEPT]);
+    return arr;
+}

@@ -1,0 +1,48 @@
+/*
+ * alerts.h - publishing alerts (DESIGN.md §3): two-frame messages on the PUB socket, topic
+ * "alert.<severity>.<scope>" then a CloudEvents 1.0 JSON event whose data is an
+ * Alertmanager-compatible alert with an "rca" object. Each event gets the next `seq` of this
+ * run (`epoch`), is appended to the journal (STATE_DIR/alerts.jsonl, rotated to alerts.jsonl.1
+ * past 16 MiB) and kept in memory (the last ALERTS_KEPT) for `query alerts --since SEQ`.
+ * The fingerprint is FNV-1a 64 over scope, kind and root cause (Alertmanager hashes its labels
+ * with FNV-1a too), so the same alert after a restart has the same fingerprint.
+ * Thread: the loop only (it owns the PUB socket).
+ */
+#ifndef CAUSALMON_ALERTS_H
+#define CAUSALMON_ALERTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define ALERTS_KEPT 256
+
+struct alerts;
+
+/* pub is borrowed; state_dir may be NULL (no journal). */
+struct alerts *alerts_new(void *pub, const char *epoch, const char *state_dir);
+void alerts_free(struct alerts *a);
+
+struct alert {
+    const char *scope;
+    const char *kind;       /* structure_change, mechanism_change, anomaly */
+    const char *severity;   /* critical, warning */
+    const char *root_cause; /* component or series; "" when none */
+    const char *summary;
+    int resolved;
+    int64_t starts_ns, ends_ns; /* event time; ends_ns used when resolved */
+    json_t *rca;                /* borrowed; may be NULL */
+};
+
+/* The stable fingerprint (16 hex digits) of an alert's scope, kind and root cause. */
+void alert_fingerprint(const struct alert *al, char out[17]);
+
+/* Publishes one event; returns its seq. */
+long alerts_publish(struct alerts *a, const struct alert *al);
+
+long alerts_seq(const struct alerts *a);
+/* Continues numbering after seq (a restored checkpoint of the same run). */
+void alerts_set_seq(struct alerts *a, long seq);
+/* The kept events with seq > since, oldest first (new reference). */
+json_t *alerts_since(const struct alerts *a, long since);
+
+#endif

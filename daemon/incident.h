@@ -1,0 +1,41 @@
+/*
+ * incident.h - a scope's incidents: its KPIs feed the change-point detector (detector.h); when an
+ * incident is ready, the window (reference rows before the change, incident rows after it) is
+ * ranked by rca_run on a worker, and the loop publishes the alert: mechanism_change when the top
+ * root cause's own mechanism changed, anomaly otherwise; critical from a score of 0.6, warning
+ * from min_confidence, suppressed (counted) below. The same fingerprint is not fired again
+ * within `cooldown` buckets after it resolved. When the KPIs recover, the alert is sent again
+ * as resolved. Threads: rows and polls on the loop; the ranking on a worker.
+ */
+#ifndef CAUSALMON_INCIDENT_H
+#define CAUSALMON_INCIDENT_H
+
+#include "alerts.h"
+#include "config.h"
+#include "scope_window.h"
+#include "workers.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct incident;
+
+/* Returns NULL when the scope has no KPIs (nothing to detect). c is copied. template_of (may be
+ * NULL) gives the template text of a log series; it is called on the loop thread. */
+struct incident *incident_new(const struct scope_conf *c, int64_t bucket_ns,
+                              const char *(*template_of)(void *ctx, const char *name),
+                              void *template_ctx);
+/* Waits for a ranking in flight, then frees. NULL is a no-op. */
+void incident_free(struct incident *inc);
+
+/* The row just pushed into win (row[0..ncols), names[0..ncols)) at bucket t_ns. Thread: loop. */
+void incident_row(struct incident *inc, const struct scope_window *win, char *const *names,
+                  const double *row, int ncols, int64_t t_ns, struct workers *w);
+
+/* Publishes a finished ranking and a pending resolution. Thread: loop. */
+void incident_poll(struct incident *inc, struct alerts *al);
+
+/* {"state", "incidents", "alerts", "suppressed", "last_root_cause"} for `query status`. */
+json_t *incident_status(struct incident *inc);
+
+#endif
