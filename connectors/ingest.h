@@ -74,4 +74,10 @@ int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
                    const struct ingest_meta *meta, const char *buf, size_t len,
                    struct reject_stats *st);
 
+/* Adds row `row` of a CSV table (one record per numeric cell, at the row's time) to the
+ * aligner, counting into st like a message. */
+struct csv_table;
+void ingest_csv_row(struct ingest *in, const struct csv_table *t, long row,
+                    struct reject_stats *st);
+
 #endif

@@ -47,6 +47,8 @@ struct input {
     struct zmq_source *zsrc;
     struct kafka_source *ksrc;
     struct file_source *fsrc;
+    struct csv_table *csv; /* a CSV file input, read whole at the start (CSV limits apply) */
+    long csv_row;
     int done;        /* file read to the end */
     const char *buf; /* file: the current chunk, [at, len) not yet fed */
     size_t len, at;
@@ -206,8 +208,13 @@ static int start_input(struct daemon *d, struct input *in, const struct input_co
         in->ksrc = kafka_source_new(&kc, err, errlen);
         return in->ksrc ? 0 : -1;
     }
-    in->fsrc = file_source_open(c->path, err, errlen);
     in->pacer.speed = c->speed;
+    if (in->dec.format == FMT_CSV) {
+        in->csv = strcmp(c->path, "-") == 0 ? csv_table_read_stream(stdin, "<stdin>", err, errlen)
+                                            : csv_table_read(c->path, err, errlen);
+        return in->csv ? 0 : -1;
+    }
+    in->fsrc = file_source_open(c->path, err, errlen);
     return in->fsrc ? 0 : -1;
 }
 
@@ -216,6 +223,8 @@ static void stop_input(struct input *in)
     zmq_source_close(in->zsrc);
     kafka_source_close(in->ksrc); /* commits the stored offsets */
     file_source_close(in->fsrc);
+    csv_table_free(in->csv);
+    in->csv = NULL;
     in->zsrc = NULL;
     in->ksrc = NULL;
     in->fsrc = NULL;
@@ -523,9 +532,22 @@ static double read_files(struct daemon *d)
     double next = -1, t = now_mono();
     for (int a = 0; a < d->ninputs; a++) {
         struct input *in = &d->inputs[a];
-        if (!in->fsrc || in->done) continue;
+        if ((!in->fsrc && !in->csv) || in->done) continue;
         if (in->due > t) {
             next = next < 0 || in->due - t < next ? in->due - t : next;
+            continue;
+        }
+        if (in->csv) { /* a slice of rows, paced like lines */
+            for (int k = 0; k < 64 && in->csv_row < in->csv->rows; k++)
+                ingest_csv_row(&d->in, in->csv, in->csv_row++, &in->st);
+            if (in->csv_row == in->csv->rows) {
+                logmsg(LOG_INFO, "input %s: end of %s", in->conf->name, in->conf->path);
+                in->done = 1;
+            }
+            if (in->conf->speed > 0 && d->in.msg_max_ts_ns >= 0)
+                in->due = t + replay_pacer_delay(&in->pacer, d->in.msg_max_ts_ns, t);
+            d->last_record_wall = t;
+            next = 0;
             continue;
         }
         if (in->at == in->len) {
