@@ -373,12 +373,14 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         if (!isnan(anom[j]) && j != s && anom[j] > amax) amax = anom[j];
     double *w = xmallocarray((size_t)m, sizeof(double)),
            *pi = xmallocarray((size_t)m, sizeof(double));
-    double *A = xmallocarray((size_t)m, sizeof(double));
+    double *A = xmallocarray((size_t)m, sizeof(double)),
+           *rel = xmallocarray((size_t)m, sizeof(double));
     for (int j = 0; j < m; j++) {
         A[j] = isnan(anom[j]) || amax <= 0 ? 0 : fmin(1, log1p(anom[j]) / log1p(amax));
         int nc;
         double r = corr_rows(Y + j, Y + s, (size_t)m, 0, rows, &nc);
-        w[j] = 0.5 * A[j] + 0.5 * (isnan(r) ? 0 : fabs(r));
+        rel[j] = isnan(r) ? 0 : fabs(r);
+        w[j] = 0.5 * A[j] + 0.5 * rel[j];
     }
     rwr_scores(parent, w, m, s, &p->rwr, pi);
     double pimax = 0;
@@ -423,7 +425,11 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         double M = c->mech_changed ? (0.5 + 0.5 * fmin(1, -log10(fmax(mp[j], 1e-300)) / 10)) *
                                          (c->parents_changed ? 0.5 : 1)
                                    : 0;
-        c->score = 0.35 * A[j] + 0.25 * M + 0.25 * c->walk + 0.15 * O;
+        /* the KPI's own anomaly is the symptom that triggered the analysis, not evidence that
+         * it is its own root cause; only its mechanism (with unchanged parents) can say that */
+        double Aj = j == s && !(c->mech_changed && !c->parents_changed) ? 0 : A[j];
+        c->relevance = j == s ? 0 : rel[j];
+        c->score = 0.45 * Aj + 0.2 * M + 0.2 * c->relevance + 0.1 * c->walk + 0.05 * O;
         if (!c->mech_changed && amax_parent >= 0.8 * A[j] && A[j] > 0)
             c->score *= 0.5; /* a symptom */
         c->path_len = shortest_path(parent, m, j, s, kept, c->path);
@@ -448,7 +454,8 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         free(sc);
     }
     strength_changes(Y, rows, m, split, res->graph, kept, p->mech_alpha, res);
-    free(Y), free(anom), free(parent), free(mp), free(mq), free(kind), free(w), free(pi), free(A);
+    free(Y), free(anom), free(parent), free(mp), free(mq), free(kind), free(w), free(pi), free(A),
+        free(rel);
     free(scratch), free(onset);
     return 0;
 }

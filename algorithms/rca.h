@@ -17,11 +17,15 @@
  *        series of the round; "parents_changed" when a parent's mechanism changed too;
  *      - onset: the first row (relative to split) where the series leaves its reference band
  *        (|x - median| > onset_z robust standard deviations), looking back `lookback` rows;
+ *      - relevance: |correlation| with the KPI over the window;
  *      - walk: random walk with restart from the KPI (rwr.h) on the partially oriented graph,
- *        o-o and x-x counted both ways, weights from anomaly and correlation with the KPI.
- *   4. score = 0.35 anomaly + 0.25 mechanism + 0.25 walk + 0.15 onset (each in [0, 1]); a series
- *      whose mechanism did not change while a parent is more anomalous than it is a symptom and
- *      its score is halved. The path to the KPI is the shortest cause -> effect path in the graph.
+ *        o-o and x-x counted both ways, weights from anomaly and relevance.
+ *   4. score = 0.45 anomaly + 0.2 mechanism + 0.2 relevance + 0.1 walk + 0.05 onset (each in
+ *      [0, 1]; weights chosen on the simulated incidents and PetShop, see bench/); a series whose
+ *      mechanism did not change while a parent is about as anomalous is a symptom and its score
+ *      is halved. The KPI's own anomaly does not count for it (it is the symptom that started
+ *      the analysis) unless its mechanism changed with unchanged parents. The path to the KPI is
+ *      the shortest cause -> effect path in the graph.
  *   5. The graph-free ranking (BARO alone) is returned next to it, and both are folded to
  *      components when a component map is given (a component scores as its best series).
  * Strength changes: every link of the graph is compared between reference and incident with the
@@ -69,6 +73,7 @@ struct rca_cause {
     int parents_changed;    /* a graph parent's mechanism changed too */
     int onset;              /* row of the onset relative to split; RCA_NO_ONSET if none */
     double walk;            /* random-walk score, [0, 1] relative to the best */
+    double relevance;       /* |correlation| with the KPI (0 for the KPI itself) */
     int path[RCA_PATH_MAX]; /* input columns from this series to the KPI */
     int path_len;           /* 0: no directed path in the graph */
 };
