@@ -32,10 +32,10 @@ static json_t *cause_json(const struct rca_result *r, const struct rca_cause *k,
     json_t *mech = json_pack("{s:b, s:o, s:o, s:s, s:b}", "changed", k->mech_changed, "pvalue",
                              num(k->mech_p), "qvalue", num(k->mech_q), "kind",
                              change_kind_str(k->kind), "parents_changed", k->parents_changed);
-    json_t *ev =
-        json_pack("{s:o, s:o, s:o, s:o, s:b}", "anomaly", num(k->anomaly), "mechanism", mech,
-                  "onset", k->onset == RCA_NO_ONSET ? json_null() : json_integer(k->onset), "walk",
-                  num(k->walk), "path_in_graph", k->path_len > 0);
+    json_t *ev = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:b}", "anomaly", num(k->anomaly), "mechanism", mech, "onset",
+        k->onset == RCA_NO_ONSET ? json_null() : json_integer(k->onset), "relevance",
+        num(k->relevance), "walk", num(k->walk), "path_in_graph", k->path_len > 0);
     const char *tpl = c->template_of ? c->template_of(c->template_ctx, name) : NULL;
     if (tpl) json_object_set_new(ev, "template", json_string(tpl));
     json_t *o = json_pack("{s:i, s:s, s:o, s:o, s:o}", "rank", rank, "variable", name, "score",
