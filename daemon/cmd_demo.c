@@ -1,4 +1,4 @@
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* nftw, memmem */
 /*
  * `causalmon demo`: the embedded default. Starts the real daemon (`causalmon run`, a child
  * process) on a generated configuration in a temporary directory, streams the simulated
@@ -84,7 +84,7 @@ static int write_config(const char *dir, const char *path)
             "scopes:\n"
             "  - {name: shop, match: [\"*\"], window: 340, tau_max: 1, refresh_every: 60,\n"
             "     kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20,\n"
-            "     cooldown: 30, max_series: 100, component_map: prefix}\n",
+            "     cooldown: 30, max_series: 100, component_map: prefix, structure_alerts: true}\n",
             dir, dir);
     return fclose(f);
 }
@@ -105,7 +105,20 @@ static int print_alert(const char *text, size_t len, int fault_bucket, int64_t t
            type ? type + 16 : "?", json_string_value(json_object_get(labels, "scope")));
     printf("  %s\n",
            json_string_value(json_object_get(json_object_get(data, "annotations"), "summary")));
-    if (resolved) {
+    if (type && strstr(type, "structure_change")) {
+        size_t i;
+        json_t *l;
+        json_array_foreach(json_object_get(rca, "changed_links"), i, l)
+        {
+            if (i == 4) break;
+            printf("  link %s -> %s (lag %lld) %s, in %.0f%% of the last refreshes\n",
+                   json_string_value(json_object_get(l, "from")),
+                   json_string_value(json_object_get(l, "to")),
+                   (long long)json_integer_value(json_object_get(l, "lag")),
+                   json_string_value(json_object_get(l, "change")),
+                   100 * json_real_value(json_object_get(l, "frequency")));
+        }
+    } else if (resolved) {
         printf("  from %s to %s (event time)\n",
                json_string_value(json_object_get(data, "startsAt")),
                json_string_value(json_object_get(data, "endsAt")));
@@ -173,14 +186,16 @@ static int drain_alerts(void *sub, int fault_bucket, int64_t t0_ns, int *fired, 
         zmq_msg_init(&body);
         zmq_msg_recv(&body, sub, 0);
         int k = print_alert(zmq_msg_data(&body), zmq_msg_size(&body), fault_bucket, t0_ns);
-        if (k == 1 && !*fired) {
+        int structure =
+            memmem(zmq_msg_data(&body), zmq_msg_size(&body), "structure_change", 16) != NULL;
+        if (k == 1 && !structure && !*fired) { /* the first incident alert names the root cause */
             json_t *ev = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
             const char *rc = json_string_value(json_object_get(
                 json_object_get(json_object_get(ev, "data"), "labels"), "root_cause"));
             snprintf(top, toplen, "%s", rc ? rc : "");
             json_decref(ev);
         }
-        *fired += k == 1;
+        *fired += k == 1 && !structure;
         *resolved += k == 2;
         zmq_msg_close(&topic);
         zmq_msg_close(&body);

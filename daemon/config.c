@@ -126,6 +126,9 @@ static const struct opt SCOPE_OPTS[] = {
      "buckets after a change point before the root causes are ranked"},
     {"cooldown", T_INT, S(cooldown), 0, "60", 0, 1000000, 1, NULL, NULL, 0, 0, 0,
      "buckets after a resolved incident before a new one may fire"},
+    {"structure_alerts", T_BOOL, S(structure_alerts), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
+     "publish links that appear or disappear persistently over refreshes as structure_change "
+     "alerts (always counted and logged)"},
     {"min_confidence", T_REAL, S(min_confidence), 0, "0.3", 0, 1, 1, NULL, NULL, 0, 0, 0,
      "alerts whose top root cause scores lower are suppressed (counted)"},
     END,

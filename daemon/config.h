@@ -66,6 +66,7 @@ struct scope_conf {
     double z;
     int reference, settle, cooldown;
     double min_confidence;
+    int structure_alerts;
 };
 
 struct config {

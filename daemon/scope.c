@@ -2,6 +2,7 @@
 
 #include "duration.h"
 #include "graph_json.h"
+#include "link_tracker.h"
 #include "logmsg.h"
 #include "svar_discover.h"
 #include "xalloc.h"
@@ -19,6 +20,9 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
     struct scope *s = xcalloc(1, sizeof *s);
     s->conf = *c;
     s->inc = incident_new(c, bucket_ns, template_of, template_ctx);
+    struct link_tracker_params lp;
+    link_tracker_params_default(&lp);
+    s->links = link_tracker_new(&lp, c->max_series, c->tau_max);
     s->win = scope_window_new(c->window, c->max_series);
     s->ncol_map = aligner_max_series;
     s->col = xmallocarray((size_t)aligner_max_series, sizeof(int));
@@ -41,6 +45,8 @@ void scope_free(struct scope *s)
         nanosleep(&ts, NULL);
     }
     incident_free(s->inc);
+    link_tracker_free(s->links);
+    json_decref(s->structure_pending);
     for (int a = 0; a < s->conf.max_series; a++) free(s->names[a]);
     free(s->names);
     free(s->row);
@@ -64,7 +70,31 @@ struct refresh {
     int rows, ncols;
     char **names;
     double t_submit;
+    int64_t t_last; /* bucket time of the newest row */
 };
+
+/* Worker: the refresh's graph into the link history; persistent changes become a pending
+ * structure_change event ({"changed_links": [...]}) for the loop to publish. */
+static void track_links(struct refresh *r, const struct svar_discover_result *res)
+{
+    struct scope *s = r->s;
+    struct link_event ev[32];
+    int n = link_tracker_update(s->links, res->graph, res->kept, ev, 32);
+    if (n == 0) return;
+    json_t *arr = json_array();
+    for (int k = 0; k < n && k < 32; k++)
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:i, s:s, s:f}", "from", r->names[ev[k].from],
+                                        "to", r->names[ev[k].to], "lag", ev[k].lag, "change",
+                                        ev[k].appeared ? "appeared" : "disappeared", "frequency",
+                                        ev[k].frequency));
+    json_t *o = json_pack("{s:o, s:i, s:I}", "changed_links", arr, "changes", n, "time_ns",
+                          (json_int_t)r->t_last);
+    pthread_mutex_lock(&s->mu);
+    json_decref(s->structure_pending);
+    s->structure_pending = o;
+    pthread_mutex_unlock(&s->mu);
+}
 
 static double wall(void)
 {
@@ -98,6 +128,7 @@ static void refresh_job(void *arg)
                               graph_json_links(res.graph, names), "seconds", wall() - t0);
         text = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(10));
         json_decref(g);
+        track_links(r, &res);
         free(names);
         svar_discover_result_free(&res);
     }
@@ -162,6 +193,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
     scope_window_snapshot(s->win, r->X);
     r->names = xmallocarray((size_t)ncols, sizeof(char *));
     for (int c = 0; c < ncols; c++) r->names[c] = xstrdup(s->names[c]);
+    r->t_last = t_ns;
     workers_submit(w, refresh_job, r);
 }
 
@@ -176,6 +208,33 @@ static json_t *iso_time(double epoch_s)
 void scope_poll(struct scope *s, struct alerts *al)
 {
     if (s->inc) incident_poll(s->inc, al);
+    pthread_mutex_lock(&s->mu);
+    json_t *sc = s->structure_pending;
+    s->structure_pending = NULL;
+    pthread_mutex_unlock(&s->mu);
+    if (!sc) return;
+    json_t *links = json_object_get(sc, "changed_links"), *first = json_array_get(links, 0);
+    char summary[600], root[300];
+    snprintf(root, sizeof root, "%s", json_string_value(json_object_get(first, "to")));
+    snprintf(summary, sizeof summary,
+             "%d causal link(s) changed persistently, e.g. %s -> %s (lag %d) %s",
+             (int)json_integer_value(json_object_get(sc, "changes")),
+             json_string_value(json_object_get(first, "from")), root,
+             (int)json_integer_value(json_object_get(first, "lag")),
+             json_string_value(json_object_get(first, "change")));
+    s->structure_changes += json_integer_value(json_object_get(sc, "changes"));
+    logmsg(LOG_INFO, "scope %s: %s", s->conf.name, summary);
+    if (!s->conf.structure_alerts) {
+        json_decref(sc);
+        return;
+    }
+    int64_t t = (int64_t)json_integer_value(json_object_get(sc, "time_ns"));
+    json_t *rca =
+        json_pack("{s:O, s:[], s:[]}", "changed_links", links, "root_causes", "changed_mechanisms");
+    struct alert a = {s->conf.name, "structure_change", "warning", root, summary, 0, t, 0, rca};
+    alerts_publish(al, &a);
+    json_decref(rca);
+    json_decref(sc);
 }
 
 json_t *scope_status(struct scope *s)
@@ -187,6 +246,7 @@ json_t *scope_status(struct scope *s)
                   s->conf.window, "last_refresh", iso_time(s->last_refresh_s), "refresh_ms",
                   s->refresh_ms, "refreshes", (json_int_t)s->refreshes, "refresh_errors",
                   (json_int_t)s->refresh_errors, "series_left_out", (json_int_t)s->left_out);
+    json_object_set_new(o, "structure_changes", json_integer(s->structure_changes));
     pthread_mutex_unlock(&s->mu);
     if (s->inc) json_object_set_new(o, "incident", incident_status(s->inc));
     return o;

@@ -20,7 +20,10 @@
 
 struct scope {
     struct scope_conf conf;
-    struct incident *inc; /* KPI detector and alerts; NULL without KPIs */
+    struct incident *inc;       /* KPI detector and alerts; NULL without KPIs */
+    struct link_tracker *links; /* structure changes over refreshes (refresh jobs only) */
+    json_t *structure_pending;  /* guarded by mu: a structure change for the loop to publish */
+    long structure_changes;     /* links changed persistently (loop thread) */
     struct scope_window *win;
     int *col;      /* aligner series id -> window column, -1 not in scope, -2 not yet looked at */
     int ncol_map;  /* size of col (the aligner's series cap) */
@@ -51,7 +54,8 @@ void scope_free(struct scope *s);
 void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w);
 
-/* Publishes the scope's finished rankings and resolutions. Thread: the loop. */
+/* Publishes the scope's finished rankings, resolutions and structure changes (links that
+ * appeared or disappeared persistently over refreshes, link_tracker.h). Thread: the loop. */
 void scope_poll(struct scope *s, struct alerts *al);
 
 /* The scope's status object {"name","series","window_fill","last_refresh","refresh_ms",...}
