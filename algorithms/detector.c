@@ -152,6 +152,12 @@ enum detector_event detector_push(struct detector *d, int64_t t_ns, const double
     return DETECTOR_NONE;
 }
 
+void detector_seed(struct detector *d, const double *kpi)
+{
+    if (d->st == SETTLING || d->st == ACTIVE) return;
+    for (int k = 0; k < d->nkpi; k++) ref_add(d, k, kpi[k]);
+}
+
 int detector_incident(const struct detector *d, int64_t *change_ns, int *since, int *kpi, double *z)
 {
     if (d->st != SETTLING && d->st != ACTIVE) return -1;

@@ -40,6 +40,10 @@ void detector_free(struct detector *d);
  * event this bucket caused. */
 enum detector_event detector_push(struct detector *d, int64_t t_ns, const double *kpi);
 
+/* Adds KPI values to the reference without evaluating them (restoring a window after a
+ * restart). Ignored while an incident is open. */
+void detector_seed(struct detector *d, const double *kpi);
+
 /* The current incident: bucket time of the change point, buckets since it (the change bucket
  * counts as 1), the KPI that moved most at the change and its z. Returns 0, or -1 when no
  * incident is open. */

@@ -212,15 +212,27 @@ static void submit(struct incident *inc, const struct scope_window *win, char *c
     workers_submit(w, rank_job, j);
 }
 
-void incident_row(struct incident *inc, const struct scope_window *win, char *const *names,
-                  const double *row, int ncols, int64_t t_ns, struct workers *w)
+/* Resolves the KPI columns and fills inc->kv from row. */
+static void kpi_values(struct incident *inc, char *const *names, const double *row, int ncols)
 {
     for (int k = 0; k < inc->conf.nkpis; k++) {
         if (inc->kpi_col[k] < 0)
             for (int c = 0; c < ncols; c++)
                 if (strcmp(names[c], inc->conf.kpis[k]) == 0) inc->kpi_col[k] = c;
-        inc->kv[k] = inc->kpi_col[k] >= 0 ? row[inc->kpi_col[k]] : NAN;
+        inc->kv[k] = inc->kpi_col[k] >= 0 && inc->kpi_col[k] < ncols ? row[inc->kpi_col[k]] : NAN;
     }
+}
+
+void incident_seed(struct incident *inc, char *const *names, const double *row, int ncols)
+{
+    kpi_values(inc, names, row, ncols);
+    detector_seed(inc->det, inc->kv);
+}
+
+void incident_row(struct incident *inc, const struct scope_window *win, char *const *names,
+                  const double *row, int ncols, int64_t t_ns, struct workers *w)
+{
+    kpi_values(inc, names, row, ncols);
     enum detector_event e = detector_push(inc->det, t_ns, inc->kv);
     int since, kpi;
     int64_t when;

@@ -32,6 +32,10 @@ void incident_free(struct incident *inc);
 void incident_row(struct incident *inc, const struct scope_window *win, char *const *names,
                   const double *row, int ncols, int64_t t_ns, struct workers *w);
 
+/* A restored row (oldest first): its KPI values go straight into the detector's reference, so
+ * detection resumes after a restart without a new warm-up. Thread: loop. */
+void incident_seed(struct incident *inc, char *const *names, const double *row, int ncols);
+
 /* Publishes a finished ranking and a pending resolution. Thread: loop. */
 void incident_poll(struct incident *inc, struct alerts *al);
 

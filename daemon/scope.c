@@ -322,6 +322,7 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
             s->row[c] = json_is_number(v) ? json_number_value(v) : NAN;
         }
         scope_window_push(s->win, json_integer_value(json_array_get(times, r)), s->row);
+        if (s->inc) incident_seed(s->inc, s->names, s->row, (int)ncols);
     }
     return 0;
 }

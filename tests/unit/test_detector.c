@@ -83,6 +83,25 @@ static void test_noise_and_missing_values_stay_quiet(void **state)
     detector_free(d);
 }
 
+static void test_a_seeded_reference_detects_without_a_new_warm_up(void **state)
+{
+    (void)state;
+    struct detector *d = make();
+    struct rng r;
+    rng_seed(&r, 4);
+    for (int t = 0; t < 100; t++) {
+        double v = 50 + rng_normal(&r);
+        detector_seed(d, &v);
+    }
+    int change_at = -1;
+    for (int t = 0; t < 10; t++) {
+        double v = 80 + rng_normal(&r); /* the very first evaluated buckets are a step */
+        if (detector_push(d, t, &v) == DETECTOR_CHANGE) change_at = t;
+    }
+    assert_int_equal(change_at, 2);
+    detector_free(d);
+}
+
 static void test_invalid_parameters_are_refused(void **state)
 {
     (void)state;
@@ -100,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_a_step_fires_after_persist_buckets_and_ranks_after_settle),
         cmocka_unit_test(test_a_short_spike_is_ignored_and_recovery_resolves),
         cmocka_unit_test(test_noise_and_missing_values_stay_quiet),
+        cmocka_unit_test(test_a_seeded_reference_detects_without_a_new_warm_up),
         cmocka_unit_test(test_invalid_parameters_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
