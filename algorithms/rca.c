@@ -329,14 +329,13 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     double *anom = xmallocarray((size_t)m, sizeof(double));
     robust_score(Y, rows, m, split, anom);
     int s = -1; /* the KPI as a kept index */
-    for (int a = 0; a < m; a++)
-        if (kpi >= 0 ? kept[a] == kpi : (!isnan(anom[a]) && (s < 0 || anom[a] > anom[s]))) {
-            if (kpi >= 0) {
-                s = a;
-                break;
-            }
+    for (int a = 0; a < m; a++) {
+        if (kpi >= 0 && kept[a] == kpi) {
             s = a;
+            break;
         }
+        if (kpi < 0 && !isnan(anom[a]) && (s < 0 || anom[a] > anom[s])) s = a;
+    }
     if (s < 0) {
         snprintf(err, errlen,
                  kpi >= 0 ? "the KPI is constant or mostly missing" : "no series is scorable");

@@ -6,7 +6,7 @@
  * one log input per service) into it over ZeroMQ (ipc sockets, no network, no broker), injects a
  * fault after the warm-up, and prints the alerts as they arrive on the alert socket. Event time
  * runs faster than the wall clock (--speed buckets per second), so the whole run takes about
- * 20 seconds.
+ * 15 seconds (480 buckets at 40 per second).
  */
 #include "cli.h"
 #include "duration.h"
