@@ -506,22 +506,7 @@ int cdnod_run(const double *Yin, int T, int N, const int *seg, int K, const stru
     memcpy(Y, Yin, (size_t)T * N * sizeof(double));
     c.Y = Y;
     res->period = xcalloc((size_t)N, sizeof(int));
-    double *col = xmallocarray((size_t)T, sizeof(double));
-    for (int j = 0; j < N && p->deseason; j++) {
-        int complete = 1;
-        for (int t = 0; t < T; t++) {
-            col[t] = Y[(size_t)t * N + j];
-            complete &= !isnan(col[t]);
-        }
-        if (!complete) continue;
-        int P = season_detect(col, T);
-        if (P) {
-            season_remove(col, T, P);
-            for (int t = 0; t < T; t++) Y[(size_t)t * N + j] = col[t];
-            res->period[j] = P;
-        }
-    }
-    free(col);
+    if (p->deseason) season_remove_columns(Y, T, N, res->period);
     struct svar_graph *lagged = NULL;
     if (c.tau > 0) {
         struct pcmci_params pp;

@@ -3,6 +3,7 @@
 
 #include "fdr.h"
 #include "robust_score.h"
+#include "seasonality.h"
 #include "svar_discover.h"
 #include "xalloc.h"
 
@@ -21,6 +22,7 @@ void rca_params_default(struct rca_params *p)
     p->lookback = 5;
     p->max_gap = 3;
     p->top = 5;
+    p->deseason = 0;
     rwr_params_default(&p->rwr);
 }
 
@@ -326,6 +328,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         free(kept);
         return -1;
     }
+    if (p->deseason) season_remove_columns(Y, rows, m, NULL);
     double *anom = xmallocarray((size_t)m, sizeof(double));
     robust_score(Y, rows, m, split, anom);
     int s = -1; /* the KPI as a kept index */

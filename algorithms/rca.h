@@ -6,6 +6,10 @@
  *   1. Screening as in discovery (constant and mostly-missing columns left out, short gaps
  *      filled); count series (log templates) read missing as 0, because a template that did not
  *      exist yet was seen 0 times.
+ *      With deseason, detected cycles are removed per column first (seasonality.h), so a
+ *      cycle is neither a link nor an anomaly. Off by default: it needs 3 cycles in the window,
+ *      and on PetShop (2 daily cycles, incident rows re-timed) it lowered top-1 from 0.42 to
+ *      0.29.
  *   2. PCMCI+ (ParCorr) on the whole window; prior knowledge is applied to the graph: forbidden
  *      links and links against the tiers (a series is never caused by one of a higher tier) are
  *      removed, contemporaneous links across tiers are oriented from the lower tier, and required
@@ -48,6 +52,7 @@ struct rca_params {
     int lookback;      /* rows before split searched for the onset (5) */
     int max_gap;       /* gap filling as in discovery (3) */
     int top;           /* causes reported (5) */
+    int deseason;      /* remove detected cycles from every column first (0) */
     struct rwr_params rwr;
 };
 

@@ -7,8 +7,12 @@
 #include "xalloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* FFTW's planner is not thread-safe; execution is. Plans are made and destroyed under this. */
+static pthread_mutex_t planner = PTHREAD_MUTEX_INITIALIZER;
 
 /* Least-squares line icpt + slope t through x[0..n). */
 static void linear_fit(const double *x, int n, double *icpt, double *slope)
@@ -50,8 +54,10 @@ static void acf(const double *x, int n, double *r, int maxlag)
     int m = 2 * n;
     double *buf = fftw_alloc_real((size_t)m);
     fftw_complex *spec = fftw_alloc_complex((size_t)m / 2 + 1);
+    pthread_mutex_lock(&planner);
     fftw_plan fwd = fftw_plan_dft_r2c_1d(m, buf, spec, FFTW_ESTIMATE);
     fftw_plan inv = fftw_plan_dft_c2r_1d(m, spec, buf, FFTW_ESTIMATE);
+    pthread_mutex_unlock(&planner);
     double icpt, slope;
     linear_fit(x, n, &icpt, &slope);
     for (int t = 0; t < m; t++) buf[t] = t < n ? x[t] - icpt - slope * t : 0.0;
@@ -62,8 +68,10 @@ static void acf(const double *x, int n, double *r, int maxlag)
     }
     fftw_execute(inv);
     for (int l = 0; l <= maxlag; l++) r[l] = buf[0] > 0 ? buf[l] / buf[0] : 0.0;
+    pthread_mutex_lock(&planner);
     fftw_destroy_plan(fwd);
     fftw_destroy_plan(inv);
+    pthread_mutex_unlock(&planner);
     fftw_free(buf);
     fftw_free(spec);
 }
@@ -138,7 +146,9 @@ int season_detect(const double *x, int n)
     if (n < 24) return 0;
     double *buf = fftw_alloc_real((size_t)n);
     fftw_complex *out = fftw_alloc_complex((size_t)n / 2 + 1);
+    pthread_mutex_lock(&planner);
     fftw_plan plan = fftw_plan_dft_r2c_1d(n, buf, out, FFTW_ESTIMATE);
+    pthread_mutex_unlock(&planner);
     double *pg = xmallocarray((size_t)n / 2 + 1, sizeof(double));
     /* Frequencies k with period n/k in [3, n / SEASON_MIN_CYCLES]. */
     int kmin = SEASON_MIN_CYCLES, kmax = n / 3 < n / 2 ? n / 3 : n / 2;
@@ -181,7 +191,9 @@ int season_detect(const double *x, int n)
         free(r);
     }
     free(pg);
+    pthread_mutex_lock(&planner);
     fftw_destroy_plan(plan);
+    pthread_mutex_unlock(&planner);
     fftw_free(buf);
     fftw_free(out);
     return period;
@@ -205,4 +217,25 @@ void season_remove(double *x, int n, int period)
     for (int t = 0; t < n; t++) x[t] -= profile[t % period] - level;
     free(vals);
     free(profile);
+}
+
+int season_remove_columns(double *Y, int T, int N, int *period)
+{
+    int found = 0;
+    double *col = xmallocarray((size_t)(T > 0 ? T : 1), sizeof(double));
+    for (int j = 0; j < N; j++) {
+        int complete = 1;
+        for (int t = 0; t < T; t++) {
+            col[t] = Y[(size_t)t * N + j];
+            complete &= !isnan(col[t]);
+        }
+        int P = complete ? season_detect(col, T) : 0;
+        if (period) period[j] = P;
+        if (!P) continue;
+        season_remove(col, T, P);
+        for (int t = 0; t < T; t++) Y[(size_t)t * N + j] = col[t];
+        found++;
+    }
+    free(col);
+    return found;
 }

@@ -20,8 +20,8 @@
  * so levels are kept. The per-phase median is robust to a change in half of the cycles, so a real
  * mechanism change stays visible after removal.
  *
- * FFTW plans are made per call with FFTW_ESTIMATE; planning is not thread-safe, so call these
- * from one thread at a time (the batch commands do).
+ * FFTW plans are made per call with FFTW_ESTIMATE, under a process-wide lock (FFTW's planner is
+ * not thread-safe), so these may run on several threads at once.
  */
 #ifndef CAUSALMON_SEASONALITY_H
 #define CAUSALMON_SEASONALITY_H
@@ -37,5 +37,10 @@ int season_detect(const double *x, int n);
 
 /* Subtracts the per-phase median profile of period P (>= 2) from x[0..n) in place. */
 void season_remove(double *x, int n, int period);
+
+/* Detects and removes the cycle of every complete (NaN-free) column of Y (T x N, row-major) in
+ * place; writes each column's period (0: none) into period[N] when it is not NULL. Returns how
+ * many columns had one. */
+int season_remove_columns(double *Y, int T, int N, int *period);
 
 #endif

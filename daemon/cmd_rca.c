@@ -26,7 +26,7 @@ static void rca_usage(FILE *f)
             "usage: causalmon rca --input F.csv --fault-time T [--kpi NAME] [--logs L.jsonl]\n"
             "                     [--config FILE [--scope NAME]] [--component-map RULE]\n"
             "                     [--tau-max N] [--alpha A] [--top N] [--reference N]\n"
-            "                     [--after N] [--pretty]\n"
+            "                     [--after N] [--deseason] [--pretty]\n"
             "\n"
             "Ranks the root causes of an incident: rows before the fault time are the\n"
             "reference, rows from it on the incident. Same ranking as the daemon's alerts.\n"
@@ -44,7 +44,8 @@ static void rca_usage(FILE *f)
             "  --alpha A       significance of the graph tests (default 0.01)\n"
             "  --top N         root causes listed (default 5)\n"
             "  --reference N   reference rows before the fault at most (default %d)\n"
-            "  --after N       incident rows used at most (default all)\n",
+            "  --after N       incident rows used at most (default all)\n"
+            "  --deseason      remove cycles detected in the window first (needs 3 cycles)\n",
             DEFAULT_REFERENCE);
 }
 
@@ -169,6 +170,7 @@ int cmd_rca(int argc, char **argv)
         {"top", required_argument, NULL, 'n'},
         {"reference", required_argument, NULL, 'r'},
         {"after", required_argument, NULL, 'A'},
+        {"deseason", no_argument, NULL, 'D'},
         {"pretty", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -178,7 +180,7 @@ int cmd_rca(int argc, char **argv)
     int nlogs = 0;
     long tau_max = -1, top = 5, reference = DEFAULT_REFERENCE, after = 0;
     double alpha = -1;
-    int pretty = 0, c;
+    int pretty = 0, deseason = 0, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         int bad = 0;
@@ -222,6 +224,9 @@ int cmd_rca(int argc, char **argv)
             break;
         case 'A':
             bad = cli_int(CMD, "after", optarg, 1, 10000000, &after);
+            break;
+        case 'D':
+            deseason = 1;
             break;
         case 'p':
             pretty = 1;
@@ -356,6 +361,7 @@ int cmd_rca(int argc, char **argv)
     p.tau_max = tau_max >= 0 ? (int)tau_max : sc->tau_max;
     p.alpha = alpha > 0 ? alpha : sc->alpha;
     p.top = (int)top;
+    p.deseason = deseason || sc->deseason;
     double t0 = cli_now();
     if (rca_run(X, rows, n, split - from, kcol, &p, &ps.prior, &res, err, sizeof err)) {
         cli_error(CMD, "%s: %s", input, err);

@@ -129,6 +129,8 @@ static const struct opt SCOPE_OPTS[] = {
     {"structure_alerts", T_BOOL, S(structure_alerts), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
      "publish links that appear or disappear persistently over refreshes as structure_change "
      "alerts (always counted and logged)"},
+    {"deseason", T_BOOL, S(deseason), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
+     "remove cycles detected in the window (3 or more cycles) before ranking root causes"},
     {"min_confidence", T_REAL, S(min_confidence), 0, "0.3", 0, 1, 1, NULL, NULL, 0, 0, 0,
      "alerts whose top root cause scores lower are suppressed (counted)"},
     END,

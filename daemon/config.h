@@ -67,6 +67,7 @@ struct scope_conf {
     int reference, settle, cooldown;
     double min_confidence;
     int structure_alerts;
+    int deseason;
 };
 
 struct config {

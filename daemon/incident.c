@@ -135,6 +135,7 @@ static void rank_job(void *arg)
     struct rca_params p;
     rca_params_default(&p);
     p.tau_max = inc->conf.tau_max;
+    p.deseason = inc->conf.deseason;
     p.alpha = inc->conf.alpha;
     if (rca_prior_build(&inc->conf, (const char *const *)j->names, j->ncols, &ps, r->error,
                         sizeof r->error) == 0) {

@@ -5,6 +5,8 @@
 #include "seasonality.h"
 #include "xalloc.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 enum { N = 2000 };
@@ -71,6 +73,44 @@ static void test_removal_leaves_a_mean_shift_visible(void **state)
     free(x);
 }
 
+/* Columns of a matrix: a cycle is removed from its column only; a NaN column is skipped. Runs
+ * from two threads at once (the planner lock). */
+static void *remove_columns(void *arg)
+{
+    double *Y = arg;
+    int period[3];
+    int found = season_remove_columns(Y, N, 3, period);
+    return (void *)(intptr_t)(found == 1 && period[0] == 0 && period[1] >= 47 && period[1] <= 53 &&
+                              period[2] == 0);
+}
+
+static void test_columns_lose_their_cycles_on_several_threads(void **state)
+{
+    (void)state;
+    double *a = series(0.5, 0, 0, 0, 0, 31), *b = series(0.5, 4, 50, 0, 0, 32);
+    double *Y[2];
+    for (int k = 0; k < 2; k++) {
+        Y[k] = xmallocarray((size_t)N * 3, sizeof(double));
+        for (int t = 0; t < N; t++) {
+            Y[k][t * 3] = a[t];
+            Y[k][t * 3 + 1] = b[t];
+            Y[k][t * 3 + 2] = t == 7 ? NAN : b[t];
+        }
+    }
+    pthread_t th;
+    pthread_create(&th, NULL, remove_columns, Y[1]);
+    void *mine = remove_columns(Y[0]), *theirs;
+    pthread_join(th, &theirs);
+    assert_true(mine && theirs);
+    double ss = 0;
+    for (int t = 0; t < N; t++) {
+        assert_close(Y[0][t * 3], a[t], 0); /* untouched */
+        ss += Y[0][t * 3 + 1] * Y[0][t * 3 + 1];
+    }
+    assert_true(sqrt(ss / N) < 2.0); /* the amplitude-4 cycle is gone (AR(1) sd 1.15 is left) */
+    free(a), free(b), free(Y[0]), free(Y[1]);
+}
+
 static void test_short_series_have_no_period(void **state)
 {
     (void)state;
@@ -84,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_cycles_are_found_under_red_and_blue_noise),
         cmocka_unit_test(test_red_noise_level_shift_and_trend_are_not_seasonal),
         cmocka_unit_test(test_removal_leaves_a_mean_shift_visible),
+        cmocka_unit_test(test_columns_lose_their_cycles_on_several_threads),
         cmocka_unit_test(test_short_series_have_no_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
