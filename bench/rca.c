@@ -4,12 +4,16 @@
  * an error burst seen only in logs, a dependency that appears, a pure mechanism change), 600
  * fault-free buckets, then the fault. Prints per kind the share of cases with the faulty service
  * at rank 1 and in the top 3 (causal ranking next to the graph-free BARO ranking), the detection
- * delay, and the false alerts on fault-free streams of FREE buckets. Reads no data files.
+ * delay, and the false alerts on fault-free streams of FREE buckets: KPI change points, and
+ * structure changes (link_tracker.h over PCMCI+ refreshes of a 340-bucket window every 30
+ * buckets, as a daemon scope with structure_alerts would publish them). Reads no data files.
  *
  * usage: bench_rca [SEEDS [FREE]]   (defaults 20, 20000)
  */
 #include "bench_util.h"
+#include "link_tracker.h"
 #include "rca_case.h"
+#include "svar_discover.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +72,35 @@ int main(int argc, char **argv)
     for (int sd = 0; sd < streams; sd++) fa += rca_case_false_alerts(1000 + sd, free_rows, &dp);
     printf("false alerts: %ld in %d fault-free streams of %d buckets (%.2f per 10,000 buckets)\n",
            fa, streams, free_rows, 1e4 * fa / ((double)streams * free_rows));
+    /* structure changes on one fault-free stream */
+    struct service_sim sim;
+    service_sim_init(&sim, 2000, SIM_FAULT_NONE, -1);
+    int n = sim.nseries, W = 340, every = 30;
+    double *X = malloc(sizeof(double) * (size_t)free_rows * n);
+    for (int t = 0; t < free_rows; t++) service_sim_step(&sim, X + (size_t)t * n);
+    struct link_tracker_params lp;
+    link_tracker_params_default(&lp);
+    struct link_tracker *lt = link_tracker_new(&lp, n, 1);
+    struct svar_discover_params sp;
+    svar_discover_params_default(&sp, 1);
+    long events = 0, refreshes = 0;
+    struct link_event ev[64];
+    for (int t = W; t <= free_rows; t += every) {
+        struct svar_discover_result res;
+        char err[256];
+        if (svar_discover_run(X + (size_t)(t - W) * n, W, n, &sp, &res, err, sizeof err)) continue;
+        if (refreshes++ >= lp.history)
+            events += link_tracker_update(lt, res.graph, res.kept, ev, 64) > 0;
+        else
+            link_tracker_update(lt, res.graph, res.kept, ev, 64);
+        svar_discover_result_free(&res);
+    }
+    printf("structure changes: %ld refreshes with a change in %ld refreshes of a fault-free stream "
+           "of %d buckets (%.2f per 10,000 buckets)\n",
+           events, refreshes, free_rows, 1e4 * events / free_rows);
+    link_tracker_free(lt);
+    free(X);
+    service_sim_fini(&sim);
     printf("total %.1f s\n", bench_now() - t0);
     return 0;
 }
