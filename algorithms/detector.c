@@ -1,6 +1,7 @@
 /* detector.c - change-point trigger on KPIs and the incident life cycle (detector.h). */
 #include "detector.h"
 
+#include "robust_score.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -67,27 +68,15 @@ static void ref_add(struct detector *d, int k, double v)
     if (d->nref[k] < d->p.reference) d->nref[k]++;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median_of(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Robust z of v against KPI k's reference; NaN when v is missing or the reference too short. */
 static double robust_z(struct detector *d, int k, double v)
 {
     int n = d->nref[k];
     if (isnan(v) || n < d->p.reference / 2) return NAN;
     memcpy(d->scratch, d->ref + (size_t)k * d->p.reference, (size_t)n * sizeof(double));
-    double med = median_of(d->scratch, n);
+    double med = robust_median(d->scratch, n);
     for (int a = 0; a < n; a++) d->scratch[a] = fabs(d->scratch[a] - med);
-    double mad = 1.4826 * median_of(d->scratch, n);
+    double mad = 1.4826 * robust_median(d->scratch, n);
     if (!(mad > 0)) mad = 1e-9 * (1 + fabs(med)); /* a flat reference: any move counts */
     return (v - med) / mad;
 }

@@ -20,6 +20,12 @@ static double quantile(const double *v, int n, double q)
     return v[lo] + (at - lo) * (v[hi] - v[lo]);
 }
 
+double robust_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return quantile(v, n, 0.5);
+}
+
 int robust_center(const double *X, int rows, int n, int col, int split, double *med, double *iqr,
                   double *scratch)
 {

@@ -18,6 +18,9 @@
  * score[n]. Returns 0, or -1 if split is not in [1, rows - 1]. */
 int robust_score(const double *X, int rows, int n, int split, double *score);
 
+/* The median of v[0..n) (n >= 1, no NaN); sorts v in place. */
+double robust_median(double *v, int n);
+
 /* Median and IQR (IQR 0 replaced as above) of column col over rows [0, split), skipping NaN;
  * scratch holds split doubles. Returns the number of values used (< 3: med and iqr are NaN). */
 int robust_center(const double *X, int rows, int n, int col, int split, double *med, double *iqr,

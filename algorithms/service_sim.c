@@ -167,3 +167,24 @@ void service_sim_step(struct service_sim *s, double *row)
     }
     s->t++;
 }
+
+size_t service_sim_log_json(const double *row, int service, long t, double t_s, double step_s,
+                            char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap) buf[0] = 0;
+    for (int k = 0; k < SIM_TEMPLATES; k++) {
+        int cnt = (int)row[col_log(service, k)];
+        for (int e = 0; e < cnt; e++) {
+            char line[256], rec[400];
+            service_sim_log_line(service, k, (unsigned)(t * 131 + e * 7 + k), line, sizeof line);
+            int w =
+                snprintf(rec, sizeof rec, "{\"date\": %.3f, \"level\": \"%s\", \"log\": \"%s\"}\n",
+                         t_s + step_s * (e + 0.5) / (cnt + 1), k ? "error" : "info", line);
+            if (w < 0 || n + (size_t)w + 1 > cap) return n;
+            memcpy(buf + n, rec, (size_t)w + 1);
+            n += (size_t)w;
+        }
+    }
+    return n;
+}

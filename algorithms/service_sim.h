@@ -27,6 +27,7 @@
 
 #include "rng.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum sim_fault {
@@ -69,6 +70,14 @@ const char *service_sim_service_name(int i);
  * line would show it with its variable parts (request ids, durations) filled from v. Writes at
  * most len bytes into buf. */
 void service_sim_log_line(int service, int k, unsigned v, char *buf, unsigned len);
+
+/* Renders service i's log lines of one bucket (the template counts in row, as produced by
+ * service_sim_step for bucket index t starting at t_s seconds, width step_s) as Fluent Bit JSON
+ * records {"date": epoch s, "level", "log"}, one per line, spread over the bucket. Writes whole
+ * records into buf while they fit in cap bytes (NUL-terminated); returns the bytes written. The
+ * texts hold no characters that need JSON escaping. */
+size_t service_sim_log_json(const double *row, int service, long t, double t_s, double step_s,
+                            char *buf, size_t cap);
 
 /* Sets up a system for the seed. The faulty service (and the new callee) are drawn from the
  * seed; fault_at < 0 means no fault. Release with service_sim_fini. */

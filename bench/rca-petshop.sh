@@ -6,7 +6,8 @@
 # tau_max 1) from that data alone; nothing of the true graph is used. Ranking is at node level
 # (component map "regex:^([^|]*)\|"): is the true root-cause node 1st, in the top 3, top 5?
 # The causal ranking and the graph-free one (BARO) are printed side by side.
-# usage: bench/rca-petshop.sh [CAUSALMON] [PETSHOP_DATASET_DIR]
+# usage: [RCA_ARGS="--deseason ..."] bench/rca-petshop.sh [CAUSALMON] [PETSHOP_DATASET_DIR]
+# RCA_ARGS: extra `causalmon rca` options for every issue (to compare settings).
 set -u
 BIN=${1:-build/causalmon}
 DATA=${2:-$(dirname "$0")/../../shared/data/petshop/dataset}
@@ -15,6 +16,7 @@ if [ ! -d "$DATA" ]; then
   exit 0
 fi
 command -v jq > /dev/null || { echo "bench/rca-petshop: needs jq"; exit 1; }
+read -ra EXTRA <<< "${RCA_ARGS:-}"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -52,7 +54,7 @@ for scen in low_traffic high_traffic temporal_traffic1 temporal_traffic2; do
     to_csv "$normal" "$dir/metrics.csv" "$TMP/x.csv" > "$TMP/map"
     fault=$(awk -v ts="$ts" '$1 <= ts { f = $2 } END { print f }' "$TMP/map")
     "$BIN" rca --input "$TMP/x.csv" --fault-time "$fault" --kpi "$node|$metric|$agg" \
-      --component-map 'regex:^([^|]*)\|' --tau-max 1 --top 5 > "$TMP/out.json" 2> "$TMP/err" ||
+      --component-map 'regex:^([^|]*)\|' --tau-max 1 --top 5 "${EXTRA[@]}" > "$TMP/out.json" 2> "$TMP/err" ||
       { echo "# $dir: $(tail -1 "$TMP/err")"; continue; }
     rc=$(jq --arg r "$root" '[.components[].component] | index($r) // 99' "$TMP/out.json")
     rb=$(jq --arg r "$root" '[.baseline.components[].component] | index($r) // 99' "$TMP/out.json")

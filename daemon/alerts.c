@@ -133,11 +133,6 @@ long alerts_seq(const struct alerts *a)
     return a ? a->seq : 0;
 }
 
-void alerts_set_seq(struct alerts *a, long seq)
-{
-    if (seq > a->seq) a->seq = seq;
-}
-
 json_t *alerts_since(const struct alerts *a, long since)
 {
     json_t *arr = json_array();

@@ -40,8 +40,6 @@ void alert_fingerprint(const struct alert *al, char out[17]);
 long alerts_publish(struct alerts *a, const struct alert *al);
 
 long alerts_seq(const struct alerts *a);
-/* Continues numbering after seq (a restored checkpoint of the same run). */
-void alerts_set_seq(struct alerts *a, long seq);
 /* The kept events with seq > since, oldest first (new reference). */
 json_t *alerts_since(const struct alerts *a, long since);
 

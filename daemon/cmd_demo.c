@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* nftw, memmem */
+#define _XOPEN_SOURCE 700 /* nftw */
 /*
  * `causalmon demo`: the embedded default. Starts the real daemon (`causalmon run`, a child
  * process) on a generated configuration in a temporary directory, streams the simulated
@@ -9,7 +9,6 @@
  * 15 seconds (480 buckets at 40 per second).
  */
 #include "cli.h"
-#include "duration.h"
 #include "service_sim.h"
 #include "xalloc.h"
 
@@ -89,11 +88,15 @@ static int write_config(const char *dir, const char *path)
     return fclose(f);
 }
 
-/* Prints one alert event readably. Returns 1 for a firing alert, 2 for a resolved one. */
-static int print_alert(const char *text, size_t len, int fault_bucket, int64_t t0_ns)
+/* What an alert event was. */
+enum seen { SEEN_NONE, SEEN_FIRING, SEEN_RESOLVED, SEEN_STRUCTURE };
+
+/* Prints one alert event readably; a firing incident alert's root cause goes into root. */
+static enum seen print_alert(const char *text, size_t len, int fault_bucket, int64_t t0_ns,
+                             char *root, size_t rootlen)
 {
     json_t *ev = json_loadb(text, len, 0, NULL);
-    if (!ev) return 0;
+    if (!ev) return SEEN_NONE;
     json_t *data = json_object_get(ev, "data"), *rca = json_object_get(data, "rca");
     json_t *labels = json_object_get(data, "labels");
     const char *status = json_string_value(json_object_get(data, "status"));
@@ -168,35 +171,36 @@ static int print_alert(const char *text, size_t len, int fault_bucket, int64_t t
         printf("\n");
     }
     fflush(stdout);
+    enum seen k = type && strstr(type, "structure_change") ? SEEN_STRUCTURE
+                  : resolved                               ? SEEN_RESOLVED
+                                                           : SEEN_FIRING;
+    const char *rc = json_string_value(json_object_get(labels, "root_cause"));
+    if (k == SEEN_FIRING) snprintf(root, rootlen, "%s", rc ? rc : "");
     json_decref(ev);
-    return resolved ? 2 : 1;
+    return k;
 }
 
-/* Receives and prints waiting alerts; returns the count of firing (bit 0) / resolved (bit 1). */
-static int drain_alerts(void *sub, int fault_bucket, int64_t t0_ns, int *fired, int *resolved,
-                        char *top, size_t toplen)
+/* Receives and prints waiting alerts, counting firing incident alerts and resolutions; the first
+ * firing one's root cause goes into top. */
+static void drain_alerts(void *sub, int fault_bucket, int64_t t0_ns, int *fired, int *resolved,
+                         char *top, size_t toplen)
 {
     for (;;) {
         zmq_msg_t topic, body;
         zmq_msg_init(&topic);
         if (zmq_msg_recv(&topic, sub, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&topic);
-            return 0;
+            return;
         }
         zmq_msg_init(&body);
         zmq_msg_recv(&body, sub, 0);
-        int k = print_alert(zmq_msg_data(&body), zmq_msg_size(&body), fault_bucket, t0_ns);
-        int structure =
-            memmem(zmq_msg_data(&body), zmq_msg_size(&body), "structure_change", 16) != NULL;
-        if (k == 1 && !structure && !*fired) { /* the first incident alert names the root cause */
-            json_t *ev = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
-            const char *rc = json_string_value(json_object_get(
-                json_object_get(json_object_get(ev, "data"), "labels"), "root_cause"));
-            snprintf(top, toplen, "%s", rc ? rc : "");
-            json_decref(ev);
-        }
-        *fired += k == 1 && !structure;
-        *resolved += k == 2;
+        char root[256];
+        enum seen k = print_alert(zmq_msg_data(&body), zmq_msg_size(&body), fault_bucket, t0_ns,
+                                  root, sizeof root);
+        if (k == SEEN_FIRING && !*fired) /* the first incident alert names the root cause */
+            snprintf(top, toplen, "%s", root);
+        *fired += k == SEEN_FIRING;
+        *resolved += k == SEEN_RESOLVED;
         zmq_msg_close(&topic);
         zmq_msg_close(&body);
     }
@@ -317,7 +321,7 @@ int cmd_demo(int argc, char **argv)
     double *row = xmallocarray((size_t)sim.nseries, sizeof(double));
     size_t cap = 1 << 16;
     char *buf = xmalloc(cap);
-    int fired = 0, resolved = 0, metrics = SIM_SERVICES * SIM_METRICS;
+    int fired = 0, resolved = 0;
     char top[256] = "";
     double start = mono();
     for (int t = 0; t < total; t++) {
@@ -331,19 +335,7 @@ int cmd_demo(int argc, char **argv)
                 row[i * SIM_METRICS + 2], row[i * SIM_METRICS + 3], (long long)ts);
         send_text(push, buf, n);
         for (int i = 0; i < SIM_SERVICES; i++) {
-            n = 0;
-            for (int k = 0; k < SIM_TEMPLATES; k++) {
-                int cnt = (int)row[metrics + i * SIM_TEMPLATES + k];
-                for (int e = 0; e < cnt && n + 512 < cap; e++) {
-                    char line[256];
-                    service_sim_log_line(i, k, (unsigned)(t * 131 + e * 7 + k), line, sizeof line);
-                    char when[40];
-                    format_rfc3339((double)ts * 1e-9 + (e + 0.5) / (cnt + 1), 1, when, sizeof when);
-                    n += (size_t)snprintf(buf + n, cap - n,
-                                          "{\"date\":\"%s\",\"level\":\"%s\",\"log\":\"%s\"}\n",
-                                          when, k ? "error" : "info", line);
-                }
-            }
+            n = service_sim_log_json(row, i, t, (double)ts * 1e-9, 1.0, buf, cap);
             send_text(logs[i], buf, n);
         }
         drain_alerts(sub, fault_at, t0_ns, &fired, &resolved, top, sizeof top);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "csv_table.h"
 #include "drain.h"
+#include "file_source.h"
 #include "log_lines.h"
 #include "log_series.h"
 #include "rca_json.h"
@@ -110,22 +111,18 @@ static const char *template_of(void *ctx, const char *name)
     return b->ls ? log_series_template(b->ls, name, strlen(name)) : NULL;
 }
 
-/* Reads the log file and bins its template and level counts. Returns 0, or -1 (reported). */
+/* Reads the log file in chunks of whole lines (file_source.h) and bins its template and level
+ * counts. Returns 0, or -1 (reported). */
 static int read_logs(const char *path, struct log_bins *b)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error(CMD, "--logs %s: cannot open: %m", path);
+    char err[256];
+    struct file_source *fs = file_source_open(path, err, sizeof err);
+    if (!fs) {
+        cli_error(CMD, "--logs: %s", err);
         return -1;
     }
-    size_t cap = 1 << 16, len = 0, got;
-    char *buf = xmalloc(cap);
-    while ((got = fread(buf + len, 1, cap - len, f)) > 0)
-        if ((len += got) == cap) buf = xrealloc(buf, cap *= 2);
-    fclose(f);
     struct drain_params dp;
     drain_params_default(&dp);
-    char err[256];
     if (!b->ls) b->ls = log_series_new(&dp, MAX_LOG_FILES, err, sizeof err);
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t stem = strcspn(base, ".");
@@ -133,8 +130,19 @@ static int read_logs(const char *path, struct log_bins *b)
     log_format_default(&lf, 1);
     struct reject_stats st;
     memset(&st, 0, sizeof st);
-    log_lines_parse(buf, len, &lf, base, stem ? stem : strlen(base), 0, on_log, b, &st);
-    free(buf);
+    const char *buf;
+    size_t len;
+    long too_long;
+    int got;
+    while ((got = file_source_next(fs, &buf, &len, &too_long, err, sizeof err)) > 0) {
+        for (long k = 0; k < too_long; k++) reject_count(&st, REJECT_LINE_TOO_LONG, "", 0);
+        log_lines_parse(buf, len, &lf, base, stem ? stem : strlen(base), 0, on_log, b, &st);
+    }
+    file_source_close(fs);
+    if (got < 0) {
+        cli_error(CMD, "--logs %s: %s", path, err);
+        return -1;
+    }
     long rejected = 0;
     for (int r = 0; r < REJECT_REASONS; r++) rejected += st.rejected[r];
     if (rejected)

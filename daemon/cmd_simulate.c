@@ -67,6 +67,8 @@ static int simulate_services(const char *fault, long T, long seed, long at, doub
     if (!f) cli_error(CMD, "%s: cannot create: %s", out, strerror(errno));
     if (rc == EXIT_OK) {
         double *row = xmallocarray((size_t)s.nseries, sizeof(double));
+        enum { LOG_BUF = 1 << 16 };
+        char *logbuf = xmalloc(LOG_BUF);
         fprintf(f, "time");
         for (int j = 0; j < ncol; j++) fprintf(f, ",%s", s.names[j]);
         fputc('\n', f);
@@ -76,17 +78,12 @@ static int simulate_services(const char *fault, long T, long seed, long at, doub
             fprintf(f, "%.17g", ts);
             for (int j = 0; j < ncol; j++) fprintf(f, ",%.12g", row[j]);
             fputc('\n', f);
-            for (int i = 0; logs_dir && i < SIM_SERVICES; i++)
-                for (int k = 0; k < SIM_TEMPLATES; k++)
-                    for (int c = 0; c < (int)row[metrics + i * SIM_TEMPLATES + k]; c++) {
-                        char line[256];
-                        service_sim_log_line(i, k, (unsigned)(t * 131 + c * 7 + k), line,
-                                             sizeof line);
-                        fprintf(lf[i], "{\"date\": %.3f, \"level\": \"%s\", \"log\": \"%s\"}\n",
-                                ts + step * (c + 0.5) / (row[metrics + i * SIM_TEMPLATES + k] + 1),
-                                k ? "error" : "info", line);
-                    }
+            for (int i = 0; logs_dir && i < SIM_SERVICES; i++) {
+                size_t n = service_sim_log_json(row, i, t, ts, step, logbuf, LOG_BUF);
+                fwrite(logbuf, 1, n, lf[i]);
+            }
         }
+        free(logbuf);
         free(row);
         if (fk != SIM_FAULT_NONE)
             fprintf(stderr, "causalmon simulate: %s in service %s from row %d\n", fault,

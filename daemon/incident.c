@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* What a finished ranking hands to the loop. */
 struct ranked {
@@ -89,14 +88,7 @@ static void ranked_free(struct ranked *r)
 void incident_free(struct incident *inc)
 {
     if (!inc) return;
-    for (;;) { /* a ranking in flight still points at the incident */
-        pthread_mutex_lock(&inc->mu);
-        int busy = inc->busy;
-        pthread_mutex_unlock(&inc->mu);
-        if (!busy) break;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
+    workers_wait_idle(&inc->mu, &inc->busy); /* a ranking in flight points at the incident */
     ranked_free(inc->done);
     json_decref(inc->fired_rca);
     detector_free(inc->det);

@@ -36,14 +36,7 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
 void scope_free(struct scope *s)
 {
     if (!s) return;
-    for (;;) { /* a refresh in flight still points at the scope */
-        pthread_mutex_lock(&s->mu);
-        int busy = s->busy;
-        pthread_mutex_unlock(&s->mu);
-        if (!busy) break;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
+    workers_wait_idle(&s->mu, &s->busy); /* a refresh in flight still points at the scope */
     incident_free(s->inc);
     link_tracker_free(s->links);
     json_decref(s->structure_pending);

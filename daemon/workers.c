@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct job {
     job_fn fn;
@@ -93,4 +94,16 @@ void workers_stop(struct workers *w)
     pthread_cond_destroy(&w->cv);
     free(w->th);
     free(w);
+}
+
+void workers_wait_idle(pthread_mutex_t *mu, const int *busy)
+{
+    for (;;) {
+        pthread_mutex_lock(mu);
+        int b = *busy;
+        pthread_mutex_unlock(mu);
+        if (!b) return;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
 }

@@ -6,6 +6,8 @@
 #ifndef CAUSALMON_WORKERS_H
 #define CAUSALMON_WORKERS_H
 
+#include <pthread.h>
+
 typedef void (*job_fn)(void *arg);
 
 struct workers;
@@ -16,6 +18,9 @@ struct workers *workers_start(int n);
 void workers_submit(struct workers *w, job_fn fn, void *arg);
 /* Number of threads alive (for the watchdog). */
 int workers_alive(struct workers *w);
+/* Waits until *busy (guarded by mu) is 0: the owner of a job in flight waits for it before
+ * freeing what the job points at. Any thread but a worker. */
+void workers_wait_idle(pthread_mutex_t *mu, const int *busy);
 /* Runs the queued jobs to the end, then joins every thread and frees the pool. */
 void workers_stop(struct workers *w);
 
