@@ -51,12 +51,12 @@ static size_t pair_link(const struct run *r, int a, int c, int *shift)
     return lat(r, c % N, a % N, lc - la);
 }
 
-/* pag_sepset_fn over the stored separating sets, conservative: b counts as outside the
- * separating set of a and c only if no separating set with b in it turns up either. That search
- * tests a and c given the default conditions, b and up to |sepset| + 1 of the other possible
- * ancestors adjacent to either end (strongest first, at most SEPSET_BUDGET tests). A noncollider
- * missed because a weak path happened to test independent then does not become a collider. */
-static int search_with(struct run *r, int X, int Y, int b, int maxs);
+/* pag_sepset_fn over the stored separating sets, with a check: b counts as outside the
+ * separating set S of a and c only if a and c stay dependent given S + b, and given S + b plus
+ * one or two more possible ancestors adjacent to either end (conditioning on a collider opens
+ * the path, on a noncollider it does not). A noncollider missed because a weak path happened to
+ * test independent given a small S then does not become a false collider. */
+static int search_with(struct run *r, int X, int Y, int b, const int *z, int k);
 
 static int in_sepset(void *ctx, int a, int b, int c)
 {
@@ -74,7 +74,7 @@ static int in_sepset(void *ctx, int a, int b, int c)
     int tau = (int)(at % T1), j = (int)(at / T1 % (size_t)N), i = (int)(at / T1 / (size_t)N);
     int X = tau * N + i;
     if (node == X || node == j) return 0;
-    return search_with(r, X, j, node, k + 1);
+    return search_with(r, X, j, node, z, k);
 }
 
 static void store_sepset(struct run *r, size_t at, const int *z, int k)
@@ -190,25 +190,31 @@ static int try_subsets(struct run *r, size_t at, int X, int Y, const int *dz, in
     return 0;
 }
 
-enum { SEPSET_BUDGET = 64 };
+enum { SEPSET_BUDGET = 32, SEPSET_EXTRA = 2 };
 
-static int search_with(struct run *r, int X, int Y, int b, int maxs)
+/* Tests X, Y given the separating set z[0..k) plus b plus up to SEPSET_EXTRA more possible
+ * ancestors adjacent to either end (strongest first, at most SEPSET_BUDGET tests); returns 1 at
+ * the first independence. */
+static int search_with(struct run *r, int X, int Y, int b, const int *z, int k)
 {
-    int N = r->N, nd = defaults(r, X % N, X / N, Y, r->sdz);
-    r->stamp[b] = r->stamp_now;
+    int nd = defaults(r, X % r->N, X / r->N, Y, r->sdz);
+    (void)nd; /* stamps X, Y and the default conditions, which z already holds */
+    memcpy(r->sdz, z, (size_t)k * sizeof(int));
+    r->sdz[k] = b;
+    nd = k + 1;
+    for (int q = 0; q < nd; q++) r->stamp[r->sdz[q]] = r->stamp_now;
     int nc = candidates(r, Y, r->sC, r->skey);
     for (int q = 0; q < nc; q++) r->stamp[r->sC[q]] = r->stamp_now;
     nc += candidates(r, X, r->sC + nc, r->skey);
-    r->sdz[nd++] = b;
-    int budget = SEPSET_BUDGET, pmax = maxs - nd + 1 > 1 ? maxs - nd + 1 : 1;
-    for (int p = 0; p <= pmax && p <= nc && budget > 0; p++) {
+    int budget = SEPSET_BUDGET;
+    for (int p = 0; p <= SEPSET_EXTRA && p <= nc && budget > 0; p++) {
         for (int q = 0; q < p; q++) r->scomb[q] = q;
         do {
-            int k = nd;
+            int kz = nd;
             memcpy(r->zbuf, r->sdz, (size_t)nd * sizeof(int));
-            for (int q = 0; q < p; q++) r->zbuf[k++] = r->sC[r->scomb[q]];
+            for (int q = 0; q < p; q++) r->zbuf[kz++] = r->sC[r->scomb[q]];
             struct ci_result res;
-            parcorr_test(&r->pc, X, Y, r->zbuf, k, &res);
+            parcorr_test(&r->pc, X, Y, r->zbuf, kz, &res);
             if (res.pval > r->prm->alpha) return 1;
         } while (--budget > 0 && p > 0 && combination_next(r->scomb, p, nc));
     }
