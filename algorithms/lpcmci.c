@@ -299,7 +299,7 @@ void lpcmci_params_default(struct lpcmci_params *p, int tau_max)
     p->tau_max = tau_max;
     p->alpha = 0.01;
     p->max_conds_dim = -1;
-    p->n_preliminary = 1;
+    p->n_preliminary = 0;
 }
 
 int lpcmci_run(const double *R, int nvars, long n, const struct lpcmci_params *params,

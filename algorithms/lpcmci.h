@@ -40,7 +40,7 @@ struct lpcmci_stats {
     int conflicts;   /* rule conclusions refused in the final phase */
 };
 
-/* Fills p with the defaults (alpha 0.01, no cap, one preliminary phase). */
+/* Fills p with the defaults (alpha 0.01, no cap, no preliminary phase: see docs/lpcmci.md). */
 void lpcmci_params_default(struct lpcmci_params *p, int tau_max);
 
 /* Runs the algorithm on the correlation matrix R of the embedded vector of `nvars` series with

@@ -23,6 +23,7 @@ void rca_params_default(struct rca_params *p)
     p->max_gap = 3;
     p->top = 5;
     p->deseason = 0;
+    p->method = SVAR_METHOD_PCMCIPLUS;
     rwr_params_default(&p->rwr);
 }
 
@@ -83,7 +84,8 @@ static void apply_prior(struct svar_graph *g, const int *kept, int n, const stru
 }
 
 /* parent[u * m + v] = 1 when v causes u at some lag (o-o and x-x both ways); self links left
- * out. */
+ * out. PAG links (method lpcmci): o-> and --o count as possible causes like o-o; <-> is a
+ * shared hidden cause, never a causal path (rca_json lists it as such). */
 static void summary_parents(const struct svar_graph *g, unsigned char *parent)
 {
     int m = g->nvars;
@@ -93,8 +95,9 @@ static void summary_parents(const struct svar_graph *g, unsigned char *parent)
             if (i == j) continue;
             for (int tau = 0; tau <= g->tau_max; tau++) {
                 unsigned char t = g->type[svar_graph_at(g, i, j, tau)];
-                if ((tau > 0 && t == LINK_FWD) ||
-                    (tau == 0 && (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT)))
+                if ((tau > 0 && (t == LINK_FWD || t == LINK_CIRC_FWD)) ||
+                    (tau == 0 && (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT ||
+                                  t == LINK_CIRC_FWD || t == LINK_TAIL_CIRC)))
                     parent[(size_t)j * m + i] = 1;
             }
         }
@@ -353,7 +356,11 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     pcmci_params_default(&pp, p->tau_max);
     pp.alpha = p->alpha;
     pp.max_conds_dim = 3;
-    if (svar_discover_graph(Y, rows, m, &pp, res->graph, NULL, &res->samples, err, errlen)) {
+    struct svar_discover_params dp;
+    svar_discover_params_default(&dp, p->tau_max);
+    dp.pcmci = pp;
+    dp.method = (enum svar_method)p->method;
+    if (svar_discover_graph_method(Y, rows, m, &dp, res->graph, NULL, &res->samples, err, errlen)) {
         free(Y), free(anom);
         rca_result_free(res);
         return -1;

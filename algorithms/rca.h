@@ -53,6 +53,7 @@ struct rca_params {
     int max_gap;       /* gap filling as in discovery (3) */
     int top;           /* causes reported (5) */
     int deseason;      /* remove detected cycles from every column first (0) */
+    int method;        /* discovery: enum svar_method, PCMCI+ (0) or LPCMCI */
     struct rwr_params rwr;
 };
 

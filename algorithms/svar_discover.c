@@ -28,7 +28,7 @@ int svar_method_parse(const char *s, enum svar_method *m)
 void svar_discover_params_default(struct svar_discover_params *p, int tau_max)
 {
     p->method = SVAR_METHOD_PCMCIPLUS;
-    p->n_preliminary = 1;
+    p->n_preliminary = 0;
     pcmci_params_default(&p->pcmci, tau_max);
     p->fdr_bh = 0;
     p->max_gap = 3;

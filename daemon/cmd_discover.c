@@ -31,7 +31,7 @@ static void discover_usage(FILE *f)
             "                links with q > alpha are dropped (default none)\n"
             "  --max-gap N   fill interior gaps of up to N missing values by interpolation (3)\n"
             "  --max-conds N cap on contemporaneous condition-set size (default unlimited)\n"
-            "  --preliminary K  lpcmci: preliminary phases before the final one (default 1)\n"
+            "  --preliminary K  lpcmci: preliminary phases before the final one (default 0)\n"
             "  --pretty      indent the JSON\n");
 }
 
@@ -52,7 +52,7 @@ int cmd_discover(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL;
-    long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 1;
+    long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 0;
     enum svar_method method = SVAR_METHOD_PCMCIPLUS;
     double alpha = 0.01;
     int fdr = 0, pretty = 0, c;
