@@ -5,6 +5,7 @@
 
 #include "lpcmci.h"
 #include "pag.h"
+#include "rca.h"
 #include "rng.h"
 #include "svar_discover.h"
 #include "svar_pag.h"
@@ -229,6 +230,47 @@ static void test_true_pag_marks_agree_with_the_mag(void **state)
     assert_true(bidir > 0);
 }
 
+/* The ranking with method lpcmci: X and Y share a hidden cause H; at the incident the KPI Y's
+ * own noise grows. PCMCI+ links X and Y (and walks X -> Y when it orients it so or leaves it
+ * o-o); LPCMCI finds X <-> Y, which the ranking never walks as a cause -> effect path. */
+static void test_ranking_never_walks_a_shared_hidden_cause(void **state)
+{
+    (void)state;
+    enum { T = 1500, SPLIT = 1000 };
+    double *X = xmallocarray((size_t)T * 2, sizeof(double)), x = 0, y = 0;
+    struct rng r;
+    rng_seed(&r, 21);
+    for (int t = 0; t < T; t++) {
+        double h = rng_normal(&r);
+        x = 0.5 * x + 0.8 * h + rng_normal(&r);
+        y = 0.5 * y + 0.8 * h + rng_normal(&r) * (t >= SPLIT ? 1.5 : 1.0);
+        X[2 * t] = x;
+        X[2 * t + 1] = y;
+    }
+    for (int method = 0; method < 2; method++) {
+        struct rca_params p;
+        rca_params_default(&p);
+        p.method = method ? SVAR_METHOD_LPCMCI : SVAR_METHOD_PCMCIPLUS;
+        struct rca_result res;
+        char err[256];
+        if (rca_run(X, T, 2, SPLIT, 1, &p, NULL, &res, err, sizeof err) != 0) fail_msg("%s", err);
+        int xpath = -1;
+        for (int a = 0; a < res.ncauses; a++)
+            if (res.causes[a].var == 0) xpath = res.causes[a].path_len;
+        enum link_type t = type(res.graph, 0, 1, 0);
+        if (method) {
+            assert_int_equal(t, LINK_BIDIR);
+            assert_int_equal(xpath, 0);
+        } else {
+            assert_int_not_equal(t, LINK_NONE);
+            assert_int_not_equal(t, LINK_BIDIR);
+            if (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT) assert_true(xpath > 0);
+        }
+        rca_result_free(&res);
+    }
+    free(X);
+}
+
 /* Bad parameters are refused with a message. */
 static void test_invalid_parameters_are_refused(void **state)
 {
@@ -255,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_lagged_confounder_gives_lagged_bidirected_link),
         cmocka_unit_test(test_no_hidden_variable_gives_the_directed_graph),
         cmocka_unit_test(test_true_pag_marks_agree_with_the_mag),
+        cmocka_unit_test(test_ranking_never_walks_a_shared_hidden_cause),
         cmocka_unit_test(test_invalid_parameters_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
