@@ -16,7 +16,7 @@ void anomaly_params_default(struct anomaly_params *p)
         [MKIND_SUCCESS] = 0.005,   [MKIND_ERRORS] = 0.05,    [MKIND_LATENCY] = 0.1,
         [MKIND_THROUGHPUT] = 0.05, [MKIND_RESOURCE] = 0.02,  [MKIND_NETWORK] = 0.05};
     for (int k = 0; k < MKIND_COUNT; k++) p->rel_floor[k] = floors[k];
-    p->std_share = 0.5;
+    p->std_share = 1;
     p->top_share = 0.1;
     p->new_score = 5;
     p->zmax = 1e4;
@@ -58,7 +58,10 @@ static double spread(const double *v, int m, double med, double rel_floor,
     for (int a = 0; a < m; a++) ss += (v[a] - mean) * (v[a] - mean);
     double sd = m > 1 ? sqrt(ss / (m - 1)) : 0;
     double mad = 1.4826 * robust_median(dev, m);
-    double s = fmax(fmax((q3 - q1) / 1.349, mad), p->std_share * sd);
+    /* the robust spread, unmoved by earlier incidents in the reference; only a series that is
+     * mostly one value (IQR and MAD 0) takes its spread from the standard deviation */
+    double s = fmax((q3 - q1) / 1.349, mad);
+    if (s <= tol) s = p->std_share * sd;
     if (s <= tol) s = 0;
     s = fmax(s, rel_floor * fabs(med));
     if (distinct > 1 && distinct * 2 <= m) s = fmax(s, res); /* quantised values */
@@ -104,9 +107,6 @@ int anomaly_scores(const double *X, int rows, int n, int split, const signed cha
         double sum = 0;
         for (int a = 0; a < top; a++) sum += zt[a];
         z[j] = fmin(p->zmax, sum / top / s);
-        static double ps = -1;
-        if (ps < 0) ps = getenv("RCA_PRES") ? atof(getenv("RCA_PRES")) : 0;
-        if (ps > 0) z[j] *= fmin(1, (double)m / split / ps);
     }
     free(v);
     free(dev);

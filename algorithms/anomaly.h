@@ -4,17 +4,17 @@
  * bad news for its kind (metric_kind.h), in units of a spread that cannot collapse to 0.
  *
  *   med  = median of the reference values
- *   s    = max(IQR / 1.349, 1.4826 MAD, std_share x standard deviation,
- *              rel_floor[kind] x |med|, resolution)
- *          The IQR and MAD are 0 for a series that is mostly one value (a rarely called
- *          endpoint's latency, a log template's count, a gauge that stays flat); the standard
- *          deviation then carries the spread of its occasional values, the relative floor
- *          keeps a flat gauge's small step small (and makes the score free of units: bytes
- *          or megabytes give the same score; it is larger for kinds whose small relative
- *          moves are routine, such as latency percentiles), and the resolution (the smallest
- *          step between the reference's distinct values, for series with few distinct
- *          values; values closer than 1e-9 of the largest are one value) keeps a counter's
- *          step of one from scoring as infinitely many spreads.
+ *   s    = max(r, rel_floor[kind] x |med|, resolution), where r is the robust spread
+ *          max(IQR / 1.349, 1.4826 MAD), which earlier incidents inside the reference do not
+ *          inflate. r is 0 for a series that is mostly one value (a rarely called
+ *          endpoint's latency, a log template's count, a gauge that stays flat): r is then
+ *          std_share x its standard deviation, which carries the spread of its occasional
+ *          values. The relative floor keeps a flat gauge's small step small and makes the
+ *          score free of units (bytes or megabytes give the same score); it is larger for
+ *          kinds whose small relative moves are routine, such as latency percentiles. The
+ *          resolution (the smallest step between the reference's distinct values, for series
+ *          with few distinct values; values closer than 1e-9 of the largest are one value)
+ *          keeps a counter's step of one from scoring as infinitely many spreads.
  *   z_t  = (x_t - med) / s for an "up" series, (med - x_t) / s for "down", |x_t - med| / s
  *          for "both", floored at 0
  *   z    = the mean of the largest ceil(top_share x incident rows) of z_t, so a long incident
@@ -36,7 +36,7 @@
 
 struct anomaly_params {
     double rel_floor[MKIND_COUNT]; /* spread floor relative to |median|, by kind (see .c) */
-    double std_share;  /* share of the reference standard deviation in the floor (0.5) */
+    double std_share;  /* the standard deviation's share in r when the IQR is 0 (1) */
     double top_share;  /* share of incident rows averaged at the top (0.1) */
     double new_score;  /* score of a series new in the incident, all rows changed (5) */
     double zmax;       /* cap (1e4) */

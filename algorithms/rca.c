@@ -32,8 +32,8 @@ void rca_params_default(struct rca_params *p)
     p->w_relevance = 0.2;
     p->w_walk = 0.1;
     p->w_onset = 0.05;
-    p->rows_per_param_lo = 2;
-    p->rows_per_param_hi = 10;
+    p->rows_per_param_lo = 0.25;
+    p->rows_per_param_hi = 1;
     p->graph_max_missing = 0.2;
 }
 
@@ -89,15 +89,7 @@ static struct rca_component *fold_components(const int *var, const double *score
     }
     for (int k = 0; k < nc; k++) {
         const double *t = top + (size_t)k * 3;
-        static double w1 = -1, w2, w3;
-        if (w1 < 0) {
-            const char *e = getenv("RCA_AGG");
-            if (e)
-                sscanf(e, "%lf,%lf,%lf", &w1, &w2, &w3);
-            else
-                w1 = 0.7, w2 = 0.2, w3 = 0.1;
-        }
-        if (c[k].best_var >= 0) c[k].score = w1 * t[0] + w2 * t[1] + w3 * t[2];
+        if (c[k].best_var >= 0) c[k].score = 0.7 * t[0] + 0.2 * t[1] + 0.1 * t[2];
     }
     free(top);
     qsort(c, (size_t)nc, sizeof *c, cmp_component);

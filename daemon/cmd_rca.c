@@ -423,12 +423,6 @@ int cmd_rca(int argc, char **argv)
     p.alpha = alpha > 0 ? alpha : sc->alpha;
     p.top = (int)top;
     p.deseason = deseason || sc->deseason;
-    /* TEMP tuning */
-    if (getenv("RCA_STD_SHARE")) p.anomaly.std_share = atof(getenv("RCA_STD_SHARE"));
-    if (getenv("RCA_TOP_SHARE")) p.anomaly.top_share = atof(getenv("RCA_TOP_SHARE"));
-    if (getenv("RCA_NEW")) p.anomaly.new_score = atof(getenv("RCA_NEW"));
-    if (getenv("RCA_LO")) p.rows_per_param_lo = atof(getenv("RCA_LO"));
-    if (getenv("RCA_HI")) p.rows_per_param_hi = atof(getenv("RCA_HI"));
     double t0 = cli_now();
     if (rca_run(X, rows, n, split - from, kcol, &p, &ps.prior, &res, err, sizeof err)) {
         cli_error(CMD, "%s: %s", input, err);
