@@ -12,6 +12,8 @@ void log_format_default(struct log_format *f, int json)
         {"log", "message", "MESSAGE", "msg"},
         {"@timestamp", "timestamp", "time", "date", "ts"},
         {"level", "severity", "log.level", "lvl", "PRIORITY"},
+        {"service", "service.name", "service_name", "kubernetes.labels.app",
+         "kubernetes.container_name", "labels.service", "labels.app", "app"},
     };
     *f = d;
     f->json = json;
@@ -100,6 +102,11 @@ static int json_line(json_t *root, const struct log_format *f, int64_t dflt, str
             return REJECT_TIMESTAMP;
     } else if (ts) {
         return REJECT_TIMESTAMP;
+    }
+    json_t *sv = first_key(root, f->stream_keys, 1);
+    if (sv && json_string_length(sv) > 0) {
+        r->stream = json_string_value(sv);
+        r->stream_len = json_string_length(sv);
     }
     json_t *lv = first_key(root, f->level_keys, 0);
     r->level = NULL;

@@ -63,6 +63,10 @@ struct scope_conf {
     int nforbidden;
     char required[CONF_MAX_LIST][CONF_STR];
     int nrequired;
+    char directions[CONF_MAX_LIST][CONF_STR];
+    int ndirections;
+    char entry_points[CONF_MAX_LIST][CONF_STR];
+    int nentry_points;
     double z;
     int reference, settle, cooldown;
     double min_confidence;
