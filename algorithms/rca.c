@@ -35,6 +35,7 @@ void rca_params_default(struct rca_params *p)
     p->rows_per_param_lo = 0.25;
     p->rows_per_param_hi = 1;
     p->graph_max_missing = 0.2;
+    p->rank_max_missing = 0.5;
 }
 
 void rca_result_free(struct rca_result *res)
@@ -113,7 +114,8 @@ static int onset_of(const double *X, int rows, int n, int split, int j, double z
 }
 
 /* Step 1: the reason column j is not ranked, or NULL. */
-static const char *exclusion(const double *W, int rows, int n, int split, int j, double z)
+static const char *exclusion(const double *W, int rows, int n, int split, int j, double z,
+                             double max_missing)
 {
     double first = NAN;
     int varies = 0, ref = 0, inc = 0;
@@ -131,8 +133,8 @@ static const char *exclusion(const double *W, int rows, int n, int split, int j,
     }
     if (!inc) return "no incident values";
     if (isnan(z)) return "too few reference values";
-    (void)ref;
     if (!varies) return "constant";
+    if (split - ref > max_missing * split) return "mostly missing in the reference";
     return NULL;
 }
 
@@ -316,7 +318,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     res->excluded = xmallocarray((size_t)n, sizeof *res->excluded);
     int nr = 0;
     for (int j = 0; j < n; j++) {
-        const char *why = exclusion(W, rows, n, split, j, z[j]);
+        const char *why = exclusion(W, rows, n, split, j, z[j], p->rank_max_missing);
         if (why)
             res->excluded[res->nexcluded++] = (struct rca_excluded){j, why};
         else

@@ -5,10 +5,10 @@
  * sets behind them.
  *
  *   1. Screening. Count series (log templates) read missing as 0. A column that never takes
- *      two distinct values, has fewer than anomaly.min_reference reference values, or no
- *      incident value is excluded and listed with its reason; every other column is ranked,
- *      however sparse. Nothing is refused for missing data unless no KPI or nothing rankable
- *      is left.
+ *      two distinct values, has fewer than anomaly.min_reference reference values, no incident
+ *      value, or more than rank_max_missing of its reference rows missing is excluded and
+ *      listed with its reason; every other column is ranked on the values it has. Nothing is
+ *      refused for missing data unless no KPI or nothing rankable is left.
  *   2. Anomaly evidence per series (anomaly.h): robust, directed by the series' kind
  *      (prior->dir), floored spread, scale-free and saturating. Ranked alone, this is the
  *      graph-free ranking returned next to the causal one.
@@ -19,10 +19,10 @@
  *      quarter of that still carries some weight). With r = 0 no graph is learned: a wide,
  *      short window yields mostly noise (on 190 series x 70 rows the learned graph lowered
  *      the top-1 of the graph-free ranking; on 150 series x 590 rows it doubled it, see
- *      docs/rca.md), and PCMCI+ on 1,000 series costs seconds for nothing. Otherwise PCMCI+ (ParCorr) runs on the series with
- *      at most graph_max_missing missing values, every gap filled, so no row is lost; prior
- *      knowledge is applied (rca_graph.h): forbidden links and links against the tiers are
- *      removed, contemporaneous links across tiers are oriented from the lower tier, required
+ *      docs/rca.md), and PCMCI+ on 1,000 series costs seconds for nothing. Otherwise PCMCI+
+ * (ParCorr) runs on the series with at most graph_max_missing missing values, every gap filled, so
+ * no row is lost; prior knowledge is applied (rca_graph.h): forbidden links and links against the
+ * tiers are removed, contemporaneous links across tiers are oriented from the lower tier, required
  *      links are added.
  *   4. Graph evidence per graph series: mechanism (the Chow test of the series given its graph
  *      parents, reference vs incident, BH over the series; "parents_changed" when a parent's
@@ -69,6 +69,7 @@ struct rca_params {
     double w_anomaly, w_mechanism, w_relevance, w_walk, w_onset; /* .45 .2 .2 .1 .05 */
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
     double graph_max_missing; /* series with more missing values stay out of the graph (0.2) */
+    double rank_max_missing;  /* series missing in more of the reference are not ranked (0.5) */
 };
 
 /* Prior knowledge and mapping, all optional (NULL). Arrays are indexed by input column. */
