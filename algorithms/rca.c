@@ -25,6 +25,7 @@ void rca_params_default(struct rca_params *p)
     p->max_gap = 3;
     p->top = 5;
     p->deseason = 0;
+    p->method = SVAR_METHOD_PCMCIPLUS;
     rwr_params_default(&p->rwr);
     anomaly_params_default(&p->anomaly);
     p->w_anomaly = 0.45;
@@ -197,13 +198,14 @@ static double *learn_graph(const double *W, int rows, int n, const unsigned char
             if (isnan(Y[(size_t)t * m + a])) Y[(size_t)t * m + a] = Y[(size_t)(t - 1) * m + a];
     }
     if (p->deseason) season_remove_columns(Y, rows, m, NULL);
-    struct pcmci_params pp;
-    pcmci_params_default(&pp, p->tau_max);
-    pp.alpha = p->alpha;
-    pp.max_conds_dim = 3;
+    struct svar_discover_params dp;
+    svar_discover_params_default(&dp, p->tau_max);
+    dp.pcmci.alpha = p->alpha;
+    dp.pcmci.max_conds_dim = 3;
+    dp.method = (enum svar_method)p->method;
     struct svar_graph *g = svar_graph_new(m, p->tau_max);
     char err[256];
-    if (svar_discover_graph(Y, rows, m, &pp, g, NULL, &res->samples, err, sizeof err)) {
+    if (svar_discover_graph_method(Y, rows, m, &dp, g, NULL, &res->samples, err, sizeof err)) {
         svar_graph_free(g);
         free(Y), free(cols);
         res->reliability = 0;

@@ -62,6 +62,7 @@ struct rca_params {
     int max_gap;       /* gap filling as in discovery (3) */
     int top;           /* causes reported (5) */
     int deseason;      /* remove detected cycles from the graph's series first (0) */
+    int method;        /* discovery: enum svar_method, PCMCI+ (0) or LPCMCI */
     struct rwr_params rwr;
     struct anomaly_params anomaly;
     /* weights of the evidence (rca.h step 5); the anomaly carries the ranking alone when the

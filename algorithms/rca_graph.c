@@ -59,8 +59,9 @@ void rca_graph_summary_parents(const struct svar_graph *g, unsigned char *parent
             if (i == j) continue;
             for (int tau = 0; tau <= g->tau_max; tau++) {
                 unsigned char t = g->type[svar_graph_at(g, i, j, tau)];
-                if ((tau > 0 && t == LINK_FWD) ||
-                    (tau == 0 && (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT)))
+                if ((tau > 0 && (t == LINK_FWD || t == LINK_CIRC_FWD)) ||
+                    (tau == 0 && (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT ||
+                                  t == LINK_CIRC_FWD || t == LINK_TAIL_CIRC)))
                     parent[(size_t)j * m + i] = 1;
             }
         }

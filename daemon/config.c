@@ -46,6 +46,7 @@ static const char *const LOG_LEVELS[] = {"error", "warning", "notice", "info", "
 static const char *const PRECISIONS[] = {"ns", "us", "ms", "s", NULL};
 static const char *const JSON_UNITS[] = {"s", "ms", "us", "ns", "auto", NULL};
 static const char *const STREAM_FROM[] = {"name", "key", NULL};
+static const char *const METHODS[] = {"pcmci+", "lpcmci", NULL}; /* enum svar_method order */
 
 static const struct opt INPUT_OPTS[] = {
     {"name", T_STR, I(name), CAP(input_conf, name), NULL, 0, 0, 0, NULL, NULL, 0, 0, 1,
@@ -100,6 +101,9 @@ static const struct opt SCOPE_OPTS[] = {
     {"window", T_INT, S(window), 0, "600", 20, 100000, 1, NULL, NULL, 0, 0, 0,
      "sliding window, buckets"},
     {"tau_max", T_INT, S(tau_max), 0, "3", 0, 20, 1, NULL, NULL, 0, 0, 0, "largest lag, buckets"},
+    {"method", T_ENUM, S(method), 0, "pcmci+", 0, 0, 1, METHODS, NULL, 0, 0, 0,
+     "discovery: pcmci+, or lpcmci (hidden common causes allowed: <-> links are shared hidden "
+     "causes, never walked as causes)"},
     {"refresh_every", T_INT, S(refresh_every), 0, "30", 1, 100000, 1, NULL, NULL, 0, 0, 0,
      "buckets between PCMCI+ refreshes"},
     {"alpha", T_REAL, S(alpha), 0, "0.01", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,

@@ -72,6 +72,7 @@ struct scope_conf {
     double min_confidence;
     int structure_alerts;
     int deseason;
+    int method; /* enum svar_method: 0 pcmci+, 1 lpcmci */
 };
 
 struct config {

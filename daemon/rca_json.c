@@ -59,6 +59,25 @@ static json_t *components_json(const struct rca_component *cs, int n, const stru
     return a;
 }
 
+/* <-> links of the ranking graph (discovery method lpcmci): pairs that share a hidden common
+ * cause. They are never walked as causal paths; the alert names them as such. */
+static json_t *hidden_causes_json(const struct rca_result *r, const struct rca_json_ctx *c)
+{
+    json_t *arr = json_array();
+    const struct svar_graph *g = r->graph;
+    for (int i = 0; g && i < g->nvars; i++)
+        for (int j = 0; j < g->nvars; j++)
+            for (int tau = 0; tau <= g->tau_max; tau++) {
+                if ((tau == 0 && i >= j) || g->type[svar_graph_at(g, i, j, tau)] != LINK_BIDIR)
+                    continue;
+                json_array_append_new(arr,
+                                      json_pack("{s:s, s:s, s:i, s:s}", "a", c->names[r->kept[i]],
+                                                "b", c->names[r->kept[j]], "lag", tau, "relation",
+                                                "shared_hidden_cause"));
+            }
+    return arr;
+}
+
 json_t *rca_json(const struct rca_result *r, const struct rca_json_ctx *c)
 {
     int top = c->top < r->ncauses ? c->top : r->ncauses;
@@ -109,6 +128,7 @@ json_t *rca_json(const struct rca_result *r, const struct rca_json_ctx *c)
     json_object_set_new(o, "excluded", excluded);
     json_object_set_new(o, "changed_mechanisms", mech);
     json_object_set_new(o, "changed_links", links);
+    json_object_set_new(o, "hidden_common_causes", hidden_causes_json(r, c));
     json_object_set_new(o, "window",
                         json_pack("{s:o, s:o, s:i, s:i, s:i, s:I}", "start", time_at(c, 0), "end",
                                   time_at(c, c->rows - 1), "buckets", c->rows, "reference",
