@@ -16,7 +16,8 @@ static void discover_usage(FILE *f)
 {
     fprintf(f,
             "usage: causalmon discover --input F.csv [--tau-max N] [--alpha A] [--test parcorr]\n"
-            "                          [--fdr none|bh] [--max-gap N] [--max-conds N] [--pretty]\n"
+            "                          [--fdr none|bh] [--max-gap N] [--max-conds N]\n"
+            "                          [--max-collider-nbrs N] [--pretty]\n"
             "\n"
             "PCMCI+ (lagged and contemporaneous links) with ParCorr on the CSV's numeric\n"
             "columns; prints the graph JSON on stdout.\n"
@@ -28,6 +29,8 @@ static void discover_usage(FILE *f)
             "                links with q > alpha are dropped (default none)\n"
             "  --max-gap N   fill interior gaps of up to N missing values by interpolation (3)\n"
             "  --max-conds N cap on contemporaneous condition-set size (default unlimited)\n"
+            "  --max-collider-nbrs N  collider step: enumerate subsets of only the N strongest\n"
+            "                neighbours of each end (default 0 = all; see README)\n"
             "  --pretty      indent the JSON\n");
 }
 
@@ -41,12 +44,13 @@ int cmd_discover(int argc, char **argv)
         {"fdr", required_argument, NULL, 'f'},
         {"max-gap", required_argument, NULL, 'g'},
         {"max-conds", required_argument, NULL, 'c'},
+        {"max-collider-nbrs", required_argument, NULL, 'n'},
         {"pretty", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL;
-    long tau_max = 3, max_gap = 3, max_conds = -1;
+    long tau_max = 3, max_gap = 3, max_conds = -1, max_collider_nbrs = 0;
     double alpha = 0.01;
     int fdr = 0, pretty = 0, c;
     optind = 0;
@@ -83,6 +87,11 @@ int cmd_discover(int argc, char **argv)
         case 'c':
             if (cli_int(CMD, "max-conds", optarg, -1, 1000000, &max_conds)) return EXIT_BAD_INPUT;
             break;
+        case 'n':
+            if (cli_int(CMD, "max-collider-nbrs", optarg, 0, PCMCI_COLLIDER_NBRS_CEILING,
+                        &max_collider_nbrs))
+                return EXIT_BAD_INPUT;
+            break;
         case 'p':
             pretty = 1;
             break;
@@ -115,6 +124,7 @@ int cmd_discover(int argc, char **argv)
     svar_discover_params_default(&p, (int)tau_max);
     p.pcmci.alpha = alpha;
     p.pcmci.max_conds_dim = (int)max_conds;
+    p.pcmci.max_collider_nbrs = (int)max_collider_nbrs;
     p.fdr_bh = fdr;
     p.max_gap = (int)max_gap;
     struct svar_discover_result res;
@@ -142,12 +152,13 @@ int cmd_discover(int argc, char **argv)
     json_object_set_new(out, "excluded", excluded);
     json_object_set_new(out, "filled", json_integer(res.filled));
     json_object_set_new(out, "stats",
-                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "tests",
+                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "tests",
                                   (json_int_t)res.stats.tests, "collinear_conditions",
                                   (json_int_t)res.stats.collinear, "degenerate_tests",
                                   (json_int_t)res.stats.degenerate, "low_df_tests",
                                   (json_int_t)res.stats.low_df, "ambiguous_triples",
-                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts));
+                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts,
+                                  "collider_capped_pairs", (json_int_t)res.stats.collider_capped));
     json_object_set_new(out, "seconds", json_real(cli_now() - t0));
     free(names);
     svar_discover_result_free(&res);
