@@ -5,6 +5,7 @@
 
 #include "combination.h"
 #include "fdr.h"
+#include "lagblock.h"
 #include "parcorr.h"
 #include "pdag.h"
 #include "xalloc.h"
@@ -537,8 +538,15 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max)
     p->max_collider_nbrs = 0;
 }
 
-int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
-                  struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen)
+static double block_entry(const void *ctx, int u, int v)
+{
+    return lagblock_corr(ctx, u, v);
+}
+
+/* The run on either a stored matrix R or lag blocks lb (exactly one is non-NULL). */
+static int run_impl(const double *R, const struct lagblock *lb, int nvars, long n,
+                    const struct pcmci_params *params, struct svar_graph *g, struct pcmci_stats *st,
+                    char *err, size_t errlen)
 {
     if (nvars < 1 || params->tau_max < 0 || !(params->alpha > 0 && params->alpha < 1) ||
         g->nvars != nvars || g->tau_max != params->tau_max || params->max_collider_nbrs < 0) {
@@ -563,7 +571,10 @@ int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params 
     r.npar = xcalloc((size_t)nvars, sizeof(int));
     r.zbuf = xmallocarray((size_t)r.D, sizeof(int));
     r.stamp = xcalloc((size_t)r.D, sizeof(unsigned));
-    parcorr_init(&r.pc, R, r.D, n, 16);
+    if (R)
+        parcorr_init(&r.pc, R, r.D, n, 16);
+    else
+        parcorr_init_fn(&r.pc, block_entry, lb, r.D, n, 16);
 
     double *vmin = xmallocarray((size_t)r.D, sizeof(double));
     double *pmax = xmallocarray((size_t)r.D, sizeof(double));
@@ -598,6 +609,22 @@ int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params 
     free(r.stamp);
     free(r.ambiguous);
     return 0;
+}
+
+int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
+                  struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen)
+{
+    return run_impl(R, NULL, nvars, n, params, g, st, err, errlen);
+}
+
+int pcmciplus_run_blocks(const struct lagblock *lb, int nvars, const struct pcmci_params *params,
+                         struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen)
+{
+    if (lagblock_dim(lb) != nvars * (2 * params->tau_max + 1)) {
+        snprintf(err, errlen, "pcmciplus: lag blocks do not match nvars and tau_max");
+        return -1;
+    }
+    return run_impl(NULL, lb, nvars, lagblock_rows(lb), params, g, st, err, errlen);
 }
 
 void pcmciplus_apply_fdr(struct svar_graph *g, double alpha)

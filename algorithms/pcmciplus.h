@@ -59,6 +59,12 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max);
 int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
                   struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);
 
+struct lagblock;
+/* Same as pcmciplus_run, on the embedded correlation answered from lag blocks (lagblock.h, built
+ * with max_lag = 2 tau_max): (2 tau_max + 1) N^2 doubles instead of D^2, same results. */
+int pcmciplus_run_blocks(const struct lagblock *lb, int nvars, const struct pcmci_params *params,
+                         struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);
+
 /* Benjamini-Hochberg over every candidate adjacency of g (lagged (i, j, tau) entries and each
  * unordered contemporaneous pair once, as PCMCI+ tested them): fills g->qval and removes links
  * whose q-value exceeds alpha. Orientation of the remaining links is left as it was. */

@@ -1,6 +1,8 @@
 /* PCMCI+ orientation on hand-built structures, and recovery of simulated SVAR graphs. */
 #include "test_util.h"
 
+#include "lagblock.h"
+#include "lagcov.h"
 #include "pcmciplus.h"
 #include "rng.h"
 #include "svar_discover.h"
@@ -266,6 +268,53 @@ static void test_collider_cap_is_optional_counted_and_keeps_the_strongest(void *
     free(X);
 }
 
+/* PCMCI+ on lag blocks gives the graph, p-values and statistics of PCMCI+ on the full embedded
+ * correlation matrix. */
+static void test_lag_blocks_give_the_graph_of_the_full_matrix(void **state)
+{
+    (void)state;
+    int N = 12, T = 1500, tau = 3, L = 2 * tau, D = N * (L + 1);
+    struct svar_sim_params sp;
+    svar_sim_params_default(&sp, N, tau, 9);
+    sp.contemp_frac = 0.5;
+    char err[256];
+    struct svar_model *m = svar_model_random(&sp, err, sizeof err);
+    assert_non_null(m);
+    double *X = xmallocarray((size_t)T * N, sizeof(double));
+    struct rng r;
+    rng_seed(&r, 99);
+    svar_model_simulate(m, &r, T, 500, X);
+    struct lagcov *lc = lagcov_new(N, L, T - L, err, sizeof err);
+    assert_non_null(lc);
+    lagcov_load(lc, X, T);
+    double *R = xmallocarray((size_t)D * D, sizeof(double));
+    assert_int_equal(lagcov_correlation(lc, R, NULL), 0);
+    struct pcmci_params p;
+    pcmci_params_default(&p, tau);
+    struct svar_graph *full = svar_graph_new(N, tau), *blk = svar_graph_new(N, tau);
+    assert_int_equal(pcmciplus_run(R, N, lagcov_rows(lc), &p, full, NULL, err, sizeof err), 0);
+    struct lagblock *lb = lagblock_new(X, T, N, L, err, sizeof err);
+    assert_non_null(lb);
+    assert_int_equal(lagblock_rows(lb), lagcov_rows(lc));
+    assert_int_equal(pcmciplus_run_blocks(lb, N, &p, blk, NULL, err, sizeof err), 0);
+    size_t cells = (size_t)N * N * (tau + 1);
+    for (size_t a = 0; a < cells; a++) {
+        assert_int_equal(blk->type[a], full->type[a]);
+        assert_close(blk->val[a], full->val[a], 1e-10);
+        assert_close(blk->pval[a], full->pval[a], 1e-9 * full->pval[a] + 1e-300);
+    }
+    print_message("%d links, identical on lag blocks and on the full matrix\n",
+                  svar_graph_count_links(full));
+    assert_true(svar_graph_count_links(full) > N);
+    lagblock_free(lb);
+    lagcov_free(lc);
+    svar_graph_free(full);
+    svar_graph_free(blk);
+    svar_model_free(m);
+    free(R);
+    free(X);
+}
+
 static double recovery_f1(int nvars, int T, int tau_max, uint64_t seed, double level)
 {
     struct svar_sim_params sp;
@@ -348,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_discovery_is_unchanged_at_level_1e9),
         cmocka_unit_test(test_fdr_drops_links_whose_q_value_exceeds_alpha),
         cmocka_unit_test(test_dense_graph_is_the_same_under_permuted_columns),
+        cmocka_unit_test(test_lag_blocks_give_the_graph_of_the_full_matrix),
         cmocka_unit_test(test_collider_cap_is_optional_counted_and_keeps_the_strongest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
