@@ -18,7 +18,7 @@ void anomaly_params_default(struct anomaly_params *p)
     for (int k = 0; k < MKIND_COUNT; k++) p->rel_floor[k] = floors[k];
     p->std_share = 1;
     p->top_share = 0.1;
-    p->new_score = 5;
+    p->new_score = 10;
     p->zmax = 1e4;
     p->min_reference = 2;
 }

@@ -36,9 +36,9 @@
 
 struct anomaly_params {
     double rel_floor[MKIND_COUNT]; /* spread floor relative to |median|, by kind (see .c) */
-    double std_share;  /* the standard deviation's share in r when the IQR is 0 (1) */
-    double top_share;  /* share of incident rows averaged at the top (0.1) */
-    double new_score;  /* score of a series new in the incident, all rows changed (5) */
+    double std_share;              /* the standard deviation's share in r when the IQR is 0 (1) */
+    double top_share;              /* share of incident rows averaged at the top (0.1) */
+    double new_score;  /* score of a series new in the incident, all rows changed (10) */
     double zmax;       /* cap (1e4) */
     int min_reference; /* reference values needed (3) */
 };

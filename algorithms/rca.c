@@ -33,9 +33,10 @@ void rca_params_default(struct rca_params *p)
     p->w_relevance = 0.2;
     p->w_walk = 0.1;
     p->w_onset = 0.05;
-    p->rows_per_param_lo = 2;
-    p->rows_per_param_hi = 10;
+    p->rows_per_param_lo = 0.25;
+    p->rows_per_param_hi = 1;
     p->graph_max_missing = 0.2;
+    p->rank_max_missing = 0.5;
 }
 
 void rca_result_free(struct rca_result *res)
@@ -90,15 +91,7 @@ static struct rca_component *fold_components(const int *var, const double *score
     }
     for (int k = 0; k < nc; k++) {
         const double *t = top + (size_t)k * 3;
-        static double w1 = -1, w2, w3;
-        if (w1 < 0) {
-            const char *e = getenv("RCA_AGG");
-            if (e)
-                sscanf(e, "%lf,%lf,%lf", &w1, &w2, &w3);
-            else
-                w1 = 0.7, w2 = 0.2, w3 = 0.1;
-        }
-        if (c[k].best_var >= 0) c[k].score = w1 * t[0] + w2 * t[1] + w3 * t[2];
+        if (c[k].best_var >= 0) c[k].score = 0.7 * t[0] + 0.2 * t[1] + 0.1 * t[2];
     }
     free(top);
     qsort(c, (size_t)nc, sizeof *c, cmp_component);
@@ -122,7 +115,8 @@ static int onset_of(const double *X, int rows, int n, int split, int j, double z
 }
 
 /* Step 1: the reason column j is not ranked, or NULL. */
-static const char *exclusion(const double *W, int rows, int n, int split, int j, double z)
+static const char *exclusion(const double *W, int rows, int n, int split, int j, double z,
+                             double max_missing)
 {
     double first = NAN;
     int varies = 0, ref = 0, inc = 0;
@@ -140,8 +134,8 @@ static const char *exclusion(const double *W, int rows, int n, int split, int j,
     }
     if (!inc) return "no incident values";
     if (isnan(z)) return "too few reference values";
-    (void)ref;
     if (!varies) return "constant";
+    if (split - ref > max_missing * split) return "mostly missing in the reference";
     return NULL;
 }
 
@@ -204,16 +198,13 @@ static double *learn_graph(const double *W, int rows, int n, const unsigned char
             if (isnan(Y[(size_t)t * m + a])) Y[(size_t)t * m + a] = Y[(size_t)(t - 1) * m + a];
     }
     if (p->deseason) season_remove_columns(Y, rows, m, NULL);
-    struct pcmci_params pp;
-    pcmci_params_default(&pp, p->tau_max);
-    pp.alpha = p->alpha;
-    pp.max_conds_dim = 3;
+    struct svar_discover_params dp;
+    svar_discover_params_default(&dp, p->tau_max);
+    dp.pcmci.alpha = p->alpha;
+    dp.pcmci.max_conds_dim = 3;
+    dp.method = (enum svar_method)p->method;
     struct svar_graph *g = svar_graph_new(m, p->tau_max);
     char err[256];
-    struct svar_discover_params dp; /* the discovery method (PCMCI+, or LPCMCI's PAG) */
-    svar_discover_params_default(&dp, p->tau_max);
-    dp.pcmci = pp;
-    dp.method = (enum svar_method)p->method;
     if (svar_discover_graph_method(Y, rows, m, &dp, g, NULL, &res->samples, err, sizeof err)) {
         svar_graph_free(g);
         free(Y), free(cols);
@@ -329,7 +320,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     res->excluded = xmallocarray((size_t)n, sizeof *res->excluded);
     int nr = 0;
     for (int j = 0; j < n; j++) {
-        const char *why = exclusion(W, rows, n, split, j, z[j]);
+        const char *why = exclusion(W, rows, n, split, j, z[j], p->rank_max_missing);
         if (why)
             res->excluded[res->nexcluded++] = (struct rca_excluded){j, why};
         else

@@ -5,10 +5,10 @@
  * sets behind them.
  *
  *   1. Screening. Count series (log templates) read missing as 0. A column that never takes
- *      two distinct values, has fewer than anomaly.min_reference reference values, or no
- *      incident value is excluded and listed with its reason; every other column is ranked,
- *      however sparse. Nothing is refused for missing data unless no KPI or nothing rankable
- *      is left.
+ *      two distinct values, has fewer than anomaly.min_reference reference values, no incident
+ *      value, or more than rank_max_missing of its reference rows missing is excluded and
+ *      listed with its reason; every other column is ranked on the values it has. Nothing is
+ *      refused for missing data unless no KPI or nothing rankable is left.
  *   2. Anomaly evidence per series (anomaly.h): robust, directed by the series' kind
  *      (prior->dir), floored spread, scale-free and saturating. Ranked alone, this is the
  *      graph-free ranking returned next to the causal one.
@@ -70,6 +70,7 @@ struct rca_params {
     double w_anomaly, w_mechanism, w_relevance, w_walk, w_onset; /* .45 .2 .2 .1 .05 */
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
     double graph_max_missing; /* series with more missing values stay out of the graph (0.2) */
+    double rank_max_missing;  /* series missing in more of the reference are not ranked (0.5) */
 };
 
 /* Prior knowledge and mapping, all optional (NULL). Arrays are indexed by input column. */

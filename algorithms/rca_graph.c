@@ -62,7 +62,7 @@ void rca_graph_summary_parents(const struct svar_graph *g, unsigned char *parent
                 if ((tau > 0 && (t == LINK_FWD || t == LINK_CIRC_FWD)) ||
                     (tau == 0 && (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT ||
                                   t == LINK_CIRC_FWD || t == LINK_TAIL_CIRC)))
-                    parent[(size_t)j * m + i] = 1; /* LINK_BIDIR (<->) is never a cause */
+                    parent[(size_t)j * m + i] = 1;
             }
         }
 }

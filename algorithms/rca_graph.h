@@ -19,8 +19,8 @@ void rca_graph_apply_prior(struct svar_graph *g, const int *kept, int n,
                            const struct rca_prior *pr);
 
 /* parent[u * m + v] = 1 when v causes u at some lag (o-o and x-x both ways); self links are
- * left out. parent holds m * m bytes. PAG links (method lpcmci): o-> and --o count as possible
- * causes like o-o; <-> is a shared hidden cause and never a causal path. */
+ * left out. PAG links (method lpcmci): o-> and --o count as possible causes like o-o; <-> is a
+ * shared hidden cause, never a causal path. parent holds m * m bytes. */
 void rca_graph_summary_parents(const struct svar_graph *g, unsigned char *parent);
 
 /* Shortest cause -> effect path from graph variable a to b, written as input columns into

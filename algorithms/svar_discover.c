@@ -1,6 +1,7 @@
 #include "svar_discover.h"
 
 #include "gapfill.h"
+#include "lagblock.h"
 #include "lagcov.h"
 #include "xalloc.h"
 
@@ -98,6 +99,19 @@ fail:
     return -1;
 }
 
+/* Rows of Y (rows x nvars) that hold a NaN. */
+static long rows_with_nan(const double *Y, int rows, int nvars)
+{
+    long bad = 0;
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < nvars; i++)
+            if (isnan(Y[(size_t)r * nvars + i])) {
+                bad++;
+                break;
+            }
+    return bad;
+}
+
 int svar_discover_graph(const double *Y, int rows, int nvars, const struct pcmci_params *p,
                         struct svar_graph *g, struct pcmci_stats *st, long *samples, char *err,
                         size_t errlen)
@@ -116,15 +130,33 @@ int svar_discover_graph_method(const double *Y, int rows, int nvars,
     int lp = dp->method == SVAR_METHOD_LPCMCI;
     int tau_max = p->tau_max, need = 2 * tau_max + 10, depth = lp ? tau_max : 2 * tau_max;
     long dim = (long)nvars * (depth + 1);
+    if (rows < need) {
+        snprintf(err, errlen, "%d rows, fewer than 2*tau_max+10 = %d needed", rows, need);
+        return -1;
+    }
+    if (!lp && rows_with_nan(Y, rows, nvars) == 0) {
+        /* complete data: lag blocks, (2 tau_max + 1) N^2 doubles instead of D^2 */
+        if ((double)dim * nvars > (double)SVAR_DISCOVER_MAX_BLOCKS) {
+            snprintf(err, errlen,
+                     "%d series at tau_max %d need %.0f lag-block entries, above the limit of "
+                     "%ld; lower --tau-max or select fewer columns",
+                     nvars, tau_max, (double)dim * nvars, (long)SVAR_DISCOVER_MAX_BLOCKS);
+            return -1;
+        }
+        struct lagblock *lb = lagblock_new(Y, rows, nvars, 2 * tau_max, err, errlen);
+        if (!lb) return -1;
+        *samples = lagblock_rows(lb);
+        int rc = pcmciplus_run_blocks(lb, nvars, p, g, st, err, errlen);
+        lagblock_free(lb);
+        return rc;
+    }
     if (dim > SVAR_DISCOVER_MAX_DIM) {
         snprintf(err, errlen,
                  "%d series at tau_max %d give an embedded dimension of %ld, above the limit "
-                 "of %d; lower --tau-max or select fewer columns",
-                 nvars, tau_max, dim, SVAR_DISCOVER_MAX_DIM);
-        return -1;
-    }
-    if (rows < need) {
-        snprintf(err, errlen, "%d rows, fewer than 2*tau_max+10 = %d needed", rows, need);
+                 "of %d%s; lower --tau-max, select fewer columns%s",
+                 nvars, tau_max, dim, SVAR_DISCOVER_MAX_DIM,
+                 lp ? "" : " (data with missing values)",
+                 lp ? "" : " or fill the gaps (complete data has no such limit)");
         return -1;
     }
     struct lagcov *lc = lagcov_new(nvars, depth, rows - depth, err, errlen);

@@ -12,7 +12,10 @@
  *    timestamp is judged by magnitude (s, ms, us, ns); a string one is RFC 3339 or a number.
  *    A numeric level is a syslog priority (0..7 -> EMERG..DEBUG).
  * Rejections: malformed JSON (syntax), no message (missing_field), a bad timestamp (timestamp),
- * a line over LOG_MAX_LINE bytes (line_too_long). Pure; any thread.
+ * a line over LOG_MAX_LINE bytes (line_too_long). A flat JSON line is read by a zero-copy
+ * scanner (json_scan.h) without building a jansson tree; lines it is not sure of (including all
+ * it would reject, and dotted keys that reach into nested objects) go through jansson, so
+ * records and rejections are the same. Pure; any thread.
  */
 #ifndef CAUSALMON_LOG_LINES_H
 #define CAUSALMON_LOG_LINES_H
@@ -49,5 +52,10 @@ void log_format_default(struct log_format *f, int json);
 int log_lines_parse(const char *buf, size_t len, const struct log_format *f, const char *stream,
                     size_t stream_len, int64_t default_ts_ns, log_record_fn fn, void *ctx,
                     struct reject_stats *st);
+
+/* The same, always through jansson's tree (the reference the fast path is tested against). */
+int log_lines_parse_jansson(const char *buf, size_t len, const struct log_format *f,
+                            const char *stream, size_t stream_len, int64_t default_ts_ns,
+                            log_record_fn fn, void *ctx, struct reject_stats *st);
 
 #endif

@@ -17,7 +17,8 @@ static void discover_usage(FILE *f)
     fprintf(f,
             "usage: causalmon discover --input F.csv [--method pcmci+|lpcmci] [--tau-max N]\n"
             "                          [--alpha A] [--test parcorr] [--fdr none|bh] [--max-gap N]\n"
-            "                          [--max-conds N] [--preliminary K] [--pretty]\n"
+            "                          [--max-conds N] [--max-collider-nbrs N] [--preliminary K]\n"
+            "                          [--pretty]\n"
             "\n"
             "PCMCI+ (lagged and contemporaneous links) with ParCorr on the CSV's numeric\n"
             "columns; prints the graph JSON on stdout. --method lpcmci allows hidden common\n"
@@ -32,6 +33,8 @@ static void discover_usage(FILE *f)
             "  --max-gap N   fill interior gaps of up to N missing values by interpolation (3)\n"
             "  --max-conds N cap on contemporaneous condition-set size (default unlimited)\n"
             "  --preliminary K  lpcmci: preliminary phases before the final one (default 0)\n"
+            "  --max-collider-nbrs N  collider step: enumerate subsets of only the N strongest\n"
+            "                neighbours of each end (default 0 = all; see README)\n"
             "  --pretty      indent the JSON\n");
 }
 
@@ -45,6 +48,7 @@ int cmd_discover(int argc, char **argv)
         {"fdr", required_argument, NULL, 'f'},
         {"max-gap", required_argument, NULL, 'g'},
         {"max-conds", required_argument, NULL, 'c'},
+        {"max-collider-nbrs", required_argument, NULL, 'n'},
         {"pretty", no_argument, NULL, 'p'},
         {"method", required_argument, NULL, 'm'},
         {"preliminary", required_argument, NULL, 'P'},
@@ -52,7 +56,7 @@ int cmd_discover(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL;
-    long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 0;
+    long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 0, max_collider_nbrs = 0;
     enum svar_method method = SVAR_METHOD_PCMCIPLUS;
     double alpha = 0.01;
     int fdr = 0, pretty = 0, c;
@@ -89,6 +93,11 @@ int cmd_discover(int argc, char **argv)
             break;
         case 'c':
             if (cli_int(CMD, "max-conds", optarg, -1, 1000000, &max_conds)) return EXIT_BAD_INPUT;
+            break;
+        case 'n':
+            if (cli_int(CMD, "max-collider-nbrs", optarg, 0, PCMCI_COLLIDER_NBRS_CEILING,
+                        &max_collider_nbrs))
+                return EXIT_BAD_INPUT;
             break;
         case 'p':
             pretty = 1;
@@ -133,6 +142,7 @@ int cmd_discover(int argc, char **argv)
     p.n_preliminary = (int)prelim;
     p.pcmci.alpha = alpha;
     p.pcmci.max_conds_dim = (int)max_conds;
+    p.pcmci.max_collider_nbrs = (int)max_collider_nbrs;
     p.fdr_bh = fdr;
     p.max_gap = (int)max_gap;
     struct svar_discover_result res;
@@ -161,12 +171,13 @@ int cmd_discover(int argc, char **argv)
     json_object_set_new(out, "excluded", excluded);
     json_object_set_new(out, "filled", json_integer(res.filled));
     json_object_set_new(out, "stats",
-                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "tests",
+                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "tests",
                                   (json_int_t)res.stats.tests, "collinear_conditions",
                                   (json_int_t)res.stats.collinear, "degenerate_tests",
                                   (json_int_t)res.stats.degenerate, "low_df_tests",
                                   (json_int_t)res.stats.low_df, "ambiguous_triples",
-                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts));
+                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts,
+                                  "collider_capped_pairs", (json_int_t)res.stats.collider_capped));
     json_object_set_new(out, "seconds", json_real(cli_now() - t0));
     free(names);
     svar_discover_result_free(&res);
