@@ -337,6 +337,11 @@ void alert_sink_offer(struct alert_sink *s, const json_t *ev)
     int resolved;
     double ends;
     json_t *a = am_alert(s, data, fp, &resolved, &ends);
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (!resolved && type && !strcmp(type, "causalmon.alert.structure_change")) {
+        resolved = 1; /* an event, not an incident: no resolution follows; it expires */
+        ends = wall() + 4 * s->resend_s;
+    }
     pthread_mutex_lock(&s->mu);
     int k = 0;
     unsigned ver = 1;

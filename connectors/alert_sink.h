@@ -8,7 +8,8 @@
  *    fingerprint and the whole set is re-sent every `resend` with endsAt = now + 4 * resend, so
  *    Alertmanager keeps them active for the whole incident whatever its resolve_timeout; a
  *    resolved event is sent with endsAt = the time it resolved (never later than now), then
- *    forgotten. generatorURL is EXTERNAL_URL/alerts?fingerprint=FP (the daemon's view of the
+ *    forgotten. structure_change events have no resolution: they are sent once with endsAt
+ *    4 resend intervals ahead and expire in Alertmanager. generatorURL is EXTERNAL_URL/alerts?fingerprint=FP (the daemon's view of the
  *    incident), when an external URL is given. Failed posts are retried at the next tick.
  *  - webhook: each event is POSTed as it is (CloudEvents JSON, Content-Type
  *    application/cloudevents+json). A failed POST (transport error, 5xx or 429) is retried with
