@@ -271,8 +271,11 @@ static void simulate(const struct svar_model *m, const struct svar_change *ch, s
             int j = m->order[a];
             int this_var = changed && j == ch->var;
             double sd = m->noise_sd[j];
-            double v = (this_var && ch->kind == SVAR_CHANGE_NOISE ? 2.0 : 1.0) * sd * rng_normal(r);
-            if (this_var && ch->kind == SVAR_CHANGE_MEAN) v += 1.5 * sd;
+            double factor = ch && ch->set_coef ? ch->coef_after : 2.0;
+            double shift = ch && ch->set_coef ? ch->coef_after : 1.5;
+            double v =
+                (this_var && ch->kind == SVAR_CHANGE_NOISE ? factor : 1.0) * sd * rng_normal(r);
+            if (this_var && ch->kind == SVAR_CHANGE_MEAN) v += shift * sd;
             for (int tau = 0; tau <= L && tau <= t; tau++) {
                 const double *src = tau ? dev + (size_t)((t - tau) % T1) * N : cur;
                 for (int b = 0; b < (tau ? N : a); b++) {

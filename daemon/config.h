@@ -68,6 +68,11 @@ struct scope_conf {
     double min_confidence;
     int structure_alerts;
     int deseason;
+    /* change monitor (change_monitor.h) */
+    int monitor;
+    int monitor_reference, monitor_gap, monitor_recent, monitor_every, monitor_confirm;
+    int monitor_adopt;
+    double monitor_alpha;
 };
 
 struct config {
