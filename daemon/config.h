@@ -92,6 +92,11 @@ struct scope_conf {
     int structure_alerts;
     int deseason;
     int method; /* enum svar_method: 0 pcmci+, 1 lpcmci */
+    /* change monitor (change_monitor.h) */
+    int monitor;
+    int monitor_reference, monitor_gap, monitor_recent, monitor_every, monitor_confirm;
+    int monitor_adopt;
+    double monitor_alpha;
 };
 
 struct config {
