@@ -13,6 +13,8 @@ void log_format_default(struct log_format *f, int json)
         {"log", "message", "MESSAGE", "msg"},
         {"@timestamp", "timestamp", "time", "date", "ts"},
         {"level", "severity", "log.level", "lvl", "PRIORITY"},
+        {"service", "service.name", "service_name", "kubernetes.labels.app",
+         "kubernetes.container_name", "labels.service", "labels.app", "app"},
     };
     *f = d;
     f->json = json;
@@ -102,6 +104,11 @@ static int json_line(json_t *root, const struct log_format *f, int64_t dflt, str
     } else if (ts) {
         return REJECT_TIMESTAMP;
     }
+    json_t *sv = first_key(root, f->stream_keys, 1);
+    if (sv && json_string_length(sv) > 0) {
+        r->stream = json_string_value(sv);
+        r->stream_len = json_string_length(sv);
+    }
     json_t *lv = first_key(root, f->level_keys, 0);
     r->level = NULL;
     r->level_len = 0;
@@ -190,7 +197,13 @@ static int fast_json_line(struct jscan *j, const struct log_format *f, int64_t d
     const struct member *msg = member_first(m, n, f->message_keys, 1, &fb);
     const struct member *ts = member_first(m, n, f->timestamp_keys, 0, &fb);
     const struct member *lv = member_first(m, n, f->level_keys, 0, &fb);
+    const struct member *sv = member_first(m, n, f->stream_keys, 1, &fb);
     if (fb || !msg) return JSON_SCAN_FALLBACK;
+    if (sv && sv->v.len > 0) {
+        if (memchr(sv->v.s, '\0', sv->v.len)) return JSON_SCAN_FALLBACK;
+        r->stream = sv->v.s;
+        r->stream_len = sv->v.len;
+    }
     if (memchr(msg->v.s, '\0', msg->v.len)) return JSON_SCAN_FALLBACK;
     r->text = msg->v.s;
     r->text_len = msg->v.len;

@@ -35,11 +35,16 @@ struct log_format {
     const char *message_keys[LOG_MAX_KEYS];
     const char *timestamp_keys[LOG_MAX_KEYS];
     const char *level_keys[LOG_MAX_KEYS];
+    const char *stream_keys[LOG_MAX_KEYS]; /* the record's component; the source's otherwise */
 };
 
 /* Fills the candidate keys used by both Fluent Bit and Vector:
  * message: log, message, MESSAGE, msg; timestamp: @timestamp, timestamp, time, date, ts;
- * level: level, severity, log.level, lvl, PRIORITY. json selects the framing. */
+ * level: level, severity, log.level, lvl, PRIORITY; stream (the component the record belongs
+ * to, which names its log series; the caller's stream when none is present): service,
+ * service.name, service_name, kubernetes.labels.app, kubernetes.container_name,
+ * labels.service, labels.app, app (OpenTelemetry, Fluent Bit's Kubernetes filter, Vector and
+ * Loki-style labels). json selects the framing. */
 void log_format_default(struct log_format *f, int json);
 
 /* Parses buf[0..len) and calls fn for every record of stream (stream[0..stream_len)). Counts

@@ -37,7 +37,8 @@ enum { WARMUP = 330, FAULT_LEN = 90, TAIL = 60 };
 static void demo_usage(FILE *f)
 {
     fprintf(f,
-            "usage: causalmon demo [--fault KIND] [--seed N] [--speed B] [--keep]\n"
+            "usage: causalmon demo [--fault KIND] [--seed N] [--speed B] [--fault-speed B]\n"
+            "                      [--alertmanager URL] [--metrics HOST:PORT] [--keep]\n"
             "\n"
             "Runs the daemon on a simulated shop (frontend, cart, catalog, payment, db: cpu,\n"
             "latency, errors, requests and their log lines), injects a fault after %d\n"
@@ -45,6 +46,11 @@ static void demo_usage(FILE *f)
             "  --fault KIND  cpu_hog (default), latency, log_errors, new_dependency, mechanism\n"
             "  --seed N      which service fails and how the system is jittered (default 1)\n"
             "  --speed B     buckets (1 s of event time each) streamed per second (default 40)\n"
+            "  --fault-speed B  buckets per second while the fault lasts (default: --speed);\n"
+            "                e.g. 1 to watch an incident in real time\n"
+            "  --alertmanager URL  also send the alerts to this Alertmanager (API v2),\n"
+            "                re-sent every 10 s while firing\n"
+            "  --metrics HOST:PORT  the daemon's /metrics, /alerts (alert links) and probes\n"
             "  --keep        keep the temporary directory (config, daemon log, journal)\n",
             WARMUP);
 }
@@ -62,7 +68,7 @@ static double mono(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int write_config(const char *dir, const char *path)
+static int write_config(const char *dir, const char *path, const char *am, const char *metrics)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -85,6 +91,11 @@ static int write_config(const char *dir, const char *path)
             "     kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20,\n"
             "     cooldown: 30, max_series: 100, component_map: prefix, structure_alerts: true}\n",
             dir, dir);
+    if (metrics) fprintf(f, "metrics: {listen: \"%s\"}\n", metrics);
+    if (am)
+        fprintf(f,
+                "sinks:\n  - {name: alertmanager, type: alertmanager, url: \"%s\", resend: 10s}\n",
+                am);
     return fclose(f);
 }
 
@@ -220,13 +231,20 @@ static void send_text(void *sock, const char *s, size_t n)
 int cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"fault", required_argument, NULL, 'f'}, {"seed", required_argument, NULL, 's'},
-        {"speed", required_argument, NULL, 'v'}, {"keep", no_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"fault", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"speed", required_argument, NULL, 'v'},
+        {"keep", no_argument, NULL, 'k'},
+        {"fault-speed", required_argument, NULL, 'F'},
+        {"alertmanager", required_argument, NULL, 'a'},
+        {"metrics", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *fault = "cpu_hog";
     long seed = 1;
-    double speed = 40;
+    double speed = 40, fspeed = 0;
+    const char *am = NULL, *metrics = NULL;
     int keep = 0, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -243,6 +261,15 @@ int cmd_demo(int argc, char **argv)
             break;
         case 'k':
             keep = 1;
+            break;
+        case 'F':
+            bad = cli_real(CMD, "fault-speed", optarg, 0, 10000, 1, &fspeed);
+            break;
+        case 'a':
+            am = optarg;
+            break;
+        case 'm':
+            metrics = optarg;
             break;
         case 'h':
             demo_usage(stdout);
@@ -268,7 +295,12 @@ int cmd_demo(int argc, char **argv)
     }
     snprintf(cfg, sizeof cfg, "%s/causalmon.yaml", dir);
     snprintf(logp, sizeof logp, "%s/daemon.log", dir);
-    if (write_config(dir, cfg)) {
+    if (fspeed <= 0) fspeed = speed;
+    if ((am && strchr(am, '"')) || (metrics && strchr(metrics, '"'))) {
+        cli_error(CMD, "--alertmanager and --metrics must not contain '\"'");
+        return EXIT_BAD_INPUT;
+    }
+    if (write_config(dir, cfg, am, metrics)) {
         cli_error(CMD, "%s: cannot write: %s", cfg, strerror(errno));
         return EXIT_FAILURE_RUN;
     }
@@ -339,7 +371,12 @@ int cmd_demo(int argc, char **argv)
             send_text(logs[i], buf, n);
         }
         drain_alerts(sub, fault_at, t0_ns, &fired, &resolved, top, sizeof top);
-        double due = start + (t + 1) / speed - mono();
+        /* wall seconds until bucket t + 1 is due: --fault-speed during the fault */
+        int before = t + 1 < fault_at ? t + 1 : fault_at;
+        int during =
+            t + 1 < fault_at ? 0 : (t + 1 < sim.fault_until ? t + 1 : sim.fault_until) - fault_at;
+        int after = t + 1 > sim.fault_until ? t + 1 - sim.fault_until : 0;
+        double due = start + (before + after) / speed + during / fspeed - mono();
         if (due > 0) sleep_s(due);
     }
     for (int k = 0; k < 100 && !(fired && resolved); k++) { /* the last buckets close on idle */

@@ -129,6 +129,7 @@ static void rank_job(void *arg)
     p.tau_max = inc->conf.tau_max;
     p.deseason = inc->conf.deseason;
     p.alpha = inc->conf.alpha;
+    p.method = inc->conf.method;
     if (rca_prior_build(&inc->conf, (const char *const *)j->names, j->ncols, &ps, r->error,
                         sizeof r->error) == 0) {
         if (rca_run(j->X, j->rows, j->ncols, j->split, j->kpi, &p, &ps.prior, &res, r->error,

@@ -105,6 +105,7 @@ static void refresh_job(void *arg)
     struct svar_discover_params p;
     svar_discover_params_default(&p, s->conf.tau_max);
     p.pcmci.alpha = s->conf.alpha;
+    p.method = (enum svar_method)s->conf.method;
     struct svar_discover_result res;
     char err[256];
     char *text = NULL;
@@ -115,9 +116,10 @@ static void refresh_job(void *arg)
             names[a] = r->names[res.kept[a]];
             json_array_append_new(vars, json_string(names[a]));
         }
-        json_t *g = json_pack("{s:s, s:o, s:I, s:i, s:f, s:s, s:o, s:f}", "scope", s->conf.name,
-                              "variables", vars, "samples", (json_int_t)res.samples, "tau_max",
-                              s->conf.tau_max, "alpha", s->conf.alpha, "test", "parcorr", "links",
+        json_t *g = json_pack("{s:s, s:s, s:o, s:I, s:i, s:f, s:s, s:o, s:f}", "scope",
+                              s->conf.name, "method", svar_method_str(p.method), "variables", vars,
+                              "samples", (json_int_t)res.samples, "tau_max", s->conf.tau_max,
+                              "alpha", s->conf.alpha, "test", "parcorr", "links",
                               graph_json_links(res.graph, names), "seconds", wall() - t0);
         text = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(10));
         json_decref(g);
