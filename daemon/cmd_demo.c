@@ -89,7 +89,16 @@ static int write_config(const char *dir, const char *path, const char *am, const
             "scopes:\n"
             "  - {name: shop, match: [\"*\"], window: 340, tau_max: 1, refresh_every: 60,\n"
             "     kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20,\n"
-            "     cooldown: 30, max_series: 100, component_map: prefix, structure_alerts: true}\n",
+            "     cooldown: 30, max_series: 100, component_map: prefix,\n"
+            "     monitor_reference: 150, monitor_gap: 20, monitor_recent: 40, monitor_every: 5,\n"
+            "     monitor_confirm: 2, monitor_adopt: 200}\n"
+            "  # errors only: its KPI shows no symptom of a latency or cpu fault, but the change\n"
+            "  # monitor still sees a mechanism that changed\n"
+            "  - {name: health, match: [\"*.cpu\", \"*.latency\", \"*.errors\"], window: 340,\n"
+            "     tau_max: 1, refresh_every: 60, kpis: [frontend.errors], reference: 300,\n"
+            "     settle: 20, cooldown: 30, max_series: 100, component_map: prefix,\n"
+            "     monitor_reference: 150, monitor_gap: 20, monitor_recent: 40, monitor_every: 5,\n"
+            "     monitor_confirm: 2, monitor_adopt: 200}\n",
             dir, dir);
     if (metrics) fprintf(f, "metrics: {listen: \"%s\"}\n", metrics);
     if (am)
@@ -100,7 +109,9 @@ static int write_config(const char *dir, const char *path, const char *am, const
 }
 
 /* What an alert event was. */
-enum seen { SEEN_NONE, SEEN_FIRING, SEEN_RESOLVED, SEEN_STRUCTURE };
+enum seen { SEEN_NONE, SEEN_FIRING, SEEN_RESOLVED, SEEN_STRUCTURE, SEEN_MONITOR };
+
+static int monitor_alerts, structure_alerts; /* firing ones seen, for the summary */
 
 /* Prints one alert event readably; a firing incident alert's root cause goes into root. */
 static enum seen print_alert(const char *text, size_t len, int fault_bucket, int64_t t0_ns,
@@ -119,18 +130,39 @@ static enum seen print_alert(const char *text, size_t len, int fault_bucket, int
            type ? type + 16 : "?", json_string_value(json_object_get(labels, "scope")));
     printf("  %s\n",
            json_string_value(json_object_get(json_object_get(data, "annotations"), "summary")));
+    int monitor = json_object_get(rca, "change_kind") != NULL;
     if (type && strstr(type, "structure_change")) {
         size_t i;
         json_t *l;
         json_array_foreach(json_object_get(rca, "changed_links"), i, l)
         {
             if (i == 4) break;
-            printf("  link %s -> %s (lag %lld) %s, in %.0f%% of the last refreshes\n",
+            printf("  link %s -> %s (lag %lld) %s: partial correlation %.2f -> %.2f\n",
                    json_string_value(json_object_get(l, "from")),
                    json_string_value(json_object_get(l, "to")),
                    (long long)json_integer_value(json_object_get(l, "lag")),
                    json_string_value(json_object_get(l, "change")),
-                   100 * json_real_value(json_object_get(l, "frequency")));
+                   json_number_value(json_object_get(l, "partial_corr_before")),
+                   json_number_value(json_object_get(l, "partial_corr_after")));
+        }
+    } else if (monitor && !resolved) {
+        printf("  change monitor: %s of %s, estimated change point at bucket %d (fault injected "
+               "at bucket %d); KPI of the scope affected: %s\n",
+               json_string_value(json_object_get(rca, "change_kind")),
+               json_string_value(json_object_get(rca, "series")),
+               (int)((json_integer_value(json_object_get(rca, "change_time_ns")) - t0_ns) /
+                     1000000000LL),
+               fault_bucket, json_is_true(json_object_get(rca, "kpi_affected")) ? "yes" : "no");
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(rca, "parents"), i, p)
+        {
+            if (i == 4) break;
+            printf("     parent %s (lag %lld): coefficient %.3f -> %.3f\n",
+                   json_string_value(json_object_get(p, "series")),
+                   (long long)json_integer_value(json_object_get(p, "lag")),
+                   json_number_value(json_object_get(p, "before")),
+                   json_number_value(json_object_get(p, "after")));
         }
     } else if (resolved) {
         printf("  from %s to %s (event time)\n",
@@ -183,8 +215,11 @@ static enum seen print_alert(const char *text, size_t len, int fault_bucket, int
     }
     fflush(stdout);
     enum seen k = type && strstr(type, "structure_change") ? SEEN_STRUCTURE
+                  : monitor                                ? SEEN_MONITOR
                   : resolved                               ? SEEN_RESOLVED
                                                            : SEEN_FIRING;
+    monitor_alerts += k == SEEN_MONITOR && !resolved;
+    structure_alerts += k == SEEN_STRUCTURE;
     const char *rc = json_string_value(json_object_get(labels, "root_cause"));
     if (k == SEEN_FIRING) snprintf(root, rootlen, "%s", rc ? rc : "");
     json_decref(ev);
@@ -393,6 +428,13 @@ int cmd_demo(int argc, char **argv)
                resolved, mono() - start);
         rc = EXIT_OK;
     } else {
+        printf("\ncausalmon demo: no KPI alert arrived (see %s)\n", logp);
+    }
+    printf("causalmon demo: the change monitor raised %d mechanism change alert(s) and %d "
+           "structure change alert(s).\n",
+           monitor_alerts, structure_alerts);
+    if (monitor_alerts && !fired) rc = EXIT_OK;
+    if (0) {
         printf("\ncausalmon demo: no alert arrived; see %s\n", logp);
     }
 out:

@@ -47,6 +47,7 @@ static const char *const LOG_LEVELS[] = {"error", "warning", "notice", "info", "
 static const char *const PRECISIONS[] = {"ns", "us", "ms", "s", NULL};
 static const char *const JSON_UNITS[] = {"s", "ms", "us", "ns", "auto", NULL};
 static const char *const STREAM_FROM[] = {"name", "key", NULL};
+static const char *const METHODS[] = {"pcmci+", "lpcmci", NULL}; /* enum svar_method order */
 
 static const struct opt INPUT_OPTS[] = {
     {"name", T_STR, I(name), CAP(input_conf, name), NULL, 0, 0, 0, NULL, NULL, 0, 0, 1,
@@ -112,6 +113,9 @@ static const struct opt SCOPE_OPTS[] = {
     {"window", T_INT, S(window), 0, "600", 20, 100000, 1, NULL, NULL, 0, 0, 0,
      "sliding window, buckets"},
     {"tau_max", T_INT, S(tau_max), 0, "3", 0, 20, 1, NULL, NULL, 0, 0, 0, "largest lag, buckets"},
+    {"method", T_ENUM, S(method), 0, "pcmci+", 0, 0, 1, METHODS, NULL, 0, 0, 0,
+     "discovery: pcmci+, or lpcmci (hidden common causes allowed: <-> links are shared hidden "
+     "causes, never walked as causes)"},
     {"refresh_every", T_INT, S(refresh_every), 0, "30", 1, 100000, 1, NULL, NULL, 0, 0, 0,
      "buckets between PCMCI+ refreshes"},
     {"alpha", T_REAL, S(alpha), 0, "0.01", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,
@@ -130,6 +134,12 @@ static const struct opt SCOPE_OPTS[] = {
      S(nforbidden), CONF_MAX_LIST, 0, "links that cannot exist, \"GLOB -> GLOB\""},
     {"required", T_STRS, S(required), CAP(scope_conf, required[0]), NULL, 0, 0, 1, NULL, NULL,
      S(nrequired), CONF_MAX_LIST, 0, "links known to exist, \"GLOB -> GLOB\" (contemporaneous)"},
+    {"directions", T_STRS, S(directions), CAP(scope_conf, directions[0]), NULL, 0, 0, 1, NULL, NULL,
+     S(ndirections), CONF_MAX_LIST, 0,
+     "\"REGEX=up|down|both\": the change that counts as evidence, before the built-in kinds"},
+    {"entry_points", T_STRS, S(entry_points), CAP(scope_conf, entry_points[0]), NULL, 0, 0, 1, NULL,
+     NULL, S(nentry_points), CONF_MAX_LIST, 0,
+     "regexes of the components users call first (their latency/errors become the KPI)"},
     {"z", T_REAL, S(z), 0, "5", 1, 100, 1, NULL, NULL, 0, 0, 0,
      "KPI change point: robust z-score held for 3 buckets"},
     {"reference", T_INT, S(reference), 0, "300", 20, 100000, 1, NULL, NULL, 0, 0, 0,
@@ -138,9 +148,28 @@ static const struct opt SCOPE_OPTS[] = {
      "buckets after a change point before the root causes are ranked"},
     {"cooldown", T_INT, S(cooldown), 0, "60", 0, 1000000, 1, NULL, NULL, 0, 0, 0,
      "buckets after a resolved incident before a new one may fire"},
-    {"structure_alerts", T_BOOL, S(structure_alerts), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
-     "publish links that appear or disappear persistently over refreshes as structure_change "
-     "alerts (always counted and logged)"},
+    {"structure_alerts", T_BOOL, S(structure_alerts), 0, "true", 0, 0, 1, NULL, NULL, 0, 0, 0,
+     "publish the change monitor's confirmed link changes (reference against recent window) as "
+     "structure_change alerts"},
+    {"monitor", T_BOOL, S(monitor), 0, "true", 0, 0, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: test every series given its learned parents, frozen reference against "
+     "recent window, and publish mechanism_change alerts (no KPI needed)"},
+    {"monitor_reference", T_INT, S(monitor_reference), 0, "300", 30, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: rows of the reference window"},
+    {"monitor_gap", T_INT, S(monitor_gap), 0, "60", 0, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: rows between the reference and the recent window"},
+    {"monitor_recent", T_INT, S(monitor_recent), 0, "80", 30, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: rows of the recent window"},
+    {"monitor_every", T_INT, S(monitor_every), 0, "10", 1, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: buckets between test rounds"},
+    {"monitor_alpha", T_REAL, S(monitor_alpha), 0, "0.001", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: Benjamini-Hochberg level of a round (sets the false-alarm rate with "
+     "monitor_confirm)"},
+    {"monitor_confirm", T_INT, S(monitor_confirm), 0, "3", 1, 1000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: consecutive rounds with q <= monitor_alpha that confirm a change"},
+    {"monitor_adopt", T_INT, S(monitor_adopt), 0, "300", 30, 1000000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: buckets after a change point before the new regime becomes the reference "
+     "(the alert then resolves)"},
     {"deseason", T_BOOL, S(deseason), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
      "remove cycles detected in the window (3 or more cycles) before ranking root causes"},
     {"min_confidence", T_REAL, S(min_confidence), 0, "0.3", 0, 1, 1, NULL, NULL, 0, 0, 0,

@@ -82,11 +82,21 @@ struct scope_conf {
     int nforbidden;
     char required[CONF_MAX_LIST][CONF_STR];
     int nrequired;
+    char directions[CONF_MAX_LIST][CONF_STR];
+    int ndirections;
+    char entry_points[CONF_MAX_LIST][CONF_STR];
+    int nentry_points;
     double z;
     int reference, settle, cooldown;
     double min_confidence;
     int structure_alerts;
     int deseason;
+    int method; /* enum svar_method: 0 pcmci+, 1 lpcmci */
+    /* change monitor (change_monitor.h) */
+    int monitor;
+    int monitor_reference, monitor_gap, monitor_recent, monitor_every, monitor_confirm;
+    int monitor_adopt;
+    double monitor_alpha;
 };
 
 struct config {
