@@ -273,3 +273,15 @@ void csv_table_free(struct csv_table *t)
     free(t->time_name);
     free(t);
 }
+
+int csv_write_field(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+    if (!quote) quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (!quote) return fputs(s, f) < 0 ? -1 : 0;
+    if (fputc('"', f) == EOF) return -1;
+    for (; *s; s++)
+        if ((*s == '"' && fputc('"', f) == EOF) || fputc(*s, f) == EOF) return -1;
+    return fputc('"', f) == EOF ? -1 : 0;
+}

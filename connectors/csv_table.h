@@ -38,4 +38,9 @@ struct csv_table *csv_table_read(const char *path, char *err, size_t errlen);
 struct csv_table *csv_table_read_stream(FILE *f, const char *label, char *err, size_t errlen);
 void csv_table_free(struct csv_table *t);
 
+/* Writes s as one CSV field to f: as is, or double-quoted with quotes doubled (RFC 4180) when
+ * it holds a comma, a double quote, a CR or LF, or leading/trailing blanks (which the reader
+ * trims). Returns 0, or -1 on a write error. Any thread. */
+int csv_write_field(FILE *f, const char *s);
+
 #endif

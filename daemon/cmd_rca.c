@@ -58,9 +58,11 @@ static void rca_usage(FILE *f)
             "  --tau-max N     largest lag (default 1, or the scope's)\n"
             "  --alpha A       significance of the graph tests (default 0.01)\n"
             "  --top N         root causes listed (default 5)\n"
-            "  --reference N   reference rows before the fault at most (default %d, least 3)\n"
+            "  --reference N   reference rows before the fault at most (default %d; at\n"
+            "                  least 2 must remain)\n"
             "  --after N       incident rows used at most (default all)\n"
-            "  --deseason      remove cycles detected in the window first (needs 3 cycles)\n",
+            "  --deseason      remove cycles detected in the window from the graph's\n"
+            "                  series first (needs 3 cycles)\n",
             DEFAULT_REFERENCE);
 }
 
@@ -266,7 +268,7 @@ int cmd_rca(int argc, char **argv)
             bad = cli_int(CMD, "top", optarg, 1, 1000, &top);
             break;
         case 'r':
-            bad = cli_int(CMD, "reference", optarg, 3, 10000000, &reference);
+            bad = cli_int(CMD, "reference", optarg, 2, 10000000, &reference);
             break;
         case 'A':
             bad = cli_int(CMD, "after", optarg, 1, 10000000, &after);

@@ -315,6 +315,13 @@ void incident_poll(struct incident *inc, struct alerts *al)
     }
 }
 
+json_t *incident_ranking(struct incident *inc)
+{
+    if (!inc->firing || !inc->fired_rca) return NULL;
+    json_t *r = json_object_get(inc->fired_rca, "root_causes");
+    return r ? json_incref(r) : NULL;
+}
+
 json_t *incident_status(struct incident *inc)
 {
     int64_t when;
