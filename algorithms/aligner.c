@@ -21,6 +21,12 @@ struct aligner {
     int64_t lo;        /* oldest open bucket index */
     int64_t newest;    /* newest timestamp seen */
     int started;
+    int had_rows;      /* a row was emitted (or the grid resumed after a restart) */
+    int awaiting;      /* resumed, no record since: the open buckets are being replayed */
+    int64_t dup_floor; /* buckets below it were closed before a restart: duplicates */
+    int64_t max_future_ns;
+    int64_t (*now_ns)(void *ctx);
+    void *now_ctx;
     int empty_run; /* consecutive emitted buckets without records */
     /* series */
     int nseries;
@@ -181,6 +187,7 @@ static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
     memset(s, 0, (size_t)al->nseries * sizeof *s);
     *rec = 0;
     al->st.rows++;
+    al->had_rows = 1;
     if (fn) fn(ctx, al->lo * al->p.interval_ns, al->row, al->nseries);
 }
 
@@ -190,7 +197,7 @@ static void close_until(struct aligner *al, int64_t wm, aligner_row_fn fn, void 
     if (!al->started) return;
     int64_t last = floor_div(wm, al->p.interval_ns) - 1;
     while (al->lo <= last) {
-        if (!al->st.rows && !*records_of(al, al->lo)) { /* nothing before the first data */
+        if (!al->had_rows && !*records_of(al, al->lo)) { /* nothing before the first data */
             al->lo++;
             continue;
         }
@@ -212,6 +219,15 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
                                 aligner_row_fn fn, void *ctx)
 {
     int64_t b = floor_div(r->ts_ns, al->p.interval_ns);
+    if (al->started && b < al->dup_floor) {
+        al->st.duplicates++;
+        return ALIGN_DUPLICATE;
+    }
+    if (al->max_future_ns > 0 && al->now_ns &&
+        r->ts_ns - al->now_ns(al->now_ctx) > al->max_future_ns) {
+        al->st.future++;
+        return ALIGN_FUTURE;
+    }
     if (al->started && b < al->lo) {
         al->st.late++;
         return ALIGN_LATE;
@@ -225,6 +241,7 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
         /* the grid starts at the watermark, so records up to the lateness older than the
          * first one are accepted too; leading empty buckets are not emitted */
         al->started = 1;
+        al->dup_floor = INT64_MIN;
         al->lo = floor_div(r->ts_ns - al->p.lateness_ns, al->p.interval_ns);
         al->newest = r->ts_ns;
     }
@@ -251,17 +268,69 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
     }
     (*records_of(al, b))++;
     al->st.accepted++;
+    al->awaiting = 0;
     return ALIGN_OK;
 }
 
 void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void *ctx)
 {
+    if (al->awaiting) return;
     close_until(al, until_ns, fn, ctx);
 }
 
 void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx)
 {
-    if (al->started)
+    if (al->started && !al->awaiting)
         close_until(al, (floor_div(al->newest, al->p.interval_ns) + 1) * al->p.interval_ns, fn,
                     ctx);
+}
+
+int64_t aligner_closed_before(const struct aligner *al)
+{
+    return al->started && al->had_rows ? al->lo * al->p.interval_ns : INT64_MIN;
+}
+
+void aligner_resume(struct aligner *al, int64_t closed_before_ns, int64_t newest_ns, int empty_run)
+{
+    al->started = 1;
+    al->had_rows = 1;
+    al->awaiting = 1;
+    al->lo = floor_div(closed_before_ns, al->p.interval_ns);
+    al->dup_floor = al->lo;
+    /* the newest time seen before the restart; never past what would reopen closed buckets */
+    int64_t lo_newest = al->lo * al->p.interval_ns + al->p.lateness_ns;
+    int64_t hi_newest = lo_newest + al->p.interval_ns - 1;
+    al->newest = newest_ns < lo_newest ? lo_newest : newest_ns > hi_newest ? hi_newest : newest_ns;
+    al->empty_run = empty_run < 0 ? 0 : empty_run;
+}
+
+int64_t aligner_newest(const struct aligner *al)
+{
+    return al->started ? al->newest : INT64_MIN;
+}
+
+int aligner_empty_run(const struct aligner *al)
+{
+    return al->empty_run;
+}
+
+void aligner_carry(const struct aligner *al, int id, double *value, int *missing_run)
+{
+    *value = id >= 0 && id < al->nseries ? al->carry[id] : NAN;
+    *missing_run = id >= 0 && id < al->nseries ? al->missing_run[id] : 0;
+}
+
+void aligner_set_carry(struct aligner *al, int id, double value, int missing_run)
+{
+    if (id < 0 || id >= al->nseries) return;
+    al->carry[id] = value;
+    al->missing_run[id] = missing_run < 0 ? 0 : missing_run;
+}
+
+void aligner_set_max_future(struct aligner *al, int64_t max_future_ns, int64_t (*now_ns)(void *ctx),
+                            void *ctx)
+{
+    al->max_future_ns = max_future_ns;
+    al->now_ns = now_ns;
+    al->now_ctx = ctx;
 }
