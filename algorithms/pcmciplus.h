@@ -24,6 +24,9 @@ struct pcmci_params {
     int max_conds_py;      /* lagged parents of the target used as conditions; -1 = all */
     int max_conds_px;      /* lagged parents of the driver used as conditions; -1 = all */
     int max_collider_nbrs; /* neighbours whose subsets the majority rule enumerates (2^k tests) */
+    /* polled before every CI test; once non-zero the run stops early and returns -1 with
+     * "cancelled" (NULL: never). Set from any thread. */
+    const volatile int *cancel;
 };
 
 struct pcmci_stats {
@@ -42,7 +45,8 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max);
  * max_lag = 2 tau_max (dimension nvars (2 tau_max + 1), coordinate lag * nvars + i), estimated
  * from n rows. Writes links, p-values and statistics into g (created by the caller with the same
  * nvars and tau_max; previous contents are overwritten) and counters into st (may be NULL).
- * Returns 0, or -1 with a message in err if the parameters are invalid. Single-threaded;
+ * Returns 0, or -1 with a message in err if the parameters are invalid or the run was
+ * cancelled (params->cancel). Single-threaded;
  * R and g are used only during the call. */
 int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
                   struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);

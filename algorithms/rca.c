@@ -23,6 +23,7 @@ void rca_params_default(struct rca_params *p)
     p->max_gap = 3;
     p->top = 5;
     p->deseason = 0;
+    p->cancel = NULL;
     rwr_params_default(&p->rwr);
 }
 
@@ -353,6 +354,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     pcmci_params_default(&pp, p->tau_max);
     pp.alpha = p->alpha;
     pp.max_conds_dim = 3;
+    pp.cancel = p->cancel;
     if (svar_discover_graph(Y, rows, m, &pp, res->graph, NULL, &res->samples, err, errlen)) {
         free(Y), free(anom);
         rca_result_free(res);

@@ -54,6 +54,7 @@ struct rca_params {
     int top;           /* causes reported (5) */
     int deseason;      /* remove detected cycles from every column first (0) */
     struct rwr_params rwr;
+    const volatile int *cancel; /* polled by PCMCI+ (pcmci_params.cancel); NULL: never */
 };
 
 /* Prior knowledge and mapping, all optional (NULL). Arrays are indexed by input column. */

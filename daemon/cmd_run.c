@@ -18,6 +18,7 @@
 #include "json_metrics.h"
 #include "kafka_source.h"
 #include "logmsg.h"
+#include "mem_estimate.h"
 #include "metrics_http.h"
 #include "scope.h"
 #include "workers.h"
@@ -694,6 +695,9 @@ static void reload(struct daemon *d)
     } else {
         logmsg(LOG_ERR, "reload of %s failed, the running configuration stays", d->conf->path);
     }
+    char err[512];
+    if (d->curve && zmq_curve_reload(d->curve, d->conf->curve_allowed_dir, err, sizeof err))
+        logmsg(LOG_ERR, "%s; the allow-list stays", err);
     sd_notify(0, "READY=1");
 }
 
@@ -841,6 +845,7 @@ static int serve(struct config *conf)
     }
     sd_notify(0, "STOPPING=1");
     logmsg(LOG_NOTICE, "stopping");
+    workers_cancel_all(); /* refreshes and rankings in flight end early */
     /* Kafka records of open buckets are read again after the restart (store: checkpoint), so
      * the buckets stay open: closing them now would drop the records other partitions still
      * owe them. Inputs that cannot replay get their open buckets closed and kept. */
@@ -919,8 +924,14 @@ int cmd_run(int argc, char **argv)
         free(conf);
         return EXIT_BAD_INPUT;
     }
+    if (mem_estimate_check(conf, err, sizeof err)) { /* refuse now, not abort at start */
+        cli_error(CMD, "%s", err);
+        free(conf);
+        return EXIT_BAD_INPUT;
+    }
     if (check) {
-        printf("%s: OK (%d inputs, %d scopes)\n", path, conf->ninputs, conf->nscopes);
+        printf("%s: OK (%d inputs, %d scopes)\n%s: about %.0f MB allocated up front\n", path,
+               conf->ninputs, conf->nscopes, path, mem_estimate_bytes(conf) / 1e6);
         free(conf);
         return EXIT_OK;
     }

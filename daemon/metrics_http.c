@@ -59,7 +59,7 @@ struct metrics_http *metrics_http_start(const char *listen, char *err, size_t er
     m->mhd =
         MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
                          NULL, handle, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
-                         16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+                         256u, MHD_OPTION_CONNECTION_TIMEOUT, 2u, MHD_OPTION_END);
     if (!m->mhd) {
         snprintf(err, errlen, "metrics: cannot listen on %s", listen);
         pthread_mutex_destroy(&m->mu);

@@ -105,6 +105,7 @@ static void refresh_job(void *arg)
     struct svar_discover_params p;
     svar_discover_params_default(&p, s->conf.tau_max);
     p.pcmci.alpha = s->conf.alpha;
+    p.pcmci.cancel = workers_cancel_flag(); /* a stop ends the refresh early */
     struct svar_discover_result res;
     char err[256];
     char *text = NULL;

@@ -42,6 +42,7 @@ caught_up() {
 finish_daemon() {
     wait_for 120 caught_up "$2" || echo "# daemon on $2 did not catch up: $(kstatus "$2")"
     sleep 4 # idle flush (2 s) and the checkpoint after it
+    LAST_STATUS=$(kstatus "$2")
     kill -TERM "$1"
     wait "$1"
 }
@@ -81,6 +82,8 @@ round() {
     wait "$prod" || fail "$topic: produce"
     wait_for 120 caught_up $((port + 2)) || echo "# reference did not catch up"
     finish_daemon "$d" "$port" || fail "$topic: the last run exited non-zero"
+    local dut_status=$LAST_STATUS
+    LAST_STATUS=$(kstatus $((port + 2)))
     kill -TERM "$ref"
     wait "$ref" || fail "$topic: the reference run exited non-zero"
     "$tools/ckwindows" "$dir/ref/state/checkpoint.json" | sort > "$dir/ref.cells"
@@ -92,5 +95,6 @@ round() {
         "$dir/ref.cells" "$dir/dut.cells")
     local dups
     dups=$(grep -c "restored the checkpoint" "$dir/dut/err")
+    echo "# $topic: last run's aligner $(echo "$dut_status" | grep -o '"aligner":{[^}]*}'); reference's $(echo "$LAST_STATUS" | grep -o '"aligner":{[^}]*}')"
     echo "# $topic: $CELLS cells in the reference window ($((CELLS / 100)) buckets x 100 series); after $kills SIG$sig: lost $LOST, wrong $WRONG, extra $EXTRA; $dups restore(s)"
 }
