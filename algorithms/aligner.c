@@ -29,8 +29,12 @@ struct aligner {
     void *now_ctx;
     int empty_run; /* consecutive emitted buckets without records */
     /* series */
-    int nseries;
-    char **names;
+    int nseries;   /* ids in use or freed: 0 .. nseries-1 */
+    int nalive;    /* ids with a name */
+    int *free_ids; /* ids of expired series, reused first */
+    int nfree;
+    int64_t *last_bucket; /* bucket of each series' newest accepted record */
+    char **names;         /* NULL for an expired id */
     enum aligner_agg *agg;
     double *carry;    /* last emitted value */
     int *missing_run; /* buckets since the last real value */
@@ -59,6 +63,8 @@ struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t er
     al->slots = xcalloc((size_t)al->nslots * p->max_series, sizeof *al->slots);
     al->slot_records = xcalloc((size_t)al->nslots, sizeof(int));
     al->names = xcalloc((size_t)p->max_series, sizeof(char *));
+    al->free_ids = xmallocarray((size_t)p->max_series, sizeof(int));
+    al->last_bucket = xcalloc((size_t)p->max_series, sizeof(int64_t));
     al->agg = xcalloc((size_t)p->max_series, sizeof *al->agg);
     al->carry = xmallocarray((size_t)p->max_series, sizeof(double));
     al->missing_run = xcalloc((size_t)p->max_series, sizeof(int));
@@ -73,8 +79,10 @@ struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t er
 void aligner_free(struct aligner *al)
 {
     if (!al) return;
-    for (int a = 0; a < al->nseries; a++) free(al->names[a]);
+    for (int a = 0; a < al->nseries; a++) free(al->names[a]); /* NULL for expired ids */
     free(al->names);
+    free(al->free_ids);
+    free(al->last_bucket);
     free(al->slots);
     free(al->slot_records);
     free(al->agg);
@@ -100,8 +108,10 @@ int aligner_series(struct aligner *al, const char *name, size_t len)
         const char *have = al->names[al->table[at]];
         if (strlen(have) == len && memcmp(have, name, len) == 0) return al->table[at];
     }
-    if (al->nseries == al->p.max_series) return -1;
-    int id = al->nseries++;
+    if (al->nfree == 0 && al->nseries == al->p.max_series) return -1;
+    int id = al->nfree ? al->free_ids[--al->nfree] : al->nseries++;
+    al->nalive++;
+    al->last_bucket[id] = al->started ? al->lo : INT64_MIN;
     al->names[id] = xmalloc(len + 1);
     memcpy(al->names[id], name, len);
     al->names[id][len] = '\0';
@@ -168,6 +178,10 @@ static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
     struct acc *s = slot_of(al, al->lo);
     int *rec = records_of(al, al->lo);
     for (int i = 0; i < al->nseries; i++) {
+        if (!al->names[i]) { /* an expired id, not reused yet */
+            al->row[i] = NAN;
+            continue;
+        }
         if (s[i].count > 0) {
             al->row[i] = aggregate(al->agg[i], &s[i]);
             al->carry[i] = al->row[i];
@@ -267,6 +281,7 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
         a->last = r->value;
     }
     (*records_of(al, b))++;
+    if (b > al->last_bucket[id]) al->last_bucket[id] = b;
     al->st.accepted++;
     al->awaiting = 0;
     return ALIGN_OK;
@@ -297,6 +312,7 @@ void aligner_resume(struct aligner *al, int64_t closed_before_ns, int64_t newest
     al->awaiting = 1;
     al->lo = floor_div(closed_before_ns, al->p.interval_ns);
     al->dup_floor = al->lo;
+    for (int id = 0; id < al->nseries; id++) al->last_bucket[id] = al->lo; /* idle from here */
     /* the newest time seen before the restart; never past what would reopen closed buckets */
     int64_t lo_newest = al->lo * al->p.interval_ns + al->p.lateness_ns;
     int64_t hi_newest = lo_newest + al->p.interval_ns - 1;
@@ -333,4 +349,40 @@ void aligner_set_max_future(struct aligner *al, int64_t max_future_ns, int64_t (
     al->max_future_ns = max_future_ns;
     al->now_ns = now_ns;
     al->now_ctx = ctx;
+}
+
+int aligner_nalive(const struct aligner *al)
+{
+    return al->nalive;
+}
+
+int aligner_expire(struct aligner *al, int64_t idle_ns, void (*fn)(void *ctx, int id), void *ctx)
+{
+    if (!al->started || idle_ns <= 0) return 0;
+    int64_t idle = idle_ns / al->p.interval_ns, n = 0;
+    for (int id = 0; id < al->nseries; id++) {
+        /* idle that long, and every record of it in a closed bucket */
+        if (!al->names[id] || al->last_bucket[id] >= al->lo - idle) continue;
+        if (fn) fn(ctx, id);
+        free(al->names[id]);
+        al->names[id] = NULL;
+        al->carry[id] = NAN;
+        al->missing_run[id] = 0;
+        al->agg[id] = al->p.default_agg;
+        al->free_ids[al->nfree++] = id;
+        al->nalive--;
+        n++;
+    }
+    if (n) { /* rebuild the name table without them */
+        for (int a = 0; a < al->table_size; a++) al->table[a] = -1;
+        size_t mask = (size_t)al->table_size - 1;
+        for (int id = 0; id < al->nseries; id++) {
+            if (!al->names[id]) continue;
+            size_t at = fnv1a(al->names[id], strlen(al->names[id])) & mask;
+            while (al->table[at] >= 0) at = (at + 1) & mask;
+            al->table[at] = id;
+        }
+        al->st.expired += n;
+    }
+    return (int)n;
 }

@@ -44,7 +44,7 @@ struct aligner_params {
 enum aligner_result { ALIGN_OK = 0, ALIGN_LATE, ALIGN_SERIES_CAP, ALIGN_DUPLICATE, ALIGN_FUTURE };
 
 struct aligner_stats {
-    long accepted, late, series_cap, rows, jumps, duplicates, future;
+    long accepted, late, series_cap, rows, jumps, duplicates, future, expired;
 };
 
 /* Receives a closed bucket: its start time and one value per series known so far
@@ -72,7 +72,16 @@ void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx);
 int aligner_series(struct aligner *al, const char *name, size_t len);
 /* Sets the aggregation of series id. */
 void aligner_set_agg(struct aligner *al, int id, enum aligner_agg agg);
-/* Number of series and the NUL-terminated name of series id (owned by the aligner). */
+/* Series lifecycle: every series whose newest record is more than idle_ns (event time) older
+ * than the oldest open bucket is forgotten, after fn(ctx, id) was told (the name is still
+ * valid then); its id is reused by the next new series, so a burst of junk names cannot hold
+ * the cap forever. Until reused, an expired id's row value is NaN and its name NULL. Returns
+ * how many expired. idle_ns <= 0 does nothing. */
+int aligner_expire(struct aligner *al, int64_t idle_ns, void (*fn)(void *ctx, int id), void *ctx);
+/* Series with a name (aligner_nseries counts expired ids too). */
+int aligner_nalive(const struct aligner *al);
+/* Number of series ids (rows are this wide) and the NUL-terminated name of series id (owned by
+ * the aligner; NULL for an expired id). */
 int aligner_nseries(const struct aligner *al);
 const char *aligner_series_name(const struct aligner *al, int id);
 const struct aligner_stats *aligner_stats(const struct aligner *al);

@@ -13,7 +13,7 @@ json_t *aligner_state_save(const struct aligner *al)
     json_t *series = json_array();
     for (int id = 0; id < aligner_nseries(al); id++) {
         const char *name = aligner_series_name(al, id);
-        if (!utf8_valid(name, strlen(name))) continue;
+        if (!name || !utf8_valid(name, strlen(name))) continue; /* expired, or (never) bad */
         double v;
         int run;
         aligner_carry(al, id, &v, &run);

@@ -19,6 +19,7 @@
 #include "kafka_source.h"
 #include "logmsg.h"
 #include "mem_estimate.h"
+#include "query_proto.h"
 #include "metrics_http.h"
 #include "scope.h"
 #include "workers.h"
@@ -77,7 +78,7 @@ struct daemon {
     char epoch[40];
     double started;
     struct alerts *alerts;
-    double last_heartbeat, last_record_wall, last_checkpoint, last_metrics;
+    double last_heartbeat, last_record_wall, last_checkpoint, last_metrics, last_expiry;
     struct metrics_http *metrics;
     struct zmq_curve *curve;
     /* checkpoints: failures so far, whether the last one was written, its error */
@@ -150,6 +151,12 @@ static int64_t wall_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void series_expired(void *ctx, int id)
+{
+    struct daemon *d = ctx;
+    for (int a = 0; a < d->nscopes; a++) scope_series_expired(d->scopes[a], id);
 }
 
 static int64_t clock_ns(void *ctx)
@@ -291,6 +298,9 @@ static json_t *status_json(struct daemon *d)
     json_object_set_new(st, "curve", curve);
     json_object_set_new(json_object_get(st, "aligner"), "duplicates", json_integer(as->duplicates));
     json_object_set_new(json_object_get(st, "aligner"), "future", json_integer(as->future));
+    json_object_set_new(json_object_get(st, "aligner"), "expired", json_integer(as->expired));
+    json_object_set_new(json_object_get(st, "aligner"), "series",
+                        json_integer(aligner_nalive(d->al)));
     json_object_set_new(st, "checkpoint",
                         json_pack("{s:b, s:I, s:I, s:s}", "ok", d->ckpt_ok || !d->ckpt_failures,
                                   "written", (json_int_t)d->ckpt_written, "failures",
@@ -299,37 +309,23 @@ static json_t *status_json(struct daemon *d)
     return st;
 }
 
-/* Answers one query: "status", "graph [--scope S]", "alerts [--since SEQ]". */
+/* Answers one query (query_proto.h). */
 static json_t *answer(struct daemon *d, const char *q, size_t len)
 {
-    char buf[512];
-    if (len >= sizeof buf) return json_pack("{s:s}", "error", "query longer than 511 bytes");
-    memcpy(buf, q, len);
-    buf[len] = '\0';
-    char *words[8];
-    int n = 0;
-    for (char *t = strtok(buf, " \t\r\n"); t && n < 8; t = strtok(NULL, " \t\r\n")) words[n++] = t;
-    if (n == 0) return json_pack("{s:s}", "error", "empty query; try status, graph or alerts");
-    if (!strcmp(words[0], "status") && n == 1) return status_json(d);
-    if (!strcmp(words[0], "graph")) {
-        const char *want = n == 3 && !strcmp(words[1], "--scope") ? words[2] : NULL;
-        if (n != 1 && !want) return json_pack("{s:s}", "error", "usage: graph [--scope S]");
+    struct query qu;
+    char err[128];
+    if (query_parse(q, len, &qu, err, sizeof err)) return json_pack("{s:s}", "error", err);
+    if (qu.kind == QUERY_STATUS) return status_json(d);
+    if (qu.kind == QUERY_GRAPH) {
         if (d->nscopes == 0) return json_pack("{s:s}", "error", "no scopes configured");
         for (int a = 0; a < d->nscopes; a++)
-            if (!want || !strcmp(d->scopes[a]->conf.name, want)) return scope_graph(d->scopes[a]);
+            if (!qu.scope[0] || !strcmp(d->scopes[a]->conf.name, qu.scope))
+                return scope_graph(d->scopes[a]);
         return json_pack("{s:s}", "error", "no such scope");
     }
-    if (!strcmp(words[0], "alerts")) {
-        char *end = NULL;
-        errno = 0;
-        long since = n == 3 && !strcmp(words[1], "--since") ? strtol(words[2], &end, 10) : 0;
-        if (n != 1 && !(n == 3 && end && !*end && since >= 0 && errno != ERANGE))
-            return json_pack("{s:s}", "error", "usage: alerts [--since SEQ]");
-        return json_pack("{s:s, s:I, s:o}", "epoch", d->epoch, "last_seq",
-                         (json_int_t)alerts_seq(d->alerts), "alerts",
-                         alerts_since(d->alerts, since));
-    }
-    return json_pack("{s:s}", "error", "unknown query; try status, graph or alerts");
+    return json_pack("{s:s, s:I, s:o}", "epoch", d->epoch, "last_seq",
+                     (json_int_t)alerts_seq(d->alerts), "alerts",
+                     alerts_since(d->alerts, qu.since));
 }
 
 /* Serves every waiting query on the ROUTER: [id][""][body] (REQ) or [id][body] (DEALER). */
@@ -823,6 +819,10 @@ static int serve(struct config *conf)
             if (watchdog && workers_alive(d->workers) == conf->workers) sd_notify(0, "WATCHDOG=1");
             if (t - d->last_checkpoint >= d->conf->checkpoint_every_ns * 1e-9) save_checkpoint(d);
             if (d->metrics && t - d->last_metrics >= 1.0) publish_metrics(d);
+            if (conf->series_ttl_ns > 0 && t - d->last_expiry >= 1.0) {
+                aligner_expire(d->al, conf->series_ttl_ns, series_expired, d);
+                d->last_expiry = t;
+            }
             if (t - d->last_heartbeat >= conf->heartbeat_ns * 1e-9) {
                 heartbeat(d);
                 d->last_heartbeat = t;

@@ -187,6 +187,9 @@ static const struct opt TOP_OPTS[] = {
      "width of the time buckets"},
     {"lateness", T_DUR, C(lateness_ns), 0, "5s", 0, 3600, 0, NULL, NULL, 0, 0, 0,
      "how late a record may arrive (event time) and still count"},
+    {"series_ttl", T_DUR, C(series_ttl_ns), 0, "1h", 0, 31536000, 0, NULL, NULL, 0, 0, 0,
+     "a series without records for this long (event time) is forgotten and its place in "
+     "max_series freed (0: never)"},
     {"max_future", T_DUR, C(max_future_ns), 0, "10m", 0, 31536000, 0, NULL, NULL, 0, 0, 0,
      "records further ahead of the host clock are rejected and counted (0: no limit)"},
     {"idle_flush", T_DUR, C(idle_flush_ns), 0, "10s", 0.1, 86400, 1, NULL, NULL, 0, 0, 0,

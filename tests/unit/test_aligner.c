@@ -272,9 +272,42 @@ static void test_record_far_ahead_of_clock_refused_watermark_unmoved(void **stat
     aligner_free(al);
 }
 
+/* Series lifecycle: a series idle for longer than the TTL is forgotten and its id reused, so a
+ * burst of names does not hold the cap; the active one is kept. */
+static int expired_ids[8], nexpired;
+static void on_expired(void *ctx, int id)
+{
+    (void)ctx;
+    expired_ids[nexpired++] = id;
+}
+
+static void test_idle_series_expire_and_free_the_cap(void **state)
+{
+    (void)state;
+    struct aligner *al = make(0, 2, 0);
+    struct rows out = {0};
+    assert_int_equal(add(al, "keep", 10 * S, 1, &out), ALIGN_OK);
+    assert_int_equal(add(al, "junk", 10 * S, 1, &out), ALIGN_OK);
+    assert_int_equal(add(al, "new", 11 * S, 1, &out), ALIGN_SERIES_CAP); /* cap of 2 */
+    for (int k = 11; k < 80; k++) assert_int_equal(add(al, "keep", k * S, k, &out), ALIGN_OK);
+    nexpired = 0;
+    assert_int_equal(aligner_expire(al, 60 * S, on_expired, NULL), 1); /* junk: 69 s idle */
+    assert_int_equal(nexpired, 1);
+    assert_int_equal(expired_ids[0], 1);
+    assert_null(aligner_series_name(al, 1));
+    assert_int_equal(aligner_nalive(al), 1);
+    assert_int_equal(add(al, "new", 80 * S, 5, &out), ALIGN_OK); /* takes the freed id */
+    assert_string_equal(aligner_series_name(al, 1), "new");
+    assert_int_equal(aligner_series(al, "junk", 4), -1);               /* the cap holds again */
+    assert_int_equal(aligner_expire(al, 60 * S, on_expired, NULL), 0); /* keep, new: active */
+    assert_int_equal(aligner_stats(al)->expired, 1);
+    aligner_free(al);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idle_series_expire_and_free_the_cap),
         cmocka_unit_test(test_resumed_aligner_drops_duplicates_and_matches_uninterrupted),
         cmocka_unit_test(test_record_far_ahead_of_clock_refused_watermark_unmoved),
         cmocka_unit_test(test_each_aggregation_rule),
