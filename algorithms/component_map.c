@@ -62,6 +62,8 @@ static int copy_out(const char *s, size_t n, char *out, size_t outlen)
 
 int component_of(const struct component_map *m, const char *name, char *out, size_t outlen)
 {
+    if (strncmp(name, "log.", 4) == 0 && strchr(name + 4, '.')) /* log.<stream>.... */
+        return copy_out(name + 4, strcspn(name + 4, "."), out, outlen);
     if (m->kind == CMAP_REGEX) {
         regmatch_t g[2];
         if (regexec(&m->re, name, 2, g, 0)) return -1;
@@ -79,7 +81,6 @@ int component_of(const struct component_map *m, const char *name, char *out, siz
         }
         return -1;
     }
-    if (strncmp(name, "log.", 4) == 0) name += 4; /* log.<stream>.... */
     const char *e = strstr(name, m->arg);
     return copy_out(name, e ? (size_t)(e - name) : strlen(name), out, outlen);
 }

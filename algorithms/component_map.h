@@ -6,7 +6,8 @@
  *   "tag:KEY"      the value of tag KEY in "measurement.field{k=v,...}" names
  *   "regex:EXPR"   the first capture group of the POSIX extended regex EXPR (whole match if none)
  * Log series "log.<stream>.tpl<k>" / "log.<stream>.level.<L>" belong to component <stream>
- * under the prefix rules. A series the rule does not match has no component.
+ * under every rule (the stream is the log's component: its file, or the record field that
+ * names its service). A series the rule does not match has no component.
  * Pure string handling; an object is used by one thread at a time.
  */
 #ifndef CAUSALMON_COMPONENT_MAP_H

@@ -77,7 +77,10 @@ static double robust_z(struct detector *d, int k, double v)
     double med = robust_median(d->scratch, n);
     for (int a = 0; a < n; a++) d->scratch[a] = fabs(d->scratch[a] - med);
     double mad = 1.4826 * robust_median(d->scratch, n);
-    if (!(mad > 0)) mad = 1e-9 * (1 + fabs(med)); /* a flat reference: any move counts */
+    /* a KPI flat at its level (a success rate at 100 %) must move by more than 1 % of that
+     * level per unit of z; only a KPI flat at 0 (no errors) counts any move */
+    mad = fmax(mad, 0.01 * fabs(med));
+    if (!(mad > 0)) mad = 1e-9;
     return (v - med) / mad;
 }
 

@@ -3,8 +3,9 @@
  * incident life cycle around it.
  *
  * Each KPI keeps a reference of its last `reference` values. A value whose robust z-score
- * |x - median| / (1.4826 MAD) exceeds z for `persist` buckets in a row is a change point at the
- * first of them. From then on the reference is frozen (the incident is never absorbed into
+ * |x - median| / max(1.4826 MAD, 1 % of |median|) exceeds z for `persist` buckets in a row is a
+ * change point at the first of them (the floor keeps a KPI that is flat at its level, such as a
+ * success rate at 100 %, from firing on a move of 0.1 %). From then on the reference is frozen (the incident is never absorbed into
  * "normal"): after `settle` more buckets the detector reports DETECTOR_READY, the moment to rank
  * root causes on the rows before the change (reference) and after it (incident). The incident
  * resolves when every KPI has stayed within z / 2 for `recover` buckets; the reference then

@@ -25,6 +25,8 @@ static void reserve(struct parcorr *pc, int k)
 void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k)
 {
     pc->R = R;
+    pc->entry = NULL;
+    pc->entry_ctx = NULL;
     pc->dim = dim;
     pc->n = n;
     pc->max_k = 0;
@@ -34,6 +36,14 @@ void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_
     pc->prev_k = -1;
     pc->nreused = 0;
     pc->ntests = pc->ncollinear = pc->ndegenerate = pc->nlow_df = 0;
+}
+
+void parcorr_init_fn(struct parcorr *pc, parcorr_entry_fn entry, const void *ctx, int dim, long n,
+                     int max_k)
+{
+    parcorr_init(pc, NULL, dim, n, max_k);
+    pc->entry = entry;
+    pc->entry_ctx = ctx;
 }
 
 void parcorr_fini(struct parcorr *pc)
@@ -49,6 +59,7 @@ void parcorr_fini(struct parcorr *pc)
 void parcorr_set_matrix(struct parcorr *pc, const double *R, int dim, long n)
 {
     pc->R = R;
+    pc->entry = NULL;
     pc->dim = dim;
     pc->n = n;
     pc->prev_k = -1;
@@ -63,15 +74,21 @@ double parcorr_pvalue(double rho, int df)
     return dist_t_two_sided(t, (double)df);
 }
 
+/* Entry (u, v) of the matrix under test. */
+static inline double rent(const struct parcorr *pc, int u, int v)
+{
+    return pc->R ? pc->R[(size_t)u * pc->dim + v] : pc->entry(pc->entry_ctx, u, v);
+}
+
 /* Forward substitution: w = L^-1 r where L is the m x m lower factor stored with row stride
  * `ld`, and r[a] = R[acc[a]][u]. Returns w.w. */
-static double border(const double *L, int ld, int m, const double *R, int dim, const int *acc,
+static double border(const struct parcorr *pc, const double *L, int ld, int m, const int *acc,
                      int u, double *w)
 {
     double ww = 0.0;
-    const double *Ru = R + (size_t)u * dim;
+    const double *Ru = pc->R ? pc->R + (size_t)u * pc->dim : NULL;
     for (int a = 0; a < m; a++) {
-        double v = Ru[acc[a]];
+        double v = Ru ? Ru[acc[a]] : pc->entry(pc->entry_ctx, u, acc[a]);
         const double *La = L + (size_t)a * ld;
         for (int b = 0; b < a; b++) v -= La[b] * w[b];
         v /= La[a];
@@ -86,8 +103,7 @@ static double border(const double *L, int ld, int m, const double *R, int dim, c
 static int factor_conditions(struct parcorr *pc, const int *z, int k)
 {
     reserve(pc, k);
-    const double *R = pc->R;
-    int dim = pc->dim, ld = pc->max_k + 2;
+    int ld = pc->max_k + 2;
     double *L = pc->L;
     int *acc = pc->accepted;
     /* Reuse the factor rows of the longest common prefix with the previous call. */
@@ -100,9 +116,10 @@ static int factor_conditions(struct parcorr *pc, const int *z, int k)
         int u = z[a];
         pc->prev_z[a] = u;
         double *row = L + (size_t)m * ld;
-        double ww = border(L, ld, m, R, dim, acc, u, row);
-        double d2 = R[(size_t)u * dim + u] - ww;
-        if (d2 <= PARCORR_COLLINEAR_EPS * R[(size_t)u * dim + u]) {
+        double ww = border(pc, L, ld, m, acc, u, row);
+        double uu = rent(pc, u, u);
+        double d2 = uu - ww;
+        if (d2 <= PARCORR_COLLINEAR_EPS * uu) {
             pc->ncollinear++;
         } else {
             row[m] = sqrt(d2);
@@ -118,33 +135,32 @@ double parcorr_residual(struct parcorr *pc, int x, const int *z, int k, int *k_u
 {
     int m = factor_conditions(pc, z, k), ld = pc->max_k + 2;
     double *w = pc->L + (size_t)m * ld;
-    double r =
-        pc->R[(size_t)x * pc->dim + x] - border(pc->L, ld, m, pc->R, pc->dim, pc->accepted, x, w);
+    double xx = rent(pc, x, x);
+    double r = xx - border(pc, pc->L, ld, m, pc->accepted, x, w);
     if (k_used) *k_used = m;
-    return r <= PARCORR_COLLINEAR_EPS * pc->R[(size_t)x * pc->dim + x] ? 0.0 : r;
+    return r <= PARCORR_COLLINEAR_EPS * xx ? 0.0 : r;
 }
 
 void parcorr_test(struct parcorr *pc, int x, int y, const int *z, int k, struct ci_result *out)
 {
     pc->ntests++;
     int m = factor_conditions(pc, z, k); /* may grow the scratch: read it afterwards */
-    const double *R = pc->R;
-    int dim = pc->dim, ld = pc->max_k + 2;
+    int ld = pc->max_k + 2;
     double *L = pc->L;
     int *acc = pc->accepted;
     /* Residual (co)variances of x and y given the kept conditions (Schur complement). */
     double *wx = L + (size_t)m * ld, *wy = L + (size_t)(m + 1) * ld;
-    double rxx = R[(size_t)x * dim + x] - border(L, ld, m, R, dim, acc, x, wx);
-    double ryy = R[(size_t)y * dim + y] - border(L, ld, m, R, dim, acc, y, wy);
-    double rxy = R[(size_t)x * dim + y];
+    double xx = rent(pc, x, x), yy = rent(pc, y, y);
+    double rxx = xx - border(pc, L, ld, m, acc, x, wx);
+    double ryy = yy - border(pc, L, ld, m, acc, y, wy);
+    double rxy = rent(pc, x, y);
     for (int a = 0; a < m; a++) rxy -= wx[a] * wy[a];
 
     out->k_used = m;
     out->df = (int)(pc->n - m - 2);
     out->degenerate = 0;
     out->low_df = 0;
-    if (rxx <= PARCORR_COLLINEAR_EPS * R[(size_t)x * dim + x] ||
-        ryy <= PARCORR_COLLINEAR_EPS * R[(size_t)y * dim + y]) {
+    if (rxx <= PARCORR_COLLINEAR_EPS * xx || ryy <= PARCORR_COLLINEAR_EPS * yy) {
         pc->ndegenerate++;
         out->degenerate = 1;
         out->val = 0.0;

@@ -39,8 +39,13 @@ struct ci_result {
     int low_df;     /* too few samples for |Z| */
 };
 
+/* Entry (u, v) of a correlation matrix that is not stored as a D x D array (e.g. lagblock.h). */
+typedef double (*parcorr_entry_fn)(const void *ctx, int u, int v);
+
 struct parcorr {
-    const double *R; /* borrowed D x D correlation matrix, row-major */
+    const double *R; /* borrowed D x D correlation matrix, row-major; NULL: use `entry` */
+    parcorr_entry_fn entry;
+    const void *entry_ctx;
     int dim;
     long n;
     int max_k;      /* current scratch capacity in conditions; grows on demand */
@@ -61,6 +66,10 @@ struct parcorr {
  * set actually tested, not dim). Release it with parcorr_fini. */
 void parcorr_init(struct parcorr *pc, const double *R, int dim, long n, int max_k);
 void parcorr_fini(struct parcorr *pc);
+/* Same as parcorr_init, for a matrix answered entry by entry by entry(ctx, u, v) (borrowed; must
+ * outlive the calls). Results equal those on the stored matrix with the same entries. */
+void parcorr_init_fn(struct parcorr *pc, parcorr_entry_fn entry, const void *ctx, int dim, long n,
+                     int max_k);
 /* Points the tester at another matrix and drops the cached factor. */
 void parcorr_set_matrix(struct parcorr *pc, const double *R, int dim, long n);
 

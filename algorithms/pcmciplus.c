@@ -5,6 +5,7 @@
 
 #include "combination.h"
 #include "fdr.h"
+#include "lagblock.h"
 #include "parcorr.h"
 #include "pdag.h"
 #include "xalloc.h"
@@ -27,7 +28,8 @@ struct run {
     unsigned stamp_now;
     uint64_t *ambiguous; /* sorted triple keys */
     int nambiguous;
-    int cancelled; /* the cancel flag was seen */
+    int cancelled;        /* the cancel flag was seen */
+    long collider_capped; /* pairs whose neighbour lists were capped */
 };
 
 /* One CI test, or, once the caller's cancel flag is set, "independent" at once (the loops then
@@ -296,46 +298,122 @@ static struct pdag contemp_view(struct run *r)
     return v;
 }
 
-/* Counts separating sets of (x -> j) among the subsets of nb[0..m) (bitmask enumeration),
- * skipping subsets already covered (all members in `skip_if_all_in` of size ms), and how many
- * of them contain node k. */
-static void count_sepsets(struct run *r, int x, int j, const int *nb, int m, int k,
-                          const int *cover, int mcover, int *nsep, int *nwith_k)
+/* Separating-set counts of one non-adjacent pair (x, j): how many of the tested neighbour
+ * subsets separate x from j, and per variable how many of those contain it. */
+struct sepcount {
+    long nsep;
+    long *with; /* [N], indexed by variable */
+    int *zfull; /* fixed conditions, then the subset under test */
+    int nfixed;
+    int *chosen; /* neighbour indices of the subset under test */
+    const int *nb;
+    const char *covered; /* [m]: member also in the first list (i-side enumeration), or NULL */
+    int m, maxs;
+};
+
+/* Depth-first enumeration of the subsets of sc->nb that extend the current one by members
+ * from index `from` on. Consecutive tests share the prefix of their condition lists (the
+ * lagged conditions first, then the subset in index order), so the Cholesky factor of each test
+ * is one bordering step away from the previous one (parcorr.h). A subset all of whose members
+ * are `covered` was already tested in the first enumeration and is skipped. */
+static void enum_subsets(struct run *r, struct sepcount *sc, int x, int j, int depth, int from,
+                         int uncovered)
 {
-    int S[32];
-    int maxs = r->prm->max_conds_dim < 0 ? m : r->prm->max_conds_dim;
-    for (uint32_t mask = 0; mask < (1u << m); mask++) {
-        int ns = 0, has_k = 0, covered = 1;
-        for (int b = 0; b < m; b++)
-            if (mask & (1u << b)) {
-                S[ns++] = nb[b];
-                if (nb[b] == k) has_k = 1;
-                int in = 0;
-                for (int c = 0; c < mcover; c++) in |= cover[c] == nb[b];
-                covered &= in;
-            }
-        if (ns > maxs) continue;
-        if (cover && covered) continue;
-        int kz = build_z(r, x, j, S, ns);
+    if (!sc->covered || uncovered > 0) {
         struct ci_result res;
-        ci_test(r, x, j, r->zbuf, kz, &res);
+        ci_test(r, x, j, sc->zfull, sc->nfixed + depth, &res);
         if (res.pval > r->prm->alpha) {
-            (*nsep)++;
-            *nwith_k += has_k;
+            sc->nsep++;
+            for (int a = 0; a < depth; a++) sc->with[node_var(r, sc->nb[sc->chosen[a]])]++;
         }
+    }
+    if (depth == sc->maxs) return;
+    for (int u = from; u < sc->m; u++) {
+        sc->chosen[depth] = u;
+        sc->zfull[sc->nfixed + depth] = sc->nb[u];
+        enum_subsets(r, sc, x, j, depth + 1, u + 1, uncovered + (sc->covered && !sc->covered[u]));
     }
 }
 
-/* Contemporaneous neighbours of v, excluding `not`, capped at the configured count. */
-static int contemp_nbrs(struct run *r, int v, int not, int *out)
+/* Neighbours of v ordered by the strength of their link (|MCI statistic|, larger first), then by
+ * variable: the order of the optional collider-neighbour cap, independent of column order
+ * except for exact ties. */
+static void sort_by_strength(struct run *r, int v, int *nb, int m)
+{
+    for (int a = 1; a < m; a++) {
+        int u = nb[a], b = a;
+        double su = fabs(r->g->val[svar_graph_at(r->g, u, v, 0)]);
+        while (b > 0) {
+            double sb = fabs(r->g->val[svar_graph_at(r->g, nb[b - 1], v, 0)]);
+            if (sb > su || (sb == su && nb[b - 1] < u)) break;
+            nb[b] = nb[b - 1];
+            b--;
+        }
+        nb[b] = u;
+    }
+}
+
+/* Contemporaneous skeleton neighbours of v (variables), excluding `not`, in variable order; with
+ * the optional cap (or above PCMCI_COLLIDER_NBRS_CEILING) only the strongest. Sets *capped when
+ * neighbours were left out. */
+static int contemp_nbrs(struct run *r, int v, int not, int *out, int *capped)
 {
     int m = 0;
-    for (int u = 0; u < r->N && m < r->prm->max_collider_nbrs; u++)
+    for (int u = 0; u < r->N; u++)
         if (u != v && u != not &&*gtype(r, u, v, 0) != LINK_NONE) out[m++] = u;
+    int cap = r->prm->max_collider_nbrs > 0 ? r->prm->max_collider_nbrs : m;
+    if (cap > PCMCI_COLLIDER_NBRS_CEILING) cap = PCMCI_COLLIDER_NBRS_CEILING;
+    if (m > cap) {
+        sort_by_strength(r, v, out, m);
+        m = cap;
+        *capped = 1;
+        for (int a = 1; a < m; a++) { /* back to variable order */
+            int u = out[a], b = a;
+            for (; b > 0 && out[b - 1] > u; b--) out[b] = out[b - 1];
+            out[b] = u;
+        }
+    }
     return m;
 }
 
-/* Phase 3: unshielded triples (x *-> k o-o j) and the majority collider rule (§4.3). */
+/* Runs the majority-rule enumeration for the pair (x, j) once: every subset of the neighbours of
+ * j (without x), and for a contemporaneous x also every subset of the neighbours of x (without j)
+ * not already tested, as tigramite does. Fills sc->nsep and sc->with. */
+static void pair_sepsets(struct run *r, int x, int j, struct sepcount *sc, int *nbj, int *nbi,
+                         char *covered)
+{
+    int i = node_var(r, x), tau = node_lag(r, x), capped = 0;
+    sc->nsep = 0;
+    memset(sc->with, 0, (size_t)r->N * sizeof(long));
+    int k = build_z(r, x, j, NULL, 0);
+    memcpy(sc->zfull, r->zbuf, (size_t)k * sizeof(int));
+    sc->nfixed = k;
+    int mj = contemp_nbrs(r, j, tau == 0 ? i : -1, nbj, &capped);
+    sc->maxs = r->prm->max_conds_dim < 0 ? r->N : r->prm->max_conds_dim;
+    sc->nb = nbj;
+    sc->m = mj;
+    sc->covered = NULL;
+    enum_subsets(r, sc, x, j, 0, 0, 0);
+    if (tau == 0) {
+        int mi = contemp_nbrs(r, i, j, nbi, &capped);
+        /* covered[u]: nbi[u] is also a neighbour of j, so subsets made only of such members
+         * were tested above */
+        int a = 0;
+        for (int u = 0; u < mi; u++) {
+            while (a < mj && nbj[a] < nbi[u]) a++;
+            covered[u] = a < mj && nbj[a] == nbi[u];
+        }
+        sc->nb = nbi;
+        sc->m = mi;
+        sc->covered = covered;
+        enum_subsets(r, sc, x, j, 0, 0, 0);
+    }
+    r->collider_capped += capped;
+}
+
+/* Phase 3: unshielded triples (x *-> k o-o j) and the majority collider rule (§4.3). The
+ * separating subsets depend on the pair (x, j) only, so each pair is enumerated once and shared
+ * by all its middle nodes k; all neighbours are used unless the optional cap is set. */
 static void colliders(struct run *r)
 {
     int N = r->N, T1 = r->tau_max + 1;
@@ -344,44 +422,65 @@ static void colliders(struct run *r)
     size_t acap = 16;
     r->ambiguous = xmallocarray(acap, sizeof(uint64_t));
     r->nambiguous = 0;
-    int nbj[32], nbi[32];
-    for (int j = 0; j < N; j++)
-        for (int k = 0; k < N; k++) {
-            if (k == j || *gtype(r, k, j, 0) != LINK_UNORIENTED) continue;
+    int *nbj = xmallocarray((size_t)N, sizeof(int)), *nbi = xmallocarray((size_t)N, sizeof(int));
+    char *covered = xmallocarray((size_t)N, 1);
+    struct sepcount sc = {0};
+    sc.with = xcalloc((size_t)N, sizeof(long));
+    sc.zfull = xmallocarray((size_t)r->D + (size_t)N + 1, sizeof(int));
+    sc.chosen = xmallocarray((size_t)N + 1, sizeof(int));
+    /* contemporaneous adjacency lists (o-o after the skeleton) */
+    int **cadj = xmallocarray((size_t)N, sizeof *cadj);
+    int *ncadj = xcalloc((size_t)N, sizeof(int));
+    for (int v = 0; v < N; v++) {
+        cadj[v] = xmallocarray((size_t)N, sizeof(int));
+        for (int u = 0; u < N; u++)
+            if (u != v && *gtype(r, u, v, 0) == LINK_UNORIENTED) cadj[v][ncadj[v]++] = u;
+    }
+    unsigned *seen = xcalloc((size_t)N * T1, sizeof(unsigned));
+    int *xs = xmallocarray((size_t)N * T1, sizeof(int));
+    for (int j = 0; j < N; j++) {
+        /* candidate first nodes x of triples x *-> k o-o j with x not adjacent to j */
+        int nx = 0;
+        for (int a = 0; a < ncadj[j]; a++) {
+            int k = cadj[j][a];
             for (int i = 0; i < N; i++)
                 for (int tau = 0; tau < T1; tau++) {
                     unsigned char ik = *gtype(r, i, k, tau);
-                    if (tau == 0) {
-                        if (i == k || i == j || ik != LINK_UNORIENTED) continue;
-                    } else if (ik != LINK_FWD) {
-                        continue;
-                    }
+                    if (tau == 0 ? (i == j || ik != LINK_UNORIENTED) : ik != LINK_FWD) continue;
                     if (*gtype(r, i, j, tau) != LINK_NONE) continue;
-                    int x = tau * N + i, nsep = 0, nk = 0;
-                    int mj = contemp_nbrs(r, j, tau == 0 ? i : -1, nbj);
-                    count_sepsets(r, x, j, nbj, mj, k, NULL, 0, &nsep, &nk);
-                    if (tau == 0) {
-                        int mi = contemp_nbrs(r, i, j, nbi);
-                        count_sepsets(r, x, j, nbi, mi, k, nbj, mj, &nsep, &nk);
-                    }
-                    if (nsep == 0 || 2 * nk == nsep) {
-                        if ((size_t)r->nambiguous == acap) {
-                            acap *= 2;
-                            r->ambiguous = xrealloc(r->ambiguous, acap * sizeof(uint64_t));
-                        }
-                        r->ambiguous[r->nambiguous++] = triple_key(r, x, k, j);
-                    } else if (2 * nk < nsep) {
-                        if (ncol == cap) {
-                            cap *= 2;
-                            col = xrealloc(col, cap * sizeof *col);
-                        }
-                        col[ncol][0] = x;
-                        col[ncol][1] = k;
-                        col[ncol][2] = j;
-                        ncol++;
-                    }
+                    int x = tau * N + i;
+                    if (seen[x] == (unsigned)j + 1) continue;
+                    seen[x] = (unsigned)j + 1;
+                    xs[nx++] = x;
                 }
         }
+        for (int b = 0; b < nx; b++) {
+            int x = xs[b], i = node_var(r, x), tau = node_lag(r, x);
+            pair_sepsets(r, x, j, &sc, nbj, nbi, covered);
+            for (int a = 0; a < ncadj[j]; a++) {
+                int k = cadj[j][a];
+                unsigned char ik = *gtype(r, i, k, tau);
+                if (tau == 0 ? (i == k || ik != LINK_UNORIENTED) : ik != LINK_FWD) continue;
+                long nsep = sc.nsep, nk = sc.with[k];
+                if (nsep == 0 || 2 * nk == nsep) {
+                    if ((size_t)r->nambiguous == acap) {
+                        acap *= 2;
+                        r->ambiguous = xrealloc(r->ambiguous, acap * sizeof(uint64_t));
+                    }
+                    r->ambiguous[r->nambiguous++] = triple_key(r, x, k, j);
+                } else if (2 * nk < nsep) {
+                    if (ncol == cap) {
+                        cap *= 2;
+                        col = xrealloc(col, cap * sizeof *col);
+                    }
+                    col[ncol][0] = x;
+                    col[ncol][1] = k;
+                    col[ncol][2] = j;
+                    ncol++;
+                }
+            }
+        }
+    }
     qsort(r->ambiguous, (size_t)r->nambiguous, sizeof(uint64_t), cmp_u64);
     struct pdag v = contemp_view(r);
     for (size_t a = 0; a < ncol; a++) {
@@ -389,6 +488,17 @@ static void colliders(struct run *r)
         if (node_lag(r, x) == 0) pdag_orient(&v, node_var(r, x), k);
         pdag_orient(&v, j, k);
     }
+    for (int v2 = 0; v2 < N; v2++) free(cadj[v2]);
+    free(cadj);
+    free(ncadj);
+    free(seen);
+    free(xs);
+    free(nbj);
+    free(nbi);
+    free(covered);
+    free(sc.with);
+    free(sc.zfull);
+    free(sc.chosen);
     free(col);
 }
 
@@ -438,16 +548,22 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max)
     p->max_conds_dim = -1;
     p->max_conds_py = -1;
     p->max_conds_px = -1;
-    p->max_collider_nbrs = 10;
+    p->max_collider_nbrs = 0;
     p->cancel = NULL;
 }
 
-int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
-                  struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen)
+static double block_entry(const void *ctx, int u, int v)
+{
+    return lagblock_corr(ctx, u, v);
+}
+
+/* The run on either a stored matrix R or lag blocks lb (exactly one is non-NULL). */
+static int run_impl(const double *R, const struct lagblock *lb, int nvars, long n,
+                    const struct pcmci_params *params, struct svar_graph *g, struct pcmci_stats *st,
+                    char *err, size_t errlen)
 {
     if (nvars < 1 || params->tau_max < 0 || !(params->alpha > 0 && params->alpha < 1) ||
-        g->nvars != nvars || g->tau_max != params->tau_max || params->max_collider_nbrs < 0 ||
-        params->max_collider_nbrs > 16) {
+        g->nvars != nvars || g->tau_max != params->tau_max || params->max_collider_nbrs < 0) {
         snprintf(err, errlen, "pcmciplus: invalid parameters");
         return -1;
     }
@@ -469,7 +585,10 @@ int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params 
     r.npar = xcalloc((size_t)nvars, sizeof(int));
     r.zbuf = xmallocarray((size_t)r.D, sizeof(int));
     r.stamp = xcalloc((size_t)r.D, sizeof(unsigned));
-    parcorr_init(&r.pc, R, r.D, n, 16);
+    if (R)
+        parcorr_init(&r.pc, R, r.D, n, 16);
+    else
+        parcorr_init_fn(&r.pc, block_entry, lb, r.D, n, 16);
 
     double *vmin = xmallocarray((size_t)r.D, sizeof(double));
     double *pmax = xmallocarray((size_t)r.D, sizeof(double));
@@ -490,6 +609,7 @@ int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params 
         st->degenerate = r.pc.ndegenerate;
         st->low_df = r.pc.nlow_df;
         st->ambiguous_triples = r.nambiguous;
+        st->collider_capped = r.collider_capped;
         st->conflicts = 0;
         for (int i = 0; i < nvars; i++)
             for (int j = i + 1; j < nvars; j++)
@@ -507,6 +627,22 @@ int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params 
         return -1;
     }
     return 0;
+}
+
+int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
+                  struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen)
+{
+    return run_impl(R, NULL, nvars, n, params, g, st, err, errlen);
+}
+
+int pcmciplus_run_blocks(const struct lagblock *lb, int nvars, const struct pcmci_params *params,
+                         struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen)
+{
+    if (lagblock_dim(lb) != nvars * (2 * params->tau_max + 1)) {
+        snprintf(err, errlen, "pcmciplus: lag blocks do not match nvars and tau_max");
+        return -1;
+    }
+    return run_impl(NULL, lb, nvars, lagblock_rows(lb), params, g, st, err, errlen);
 }
 
 void pcmciplus_apply_fdr(struct svar_graph *g, double alpha)

@@ -4,9 +4,12 @@
  *   1. PC1 lagged condition selection (max_combinations = 1, strongest-first ordering);
  *   2. the MCI skeleton with contemporaneous conditions (PC-stable: adjacency sets frozen per
  *      level), every test conditioned on the lagged parents of both ends;
- *   3. collider orientation with the 'majority' rule over all separating subsets;
- *   4. orientation rules R1-R3, applied in batches so the result does not depend on variable
- *      order; conflicting orientations become x-x (conflict_resolution = True).
+ *   3. collider orientation with the 'majority' rule over all separating subsets of all
+ *      contemporaneous neighbours (enumerated once per non-adjacent pair and shared by its
+ *      triples), so the result does not depend on column order;
+ *   4. orientation rules R1-R3 in tigramite's order (one pass of each per round, see pdag.h),
+ *      each pass applied as a batch; conflicting orientations become x-x
+ *      (conflict_resolution = True).
  * All tests are ParCorr tests answered from one correlation matrix of the embedded vector
  * (lagcov.h with max_lag = 2 tau_max), so the data itself is never touched.
  */
@@ -18,16 +21,24 @@
 #include <stddef.h>
 
 struct pcmci_params {
-    int tau_max;           /* >= 0 */
-    double alpha;          /* pc_alpha: significance level of every test, (0, 1) */
-    int max_conds_dim;     /* cap on |S| per level in PC1 and the skeleton; -1 = unlimited */
-    int max_conds_py;      /* lagged parents of the target used as conditions; -1 = all */
-    int max_conds_px;      /* lagged parents of the driver used as conditions; -1 = all */
-    int max_collider_nbrs; /* neighbours whose subsets the majority rule enumerates (2^k tests) */
+    int tau_max;       /* >= 0 */
+    double alpha;      /* pc_alpha: significance level of every test, (0, 1) */
+    int max_conds_dim; /* cap on |S| per level in PC1 and the skeleton; -1 = unlimited */
+    int max_conds_py;  /* lagged parents of the target used as conditions; -1 = all */
+    int max_conds_px;  /* lagged parents of the driver used as conditions; -1 = all */
+    /* Optional cap on the neighbours whose subsets the majority rule enumerates (2^k tests per
+     * pair); 0 (the default) = all of them, up to PCMCI_COLLIDER_NBRS_CEILING. When a cap applies
+     * the strongest links are kept (by |MCI statistic|, not by column index) and the pair is
+     * counted in pcmci_stats.collider_capped. */
+    int max_collider_nbrs;
     /* polled before every CI test; once non-zero the run stops early and returns -1 with
      * "cancelled" (NULL: never). Set from any thread. */
     const volatile int *cancel;
 };
+
+/* Neighbour lists longer than this are always capped (2^24 tests per pair would take minutes);
+ * such pairs are counted in pcmci_stats.collider_capped, never silently. */
+#define PCMCI_COLLIDER_NBRS_CEILING 24
 
 struct pcmci_stats {
     long tests;            /* CI tests run */
@@ -36,9 +47,10 @@ struct pcmci_stats {
     long low_df;           /* tests with fewer than one degree of freedom */
     int ambiguous_triples; /* unshielded triples the majority rule could not decide */
     int conflicts;         /* contemporaneous links marked x-x */
+    long collider_capped;  /* (x, j) pairs whose collider neighbour lists were capped */
 };
 
-/* Fills params with the defaults (alpha 0.01, no caps, 10 collider neighbours). */
+/* Fills params with the defaults (alpha 0.01, no caps: every collider neighbour). */
 void pcmci_params_default(struct pcmci_params *p, int tau_max);
 
 /* Runs PCMCI+ on the correlation matrix R of the embedded vector of `nvars` series with
@@ -50,6 +62,12 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max);
  * R and g are used only during the call. */
 int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
                   struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);
+
+struct lagblock;
+/* Same as pcmciplus_run, on the embedded correlation answered from lag blocks (lagblock.h, built
+ * with max_lag = 2 tau_max): (2 tau_max + 1) N^2 doubles instead of D^2, same results. */
+int pcmciplus_run_blocks(const struct lagblock *lb, int nvars, const struct pcmci_params *params,
+                         struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);
 
 /* Benjamini-Hochberg over every candidate adjacency of g (lagged (i, j, tau) entries and each
  * unordered contemporaneous pair once, as PCMCI+ tested them): fills g->qval and removes links

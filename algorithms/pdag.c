@@ -105,17 +105,19 @@ void pdag_apply_rules(struct pdag *g, const struct pdag_hooks *hooks)
 {
     int n = g->n;
     char *prop = xcalloc((size_t)n * n, 1);
+    /* tigramite's order: one pass of R1, one of R2, one of R3 per round, until a round finds
+     * nothing. Each pass proposes from the graph as the previous pass left it. */
     for (int changed = 1; changed;) {
         changed = 0;
-        while (propose_r1(g, hooks, prop)) {
+        if (propose_r1(g, hooks, prop)) {
             apply_proposals(g, prop);
             changed = 1;
         }
-        while (propose_r2(g, prop)) {
+        if (propose_r2(g, prop)) {
             apply_proposals(g, prop);
             changed = 1;
         }
-        while (propose_r3(g, hooks, prop)) {
+        if (propose_r3(g, hooks, prop)) {
             apply_proposals(g, prop);
             changed = 1;
         }

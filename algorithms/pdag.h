@@ -7,7 +7,9 @@
  * the tau = 0 slice of a struct svar_graph (stride tau_max + 1) or a plain matrix (stride 1):
  * entry (a, b) lives at type[(a * n + b) * stride]. Entries are kept symmetric (FWD <-> BWD).
  * Rules are proposed from a snapshot and applied together; two opposite proposals on one pair
- * make it x-x, so the result does not depend on the order of the variables.
+ * make it x-x, so the result does not depend on the order of the variables. The rules run in
+ * tigramite's order: one pass of R1, then one of R2, then one of R3, repeated until a round
+ * changes nothing (running R1 to a fixed point before R2 can orient a link the other way).
  */
 #ifndef CAUSALMON_PDAG_H
 #define CAUSALMON_PDAG_H
@@ -37,7 +39,7 @@ static inline unsigned char *pdag_at(const struct pdag *g, int a, int b)
 /* Orients a --> b if a o-o b; an existing b --> a makes the pair x-x (conflict). */
 void pdag_orient(struct pdag *g, int a, int b);
 
-/* Applies R1-R3 until none applies. Single-threaded. */
+/* Applies R1-R3 (one pass each per round) until none applies. Single-threaded. */
 void pdag_apply_rules(struct pdag *g, const struct pdag_hooks *hooks);
 
 #endif

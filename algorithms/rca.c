@@ -2,6 +2,8 @@
 #include "rca.h"
 
 #include "fdr.h"
+#include "gapfill.h"
+#include "rca_graph.h"
 #include "robust_score.h"
 #include "seasonality.h"
 #include "svar_discover.h"
@@ -24,7 +26,18 @@ void rca_params_default(struct rca_params *p)
     p->top = 5;
     p->deseason = 0;
     p->cancel = NULL;
+    p->method = SVAR_METHOD_PCMCIPLUS;
     rwr_params_default(&p->rwr);
+    anomaly_params_default(&p->anomaly);
+    p->w_anomaly = 0.45;
+    p->w_mechanism = 0.2;
+    p->w_relevance = 0.2;
+    p->w_walk = 0.1;
+    p->w_onset = 0.05;
+    p->rows_per_param_lo = 0.25;
+    p->rows_per_param_hi = 1;
+    p->graph_max_missing = 0.2;
+    p->rank_max_missing = 0.5;
 }
 
 void rca_result_free(struct rca_result *res)
@@ -37,216 +50,8 @@ void rca_result_free(struct rca_result *res)
     free(res->changed_links);
     svar_graph_free(res->graph);
     free(res->kept);
+    free(res->excluded);
     memset(res, 0, sizeof *res);
-}
-
-/* Removes the link (i, j, tau) and, for tau = 0, its mirror. */
-static void drop_link(struct svar_graph *g, int i, int j, int tau)
-{
-    g->type[svar_graph_at(g, i, j, tau)] = LINK_NONE;
-    if (tau == 0) g->type[svar_graph_at(g, j, i, 0)] = LINK_NONE;
-}
-
-static void set_contemp(struct svar_graph *g, int from, int to)
-{
-    g->type[svar_graph_at(g, from, to, 0)] = LINK_FWD;
-    g->type[svar_graph_at(g, to, from, 0)] = LINK_BWD;
-}
-
-/* Prior knowledge on the graph over kept columns (rca.h step 2). */
-static void apply_prior(struct svar_graph *g, const int *kept, int n, const struct rca_prior *pr)
-{
-    int m = g->nvars;
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < m; j++) {
-            int ci = kept[i], cj = kept[j];
-            int ti = pr->tier ? pr->tier[ci] : -1, tj = pr->tier ? pr->tier[cj] : -1;
-            int against_tier = ti >= 0 && tj >= 0 && ti > tj; /* i (higher) causing j (lower) */
-            int forbidden = pr->forbidden && pr->forbidden[(size_t)ci * n + cj];
-            for (int tau = 0; tau <= g->tau_max; tau++) {
-                if (i == j && tau == 0) continue;
-                unsigned char t = g->type[svar_graph_at(g, i, j, tau)];
-                if (t == LINK_NONE) continue;
-                if (tau > 0 || t == LINK_FWD) { /* i causes j */
-                    if (against_tier || forbidden) drop_link(g, i, j, tau);
-                } else if (t == LINK_UNORIENTED || t == LINK_CONFLICT) {
-                    int fb_ji = pr->forbidden && pr->forbidden[(size_t)cj * n + ci];
-                    if ((against_tier || forbidden) && (ti < tj || fb_ji))
-                        drop_link(g, i, j, 0);
-                    else if (against_tier || forbidden)
-                        set_contemp(g, j, i);
-                    else if (ti >= 0 && tj >= 0 && ti < tj)
-                        set_contemp(g, i, j);
-                }
-            }
-            if (pr->required && pr->required[(size_t)ci * n + cj] && i != j) set_contemp(g, i, j);
-        }
-}
-
-/* parent[u * m + v] = 1 when v causes u at some lag (o-o and x-x both ways); self links left
- * out. */
-static void summary_parents(const struct svar_graph *g, unsigned char *parent)
-{
-    int m = g->nvars;
-    memset(parent, 0, (size_t)m * m);
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < m; j++) {
-            if (i == j) continue;
-            for (int tau = 0; tau <= g->tau_max; tau++) {
-                unsigned char t = g->type[svar_graph_at(g, i, j, tau)];
-                if ((tau > 0 && t == LINK_FWD) ||
-                    (tau == 0 && (t == LINK_FWD || t == LINK_UNORIENTED || t == LINK_CONFLICT)))
-                    parent[(size_t)j * m + i] = 1;
-            }
-        }
-}
-
-/* Shortest cause -> effect path from a to b (kept indices), written as input columns. */
-static int shortest_path(const unsigned char *parent, int m, int a, int b, const int *kept,
-                         int *path)
-{
-    if (a == b) {
-        path[0] = kept[a];
-        return 1;
-    }
-    int *prev = xmallocarray((size_t)m, sizeof(int)), *queue = xmallocarray((size_t)m, sizeof(int));
-    for (int v = 0; v < m; v++) prev[v] = -2;
-    int head = 0, tail = 0, len = 0;
-    queue[tail++] = a;
-    prev[a] = -1;
-    while (head < tail && prev[b] == -2) {
-        int u = queue[head++];
-        for (int v = 0; v < m; v++) /* u causes v */
-            if (prev[v] == -2 && parent[(size_t)v * m + u]) {
-                prev[v] = u;
-                queue[tail++] = v;
-            }
-    }
-    if (prev[b] != -2) {
-        int n = 0;
-        for (int v = b; v != -1; v = prev[v]) n++;
-        if (n <= RCA_PATH_MAX) {
-            len = n;
-            for (int v = b, k = n - 1; v != -1; v = prev[v], k--) path[k] = kept[v];
-        }
-    }
-    free(prev);
-    free(queue);
-    return len;
-}
-
-/* Chow test of kept series j given its strongest graph parents, reference vs incident rows. */
-static void mechanism(const double *Y, int rows, int m, int split, const struct svar_graph *g,
-                      int j, const struct rca_params *p, double *pval, enum change_kind *kind)
-{
-    *pval = 1;
-    *kind = CHANGE_NONE;
-    int all = m * (g->tau_max + 1), k = 0;
-    int *pi = xmallocarray((size_t)all, sizeof(int)), *pt = xmallocarray((size_t)all, sizeof(int));
-    double *pv = xmallocarray((size_t)all, sizeof(double));
-    for (int i = 0; i < m; i++)
-        for (int tau = 0; tau <= g->tau_max; tau++) {
-            unsigned char t = g->type[svar_graph_at(g, i, j, tau)];
-            if (!(t == LINK_FWD && (tau > 0 || i != j))) continue;
-            double v = fabs(g->val[svar_graph_at(g, i, j, tau)]);
-            int at = k++; /* insertion by descending strength */
-            while (at > 0 && pv[at - 1] < v) {
-                pi[at] = pi[at - 1], pt[at] = pt[at - 1], pv[at] = pv[at - 1];
-                at--;
-            }
-            pi[at] = i, pt[at] = tau, pv[at] = v;
-        }
-    if (k > p->max_parents) k = p->max_parents;
-    int post = rows - split;
-    if (k > post - 3) k = post - 3 > 0 ? post - 3 : 0; /* the incident must fit the regression */
-    int start = g->tau_max, nr = 0;
-    double *y = xmallocarray((size_t)rows, sizeof(double));
-    double *Z = xmallocarray((size_t)rows * (size_t)(k ? k : 1), sizeof(double));
-    int *seg = xmallocarray((size_t)rows, sizeof(int));
-    for (int t = start; t < rows; t++) {
-        double v = Y[(size_t)t * m + j];
-        int ok = !isnan(v);
-        for (int a = 0; a < k && ok; a++) {
-            double z = Y[(size_t)(t - pt[a]) * m + pi[a]];
-            ok = !isnan(z);
-            Z[(size_t)nr * k + a] = z;
-        }
-        if (!ok) continue;
-        y[nr] = v;
-        seg[nr++] = t >= split;
-    }
-    struct mech_regimes reg = {seg, 2, NULL};
-    struct mech_result mr;
-    char err[128];
-    if (nr > 0 && mech_change_test(y, Z, nr, k, &reg, MECH_CHOW, 1, 0, &mr, err, sizeof err) == 0) {
-        *pval = mr.pval;
-        *kind = mr.kind;
-        mech_result_fini(&mr);
-    }
-    free(y);
-    free(Z);
-    free(seg);
-    free(pi);
-    free(pt);
-    free(pv);
-}
-
-/* Pearson correlation of a[i * sa] and b[i * sb] over rows [from, to) with both present. */
-static double corr_rows(const double *a, const double *b, size_t stride, int from, int to, int *n)
-{
-    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    int c = 0;
-    for (int t = from; t < to; t++) {
-        double x = a[(size_t)t * stride], y = b[(size_t)t * stride];
-        if (isnan(x) || isnan(y)) continue;
-        sa += x, sb += y, saa += x * x, sbb += y * y, sab += x * y, c++;
-    }
-    *n = c;
-    if (c < 3) return NAN;
-    double vx = saa - sa * sa / c, vy = sbb - sb * sb / c, cov = sab - sa * sb / c;
-    return vx > 0 && vy > 0 ? cov / sqrt(vx * vy) : NAN;
-}
-
-/* Fisher-z difference of every link's correlation, reference vs incident (rca.h). */
-static void strength_changes(const double *Y, int rows, int m, int split,
-                             const struct svar_graph *g, const int *kept, double alpha,
-                             struct rca_result *res)
-{
-    int cap = 64, nl = 0;
-    struct rca_link_change *l = xmallocarray((size_t)cap, sizeof *l);
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < m; j++)
-            for (int tau = 0; tau <= g->tau_max; tau++) {
-                unsigned char t = g->type[svar_graph_at(g, i, j, tau)];
-                if (t == LINK_NONE || t == LINK_BWD || (tau == 0 && i >= j && t != LINK_FWD) ||
-                    (i == j))
-                    continue;
-                int na, nb;
-                const double *x = Y + (size_t)i, *y = Y + (size_t)j;
-                /* x at t - tau against y at t */
-                double ra = corr_rows(x, y + (size_t)tau * m, (size_t)m, 0, split - tau, &na);
-                double rb =
-                    corr_rows(x, y + (size_t)tau * m, (size_t)m, split - tau, rows - tau, &nb);
-                if (isnan(ra) || isnan(rb) || na < 5 || nb < 5) continue;
-                double za = atanh(fmax(-0.999999, fmin(0.999999, ra)));
-                double zb = atanh(fmax(-0.999999, fmin(0.999999, rb)));
-                double z = (za - zb) / sqrt(1.0 / (na - 3) + 1.0 / (nb - 3));
-                if (nl == cap) l = xrealloc(l, (size_t)(cap *= 2) * sizeof *l);
-                l[nl++] = (struct rca_link_change){
-                    kept[i], kept[j], tau, ra, rb, erfc(fabs(z) / sqrt(2.0)), 1};
-            }
-    double *p = xmallocarray((size_t)nl + 1, sizeof(double));
-    for (int a = 0; a < nl; a++) p[a] = l[a].pval;
-    fdr_bh(p, (size_t)nl, p);
-    int keep = 0;
-    for (int a = 0; a < nl; a++)
-        if (p[a] <= alpha) {
-            l[keep] = l[a];
-            l[keep++].qval = p[a];
-        }
-    free(p);
-    res->changed_links = l;
-    res->nchanged_links = keep;
 }
 
 static int cmp_cause(const void *a, const void *b)
@@ -263,38 +68,227 @@ static int cmp_component(const void *a, const void *b)
     return x->component - y->component;
 }
 
-/* Folds per-series scores to components: best series per component, ranked. */
+/* Folds per-series scores (var[a], score[a], ranked or not) to components: 0.7 x the best,
+ * 0.2 x the second and 0.1 x the third series of each component (rca.h step 6), ranked. */
 static struct rca_component *fold_components(const int *var, const double *score, int nv,
                                              const struct rca_prior *pr)
 {
-    struct rca_component *c = xmallocarray((size_t)pr->ncomponents, sizeof *c);
-    for (int k = 0; k < pr->ncomponents; k++) c[k] = (struct rca_component){k, -1, -1};
+    int nc = pr->ncomponents;
+    double *top = xcalloc((size_t)nc * 3, sizeof(double));
+    struct rca_component *c = xmallocarray((size_t)nc, sizeof *c);
+    for (int k = 0; k < nc; k++) c[k] = (struct rca_component){k, -1, -1};
     for (int a = 0; a < nv; a++) {
         int k = pr->component[var[a]];
-        double s = isnan(score[a]) ? -0.5 : score[a];
-        if (k >= 0 && k < pr->ncomponents && s > c[k].score) {
-            c[k].score = s;
-            c[k].best_var = var[a];
-        }
+        double s = isnan(score[a]) ? 0 : score[a];
+        if (k < 0 || k >= nc) continue;
+        double *t = top + (size_t)k * 3;
+        if (c[k].best_var < 0 || s > t[0]) c[k].best_var = var[a];
+        for (int b = 0; b < 3; b++) /* insert into the three best */
+            if (s > t[b]) {
+                for (int e = 2; e > b; e--) t[e] = t[e - 1];
+                t[b] = s;
+                break;
+            }
     }
-    qsort(c, (size_t)pr->ncomponents, sizeof *c, cmp_component);
+    for (int k = 0; k < nc; k++) {
+        const double *t = top + (size_t)k * 3;
+        if (c[k].best_var >= 0) c[k].score = 0.7 * t[0] + 0.2 * t[1] + 0.1 * t[2];
+    }
+    free(top);
+    qsort(c, (size_t)nc, sizeof *c, cmp_component);
     return c;
 }
 
-/* Onset row (relative to split) of kept series j: first row from split - lookback on that
- * leaves the reference band. */
-static int onset_of(const double *Y, int rows, int m, int split, int j, double z, int lookback,
+/* Onset row (relative to split) of column j of X (NaN skipped): the first row from
+ * split - lookback on that leaves the reference band. */
+static int onset_of(const double *X, int rows, int n, int split, int j, double z, int lookback,
                     double *scratch)
 {
     double med, iqr;
     int ref_end = split - lookback > 3 ? split - lookback : split;
-    if (robust_center(Y, rows, m, j, ref_end, &med, &iqr, scratch) < 3) return RCA_NO_ONSET;
+    if (robust_center(X, rows, n, j, ref_end, &med, &iqr, scratch) < 3) return RCA_NO_ONSET;
     double sd = iqr / 1.349;
     for (int t = ref_end; t < rows; t++) {
-        double v = Y[(size_t)t * m + j];
+        double v = X[(size_t)t * n + j];
         if (!isnan(v) && fabs(v - med) > z * sd) return t - split;
     }
     return RCA_NO_ONSET;
+}
+
+/* Step 1: the reason column j is not ranked, or NULL. */
+static const char *exclusion(const double *W, int rows, int n, int split, int j, double z,
+                             double max_missing)
+{
+    double first = NAN;
+    int varies = 0, ref = 0, inc = 0;
+    for (int t = 0; t < rows; t++) {
+        double v = W[(size_t)t * n + j];
+        if (isnan(v)) continue;
+        if (t < split)
+            ref++;
+        else
+            inc++;
+        if (isnan(first))
+            first = v;
+        else if (v != first)
+            varies = 1;
+    }
+    if (!inc) return "no incident values";
+    if (isnan(z)) return "too few reference values";
+    if (!varies) return "constant";
+    if (split - ref > max_missing * split) return "mostly missing in the reference";
+    return NULL;
+}
+
+/* The KPI as a column: the given one, or the best kpi_pref class, most anomalous within it. */
+static int pick_kpi(int kpi, const double *z, const unsigned char *rankable, int n,
+                    const struct rca_prior *pr, struct rca_result *res)
+{
+    if (kpi >= 0) {
+        res->kpi_reason = "given";
+        res->kpi_is_symptom = 1;
+        return rankable[kpi] ? kpi : -1;
+    }
+    int best = -1, best_class = -1;
+    for (int j = 0; j < n; j++) {
+        if (!rankable[j]) continue;
+        int cl = pr->kpi_pref ? pr->kpi_pref[j] : 0;
+        if (cl > best_class || (cl == best_class && z[j] > z[best])) best = j, best_class = cl;
+    }
+    static const char *const WHY[] = {
+        "the most anomalous series (no latency, error or success-rate series found)",
+        "the most anomalous latency, error or success-rate series (no entry point found)",
+        "the most anomalous latency, error or success-rate series of an entry point"};
+    if (best >= 0) {
+        res->kpi_reason = WHY[best_class < 0 ? 0 : best_class > 2 ? 2 : best_class];
+        res->kpi_is_symptom = best_class >= 2;
+    }
+    return best;
+}
+
+/* Step 3: the graph columns, filled, and their graph. Sets res->graph, kept, nkept, samples
+ * and reliability (0, with graph_note, when no graph is learned). Returns the filled matrix
+ * (rows x res->nkept) or NULL. */
+static double *learn_graph(const double *W, int rows, int n, const unsigned char *rankable,
+                           const struct rca_params *p, const struct rca_prior *prior,
+                           struct rca_result *res)
+{
+    int *cols = xmallocarray((size_t)n, sizeof(int)), m = 0;
+    for (int j = 0; j < n; j++)
+        if (rankable[j] && gapfill_missing_share(W, rows, n, j) <= p->graph_max_missing)
+            cols[m++] = j;
+    double rho = m ? (double)(rows - 2 * p->tau_max) / ((double)m * (p->tau_max + 1)) : 0;
+    double r = (rho - p->rows_per_param_lo) / (p->rows_per_param_hi - p->rows_per_param_lo);
+    res->reliability = r < 0 ? 0 : r > 1 ? 1 : r;
+    if (m < 2 || res->reliability <= 0) {
+        res->reliability = 0;
+        res->graph_note = m < 2 ? "fewer than 2 series complete enough for a graph"
+                                : "too few rows per graph parameter to trust a learned graph";
+        free(cols);
+        return NULL;
+    }
+    double *Y = xmallocarray((size_t)rows * m, sizeof(double));
+    for (int t = 0; t < rows; t++)
+        for (int a = 0; a < m; a++) Y[(size_t)t * m + a] = W[(size_t)t * n + cols[a]];
+    for (int a = 0; a < m; a++) { /* every interior gap, then the edges held */
+        gapfill_column(Y, rows, m, a, rows);
+        int f = 0;
+        while (f < rows && isnan(Y[(size_t)f * m + a])) f++;
+        for (int t = 0; t < f && f < rows; t++) Y[(size_t)t * m + a] = Y[(size_t)f * m + a];
+        for (int t = 1; t < rows; t++)
+            if (isnan(Y[(size_t)t * m + a])) Y[(size_t)t * m + a] = Y[(size_t)(t - 1) * m + a];
+    }
+    if (p->deseason) season_remove_columns(Y, rows, m, NULL);
+    struct svar_discover_params dp;
+    svar_discover_params_default(&dp, p->tau_max);
+    dp.pcmci.alpha = p->alpha;
+    dp.pcmci.max_conds_dim = 3;
+    dp.pcmci.cancel = p->cancel;
+    dp.method = (enum svar_method)p->method;
+    struct svar_graph *g = svar_graph_new(m, p->tau_max);
+    char err[256];
+    if (svar_discover_graph_method(Y, rows, m, &dp, g, NULL, &res->samples, err, sizeof err)) {
+        svar_graph_free(g);
+        free(Y), free(cols);
+        res->reliability = 0;
+        res->graph_note = "the graph could not be learned from this window";
+        return NULL;
+    }
+    rca_graph_apply_prior(g, cols, n, prior);
+    res->graph = g;
+    res->kept = cols;
+    res->nkept = m;
+    return Y;
+}
+
+/* Step 4: mechanism and walk of every graph variable, written into the causes of their
+ * columns (cause_of[column] indexes res->causes; A and symptom are indexed like the causes). */
+static void graph_evidence(const double *Y, int rows, int split, int kpi,
+                           const struct rca_params *p, struct rca_result *res, const int *cause_of,
+                           const double *A, unsigned char *symptom)
+{
+    int m = res->nkept, s = -1;
+    const struct svar_graph *g = res->graph;
+    for (int a = 0; a < m; a++)
+        if (res->kept[a] == kpi) s = a;
+    unsigned char *parent = xmallocarray((size_t)m * m, 1);
+    rca_graph_summary_parents(g, parent);
+    double *mp = xmallocarray((size_t)m, sizeof(double)),
+           *mq = xmallocarray((size_t)m, sizeof(double));
+    enum change_kind *kind = xmallocarray((size_t)m, sizeof *kind);
+    for (int j = 0; j < m; j++)
+        rca_graph_mechanism(Y, rows, m, split, g, j, p->max_parents, &mp[j], &kind[j]);
+    fdr_bh(mp, (size_t)m, mq);
+    double *w = xmallocarray((size_t)m, sizeof(double)), *pi = xcalloc((size_t)m, sizeof(double));
+    for (int j = 0; j < m; j++) {
+        const struct rca_cause *c = &res->causes[cause_of[res->kept[j]]];
+        w[j] = 0.5 * A[cause_of[res->kept[j]]] + 0.5 * c->relevance;
+    }
+    double pimax = 0;
+    if (s >= 0) {
+        rwr_scores(parent, w, m, s, &p->rwr, pi);
+        for (int j = 0; j < m; j++)
+            if (j != s && pi[j] > pimax) pimax = pi[j];
+    }
+    for (int j = 0; j < m; j++) {
+        struct rca_cause *c = &res->causes[cause_of[res->kept[j]]];
+        c->in_graph = 1;
+        c->mech_p = mp[j];
+        c->mech_q = mq[j];
+        c->mech_changed = mq[j] <= p->mech_alpha;
+        c->kind = c->mech_changed ? kind[j] : CHANGE_NONE;
+        /* the KPI's own mass less the restarts that always return to it */
+        c->walk =
+            pimax <= 0 ? 0 : fmax(0, fmin(1, (j == s ? pi[j] - p->rwr.restart : pi[j]) / pimax));
+        for (int v = 0; v < m; v++)
+            if (parent[(size_t)j * m + v] && mq[v] <= p->mech_alpha) c->parents_changed = 1;
+        if (s >= 0) c->path_len = rca_graph_shortest_path(parent, m, j, s, res->kept, c->path);
+    }
+    /* a symptom: unchanged mechanism while a graph parent is about as anomalous */
+    for (int j = 0; j < m; j++) {
+        int cj = cause_of[res->kept[j]];
+        double amax_parent = 0;
+        for (int v = 0; v < m; v++)
+            if (parent[(size_t)j * m + v] && A[cause_of[res->kept[v]]] > amax_parent)
+                amax_parent = A[cause_of[res->kept[v]]];
+        symptom[cj] = !res->causes[cj].mech_changed && A[cj] > 0 && amax_parent >= 0.8 * A[cj];
+    }
+    free(parent), free(mp), free(mq), free(kind), free(w), free(pi);
+}
+
+/* Step 5 for one cause; O the onset evidence, A its anomaly evidence. */
+static double combined_score(const struct rca_cause *c, double A, double O, int symptom, double r,
+                             const struct rca_params *p)
+{
+    double M = c->mech_changed ? (0.5 + 0.5 * fmin(1, -log10(fmax(c->mech_p, 1e-300)) / 10)) *
+                                     (c->parents_changed ? 0.5 : 1)
+                               : 0;
+    double graph = c->in_graph ? p->w_mechanism * M + p->w_relevance * c->relevance +
+                                     p->w_walk * c->walk + p->w_onset * O
+                               : 0;
+    double wsum = p->w_anomaly + r * (p->w_mechanism + p->w_relevance + p->w_walk + p->w_onset);
+    double s = wsum > 0 ? (p->w_anomaly * A + r * graph) / wsum : A;
+    return symptom ? s * (1 - r / 2) : s;
 }
 
 int rca_run(const double *X, int rows, int n, int split, int kpi, const struct rca_params *p,
@@ -303,11 +297,12 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     static const struct rca_prior none = {0};
     if (!prior) prior = &none;
     memset(res, 0, sizeof *res);
-    if (split < 10 || split > rows - 1) {
+    int min_ref = p->anomaly.min_reference > 1 ? p->anomaly.min_reference : 1;
+    if (split < min_ref || split > rows - 1) {
         snprintf(err, errlen,
                  "the fault time leaves %d reference and %d incident rows (need at "
-                 "least 10 and 1)",
-                 split, rows - split);
+                 "least %d and 1)",
+                 split, rows - split, min_ref);
         return -1;
     }
     if (kpi >= n) {
@@ -319,147 +314,108 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     if (prior->is_count)
         for (size_t a = 0; a < (size_t)rows * n; a++)
             if (prior->is_count[a % n] && isnan(W[a])) W[a] = 0;
-    enum column_status *status = xmallocarray((size_t)n, sizeof *status);
-    int *kept = xmallocarray((size_t)n, sizeof(int)), m = 0;
-    long filled = 0;
-    double *Y = svar_prepare(W, rows, n, p->max_gap, 0.5, status, kept, &m, &filled, err, errlen);
-    free(W);
-    free(status);
-    if (!Y) {
-        free(kept);
-        return -1;
+
+    /* steps 1-2 */
+    double *z = xmallocarray((size_t)n, sizeof(double));
+    anomaly_scores(W, rows, n, split, prior->dir, prior->kind, &p->anomaly, z);
+    unsigned char *rankable = xcalloc((size_t)n, 1);
+    res->excluded = xmallocarray((size_t)n, sizeof *res->excluded);
+    int nr = 0;
+    for (int j = 0; j < n; j++) {
+        const char *why = exclusion(W, rows, n, split, j, z[j], p->rank_max_missing);
+        if (why)
+            res->excluded[res->nexcluded++] = (struct rca_excluded){j, why};
+        else
+            rankable[j] = 1, nr++;
     }
-    if (p->deseason) season_remove_columns(Y, rows, m, NULL);
-    double *anom = xmallocarray((size_t)m, sizeof(double));
-    robust_score(Y, rows, m, split, anom);
-    int s = -1; /* the KPI as a kept index */
-    for (int a = 0; a < m; a++) {
-        if (kpi >= 0 && kept[a] == kpi) {
-            s = a;
-            break;
-        }
-        if (kpi < 0 && !isnan(anom[a]) && (s < 0 || anom[a] > anom[s])) s = a;
-    }
-    if (s < 0) {
+    int k = pick_kpi(kpi, z, rankable, n, prior, res);
+    if (k < 0 || nr == 0) {
         snprintf(err, errlen,
-                 kpi >= 0 ? "the KPI is constant or mostly missing" : "no series is scorable");
-        free(Y), free(kept), free(anom);
-        return -1;
-    }
-    res->kpi = kept[s];
-    res->nkept = m;
-    res->kept = kept;
-    res->graph = svar_graph_new(m, p->tau_max);
-    struct pcmci_params pp;
-    pcmci_params_default(&pp, p->tau_max);
-    pp.alpha = p->alpha;
-    pp.max_conds_dim = 3;
-    pp.cancel = p->cancel;
-    if (svar_discover_graph(Y, rows, m, &pp, res->graph, NULL, &res->samples, err, errlen)) {
-        free(Y), free(anom);
+                 kpi >= 0 ? "the KPI is constant, or has no reference or incident values"
+                          : "no series is rankable (all constant or without values)");
+        free(W), free(z), free(rankable);
         rca_result_free(res);
         return -1;
     }
-    apply_prior(res->graph, kept, n, prior);
-    unsigned char *parent = xmallocarray((size_t)m * m, 1);
-    summary_parents(res->graph, parent);
+    res->kpi = k;
 
-    /* mechanism changes, BH over the series */
-    double *mp = xmallocarray((size_t)m, sizeof(double)),
-           *mq = xmallocarray((size_t)m, sizeof(double));
-    enum change_kind *kind = xmallocarray((size_t)m, sizeof *kind);
-    for (int j = 0; j < m; j++) mechanism(Y, rows, m, split, res->graph, j, p, &mp[j], &kind[j]);
-    fdr_bh(mp, (size_t)m, mq);
+    /* anomaly evidence relative to the case's largest (the KPI's own left out) */
+    double *A = xcalloc((size_t)n, sizeof(double)), amax = 0;
+    for (int j = 0; j < n; j++)
+        if (rankable[j] && j != k) amax = fmax(amax, anomaly_evidence(z[j], &p->anomaly));
+    for (int j = 0; j < n; j++)
+        if (rankable[j]) A[j] = amax > 0 ? anomaly_evidence(z[j], &p->anomaly) / amax : 0;
+    if (res->kpi_is_symptom) A[k] = 0;
 
-    /* walk weights: anomaly and correlation with the KPI */
-    double amax = 0;
-    for (int j = 0; j < m; j++)
-        if (!isnan(anom[j]) && j != s && anom[j] > amax) amax = anom[j];
-    double *w = xmallocarray((size_t)m, sizeof(double)),
-           *pi = xmallocarray((size_t)m, sizeof(double));
-    double *A = xmallocarray((size_t)m, sizeof(double)),
-           *rel = xmallocarray((size_t)m, sizeof(double));
-    for (int j = 0; j < m; j++) {
-        A[j] = isnan(anom[j]) || amax <= 0 ? 0 : fmin(1, log1p(anom[j]) / log1p(amax));
-        int nc;
-        double r = corr_rows(Y + j, Y + s, (size_t)m, 0, rows, &nc);
-        rel[j] = isnan(r) ? 0 : fabs(r);
-        w[j] = 0.5 * A[j] + 0.5 * rel[j];
-    }
-    rwr_scores(parent, w, m, s, &p->rwr, pi);
-    double pimax = 0;
-    for (int j = 0; j < m; j++)
-        if (j != s && pi[j] > pimax) pimax = pi[j];
-
-    /* onset order */
+    res->ncauses = nr;
+    res->causes = xcalloc((size_t)nr, sizeof *res->causes);
+    int *cause_of = xmallocarray((size_t)n, sizeof(int));
     double *scratch = xmallocarray((size_t)rows, sizeof(double));
-    int *onset = xmallocarray((size_t)m, sizeof(int));
-    for (int j = 0; j < m; j++)
-        onset[j] = onset_of(Y, rows, m, split, j, p->onset_z, p->lookback, scratch);
+    double *Ac = xmallocarray((size_t)nr, sizeof(double));
+    int *onset = xmallocarray((size_t)nr, sizeof(int));
+    unsigned char *symptom = xcalloc((size_t)nr, 1);
+    for (int j = 0, c = 0; j < n; j++) {
+        cause_of[j] = rankable[j] ? c : -1;
+        if (!rankable[j]) continue;
+        struct rca_cause *cs = &res->causes[c];
+        cs->var = j;
+        cs->anomaly = z[j];
+        cs->dir = prior->dir ? prior->dir[j] : MDIR_BOTH;
+        cs->mech_p = cs->mech_q = 1;
+        cs->kind = CHANGE_NONE;
+        int nc;
+        double rr = rca_corr_rows(W + j, W + k, (size_t)n, 0, rows, &nc);
+        cs->relevance = j == k || isnan(rr) ? 0 : fabs(rr);
+        cs->onset = onset[c] = onset_of(W, rows, n, split, j, p->onset_z, p->lookback, scratch);
+        Ac[c++] = A[j];
+    }
 
-    res->ncauses = m;
-    res->causes = xcalloc((size_t)m, sizeof *res->causes);
-    for (int j = 0; j < m; j++) {
-        struct rca_cause *c = &res->causes[j];
-        c->var = kept[j];
-        c->anomaly = anom[j];
-        c->mech_p = mp[j];
-        c->mech_q = mq[j];
-        c->mech_changed = mq[j] <= p->mech_alpha;
-        c->kind = c->mech_changed ? kind[j] : CHANGE_NONE;
-        c->onset = onset[j];
-        /* the KPI's own mass less the restarts that always return to it */
-        c->walk =
-            pimax <= 0 ? 0 : fmax(0, fmin(1, (j == s ? pi[j] - p->rwr.restart : pi[j]) / pimax));
-        double amax_parent = 0;
-        for (int v = 0; v < m; v++)
-            if (parent[(size_t)j * m + v]) {
-                if (mq[v] <= p->mech_alpha) c->parents_changed = 1;
-                if (A[v] > amax_parent) amax_parent = A[v];
-            }
+    /* steps 3-4 */
+    double *Y = learn_graph(W, rows, n, rankable, p, prior, res);
+    if (Y) {
+        graph_evidence(Y, rows, split, k, p, res, cause_of, Ac, symptom);
+        rca_graph_strength_changes(Y, rows, res->nkept, split, res->graph, res->kept, p->mech_alpha,
+                                   res);
+        free(Y);
+    }
+
+    /* step 5 */
+    for (int c = 0; c < nr; c++) {
+        struct rca_cause *cs = &res->causes[c];
         int earlier = 0, later = 0;
-        for (int v = 0; v < m; v++) {
-            if (v == j || onset[v] == RCA_NO_ONSET) continue;
-            if (onset[v] < onset[j])
-                earlier++;
-            else if (onset[v] > onset[j])
-                later++;
+        for (int v = 0; v < nr; v++) {
+            if (v == c || onset[v] == RCA_NO_ONSET) continue;
+            earlier += onset[v] < onset[c];
+            later += onset[v] > onset[c];
         }
-        double O = onset[j] == RCA_NO_ONSET ? 0 : (double)(later + 1) / (earlier + later + 1);
-        double M = c->mech_changed ? (0.5 + 0.5 * fmin(1, -log10(fmax(mp[j], 1e-300)) / 10)) *
-                                         (c->parents_changed ? 0.5 : 1)
-                                   : 0;
-        /* the KPI's own anomaly is the symptom that triggered the analysis, not evidence that
-         * it is its own root cause; only its mechanism (with unchanged parents) can say that */
-        double Aj = j == s && !(c->mech_changed && !c->parents_changed) ? 0 : A[j];
-        c->relevance = j == s ? 0 : rel[j];
-        c->score = 0.45 * Aj + 0.2 * M + 0.2 * c->relevance + 0.1 * c->walk + 0.05 * O;
-        if (!c->mech_changed && amax_parent >= 0.8 * A[j] && A[j] > 0)
-            c->score *= 0.5; /* a symptom */
-        c->path_len = shortest_path(parent, m, j, s, kept, c->path);
+        double O = onset[c] == RCA_NO_ONSET ? 0 : (double)(later + 1) / (earlier + later + 1);
+        /* the KPI's own mechanism change with unchanged parents does say it is the cause */
+        double Aj = cs->var == k && res->kpi_is_symptom && cs->mech_changed && !cs->parents_changed
+                        ? anomaly_evidence(z[k], &p->anomaly) / (amax > 0 ? amax : 1)
+                        : Ac[c];
+        cs->score = combined_score(cs, fmin(1, Aj), O, symptom[c], res->reliability, p);
     }
-    qsort(res->causes, (size_t)m, sizeof *res->causes, cmp_cause);
 
-    res->baseline = xmallocarray((size_t)m, sizeof(int));
-    res->baseline_score = xmallocarray((size_t)m, sizeof(double));
-    robust_rank(anom, m, res->baseline);
-    for (int a = 0; a < m; a++) {
-        res->baseline_score[a] = anom[res->baseline[a]];
-        res->baseline[a] = kept[res->baseline[a]];
+    /* graph-free ranking: anomaly evidence alone */
+    res->baseline = xmallocarray((size_t)nr, sizeof(int));
+    res->baseline_score = xmallocarray((size_t)nr, sizeof(double));
+    robust_rank(Ac, nr, res->baseline);
+    for (int a = 0; a < nr; a++) {
+        res->baseline_score[a] = Ac[res->baseline[a]];
+        res->baseline[a] = res->causes[res->baseline[a]].var;
     }
+    qsort(res->causes, (size_t)nr, sizeof *res->causes, cmp_cause);
     if (prior->component && prior->ncomponents > 0) {
-        int *vars = xmallocarray((size_t)m, sizeof(int));
-        double *sc = xmallocarray((size_t)m, sizeof(double));
-        for (int a = 0; a < m; a++) vars[a] = res->causes[a].var, sc[a] = res->causes[a].score;
-        res->components = fold_components(vars, sc, m, prior);
-        res->baseline_components = fold_components(res->baseline, res->baseline_score, m, prior);
+        int *vars = xmallocarray((size_t)nr, sizeof(int));
+        double *sc = xmallocarray((size_t)nr, sizeof(double));
+        for (int a = 0; a < nr; a++) vars[a] = res->causes[a].var, sc[a] = res->causes[a].score;
+        res->components = fold_components(vars, sc, nr, prior);
+        res->baseline_components = fold_components(res->baseline, res->baseline_score, nr, prior);
         res->ncomponents = prior->ncomponents;
         free(vars);
         free(sc);
     }
-    strength_changes(Y, rows, m, split, res->graph, kept, p->mech_alpha, res);
-    free(Y), free(anom), free(parent), free(mp), free(mq), free(kind), free(w), free(pi), free(A),
-        free(rel);
-    free(scratch), free(onset);
+    free(W), free(z), free(rankable), free(A), free(cause_of), free(scratch), free(Ac), free(onset),
+        free(symptom);
     return 0;
 }

@@ -1,44 +1,53 @@
 /*
- * rca.h - root-cause ranking of one incident (ALGORITHMS.md §8.2, §9): a window of aligned
- * series whose rows [0, split) are the frozen reference (normal) and rows [split, rows) the
- * incident. The daemon and `causalmon rca` both call rca_run.
+ * rca.h - root-cause ranking of one incident: a window of aligned series whose rows [0, split)
+ * are the reference (normal) and rows [split, rows) the incident. The daemon and
+ * `causalmon rca` both call rca_run. docs/rca.md explains the choices with the real incident
+ * sets behind them.
  *
- *   1. Screening as in discovery (constant and mostly-missing columns left out, short gaps
- *      filled); count series (log templates) read missing as 0, because a template that did not
- *      exist yet was seen 0 times.
- *      With deseason, detected cycles are removed per column first (seasonality.h), so a
- *      cycle is neither a link nor an anomaly. Off by default: it needs 3 cycles in the window,
- *      and on PetShop (2 daily cycles, incident rows re-timed) it lowered top-1 from 0.42 to
- *      0.29.
- *   2. PCMCI+ (ParCorr) on the whole window; prior knowledge is applied to the graph: forbidden
- *      links and links against the tiers (a series is never caused by one of a higher tier) are
- *      removed, contemporaneous links across tiers are oriented from the lower tier, and required
+ *   1. Screening. Count series (log templates) read missing as 0. A column that never takes
+ *      two distinct values, has fewer than anomaly.min_reference reference values, no incident
+ *      value, or more than rank_max_missing of its reference rows missing is excluded and
+ *      listed with its reason; every other column is ranked on the values it has. Nothing is
+ *      refused for missing data unless no KPI or nothing rankable is left.
+ *   2. Anomaly evidence per series (anomaly.h): robust, directed by the series' kind
+ *      (prior->dir), floored spread, scale-free and saturating. Ranked alone, this is the
+ *      graph-free ranking returned next to the causal one.
+ *   3. The graph, when it can be trusted. Its reliability r in [0, 1] grows with the rows per
+ *      parameter, rho = rows / (graph series x (tau_max + 1)): 0 up to rows_per_param_lo
+ *      (0.25), 1 from rows_per_param_hi (1, where even a full vector autoregression on every
+ *      series is identified; PCMCI+ tests far fewer parameters at once, which is why a
+ *      quarter of that still carries some weight). With r = 0 no graph is learned: a wide,
+ *      short window yields mostly noise (on 190 series x 70 rows the learned graph lowered
+ *      the top-1 of the graph-free ranking; on 150 series x 590 rows it doubled it, see
+ *      docs/rca.md), and PCMCI+ on 1,000 series costs seconds for nothing. Otherwise PCMCI+
+ * (ParCorr) runs on the series with at most graph_max_missing missing values, every gap filled, so
+ * no row is lost; prior knowledge is applied (rca_graph.h): forbidden links and links against the
+ * tiers are removed, contemporaneous links across tiers are oriented from the lower tier, required
  *      links are added.
- *   3. Evidence per series:
- *      - anomaly: BARO's robust score, max |x - median| / IQR of the incident over the reference;
- *      - mechanism: the Chow test (mean, coefficients, noise variance; mech_change.h) of the
- *        series given its graph parents, reference vs incident, with Benjamini-Hochberg over the
- *        series of the round; "parents_changed" when a parent's mechanism changed too;
- *      - onset: the first row (relative to split) where the series leaves its reference band
- *        (|x - median| > onset_z robust standard deviations), looking back `lookback` rows;
- *      - relevance: |correlation| with the KPI over the window;
- *      - walk: random walk with restart from the KPI (rwr.h) on the partially oriented graph,
- *        o-o and x-x counted both ways, weights from anomaly and relevance.
- *   4. score = 0.45 anomaly + 0.2 mechanism + 0.2 relevance + 0.1 walk + 0.05 onset (each in
- *      [0, 1]; weights chosen on the simulated incidents and PetShop, see bench/); a series whose
- *      mechanism did not change while a parent is about as anomalous is a symptom and its score
- *      is halved. The KPI's own anomaly does not count for it (it is the symptom that started
- *      the analysis) unless its mechanism changed with unchanged parents. The path to the KPI is
- *      the shortest cause -> effect path in the graph.
- *   5. The graph-free ranking (BARO alone) is returned next to it, and both are folded to
- *      components when a component map is given (a component scores as its best series).
- * Strength changes: every link of the graph is compared between reference and incident with the
- * Fisher-z difference of its correlation, BH over the links of the round.
+ *   4. Graph evidence per graph series: mechanism (the Chow test of the series given its graph
+ *      parents, reference vs incident, BH over the series; "parents_changed" when a parent's
+ *      mechanism changed too), onset order (first row leaving the reference band, looking back
+ *      `lookback` rows), relevance (|correlation| with the KPI) and walk (random walk with
+ *      restart from the KPI over the partially oriented graph).
+ *   5. score = (w_anomaly A + r (w_mechanism M + w_relevance R + w_walk W + w_onset O)) /
+ *      (w_anomaly + r (w_mechanism + w_relevance + w_walk + w_onset)), A the anomaly evidence
+ *      relative to the case's largest. With r = 0 the order is exactly the graph-free one. A
+ *      series whose mechanism did not change while a parent is about as anomalous is a symptom:
+ *      its score is multiplied by 1 - r / 2. The KPI's own anomaly does not count for it when
+ *      it is the symptom under analysis (given, or chosen at the entry point).
+ *   6. Components (prior->component): a component scores 0.7 x its best series + 0.2 x its
+ *      second + 0.1 x its third, so one noisy series weighs less than agreeing ones.
+ * KPI choice without one given: the best prior->kpi_pref class (2: a latency, error or success
+ * series of an entry-point component, 1: any latency, error or success series, 0: any), the
+ * most anomalous within it.
+ * Strength changes: every link of the graph is compared between reference and incident with
+ * the Fisher-z difference of its correlation, BH over the links of the round.
  * Pure; single-threaded per call; any thread.
  */
 #ifndef CAUSALMON_RCA_H
 #define CAUSALMON_RCA_H
 
+#include "anomaly.h"
 #include "mech_change.h"
 #include "rwr.h"
 #include "svar_graph.h"
@@ -52,8 +61,16 @@ struct rca_params {
     int lookback;      /* rows before split searched for the onset (5) */
     int max_gap;       /* gap filling as in discovery (3) */
     int top;           /* causes reported (5) */
-    int deseason;      /* remove detected cycles from every column first (0) */
+    int deseason;      /* remove detected cycles from the graph's series first (0) */
+    int method;        /* discovery: enum svar_method, PCMCI+ (0) or LPCMCI */
     struct rwr_params rwr;
+    struct anomaly_params anomaly;
+    /* weights of the evidence (rca.h step 5); the anomaly carries the ranking alone when the
+     * graph is not trusted, the graph terms add to it in proportion to its reliability */
+    double w_anomaly, w_mechanism, w_relevance, w_walk, w_onset; /* .45 .2 .2 .1 .05 */
+    double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
+    double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
+    double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
     const volatile int *cancel; /* polled by PCMCI+ (pcmci_params.cancel); NULL: never */
 };
 
@@ -65,6 +82,9 @@ struct rca_prior {
     const unsigned char *is_count;  /* [n] count series: missing reads as 0 */
     const int *component;           /* [n] component of each series (-1 none) */
     int ncomponents;
+    const signed char *dir;      /* [n] enum metric_dir of each series (NULL: both) */
+    const signed char *kind;     /* [n] enum metric_kind of each series (NULL: other) */
+    const signed char *kpi_pref; /* [n] KPI preference class 0..2 (NULL: all 0) */
 };
 
 #define RCA_PATH_MAX 16
@@ -72,7 +92,9 @@ struct rca_prior {
 struct rca_cause {
     int var;                /* input column */
     double score;           /* combined, [0, 1] */
-    double anomaly;         /* robust score */
+    double anomaly;         /* directed robust z (anomaly.h) */
+    int dir;                /* enum metric_dir the anomaly counted */
+    int in_graph;           /* the series took part in the graph */
     double mech_p, mech_q;  /* mechanism change, reference vs incident (1 when untestable) */
     enum change_kind kind;  /* kind of the mechanism change (CHANGE_NONE when not changed) */
     int mech_changed;       /* mech_q <= mech_alpha */
@@ -96,17 +118,28 @@ struct rca_component {
     int best_var; /* input column of its best series */
 };
 
+struct rca_excluded {
+    int var;            /* input column */
+    const char *reason; /* static text */
+};
+
 struct rca_result {
-    int kpi;                  /* input column of the KPI (chosen when kpi < 0 was passed) */
-    int ncauses;              /* every kept series, ranked */
-    struct rca_cause *causes; /* [ncauses] by descending score */
-    int *baseline;            /* [ncauses] input columns ranked by the robust score alone */
-    double *baseline_score;   /* [ncauses] their robust scores */
-    int ncomponents;          /* 0 without a component map */
+    int kpi;                /* input column of the KPI (chosen when kpi < 0 was passed) */
+    const char *kpi_reason; /* static text: why this KPI */
+    int kpi_is_symptom;     /* its own anomaly was not counted for it */
+    double reliability;     /* r of the graph, [0, 1] (rca.h step 3) */
+    const char *graph_note; /* static text when no graph was learned, else NULL */
+    int nexcluded;
+    struct rca_excluded *excluded; /* [nexcluded] columns not ranked, with the reason */
+    int ncauses;                   /* every kept series, ranked */
+    struct rca_cause *causes;      /* [ncauses] by descending score */
+    int *baseline;          /* [ncauses] input columns ranked by the anomaly evidence alone */
+    double *baseline_score; /* [ncauses] their anomaly evidence, [0, 1] */
+    int ncomponents;        /* 0 without a component map */
     struct rca_component *components, *baseline_components; /* [ncomponents] ranked */
     int nchanged_links;
     struct rca_link_change *changed_links;
-    struct svar_graph *graph; /* over the kept columns */
+    struct svar_graph *graph; /* over the graph columns; NULL when no graph was learned */
     int nkept;
     int *kept; /* input column of each graph variable */
     long samples;
@@ -114,10 +147,11 @@ struct rca_result {
 
 void rca_params_default(struct rca_params *p);
 
-/* Ranks root causes of the KPI (input column kpi, or -1: the series with the highest robust
- * score) in X (rows x n, row-major, NaN missing; not modified), reference rows [0, split).
- * Returns 0 and fills *res (release with rca_result_free), or -1 with a message in err: split
- * outside [10, rows - 1], the KPI constant or mostly missing, or too few rows for discovery. */
+/* Ranks root causes of the KPI (input column kpi, or -1: chosen as above) in X (rows x n,
+ * row-major, NaN missing; not modified), reference rows [0, split). Returns 0 and fills *res
+ * (release with rca_result_free), or -1 with a message in err: split outside
+ * [anomaly.min_reference, rows - 1], the given KPI not rankable (constant, or no reference or
+ * incident values), or no rankable series at all. */
 int rca_run(const double *X, int rows, int n, int split, int kpi, const struct rca_params *p,
             const struct rca_prior *prior, struct rca_result *res, char *err, size_t errlen);
 void rca_result_free(struct rca_result *res);

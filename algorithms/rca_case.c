@@ -2,6 +2,7 @@
 #include "rca_case.h"
 
 #include "component_map.h"
+#include "metric_kind.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -58,7 +59,12 @@ int rca_case_run(uint64_t seed, enum sim_fault fault, int before, int after, int
         char **cnames = component_assign(&cm, (const char *const *)s.names, n, comp, &ncomp);
         unsigned char *count = xcalloc((size_t)n, 1);
         for (int c = 0; c < n; c++) count[c] = strncmp(s.names[c], "log.", 4) == 0;
-        struct rca_prior pr = {NULL, NULL, NULL, count, comp, ncomp};
+        signed char *dir = xmallocarray((size_t)n, 1), *kind = xmallocarray((size_t)n, 1);
+        for (int c = 0; c < n; c++) {
+            dir[c] = (signed char)metric_dir_of(NULL, s.names[c]);
+            kind[c] = (signed char)metric_kind_of(s.names[c]);
+        }
+        struct rca_prior pr = {NULL, NULL, NULL, count, comp, ncomp, dir, kind, NULL};
         struct rca_result res;
         rc = rca_run(W, rows, n, rows - since, kpi == 0 ? s.kpi_latency : s.kpi_errors, rp, &pr,
                      &res, err, errlen);
@@ -89,6 +95,8 @@ int rca_case_run(uint64_t seed, enum sim_fault fault, int before, int after, int
         free(cnames);
         free(comp);
         free(count);
+        free(dir);
+        free(kind);
         component_map_fini(&cm);
     }
     detector_free(d);

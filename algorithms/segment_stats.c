@@ -62,6 +62,24 @@ static double rss(struct parcorr *pc, const double *S, int dim, const int *z, in
     return parcorr_residual(pc, dim - 1, z, dim - 1, kept);
 }
 
+double segment_stats_rss(const struct segment_stats *s, int *kept)
+{
+    int d = s->dim, k0;
+    if (d == 1) {
+        if (kept) *kept = 0;
+        return s->scatter[0];
+    }
+    struct parcorr pc;
+    int *z = xmallocarray((size_t)d, sizeof(int));
+    for (int a = 0; a < d; a++) z[a] = a;
+    parcorr_init(&pc, s->scatter, d, 0, d);
+    double r = rss(&pc, s->scatter, d, z, &k0);
+    parcorr_fini(&pc);
+    free(z);
+    if (kept) *kept = k0;
+    return r;
+}
+
 /* Per-segment regression coefficients (intercept, slopes) and residual sd, for the report.
  * Collinear parents get slope 0. */
 static void segment_fit(const struct segment_stats *s, double *coef, double *sd, double rss_s,

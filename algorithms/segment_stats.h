@@ -36,6 +36,10 @@ void segment_stats_add(struct segment_stats *s, const double *row);
 void segment_stats_merge(struct segment_stats *out, const struct segment_stats *a,
                          const struct segment_stats *b);
 
+/* Residual sum of squares of the target (last coordinate) on [1, the others], from s alone;
+ * collinear parents are dropped (their count goes to *kept when kept is not NULL). */
+double segment_stats_rss(const struct segment_stats *s, int *kept);
+
 struct linear_change {
     double p_mean, p_coef, p_var; /* 1 when a test is not applicable (e.g. k = 0 for coef) */
     int dropped;                  /* parents dropped as collinear within some segment */

@@ -7,27 +7,43 @@
  *      turned into NaN links.
  *   2. Fill interior gaps of <= max_gap values by linear interpolation (gapfill.h); rows that still
  *      touch a missing value are left out of every test (listwise deletion, lagcov.h).
- *   3. One exact covariance of the embedded vector (lagcov_load, max_lag = 2 tau_max), turned into
- *      a correlation matrix, and PCMCI+ on it (pcmciplus.h); optionally Benjamini-Hochberg.
+ *   3. The exact correlation of the embedded vector (max_lag = 2 tau_max) and PCMCI+ on it
+ *      (pcmciplus.h); optionally Benjamini-Hochberg. Complete data uses lag blocks (lagblock.h:
+ *      (2 tau_max + 1) N^2 doubles); data with rows still missing after step 2 uses the full
+ *      D x D matrix with listwise deletion (lagcov.h), D = N (2 tau_max + 1).
+ *      With method SVAR_METHOD_LPCMCI the embedding depth is tau_max, the full matrix is used,
+ *      and the algorithm is lpcmci.h, which allows hidden common causes and returns a PAG.
  */
 #ifndef CAUSALMON_SVAR_DISCOVER_H
 #define CAUSALMON_SVAR_DISCOVER_H
 
+#include "lpcmci.h"
 #include "pcmciplus.h"
 #include "svar_graph.h"
 
 #include <stddef.h>
 
-/* Embedded dimensions above this are refused (memory 2 D^2 doubles: 256 MiB at the limit). */
+/* With missing rows, embedded dimensions above this are refused (memory 2 D^2 doubles: 256 MiB
+ * at the limit). */
 #define SVAR_DISCOVER_MAX_DIM 4096
+/* With complete data, (2 tau_max + 1) N^2 lag-block doubles above this are refused (1 GiB). */
+#define SVAR_DISCOVER_MAX_BLOCKS (1L << 27)
 
 enum column_status { COLUMN_KEPT = 0, COLUMN_CONSTANT, COLUMN_MISSING };
 
+enum svar_method { SVAR_METHOD_PCMCIPLUS = 0, SVAR_METHOD_LPCMCI };
+
+/* "pcmci+" or "lpcmci"; svar_method_parse returns 0, or -1 for an unknown name. */
+const char *svar_method_str(enum svar_method m);
+int svar_method_parse(const char *s, enum svar_method *m);
+
 struct svar_discover_params {
-    struct pcmci_params pcmci;
-    int fdr_bh;               /* apply Benjamini-Hochberg at pcmci.alpha */
-    int max_gap;              /* longest interior gap filled by interpolation */
-    double max_missing_share; /* columns with more missing values are dropped */
+    enum svar_method method;   /* PCMCI+ (default) or LPCMCI */
+    struct pcmci_params pcmci; /* tau_max, alpha and max_conds_dim are used by both methods */
+    int n_preliminary;         /* LPCMCI preliminary phases */
+    int fdr_bh;                /* apply Benjamini-Hochberg at pcmci.alpha */
+    int max_gap;               /* longest interior gap filled by interpolation */
+    double max_missing_share;  /* columns with more missing values are dropped */
 };
 
 struct svar_discover_result {
@@ -44,8 +60,9 @@ void svar_discover_params_default(struct svar_discover_params *p, int tau_max);
 
 /* Runs the pipeline on X (rows x ncols, row-major, NaN = missing; X is not modified).
  * Returns 0 and fills *res (release with svar_discover_result_free), or -1 with a message in err
- * when the input cannot support the analysis: no usable column, embedded dimension above
- * SVAR_DISCOVER_MAX_DIM, or fewer than 2 tau_max + 10 usable rows. Single-threaded. */
+ * when the input cannot support the analysis: no usable column, sizes above
+ * SVAR_DISCOVER_MAX_DIM / SVAR_DISCOVER_MAX_BLOCKS, or fewer than 2 tau_max + 10 usable rows.
+ * Single-threaded. */
 int svar_discover_run(const double *X, int rows, int ncols, const struct svar_discover_params *p,
                       struct svar_discover_result *res, char *err, size_t errlen);
 void svar_discover_result_free(struct svar_discover_result *res);
@@ -63,5 +80,11 @@ double *svar_prepare(const double *X, int rows, int ncols, int max_gap, double m
 int svar_discover_graph(const double *Y, int rows, int nvars, const struct pcmci_params *p,
                         struct svar_graph *g, struct pcmci_stats *st, long *samples, char *err,
                         size_t errlen);
+
+/* svar_discover_graph with the method of p (LPCMCI: PAG link types; st->conflicts counts the
+ * orientation conflicts, st->ambiguous_triples is 0). Same return rules. */
+int svar_discover_graph_method(const double *Y, int rows, int nvars,
+                               const struct svar_discover_params *p, struct svar_graph *g,
+                               struct pcmci_stats *st, long *samples, char *err, size_t errlen);
 
 #endif

@@ -38,6 +38,16 @@ const char *link_type_str(enum link_type t)
         return "o-o";
     case LINK_CONFLICT:
         return "x-x";
+    case LINK_BIDIR:
+        return "<->";
+    case LINK_CIRC_FWD:
+        return "o->";
+    case LINK_CIRC_BWD:
+        return "<-o";
+    case LINK_TAIL_CIRC:
+        return "--o";
+    case LINK_CIRC_TAIL:
+        return "o--";
     default:
         return "";
     }

@@ -4,8 +4,8 @@
  * Entry (i, j, tau), tau = 0..tau_max, describes the link X^i_{t-tau} -> X^j_t in tigramite's
  * encoding: LINK_FWD means "i at t-tau causes j at t"; for tau = 0 the mirror entry (j, i, 0) is
  * LINK_BWD. Contemporaneous entries are always kept symmetric (FWD <-> BWD, o-o <-> o-o,
- * x-x <-> x-x). Each entry carries the p-value and statistic of its adjacency test (§4.5: these
- * describe adjacency, not orientation).
+ * x-x <-> x-x, <-> <-> <->, o-> <-> <-o, --o <-> o--). Each entry carries the p-value and statistic
+ * of its adjacency test (§4.5: these describe adjacency, not orientation).
  */
 #ifndef CAUSALMON_SVAR_GRAPH_H
 #define CAUSALMON_SVAR_GRAPH_H
@@ -18,6 +18,14 @@ enum link_type {
     LINK_BWD,        /* <--  (tau = 0 only) */
     LINK_UNORIENTED, /* o-o  (tau = 0 only) */
     LINK_CONFLICT,   /* x-x  (tau = 0 only) */
+    /* Partial ancestral graph (PAG) links from discovery with hidden variables (pag.h). A mark
+     * at an end is a tail (that end is an ancestor of the other), an arrowhead (it is not), or a
+     * circle (undecided). Lagged PAG links always have an arrowhead at t. */
+    LINK_BIDIR,     /* <->  neither end causes the other: a hidden common cause */
+    LINK_CIRC_FWD,  /* o->  j at t is not an ancestor of i at t-tau; i may cause j */
+    LINK_CIRC_BWD,  /* <-o  mirror of o-> (tau = 0 only) */
+    LINK_TAIL_CIRC, /* --o  i is an ancestor of j; the mark at j is undecided (tau = 0 only) */
+    LINK_CIRC_TAIL, /* o--  mirror of --o (tau = 0 only) */
 };
 
 struct svar_graph {
@@ -38,7 +46,8 @@ struct svar_graph *svar_graph_new(int nvars, int tau_max);
 /* Releases the graph; NULL is a no-op. */
 void svar_graph_free(struct svar_graph *g);
 
-/* The arrow text of a link type as printed in JSON: "-->", "<--", "o-o", "x-x" ("" for none). */
+/* The arrow text of a link type as printed in JSON: "-->", "<--", "o-o", "x-x", "<->", "o->",
+ * "<-o", "--o", "o--" ("" for none). */
 const char *link_type_str(enum link_type t);
 
 /* Number of adjacencies: lagged entries plus unordered contemporaneous pairs. */

@@ -150,6 +150,8 @@ int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int
         out->parent = -1;
         out->lag = 0;
         out->at = at;
+        out->set_coef = 0;
+        out->coef_after = 0.0;
         if (kind == SVAR_CHANGE_EDGE_ADD) {
             int i = (j + 1 + (int)rng_below(r, (uint64_t)(N > 1 ? N - 1 : 1))) % N;
             if (i == j || m->coef[((size_t)i * N + j) * T1 + 1] != 0.0) continue;
@@ -176,6 +178,43 @@ int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int
     return -1;
 }
 
+int svar_change_pick_contemp(const struct svar_model *m, enum svar_change_kind kind, int at,
+                             double size, struct rng *r, struct svar_change *out)
+{
+    int N = m->nvars, T1 = m->tau_max + 1;
+    if (kind != SVAR_CHANGE_COEF && kind != SVAR_CHANGE_EDGE_ADD && kind != SVAR_CHANGE_EDGE_REMOVE)
+        return svar_change_pick(m, kind, at, r, out);
+    int *pos = xmallocarray((size_t)N, sizeof(int));
+    for (int a = 0; a < N; a++) pos[m->order[a]] = a;
+    int start = (int)rng_below(r, (uint64_t)N), rc = -1;
+    for (int a = 0; a < N && rc < 0; a++) {
+        int j = (start + a) % N;
+        *out = (struct svar_change){kind, j, -1, 0, at, 1, 0.0};
+        if (kind == SVAR_CHANGE_EDGE_ADD) {
+            if (pos[j] == 0) continue;
+            int i = m->order[rng_below(r, (uint64_t)pos[j])]; /* earlier in the causal order */
+            if (m->coef[((size_t)i * N + j) * T1] != 0.0) continue;
+            out->parent = i;
+            out->coef_after = rng_uniform(r) < 0.5 ? -size : size;
+            rc = 0;
+            continue;
+        }
+        double best = 0.0;
+        for (int i = 0; i < N; i++) {
+            double c = m->coef[((size_t)i * N + j) * T1];
+            double w = fabs(c) * m->noise_sd[i] / m->noise_sd[j];
+            if (i != j && c != 0.0 && w > best) {
+                best = w;
+                out->parent = i;
+                out->coef_after = kind == SVAR_CHANGE_COEF ? -0.93 * c : 0.0;
+            }
+        }
+        if (out->parent >= 0) rc = 0;
+    }
+    free(pos);
+    return rc;
+}
+
 static void simulate(const struct svar_model *m, const struct svar_change *ch, struct rng *r, int T,
                      int burnin, double *X);
 
@@ -196,6 +235,9 @@ static double coef_at(const struct svar_model *m, const struct svar_change *ch, 
 {
     double c = m->coef[((size_t)i * m->nvars + j) * (m->tau_max + 1) + tau];
     if (!changed || j != ch->var || i != ch->parent || tau != ch->lag) return c;
+    if (ch->set_coef && (ch->kind == SVAR_CHANGE_COEF || ch->kind == SVAR_CHANGE_EDGE_ADD ||
+                         ch->kind == SVAR_CHANGE_EDGE_REMOVE || ch->kind == SVAR_CHANGE_SIGN_FLIP))
+        return ch->coef_after;
     switch (ch->kind) {
     case SVAR_CHANGE_COEF:
         return 0.25 * c;
@@ -229,8 +271,11 @@ static void simulate(const struct svar_model *m, const struct svar_change *ch, s
             int j = m->order[a];
             int this_var = changed && j == ch->var;
             double sd = m->noise_sd[j];
-            double v = (this_var && ch->kind == SVAR_CHANGE_NOISE ? 2.0 : 1.0) * sd * rng_normal(r);
-            if (this_var && ch->kind == SVAR_CHANGE_MEAN) v += 1.5 * sd;
+            double factor = ch && ch->set_coef ? ch->coef_after : 2.0;
+            double shift = ch && ch->set_coef ? ch->coef_after : 1.5;
+            double v =
+                (this_var && ch->kind == SVAR_CHANGE_NOISE ? factor : 1.0) * sd * rng_normal(r);
+            if (this_var && ch->kind == SVAR_CHANGE_MEAN) v += shift * sd;
             for (int tau = 0; tau <= L && tau <= t; tau++) {
                 const double *src = tau ? dev + (size_t)((t - tau) % T1) * N : cur;
                 for (int b = 0; b < (tau ? N : a); b++) {

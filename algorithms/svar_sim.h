@@ -70,10 +70,12 @@ enum svar_change_kind {
 
 struct svar_change {
     enum svar_change_kind kind;
-    int var;    /* the variable whose mechanism changes */
-    int parent; /* the parent involved (coef, edge, nonlinear), else -1 */
-    int lag;    /* that parent's lag */
-    int at;     /* first row (after burn-in) of the new regime */
+    int var;      /* the variable whose mechanism changes */
+    int parent;   /* the parent involved (coef, edge, nonlinear), else -1 */
+    int lag;      /* that parent's lag */
+    int at;       /* first row (after burn-in) of the new regime */
+    int set_coef; /* nonzero: the changed coefficient becomes coef_after (coef, edge kinds) */
+    double coef_after;
 };
 
 /* Name of a change kind ("coefficient", "edge_added", ...). */
@@ -84,6 +86,17 @@ const char *svar_change_kind_str(enum svar_change_kind k);
  * `at`, deterministically from r. Returns 0, or -1 if the model has no suitable variable. */
 int svar_change_pick(const struct svar_model *m, enum svar_change_kind kind, int at, struct rng *r,
                      struct svar_change *out);
+
+/* Picks a small contemporaneous change of `kind` at row `at` (the hard cases of CD-NOD):
+ *   SVAR_CHANGE_COEF         a contemporaneous parent's coefficient c becomes -0.93 c (0.28 ->
+ * -0.26); SVAR_CHANGE_EDGE_ADD     a new contemporaneous parent (earlier in the causal order) with
+ *                            coefficient +-size;
+ *   SVAR_CHANGE_EDGE_REMOVE  the contemporaneous parent with the largest contribution vanishes;
+ *   SVAR_CHANGE_NOISE, SVAR_CHANGE_MEAN as svar_change_pick.
+ * The parent of a coefficient or removal is the contemporaneous one with the largest
+ * |coefficient| x noise sd ratio. Returns 0, or -1 if the model has no suitable variable. */
+int svar_change_pick_contemp(const struct svar_model *m, enum svar_change_kind kind, int at,
+                             double size, struct rng *r, struct svar_change *out);
 
 /* Like svar_model_simulate, switching to the changed mechanism at row ch->at. */
 void svar_model_simulate_change(const struct svar_model *m, const struct svar_change *ch,

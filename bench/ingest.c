@@ -1,6 +1,9 @@
 /*
  * bench/ingest - samples per second through parse + align on one consumer core:
- *   1. line protocol from memory, 2. Telegraf JSON from memory,
+ *   1. line protocol from memory, 2. Telegraf JSON from memory (zero-copy path, json_scan.h),
+ *      and the same documents parsed through jansson's tree alone (the previous path),
+ *   2b. Fluent Bit JSON log lines from memory, parsed (one record per line; Drain templating is
+ *      not included), zero-copy path and jansson's tree,
  *   3. line protocol over ZeroMQ PUSH -> PULL (tcp on 127.0.0.1; the pusher is a second thread),
  *   4. line protocol over Kafka: librdkafka's mock cluster in this process, messages produced
  *      first, then consumed by the Kafka source (consumer group, offsets stored per message).
@@ -15,6 +18,8 @@
  */
 #include "bench_util.h"
 #include "ingest.h"
+#include "json_metrics.h"
+#include "log_lines.h"
 #include "kafka_source.h"
 #include "zmq_source.h"
 
@@ -120,6 +125,86 @@ static void from_memory(const char *what, int json)
     for (long k = 0; k < m.n; k++)
         ingest_message(&pl.in, &pl.dec, -1, &meta, m.p[k], m.len[k], &pl.st);
     report(what, &pl, bench_now() - t0);
+    free_msgs(&m);
+}
+
+static int count_metric(void *ctx, const struct metric_record *r)
+{
+    (void)r;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+static int count_log(void *ctx, const struct log_record *r)
+{
+    (void)r;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+static void parse_only_row(const char *what, long records, double secs,
+                           const struct reject_stats *st)
+{
+    long rej = 0;
+    for (int a = 0; a < REJECT_REASONS; a++) rej += st->rejected[a];
+    printf("%-34s %10ld %8.3f %12.0f %8ld\n", what, records, secs, secs > 0 ? records / secs : 0,
+           rej);
+}
+
+/* Telegraf JSON through jansson's tree only (the path before the zero-copy scanner), parse
+ * only. */
+static void telegraf_jansson(void)
+{
+    struct msgs m = build(1);
+    struct reject_stats st = {0};
+    long records = 0;
+    double t0 = bench_now();
+    for (long k = 0; k < m.n; k++)
+        json_metrics_parse_jansson(m.p[k], m.len[k], 1e-3, 0, count_metric, &records, &st);
+    parse_only_row("Telegraf JSON, jansson, parse only", records, bench_now() - t0, &st);
+    records = 0;
+    memset(&st, 0, sizeof st);
+    t0 = bench_now();
+    for (long k = 0; k < m.n; k++)
+        json_metrics_parse(m.p[k], m.len[k], 1e-3, 0, count_metric, &records, &st);
+    parse_only_row("Telegraf JSON, fast, parse only", records, bench_now() - t0, &st);
+    free_msgs(&m);
+}
+
+/* Fluent Bit out_kafka JSON log lines (message under "log", epoch-second "@timestamp"), LINES per
+ * message, parsed by the zero-copy path and by jansson's tree. */
+static void fluentbit_logs(void)
+{
+    struct msgs m = {0};
+    m.n = (SAMPLES + LINES - 1) / LINES;
+    m.p = malloc((size_t)m.n * sizeof *m.p);
+    m.len = malloc((size_t)m.n * sizeof *m.len);
+    static const char *const lv[] = {"info", "info", "info", "warn", "error"};
+    for (long k = 0, i = 0; k < m.n; k++) {
+        char *buf = malloc((size_t)LINES * 256);
+        size_t n = 0;
+        for (long l = 0; l < LINES && i < SAMPLES; l++, i++)
+            n += (size_t)sprintf(buf + n,
+                                 "{\"@timestamp\":%ld.%03ld,\"log\":\"GET /api/items/%ld "
+                                 "200 %ld ms\\n\",\"stream\":\"stdout\",\"level\":\"%s\","
+                                 "\"host\":\"h%ld\"}\n",
+                                 1700000000L + i / 1000, i % 1000, i % 977, i % 50, lv[i % 5],
+                                 i % SERIES);
+        m.p[k] = buf;
+        m.len[k] = n;
+    }
+    struct log_format f;
+    log_format_default(&f, 1);
+    for (int slow = 1; slow >= 0; slow--) {
+        struct reject_stats st = {0};
+        long records = 0;
+        double t0 = bench_now();
+        for (long k = 0; k < m.n; k++)
+            (slow ? log_lines_parse_jansson : log_lines_parse)(m.p[k], m.len[k], &f, "s", 1, 0,
+                                                               count_log, &records, &st);
+        parse_only_row(slow ? "Fluent Bit log lines, jansson" : "Fluent Bit log lines, fast",
+                       records, bench_now() - t0, &st);
+    }
     free_msgs(&m);
 }
 
@@ -296,6 +381,8 @@ int main(int argc, char **argv)
     printf("%-34s %10s %8s %12s %8s\n", "path", "samples", "seconds", "samples/s", "rejected");
     from_memory("line protocol, parse + align", 0);
     from_memory("Telegraf JSON, parse + align", 1);
+    telegraf_jansson();
+    fluentbit_logs();
     over_zmq();
     over_kafka();
     return 0;

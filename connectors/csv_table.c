@@ -77,7 +77,7 @@ static int is_time_name(const char *s)
 
 static int parse_value(const char *s, size_t len, double *out)
 {
-    if (len == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0) {
+    if (len == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0 || strcmp(s, "NA") == 0) {
         *out = NAN;
         return 0;
     }
@@ -90,6 +90,41 @@ static int parse_value(const char *s, size_t len, double *out)
     return 0;
 }
 
+/* Reads one line ending in LF, CRLF or a lone CR (classic Mac OS files) into *line, without the
+ * terminator. Returns its length, or -1 at the end of the stream with nothing read. Bytes past
+ * CSV_MAX_LINE are counted, not stored (the caller rejects such a line). */
+static ssize_t read_line(FILE *f, char **line, size_t *cap)
+{
+    size_t len = 0;
+    int c, any = 0;
+    while ((c = getc_unlocked(f)) != EOF) {
+        any = 1;
+        if (c == '\n') break;
+        if (c == '\r') {
+            int d = getc_unlocked(f);
+            if (d != '\n' && d != EOF) ungetc(d, f);
+            break;
+        }
+        if (len >= CSV_MAX_LINE + 1) {
+            len++;
+            continue;
+        }
+        if (len + 2 > *cap) {
+            *cap = *cap ? 2 * *cap : 256;
+            *line = xrealloc(*line, *cap);
+        }
+        (*line)[len++] = (char)c;
+    }
+    if (len > CSV_MAX_LINE + 1) len = CSV_MAX_LINE + 1;
+    if (!any) return -1;
+    if (!*line) {
+        *cap = 256;
+        *line = xmalloc(*cap);
+    }
+    (*line)[len] = '\0';
+    return (ssize_t)len;
+}
+
 struct csv_table *csv_table_read_stream(FILE *f, const char *label, char *err, size_t errlen)
 {
     struct csv_table *t = xcalloc(1, sizeof *t);
@@ -100,14 +135,17 @@ struct csv_table *csv_table_read_stream(FILE *f, const char *label, char *err, s
     long lineno = 0;
     ssize_t got;
     int have_header = 0;
-    while ((got = getline(&line, &linecap, f)) >= 0) {
+    while ((got = read_line(f, &line, &linecap)) >= 0) {
         lineno++;
         size_t len = (size_t)got;
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(line, line + 3, len - 2); /* UTF-8 byte order mark: not part of the name */
+            len -= 3;
+        }
         if (len > CSV_MAX_LINE) {
             snprintf(err, errlen, "%s:%ld: line longer than %d bytes", label, lineno, CSV_MAX_LINE);
             goto fail;
         }
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         size_t blank = 0;
         while (blank < len && isspace((unsigned char)line[blank])) blank++;
         if (blank == len) continue;
@@ -234,4 +272,16 @@ void csv_table_free(struct csv_table *t)
     free(t->times);
     free(t->time_name);
     free(t);
+}
+
+int csv_write_field(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+    if (!quote) quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (!quote) return fputs(s, f) < 0 ? -1 : 0;
+    if (fputc('"', f) == EOF) return -1;
+    for (; *s; s++)
+        if ((*s == '"' && fputc('"', f) == EOF) || fputc(*s, f) == EOF) return -1;
+    return fputc('"', f) == EOF ? -1 : 0;
 }

@@ -24,10 +24,13 @@ json_t *graph_json_links(const struct svar_graph *g, const char *const *names)
                 enum link_type t = g->type[at];
                 if (t == LINK_NONE) continue;
                 if (tau > 0) {
-                    json_array_append_new(arr, link_object(g, names, i, j, tau, "-->", at));
-                } else if (t == LINK_FWD) {
-                    json_array_append_new(arr, link_object(g, names, i, j, 0, "-->", at));
-                } else if ((t == LINK_UNORIENTED || t == LINK_CONFLICT) && i < j) {
+                    json_array_append_new(arr,
+                                          link_object(g, names, i, j, tau, link_type_str(t), at));
+                } else if (t == LINK_FWD || t == LINK_CIRC_FWD || t == LINK_TAIL_CIRC) {
+                    json_array_append_new(arr,
+                                          link_object(g, names, i, j, 0, link_type_str(t), at));
+                } else if ((t == LINK_UNORIENTED || t == LINK_CONFLICT || t == LINK_BIDIR) &&
+                           i < j) {
                     json_array_append_new(arr,
                                           link_object(g, names, i, j, 0, link_type_str(t), at));
                 }

@@ -11,8 +11,9 @@
 
 /* Returns a new JSON array (caller owns the reference) with one object per adjacency:
  * {"from", "to", "lag", "type", "strength", "pvalue"} plus "qvalue" when g->qval is set.
- * Lagged links are "-->" from the past; a contemporaneous link is listed once, as "-->" in its
- * causal direction, or as "o-o"/"x-x" with `from` before `to` in variable order.
+ * Lagged links point from the past: "-->" (PCMCI+), or a PAG link "-->", "o->" or "<->"
+ * (lpcmci). A contemporaneous link is listed once: "-->", "o->" or "--o" in the direction that
+ * reads that way, or "o-o", "x-x", "<->" with `from` before `to` in variable order.
  * names[i] names variable i. */
 json_t *graph_json_links(const struct svar_graph *g, const char *const *names);
 

@@ -3,13 +3,15 @@
 #include "file_source.h"
 
 #include "json_metrics.h"
+#include "prom_remote.h"
 
 #include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *const FORMAT_NAMES[FMT_COUNT] = {"influx", "json", "log", "log_json", "csv"};
+static const char *const FORMAT_NAMES[FMT_COUNT] = {"influx",   "json", "log",
+                                                    "log_json", "csv",  "prometheus_remote_write"};
 
 int input_format_parse(const char *name, size_t len, enum input_format *out)
 {
@@ -168,6 +170,10 @@ int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
         return 0;
     case FMT_JSON:
         json_metrics_parse(buf, len, d->json_ts_unit_s, dts, add_record, &c, st);
+        reject_log(st);
+        return 0;
+    case FMT_PROM_RW:
+        prom_remote_parse(buf, len, add_record, &c, st);
         reject_log(st);
         return 0;
     case FMT_LOG:

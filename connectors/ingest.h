@@ -24,9 +24,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum input_format { FMT_INFLUX = 0, FMT_JSON, FMT_LOG, FMT_LOG_JSON, FMT_CSV, FMT_COUNT };
+enum input_format {
+    FMT_INFLUX = 0,
+    FMT_JSON,
+    FMT_LOG,
+    FMT_LOG_JSON,
+    FMT_CSV,
+    FMT_PROM_RW, /* Prometheus remote_write protobuf, snappy already decoded (prom_remote.h) */
+    FMT_COUNT
+};
 
-/* Parses a format name (influx, json, log, log_json, fluentbit, vector, csv). Returns 0 or -1. */
+/* Parses a format name (influx, json, log, log_json, fluentbit, vector, csv,
+ * prometheus_remote_write). Returns 0 or -1. */
 int input_format_parse(const char *name, size_t len, enum input_format *out);
 const char *input_format_name(enum input_format f);
 /* The format a message names for itself (a ZeroMQ format frame, a Kafka "format" header), as

@@ -17,6 +17,9 @@
  * JSON (syntax), no name or value (missing_field), a value that is not a finite number
  * (bad_value), a bad or out-of-range time (timestamp), a name over JSON_MAX_NAME bytes
  * (name_too_long). After malformed JSON the parser resumes at the next line.
+ * A single Telegraf metric on one line is read by a zero-copy scanner (json_scan.h) without
+ * building a jansson tree; every other shape, and every document it is not sure of (including
+ * all it would reject), goes through jansson, so records and rejections are the same.
  * Pure; any thread.
  */
 #ifndef CAUSALMON_JSON_METRICS_H
@@ -39,5 +42,9 @@ int json_time_unit_parse(const char *name, double *unit_s);
  * rejections in st. Returns 0, or 1 if fn asked to stop. */
 int json_metrics_parse(const char *buf, size_t len, double ts_unit_s, int64_t default_ts_ns,
                        metric_record_fn fn, void *ctx, struct reject_stats *st);
+
+/* The same, always through jansson's tree (the reference the fast path is tested against). */
+int json_metrics_parse_jansson(const char *buf, size_t len, double ts_unit_s, int64_t default_ts_ns,
+                               metric_record_fn fn, void *ctx, struct reject_stats *st);
 
 #endif

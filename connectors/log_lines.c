@@ -1,5 +1,6 @@
 #include "log_lines.h"
 
+#include "json_scan.h"
 #include "timestamp.h"
 
 #include <jansson.h>
@@ -12,6 +13,8 @@ void log_format_default(struct log_format *f, int json)
         {"log", "message", "MESSAGE", "msg"},
         {"@timestamp", "timestamp", "time", "date", "ts"},
         {"level", "severity", "log.level", "lvl", "PRIORITY"},
+        {"service", "service.name", "service_name", "kubernetes.labels.app",
+         "kubernetes.container_name", "labels.service", "labels.app", "app"},
     };
     *f = d;
     f->json = json;
@@ -101,6 +104,11 @@ static int json_line(json_t *root, const struct log_format *f, int64_t dflt, str
     } else if (ts) {
         return REJECT_TIMESTAMP;
     }
+    json_t *sv = first_key(root, f->stream_keys, 1);
+    if (sv && json_string_length(sv) > 0) {
+        r->stream = json_string_value(sv);
+        r->stream_len = json_string_length(sv);
+    }
     json_t *lv = first_key(root, f->level_keys, 0);
     r->level = NULL;
     r->level_len = 0;
@@ -119,10 +127,120 @@ static int json_line(json_t *root, const struct log_format *f, int64_t dflt, str
     return -1;
 }
 
-int log_lines_parse(const char *buf, size_t len, const struct log_format *f, const char *stream,
-                    size_t stream_len, int64_t default_ts_ns, log_record_fn fn, void *ctx,
-                    struct reject_stats *st)
+#define FAST_MAX_MEMBERS 64
+
+struct member {
+    const char *k;
+    size_t kn;
+    struct jscan_value v;
+};
+
+/* The member of the flat object named key (NUL-terminated), or NULL. */
+static const struct member *member_get(const struct member *m, int n, const char *key)
 {
+    size_t kn = strlen(key);
+    for (int a = 0; a < n; a++)
+        if (m[a].kn == kn && memcmp(m[a].k, key, kn) == 0) return &m[a];
+    return NULL;
+}
+
+/* first_key on the flat members; *fallback is set when a dotted candidate could resolve into a
+ * nested object (left to jansson). */
+static const struct member *member_first(const struct member *m, int n,
+                                         const char *const keys[LOG_MAX_KEYS], int strings_only,
+                                         int *fallback)
+{
+    for (int a = 0; a < LOG_MAX_KEYS && keys[a]; a++) {
+        const struct member *v = member_get(m, n, keys[a]);
+        if (!v) {
+            const char *dot = strchr(keys[a], '.');
+            if (dot) {
+                for (int b = 0; b < n; b++)
+                    if (m[b].kn == (size_t)(dot - keys[a]) &&
+                        memcmp(m[b].k, keys[a], m[b].kn) == 0 && m[b].v.type == JS_OBJECT)
+                        *fallback = 1;
+            }
+            continue;
+        }
+        if (v->v.type != JS_NULL && (!strings_only || v->v.type == JS_STRING)) return v;
+    }
+    return NULL;
+}
+
+/* The zero-copy path for one JSON log line: a flat object (nested values are skipped unless a
+ * candidate key needs them). Fills r as json_line would. Returns 0, or JSON_SCAN_FALLBACK when
+ * jansson must decide (including every line it would reject). */
+static int fast_json_line(struct jscan *j, const struct log_format *f, int64_t dflt,
+                          struct log_record *r, char *numlevel)
+{
+    struct member m[FAST_MAX_MEMBERS];
+    int n = 0;
+    if (jscan_expect(j, '{')) return JSON_SCAN_FALLBACK;
+    if (jscan_peek(j) == '}') return JSON_SCAN_FALLBACK;
+    for (;;) {
+        if (n == FAST_MAX_MEMBERS) return JSON_SCAN_FALLBACK;
+        if (jscan_string(j, &m[n].k, &m[n].kn) || memchr(m[n].k, '\0', m[n].kn) ||
+            jscan_expect(j, ':') || jscan_value(j, &m[n].v))
+            return JSON_SCAN_FALLBACK;
+        for (int a = 0; a < n; a++) /* duplicate keys: jansson keeps the last */
+            if (m[a].kn == m[n].kn && memcmp(m[a].k, m[n].k, m[n].kn) == 0)
+                return JSON_SCAN_FALLBACK;
+        n++;
+        int c = jscan_peek(j);
+        if (c < 0) return JSON_SCAN_FALLBACK;
+        j->p++;
+        if (c == '}') break;
+        if (c != ',') return JSON_SCAN_FALLBACK;
+    }
+    if (jscan_peek(j) >= 0) return JSON_SCAN_FALLBACK;
+    int fb = 0;
+    const struct member *msg = member_first(m, n, f->message_keys, 1, &fb);
+    const struct member *ts = member_first(m, n, f->timestamp_keys, 0, &fb);
+    const struct member *lv = member_first(m, n, f->level_keys, 0, &fb);
+    const struct member *sv = member_first(m, n, f->stream_keys, 1, &fb);
+    if (fb || !msg) return JSON_SCAN_FALLBACK;
+    if (sv && sv->v.len > 0) {
+        if (memchr(sv->v.s, '\0', sv->v.len)) return JSON_SCAN_FALLBACK;
+        r->stream = sv->v.s;
+        r->stream_len = sv->v.len;
+    }
+    if (memchr(msg->v.s, '\0', msg->v.len)) return JSON_SCAN_FALLBACK;
+    r->text = msg->v.s;
+    r->text_len = msg->v.len;
+    while (r->text_len && (r->text[r->text_len - 1] == '\n' || r->text[r->text_len - 1] == '\r'))
+        r->text_len--;
+    r->ts_ns = dflt;
+    if (ts) {
+        if (ts->v.type == JS_INT || ts->v.type == JS_REAL) {
+            if (timestamp_from_number(ts->v.d, 0, &r->ts_ns)) return JSON_SCAN_FALLBACK;
+        } else if (ts->v.type == JS_STRING) {
+            if (timestamp_parse_ns(ts->v.s, ts->v.len, 0, &r->ts_ns)) return JSON_SCAN_FALLBACK;
+        } else {
+            return JSON_SCAN_FALLBACK;
+        }
+    }
+    r->level = NULL;
+    r->level_len = 0;
+    if (lv && lv->v.type == JS_STRING && lv->v.len > 0) {
+        r->level = lv->v.s;
+        r->level_len = lv->v.len;
+    } else if (lv && lv->v.type == JS_INT) {
+        if (lv->v.i >= 0 && lv->v.i < 8) {
+            strcpy(numlevel, syslog_levels[lv->v.i]);
+            r->level = numlevel;
+            r->level_len = strlen(numlevel);
+        }
+    }
+    if (!r->level) r->level_len = log_level_scan(r->text, r->text_len, &r->level);
+    return 0;
+}
+
+static int parse(const char *buf, size_t len, const struct log_format *f, const char *stream,
+                 size_t stream_len, int64_t default_ts_ns, log_record_fn fn, void *ctx,
+                 struct reject_stats *st, int slow_only)
+{
+    struct jscan js = {0};
+    int stop = 0;
     size_t at = 0;
     while (at < len) {
         const char *nl = memchr(buf + at, '\n', len - at);
@@ -138,16 +256,25 @@ int log_lines_parse(const char *buf, size_t len, const struct log_format *f, con
             continue;
         }
         struct log_record r = {stream, stream_len, default_ts_ns, line, n, NULL, 0};
-        int stop;
         if (!f->json) {
             r.level_len = log_level_scan(line, n, &r.level);
             if (!r.level_len) r.level = NULL;
             st->records++;
             stop = fn(ctx, &r);
         } else {
+            char numlevel[8];
+            if (!slow_only) {
+                jscan_reset(&js, line, n);
+                if (fast_json_line(&js, f, default_ts_ns, &r, numlevel) == 0) {
+                    if (!r.level_len) r.level = NULL;
+                    st->records++;
+                    if ((stop = fn(ctx, &r))) break;
+                    continue;
+                }
+                r = (struct log_record){stream, stream_len, default_ts_ns, line, n, NULL, 0};
+            }
             json_error_t e;
             json_t *root = json_loadb(line, n, 0, &e);
-            char numlevel[8];
             int why = root ? json_line(root, f, default_ts_ns, &r, numlevel) : REJECT_SYNTAX;
             if (why >= 0) {
                 reject_count(st, (enum reject_reason)why, line, n);
@@ -159,7 +286,22 @@ int log_lines_parse(const char *buf, size_t len, const struct log_format *f, con
             stop = fn(ctx, &r);
             json_decref(root);
         }
-        if (stop) return 1;
+        if (stop) break;
     }
-    return 0;
+    jscan_free(&js);
+    return stop ? 1 : 0;
+}
+
+int log_lines_parse(const char *buf, size_t len, const struct log_format *f, const char *stream,
+                    size_t stream_len, int64_t default_ts_ns, log_record_fn fn, void *ctx,
+                    struct reject_stats *st)
+{
+    return parse(buf, len, f, stream, stream_len, default_ts_ns, fn, ctx, st, 0);
+}
+
+int log_lines_parse_jansson(const char *buf, size_t len, const struct log_format *f,
+                            const char *stream, size_t stream_len, int64_t default_ts_ns,
+                            log_record_fn fn, void *ctx, struct reject_stats *st)
+{
+    return parse(buf, len, f, stream, stream_len, default_ts_ns, fn, ctx, st, 1);
 }

@@ -25,7 +25,19 @@ struct alerts {
     long seq;
     long dropped;              /* events a subscriber at its high-water mark did not get */
     json_t *kept[ALERTS_KEPT]; /* ring by seq */
+    struct {
+        alerts_sink_fn fn;
+        void *ctx;
+    } sinks[ALERTS_MAX_SINKS];
+    int nsinks;
 };
+
+void alerts_add_sink(struct alerts *a, alerts_sink_fn fn, void *ctx)
+{
+    if (a->nsinks == ALERTS_MAX_SINKS) return;
+    a->sinks[a->nsinks].fn = fn;
+    a->sinks[a->nsinks++].ctx = ctx;
+}
 
 struct alerts *alerts_new(void *pub, const char *epoch, const char *state_dir)
 {
@@ -50,23 +62,35 @@ void alerts_free(struct alerts *a)
     free(a);
 }
 
-void alert_fingerprint(const struct alert *al, char out[17])
-{
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
-    const char *parts[3] = {al->scope, al->kind, al->root_cause ? al->root_cause : ""};
-    for (int p = 0; p < 3; p++) {
-        for (const unsigned char *s = (const unsigned char *)parts[p]; *s; s++)
-            h = (h ^ *s) * 1099511628211ULL;
-        h = (h ^ 0xff) * 1099511628211ULL; /* separator */
-    }
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
 static const char *alertname(const char *kind)
 {
     if (!strcmp(kind, "mechanism_change")) return "CausalMechanismChange";
     if (!strcmp(kind, "structure_change")) return "CausalStructureChange";
     return "CausalAnomaly";
+}
+
+/* FNV-1a 64 over bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+void alert_fingerprint(const struct alert *al, char out[17])
+{
+    /* Alertmanager's (Prometheus' model.LabelSet) fingerprint: FNV-1a 64 over the label names
+     * in byte order, each name and value followed by the separator byte 0xff. */
+    const char *names[4] = {"alertname", "root_cause", "scope", "severity"};
+    const char *values[4] = {alertname(al->kind), al->root_cause ? al->root_cause : "", al->scope,
+                             al->severity};
+    uint64_t h = 14695981039346656037ULL;
+    for (int k = 0; k < 4; k++) {
+        if (!values[k][0]) continue; /* an empty label is no label */
+        h = (fnv(h, names[k]) ^ 0xff) * 1099511628211ULL;
+        h = (fnv(h, values[k]) ^ 0xff) * 1099511628211ULL;
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 static void journal_append(struct alerts *a, const char *text)
@@ -143,6 +167,7 @@ long alerts_publish(struct alerts *a, const struct alert *in)
         zmq_send(a->pub, text, strlen(text), ZMQ_DONTWAIT) < 0)
         a->dropped++;
     if (a->journal) journal_append(a, text);
+    for (int k = 0; k < a->nsinks; k++) a->sinks[k].fn(a->sinks[k].ctx, ev);
     free(text);
     json_t **slot = &a->kept[seq % ALERTS_KEPT];
     json_decref(*slot);

@@ -4,8 +4,9 @@
  * Alertmanager-compatible alert with an "rca" object. Each event gets the next `seq` of this
  * run (`epoch`), is appended to the journal (STATE_DIR/alerts.jsonl, rotated to alerts.jsonl.1
  * past 16 MiB) and kept in memory (the last ALERTS_KEPT) for `query alerts --since SEQ`.
- * The fingerprint is FNV-1a 64 over scope, kind and root cause (Alertmanager hashes its labels
- * with FNV-1a too), so the same alert after a restart has the same fingerprint.
+ * The fingerprint is the one Alertmanager computes from the alert's labels (alertname, scope,
+ * severity, root_cause), so the same alert has the same fingerprint here, after a restart and in
+ * Alertmanager. Sinks (alerts_add_sink) see every event after it is published.
  * Thread: the loop only (it owns the PUB socket).
  */
 #ifndef CAUSALMON_ALERTS_H
@@ -14,13 +15,19 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#define ALERTS_KEPT 256
+#define ALERTS_KEPT      256
+#define ALERTS_MAX_SINKS 8
 
 struct alerts;
 
 /* pub is borrowed; state_dir may be NULL (no journal). */
 struct alerts *alerts_new(void *pub, const char *epoch, const char *state_dir);
 void alerts_free(struct alerts *a);
+
+/* Called with each published event (borrowed for the call). Thread: the loop. */
+typedef void (*alerts_sink_fn)(void *ctx, const json_t *ev);
+/* Adds a sink (at most ALERTS_MAX_SINKS; further ones are ignored). */
+void alerts_add_sink(struct alerts *a, alerts_sink_fn fn, void *ctx);
 
 struct alert {
     const char *scope;
@@ -33,7 +40,7 @@ struct alert {
     json_t *rca;                /* borrowed; may be NULL */
 };
 
-/* The stable fingerprint (16 hex digits) of an alert's scope, kind and root cause. */
+/* The stable fingerprint (16 hex digits) of an alert's labels, as Alertmanager computes it. */
 void alert_fingerprint(const struct alert *al, char out[17]);
 
 /* Publishes one event; returns its seq. */

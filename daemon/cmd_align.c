@@ -328,7 +328,10 @@ int cmd_align(int argc, char **argv)
     }
     int ns = aligner_nseries(r.al);
     printf("time");
-    for (int a = 0; a < ns; a++) printf(",%s", aligner_series_name(r.al, a));
+    for (int a = 0; a < ns; a++) { /* names with commas ({dc=x,host=a}) are quoted */
+        putchar(',');
+        csv_write_field(stdout, aligner_series_name(r.al, a));
+    }
     printf("\n");
     size_t at = 0;
     for (long row = 0; row < r.nrows; row++) {

@@ -37,7 +37,8 @@ enum { WARMUP = 330, FAULT_LEN = 90, TAIL = 60 };
 static void demo_usage(FILE *f)
 {
     fprintf(f,
-            "usage: causalmon demo [--fault KIND] [--seed N] [--speed B] [--keep]\n"
+            "usage: causalmon demo [--fault KIND] [--seed N] [--speed B] [--fault-speed B]\n"
+            "                      [--alertmanager URL] [--metrics HOST:PORT] [--keep]\n"
             "\n"
             "Runs the daemon on a simulated shop (frontend, cart, catalog, payment, db: cpu,\n"
             "latency, errors, requests and their log lines), injects a fault after %d\n"
@@ -45,6 +46,11 @@ static void demo_usage(FILE *f)
             "  --fault KIND  cpu_hog (default), latency, log_errors, new_dependency, mechanism\n"
             "  --seed N      which service fails and how the system is jittered (default 1)\n"
             "  --speed B     buckets (1 s of event time each) streamed per second (default 40)\n"
+            "  --fault-speed B  buckets per second while the fault lasts (default: --speed);\n"
+            "                e.g. 1 to watch an incident in real time\n"
+            "  --alertmanager URL  also send the alerts to this Alertmanager (API v2),\n"
+            "                re-sent every 10 s while firing\n"
+            "  --metrics HOST:PORT  the daemon's /metrics, /alerts (alert links) and probes\n"
             "  --keep        keep the temporary directory (config, daemon log, journal)\n",
             WARMUP);
 }
@@ -62,7 +68,7 @@ static double mono(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int write_config(const char *dir, const char *path)
+static int write_config(const char *dir, const char *path, const char *am, const char *metrics)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -83,13 +89,29 @@ static int write_config(const char *dir, const char *path)
             "scopes:\n"
             "  - {name: shop, match: [\"*\"], window: 340, tau_max: 1, refresh_every: 60,\n"
             "     kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20,\n"
-            "     cooldown: 30, max_series: 100, component_map: prefix, structure_alerts: true}\n",
+            "     cooldown: 30, max_series: 100, component_map: prefix,\n"
+            "     monitor_reference: 150, monitor_gap: 20, monitor_recent: 40, monitor_every: 5,\n"
+            "     monitor_confirm: 2, monitor_adopt: 200}\n"
+            "  # errors only: its KPI shows no symptom of a latency or cpu fault, but the change\n"
+            "  # monitor still sees a mechanism that changed\n"
+            "  - {name: health, match: [\"*.cpu\", \"*.latency\", \"*.errors\"], window: 340,\n"
+            "     tau_max: 1, refresh_every: 60, kpis: [frontend.errors], reference: 300,\n"
+            "     settle: 20, cooldown: 30, max_series: 100, component_map: prefix,\n"
+            "     monitor_reference: 150, monitor_gap: 20, monitor_recent: 40, monitor_every: 5,\n"
+            "     monitor_confirm: 2, monitor_adopt: 200}\n",
             dir, dir);
+    if (metrics) fprintf(f, "metrics: {listen: \"%s\"}\n", metrics);
+    if (am)
+        fprintf(f,
+                "sinks:\n  - {name: alertmanager, type: alertmanager, url: \"%s\", resend: 10s}\n",
+                am);
     return fclose(f);
 }
 
 /* What an alert event was. */
-enum seen { SEEN_NONE, SEEN_FIRING, SEEN_RESOLVED, SEEN_STRUCTURE };
+enum seen { SEEN_NONE, SEEN_FIRING, SEEN_RESOLVED, SEEN_STRUCTURE, SEEN_MONITOR };
+
+static int monitor_alerts, structure_alerts; /* firing ones seen, for the summary */
 
 /* Prints one alert event readably; a firing incident alert's root cause goes into root. */
 static enum seen print_alert(const char *text, size_t len, int fault_bucket, int64_t t0_ns,
@@ -108,18 +130,39 @@ static enum seen print_alert(const char *text, size_t len, int fault_bucket, int
            type ? type + 16 : "?", json_string_value(json_object_get(labels, "scope")));
     printf("  %s\n",
            json_string_value(json_object_get(json_object_get(data, "annotations"), "summary")));
+    int monitor = json_object_get(rca, "change_kind") != NULL;
     if (type && strstr(type, "structure_change")) {
         size_t i;
         json_t *l;
         json_array_foreach(json_object_get(rca, "changed_links"), i, l)
         {
             if (i == 4) break;
-            printf("  link %s -> %s (lag %lld) %s, in %.0f%% of the last refreshes\n",
+            printf("  link %s -> %s (lag %lld) %s: partial correlation %.2f -> %.2f\n",
                    json_string_value(json_object_get(l, "from")),
                    json_string_value(json_object_get(l, "to")),
                    (long long)json_integer_value(json_object_get(l, "lag")),
                    json_string_value(json_object_get(l, "change")),
-                   100 * json_real_value(json_object_get(l, "frequency")));
+                   json_number_value(json_object_get(l, "partial_corr_before")),
+                   json_number_value(json_object_get(l, "partial_corr_after")));
+        }
+    } else if (monitor && !resolved) {
+        printf("  change monitor: %s of %s, estimated change point at bucket %d (fault injected "
+               "at bucket %d); KPI of the scope affected: %s\n",
+               json_string_value(json_object_get(rca, "change_kind")),
+               json_string_value(json_object_get(rca, "series")),
+               (int)((json_integer_value(json_object_get(rca, "change_time_ns")) - t0_ns) /
+                     1000000000LL),
+               fault_bucket, json_is_true(json_object_get(rca, "kpi_affected")) ? "yes" : "no");
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(rca, "parents"), i, p)
+        {
+            if (i == 4) break;
+            printf("     parent %s (lag %lld): coefficient %.3f -> %.3f\n",
+                   json_string_value(json_object_get(p, "series")),
+                   (long long)json_integer_value(json_object_get(p, "lag")),
+                   json_number_value(json_object_get(p, "before")),
+                   json_number_value(json_object_get(p, "after")));
         }
     } else if (resolved) {
         printf("  from %s to %s (event time)\n",
@@ -172,8 +215,11 @@ static enum seen print_alert(const char *text, size_t len, int fault_bucket, int
     }
     fflush(stdout);
     enum seen k = type && strstr(type, "structure_change") ? SEEN_STRUCTURE
+                  : monitor                                ? SEEN_MONITOR
                   : resolved                               ? SEEN_RESOLVED
                                                            : SEEN_FIRING;
+    monitor_alerts += k == SEEN_MONITOR && !resolved;
+    structure_alerts += k == SEEN_STRUCTURE;
     const char *rc = json_string_value(json_object_get(labels, "root_cause"));
     if (k == SEEN_FIRING) snprintf(root, rootlen, "%s", rc ? rc : "");
     json_decref(ev);
@@ -220,13 +266,20 @@ static void send_text(void *sock, const char *s, size_t n)
 int cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"fault", required_argument, NULL, 'f'}, {"seed", required_argument, NULL, 's'},
-        {"speed", required_argument, NULL, 'v'}, {"keep", no_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"fault", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"speed", required_argument, NULL, 'v'},
+        {"keep", no_argument, NULL, 'k'},
+        {"fault-speed", required_argument, NULL, 'F'},
+        {"alertmanager", required_argument, NULL, 'a'},
+        {"metrics", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *fault = "cpu_hog";
     long seed = 1;
-    double speed = 40;
+    double speed = 40, fspeed = 0;
+    const char *am = NULL, *metrics = NULL;
     int keep = 0, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -243,6 +296,15 @@ int cmd_demo(int argc, char **argv)
             break;
         case 'k':
             keep = 1;
+            break;
+        case 'F':
+            bad = cli_real(CMD, "fault-speed", optarg, 0, 10000, 1, &fspeed);
+            break;
+        case 'a':
+            am = optarg;
+            break;
+        case 'm':
+            metrics = optarg;
             break;
         case 'h':
             demo_usage(stdout);
@@ -268,7 +330,12 @@ int cmd_demo(int argc, char **argv)
     }
     snprintf(cfg, sizeof cfg, "%s/causalmon.yaml", dir);
     snprintf(logp, sizeof logp, "%s/daemon.log", dir);
-    if (write_config(dir, cfg)) {
+    if (fspeed <= 0) fspeed = speed;
+    if ((am && strchr(am, '"')) || (metrics && strchr(metrics, '"'))) {
+        cli_error(CMD, "--alertmanager and --metrics must not contain '\"'");
+        return EXIT_BAD_INPUT;
+    }
+    if (write_config(dir, cfg, am, metrics)) {
         cli_error(CMD, "%s: cannot write: %s", cfg, strerror(errno));
         return EXIT_FAILURE_RUN;
     }
@@ -339,7 +406,12 @@ int cmd_demo(int argc, char **argv)
             send_text(logs[i], buf, n);
         }
         drain_alerts(sub, fault_at, t0_ns, &fired, &resolved, top, sizeof top);
-        double due = start + (t + 1) / speed - mono();
+        /* wall seconds until bucket t + 1 is due: --fault-speed during the fault */
+        int before = t + 1 < fault_at ? t + 1 : fault_at;
+        int during =
+            t + 1 < fault_at ? 0 : (t + 1 < sim.fault_until ? t + 1 : sim.fault_until) - fault_at;
+        int after = t + 1 > sim.fault_until ? t + 1 - sim.fault_until : 0;
+        double due = start + (before + after) / speed + during / fspeed - mono();
         if (due > 0) sleep_s(due);
     }
     for (int k = 0; k < 100 && !(fired && resolved); k++) { /* the last buckets close on idle */
@@ -356,6 +428,13 @@ int cmd_demo(int argc, char **argv)
                resolved, mono() - start);
         rc = EXIT_OK;
     } else {
+        printf("\ncausalmon demo: no KPI alert arrived (see %s)\n", logp);
+    }
+    printf("causalmon demo: the change monitor raised %d mechanism change alert(s) and %d "
+           "structure change alert(s).\n",
+           monitor_alerts, structure_alerts);
+    if (monitor_alerts && !fired) rc = EXIT_OK;
+    if (0) {
         printf("\ncausalmon demo: no alert arrived; see %s\n", logp);
     }
 out:

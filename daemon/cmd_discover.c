@@ -1,4 +1,5 @@
-/* `causalmon discover`: batch PCMCI+ on a CSV file -> graph JSON (DESIGN.md §3). */
+/* `causalmon discover`: batch PCMCI+ or LPCMCI on a CSV file -> graph JSON. */
+#include "blas_core.h"
 #include "cli.h"
 #include "csv_table.h"
 #include "graph_json.h"
@@ -15,11 +16,15 @@ static const char *const CMD = "discover";
 static void discover_usage(FILE *f)
 {
     fprintf(f,
-            "usage: causalmon discover --input F.csv [--tau-max N] [--alpha A] [--test parcorr]\n"
-            "                          [--fdr none|bh] [--max-gap N] [--max-conds N] [--pretty]\n"
+            "usage: causalmon discover --input F.csv [--method pcmci+|lpcmci] [--tau-max N]\n"
+            "                          [--alpha A] [--test parcorr] [--fdr none|bh] [--max-gap N]\n"
+            "                          [--max-conds N] [--max-collider-nbrs N] [--preliminary K]\n"
+            "                          [--pretty]\n"
             "\n"
             "PCMCI+ (lagged and contemporaneous links) with ParCorr on the CSV's numeric\n"
-            "columns; prints the graph JSON on stdout.\n"
+            "columns; prints the graph JSON on stdout. --method lpcmci allows hidden common\n"
+            "causes and prints a PAG: every link has a mark at each end (-->, <->, o->, o-o,\n"
+            "<--, <-o; '<->' = a hidden common cause, 'o' = undecided; see docs/lpcmci.md).\n"
             "  --input F     CSV with a header; optional first column time/timestamp; '-' = stdin\n"
             "  --tau-max N   largest lag (default 3)\n"
             "  --alpha A     significance level of every test, pc_alpha (default 0.01)\n"
@@ -28,6 +33,9 @@ static void discover_usage(FILE *f)
             "                links with q > alpha are dropped (default none)\n"
             "  --max-gap N   fill interior gaps of up to N missing values by interpolation (3)\n"
             "  --max-conds N cap on contemporaneous condition-set size (default unlimited)\n"
+            "  --preliminary K  lpcmci: preliminary phases before the final one (default 0)\n"
+            "  --max-collider-nbrs N  collider step: enumerate subsets of only the N strongest\n"
+            "                neighbours of each end (default 0 = all; see README)\n"
             "  --pretty      indent the JSON\n");
 }
 
@@ -41,12 +49,16 @@ int cmd_discover(int argc, char **argv)
         {"fdr", required_argument, NULL, 'f'},
         {"max-gap", required_argument, NULL, 'g'},
         {"max-conds", required_argument, NULL, 'c'},
+        {"max-collider-nbrs", required_argument, NULL, 'n'},
         {"pretty", no_argument, NULL, 'p'},
+        {"method", required_argument, NULL, 'm'},
+        {"preliminary", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL;
-    long tau_max = 3, max_gap = 3, max_conds = -1;
+    long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 0, max_collider_nbrs = 0;
+    enum svar_method method = SVAR_METHOD_PCMCIPLUS;
     double alpha = 0.01;
     int fdr = 0, pretty = 0, c;
     optind = 0;
@@ -83,8 +95,22 @@ int cmd_discover(int argc, char **argv)
         case 'c':
             if (cli_int(CMD, "max-conds", optarg, -1, 1000000, &max_conds)) return EXIT_BAD_INPUT;
             break;
+        case 'n':
+            if (cli_int(CMD, "max-collider-nbrs", optarg, 0, PCMCI_COLLIDER_NBRS_CEILING,
+                        &max_collider_nbrs))
+                return EXIT_BAD_INPUT;
+            break;
         case 'p':
             pretty = 1;
+            break;
+        case 'm':
+            if (svar_method_parse(optarg, &method) < 0) {
+                cli_error(CMD, "--method: '%s' is not one of pcmci+, lpcmci", optarg);
+                return EXIT_BAD_INPUT;
+            }
+            break;
+        case 'P':
+            if (cli_int(CMD, "preliminary", optarg, 0, 10, &prelim)) return EXIT_BAD_INPUT;
             break;
         case 'h':
             discover_usage(stdout);
@@ -113,8 +139,11 @@ int cmd_discover(int argc, char **argv)
     }
     struct svar_discover_params p;
     svar_discover_params_default(&p, (int)tau_max);
+    p.method = method;
+    p.n_preliminary = (int)prelim;
     p.pcmci.alpha = alpha;
     p.pcmci.max_conds_dim = (int)max_conds;
+    p.pcmci.max_collider_nbrs = (int)max_collider_nbrs;
     p.fdr_bh = fdr;
     p.max_gap = (int)max_gap;
     struct svar_discover_result res;
@@ -133,6 +162,7 @@ int cmd_discover(int argc, char **argv)
     json_t *excluded = cli_excluded_columns(CMD, input, tab, res.status, -1);
     json_t *out = json_object();
     json_object_set_new(out, "variables", vars);
+    json_object_set_new(out, "method", json_string(svar_method_str(method)));
     json_object_set_new(out, "samples", json_integer(res.samples));
     json_object_set_new(out, "tau_max", json_integer(tau_max));
     json_object_set_new(out, "alpha", json_real(alpha));
@@ -142,13 +172,15 @@ int cmd_discover(int argc, char **argv)
     json_object_set_new(out, "excluded", excluded);
     json_object_set_new(out, "filled", json_integer(res.filled));
     json_object_set_new(out, "stats",
-                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "tests",
+                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "tests",
                                   (json_int_t)res.stats.tests, "collinear_conditions",
                                   (json_int_t)res.stats.collinear, "degenerate_tests",
                                   (json_int_t)res.stats.degenerate, "low_df_tests",
                                   (json_int_t)res.stats.low_df, "ambiguous_triples",
-                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts));
+                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts,
+                                  "collider_capped_pairs", (json_int_t)res.stats.collider_capped));
     json_object_set_new(out, "seconds", json_real(cli_now() - t0));
+    json_object_set_new(out, "blas_core", json_string(blas_core_describe()));
     free(names);
     svar_discover_result_free(&res);
     csv_table_free(tab);

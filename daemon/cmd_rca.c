@@ -27,26 +27,42 @@ static void rca_usage(FILE *f)
             "usage: causalmon rca --input F.csv --fault-time T [--kpi NAME] [--logs L.jsonl]\n"
             "                     [--config FILE [--scope NAME]] [--component-map RULE]\n"
             "                     [--tau-max N] [--alpha A] [--top N] [--reference N]\n"
-            "                     [--after N] [--deseason] [--pretty]\n"
+            "                     [--after N] [--direction REGEX=up|down|both]\n"
+            "                     [--entry-point REGEX] [--log-component-field KEY]\n"
+            "                     [--deseason] [--pretty]\n"
             "\n"
             "Ranks the root causes of an incident: rows before the fault time are the\n"
             "reference, rows from it on the incident. Same ranking as the daemon's alerts.\n"
             "  --fault-time T  epoch seconds or ms, or RFC 3339 (a row number when the CSV\n"
-            "                  has no time column)\n"
+            "                  has no time column); the row that contains it is the first\n"
+            "                  incident row\n"
             "  --kpi NAME      the symptom; default: the scope's first KPI in the file, else\n"
-            "                  the most anomalous series\n"
-            "  --logs L.jsonl  JSON log lines (Fluent Bit/Vector keys; repeatable, the file\n"
-            "                  name is the stream): template and level counts become series\n"
-            "                  log.<stream>.tpl<k> on the CSV's time grid\n"
+            "                  the most anomalous latency, error or success-rate series of\n"
+            "                  an entry point (the output says which and why)\n"
+            "  --logs L.jsonl  JSON log lines (Fluent Bit/Vector keys; repeatable):\n"
+            "                  template and level counts become series log.<stream>.tpl<k>\n"
+            "                  on the CSV's time grid; the stream is the record's component\n"
+            "                  field (see --log-component-field), else the file name\n"
+            "  --log-component-field KEY  record key naming the component (repeatable;\n"
+            "                  dotted keys follow nested objects; default: service,\n"
+            "                  service.name, kubernetes.labels.app, kubernetes.container_name,\n"
+            "                  labels.service, labels.app, app, ...)\n"
+            "  --direction REGEX=up|down|both  the change that counts as evidence for the\n"
+            "                  series matching REGEX (repeatable, first match wins; default\n"
+            "                  by kind: up for latency, errors and resources, down for\n"
+            "                  throughput and success rates)\n"
+            "  --entry-point REGEX  components users call first (repeatable)\n"
             "  --config FILE   KPIs, tiers, forbidden/required links, component map, tau_max\n"
             "                  and alpha from a daemon config's scope (--scope, default first)\n"
             "  --component-map RULE  prefix (default), prefix:SEP, tag:KEY, regex:EXPR\n"
             "  --tau-max N     largest lag (default 1, or the scope's)\n"
             "  --alpha A       significance of the graph tests (default 0.01)\n"
             "  --top N         root causes listed (default 5)\n"
-            "  --reference N   reference rows before the fault at most (default %d)\n"
+            "  --reference N   reference rows before the fault at most (default %d; at\n"
+            "                  least 2 must remain)\n"
             "  --after N       incident rows used at most (default all)\n"
-            "  --deseason      remove cycles detected in the window first (needs 3 cycles)\n",
+            "  --deseason      remove cycles detected in the window from the graph's\n"
+            "                  series first (needs 3 cycles)\n",
             DEFAULT_REFERENCE);
 }
 
@@ -112,8 +128,9 @@ static const char *template_of(void *ctx, const char *name)
 }
 
 /* Reads the log file in chunks of whole lines (file_source.h) and bins its template and level
- * counts. Returns 0, or -1 (reported). */
-static int read_logs(const char *path, struct log_bins *b)
+ * counts; keys[0..nkeys) replace the default component keys when nkeys > 0. Returns 0, or -1
+ * (reported). */
+static int read_logs(const char *path, struct log_bins *b, const char *const *keys, int nkeys)
 {
     char err[256];
     struct file_source *fs = file_source_open(path, err, sizeof err);
@@ -128,6 +145,8 @@ static int read_logs(const char *path, struct log_bins *b)
     size_t stem = strcspn(base, ".");
     struct log_format lf;
     log_format_default(&lf, 1);
+    if (nkeys > 0)
+        for (int k = 0; k < LOG_MAX_KEYS; k++) lf.stream_keys[k] = k < nkeys ? keys[k] : NULL;
     struct reject_stats st;
     memset(&st, 0, sizeof st);
     const char *buf;
@@ -179,13 +198,17 @@ int cmd_rca(int argc, char **argv)
         {"reference", required_argument, NULL, 'r'},
         {"after", required_argument, NULL, 'A'},
         {"deseason", no_argument, NULL, 'D'},
+        {"direction", required_argument, NULL, 'd'},
+        {"entry-point", required_argument, NULL, 'e'},
+        {"log-component-field", required_argument, NULL, 'L'},
         {"pretty", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL, *fault = NULL, *kpi = NULL, *config = NULL, *scope = NULL,
-               *cmap = NULL, *logs[MAX_LOG_FILES];
-    int nlogs = 0;
+               *cmap = NULL, *logs[MAX_LOG_FILES], *dirs[CONF_MAX_LIST], *entries[CONF_MAX_LIST],
+               *lkeys[LOG_MAX_KEYS];
+    int nlogs = 0, ndirs = 0, nentries = 0, nlkeys = 0;
     long tau_max = -1, top = 5, reference = DEFAULT_REFERENCE, after = 0;
     double alpha = -1;
     int pretty = 0, deseason = 0, c;
@@ -212,6 +235,23 @@ int cmd_rca(int argc, char **argv)
         case 'c':
             config = optarg;
             break;
+        case 'd':
+        case 'e':
+        case 'L': {
+            const char **list = c == 'd' ? dirs : c == 'e' ? entries : lkeys;
+            int *count = c == 'd' ? &ndirs : c == 'e' ? &nentries : &nlkeys;
+            int cap = c == 'L' ? LOG_MAX_KEYS : CONF_MAX_LIST;
+            if (*count == cap || strlen(optarg) >= CONF_STR) {
+                cli_error(CMD, "--%s: at most %d, each under %d bytes",
+                          c == 'd'   ? "direction"
+                          : c == 'e' ? "entry-point"
+                                     : "log-component-field",
+                          cap, CONF_STR);
+                return EXIT_BAD_INPUT;
+            }
+            list[(*count)++] = optarg;
+            break;
+        }
         case 's':
             scope = optarg;
             break;
@@ -228,7 +268,7 @@ int cmd_rca(int argc, char **argv)
             bad = cli_int(CMD, "top", optarg, 1, 1000, &top);
             break;
         case 'r':
-            bad = cli_int(CMD, "reference", optarg, 10, 10000000, &reference);
+            bad = cli_int(CMD, "reference", optarg, 2, 10000000, &reference);
             break;
         case 'A':
             bad = cli_int(CMD, "after", optarg, 1, 10000000, &after);
@@ -284,6 +324,16 @@ int cmd_rca(int argc, char **argv)
         }
     }
     if (cmap) snprintf(sc->component_map, sizeof sc->component_map, "%s", cmap);
+    if (ndirs) { /* the command line's rules first, then the config's */
+        int keep =
+            sc->ndirections + ndirs > CONF_MAX_LIST ? CONF_MAX_LIST - ndirs : sc->ndirections;
+        memmove(sc->directions[ndirs], sc->directions[0], (size_t)keep * CONF_STR);
+        for (int a = 0; a < ndirs; a++) snprintf(sc->directions[a], CONF_STR, "%s", dirs[a]);
+        sc->ndirections = keep + ndirs;
+    }
+    if (nentries) sc->nentry_points = 0;
+    for (int a = 0; a < nentries; a++)
+        snprintf(sc->entry_points[sc->nentry_points++], CONF_STR, "%s", entries[a]);
     if (rca_prior_check(sc, err, sizeof err)) {
         cli_error(CMD, "%s", err);
         free(cf);
@@ -311,8 +361,13 @@ int cmd_rca(int argc, char **argv)
             cli_error(CMD, "--fault-time '%s': %s", fault, err);
             goto out;
         }
-        for (split = 0; split < T && tab->times[split] < ft; split++) {
+        /* the row that contains the fault time is the first incident row: a row covers its
+         * time up to the next row's */
+        for (split = 0; split < T && tab->times[split] <= ft; split++) {
         }
+        if (split > 0) split--;
+        double step = T > 1 ? (tab->times[T - 1] - tab->times[0]) / (T - 1) : 0;
+        if (split == T - 1 && ft >= tab->times[T - 1] + step) split = T;
     } else {
         long row;
         if (cli_int(CMD, "fault-time", fault, 0, T, &row)) goto out;
@@ -331,7 +386,7 @@ int cmd_rca(int argc, char **argv)
         lb.rows = T;
         lb.step = (tab->times[T - 1] - tab->times[0]) / (T - 1);
         for (int a = 0; a < nlogs; a++)
-            if (read_logs(logs[a], &lb)) goto out;
+            if (read_logs(logs[a], &lb, lkeys, nlkeys)) goto out;
     }
     int from = split - (int)reference > 0 ? split - (int)reference : 0;
     int to = after && split + after < T ? split + (int)after : T;

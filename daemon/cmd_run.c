@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "config.h"
 #include "file_source.h"
+#include "http_listen.h"
+#include "http_source.h"
 #include "ingest.h"
 #include "json_metrics.h"
 #include "kafka_source.h"
@@ -21,7 +23,9 @@
 #include "mem_estimate.h"
 #include "query_proto.h"
 #include "metrics_http.h"
+#include "prom_text.h"
 #include "scope.h"
+#include "sinks.h"
 #include "workers.h"
 #include "zmq_curve.h"
 #include "zmq_source.h"
@@ -54,6 +58,7 @@ struct input {
     struct zmq_source *zsrc;
     struct kafka_source *ksrc;
     struct file_source *fsrc;
+    struct http_source *hsrc;
     struct csv_table *csv; /* a CSV file input, read whole at the start (CSV limits apply) */
     long csv_row;
     int done;        /* file read to the end */
@@ -85,6 +90,8 @@ struct daemon {
     long ckpt_failures, ckpt_written;
     int ckpt_ok;
     char ckpt_error[512];
+    struct sinks sinks;
+    char external_url[CONF_STR];
 };
 
 /* Signals reach the loop through a pipe: a handler writes the signal number. (Blocking them for
@@ -193,6 +200,16 @@ static int64_t on_kafka(void *ctx, const void *payload, size_t len, const struct
     return in->d->in.msg_max_ts_ns;
 }
 
+static void on_http(void *ctx, const struct http_msg *hm)
+{
+    struct input *in = ctx;
+    struct ingest_meta m = {wall_ns(), -1, NULL, 0};
+    struct input_decoding dec = in->dec;
+    if (hm->has_precision) dec.precision = hm->precision;
+    ingest_message(&in->d->in, &dec, hm->format, &m, hm->data, hm->len, &in->st);
+    in->d->last_record_wall = now_mono();
+}
+
 static void decoding_of(const struct input_conf *c, struct input_decoding *dec)
 {
     input_decoding_default(dec, c->stream);
@@ -232,6 +249,16 @@ static int start_input(struct daemon *d, struct input *in, const struct input_co
         in->ksrc = kafka_source_new(&kc, err, errlen);
         return in->ksrc ? 0 : -1;
     }
+    if (c->type == IN_HTTP) {
+        char *token = NULL;
+        if (c->token_file[0] && !(token = http_token_read(c->name, c->token_file, err, errlen)))
+            return -1;
+        struct http_source_conf hc = {c->name, c->listen, (size_t)c->max_body,
+                                      (size_t)c->queue_kib * 1024, token};
+        in->hsrc = http_source_new(&hc, err, errlen);
+        free(token);
+        return in->hsrc ? 0 : -1;
+    }
     in->pacer.speed = c->speed;
     if (in->dec.format == FMT_CSV) {
         in->csv = strcmp(c->path, "-") == 0 ? csv_table_read_stream(stdin, "<stdin>", err, errlen)
@@ -247,6 +274,8 @@ static void stop_input(struct input *in)
     zmq_source_close(in->zsrc);
     kafka_source_close(in->ksrc); /* commits the stored offsets */
     file_source_close(in->fsrc);
+    http_source_close(in->hsrc);
+    in->hsrc = NULL;
     csv_table_free(in->csv);
     in->csv = NULL;
     in->zsrc = NULL;
@@ -254,7 +283,7 @@ static void stop_input(struct input *in)
     in->fsrc = NULL;
 }
 
-static const char *TYPE_NAMES[] = {"zmq_pull", "zmq_sub", "kafka", "file"};
+static const char *TYPE_NAMES[] = {"zmq_pull", "zmq_sub", "kafka", "file", "http"};
 
 static json_t *status_json(struct daemon *d)
 {
@@ -481,85 +510,157 @@ static void restore_checkpoint(struct daemon *d)
     json_decref(j);
 }
 
-/* Appends to a growing buffer (for the metrics text). */
-struct text {
-    char *s;
-    size_t n, cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void add(struct text *t, const char *fmt, ...)
+/* Per-input series: records, rejections, HTTP requests. */
+static void input_metrics(struct daemon *d, struct prom_text *t)
 {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) return;
-        if (t->s && t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        t->cap = (t->cap ? t->cap * 2 : 4096) + (size_t)k;
-        t->s = realloc(t->s, t->cap);
+    prom_family(t, "causalmon_records_total", "counter", "Records accepted into the aligner.");
+    for (int a = 0; a < d->ninputs; a++) {
+        prom_add(t, "causalmon_records_total{input=\"");
+        prom_label(t, d->inputs[a].conf->name);
+        prom_add(t, "\"} %ld\n", d->inputs[a].st.records);
     }
-}
-
-/* Renders the Prometheus text: ingest, rejects, lag, refreshes, alerts. Thread: the loop. */
-static void publish_metrics(struct daemon *d)
-{
-    struct text t = {0};
-    add(&t, "# HELP causalmon_records_total Records accepted into the aligner.\n"
-            "# TYPE causalmon_records_total counter\n");
+    prom_family(t, "causalmon_lines_total", "counter",
+                "Lines, documents or time series read by an input.");
+    for (int a = 0; a < d->ninputs; a++) {
+        prom_add(t, "causalmon_lines_total{input=\"");
+        prom_label(t, d->inputs[a].conf->name);
+        prom_add(t, "\"} %ld\n", d->inputs[a].st.lines);
+    }
+    prom_family(t, "causalmon_rejected_total", "counter", "Records rejected, by reason.");
     for (int a = 0; a < d->ninputs; a++)
-        add(&t, "causalmon_records_total{input=\"%s\"} %ld\n", d->inputs[a].conf->name,
-            d->inputs[a].st.records);
-    add(&t, "# HELP causalmon_rejected_total Records rejected, by reason.\n"
-            "# TYPE causalmon_rejected_total counter\n");
-    for (int a = 0; a < d->ninputs; a++)
-        for (int r = 0; r < REJECT_REASONS; r++)
-            add(&t, "causalmon_rejected_total{input=\"%s\",reason=\"%s\"} %ld\n",
-                d->inputs[a].conf->name, reject_reason_str((enum reject_reason)r),
-                d->inputs[a].st.rejected[r]);
-    add(&t, "# HELP causalmon_kafka_lag Messages behind the high watermark, per assigned "
-            "partition.\n# TYPE causalmon_kafka_lag gauge\n");
+        for (int r = 0; r < REJECT_REASONS; r++) {
+            prom_add(t, "causalmon_rejected_total{input=\"");
+            prom_label(t, d->inputs[a].conf->name);
+            prom_add(t, "\",reason=\"%s\"} %ld\n", reject_reason_str((enum reject_reason)r),
+                     d->inputs[a].st.rejected[r]);
+        }
+    prom_family(t, "causalmon_skipped_fields_total", "counter",
+                "Valid but non-numeric fields (strings, NaN staleness markers) not turned into "
+                "series.");
+    for (int a = 0; a < d->ninputs; a++) {
+        prom_add(t, "causalmon_skipped_fields_total{input=\"");
+        prom_label(t, d->inputs[a].conf->name);
+        prom_add(t, "\"} %ld\n", d->inputs[a].st.skipped_fields);
+    }
+    prom_family(t, "causalmon_http_requests_total", "counter",
+                "Requests to an HTTP input, by outcome (throttled: 429/503 for backpressure).");
+    for (int a = 0; a < d->ninputs; a++) {
+        if (!d->inputs[a].hsrc) continue;
+        struct http_source_stats hs;
+        http_source_stats(d->inputs[a].hsrc, &hs);
+        for (int o = 0; o < HTTP_OUTCOMES; o++) {
+            prom_add(t, "causalmon_http_requests_total{input=\"");
+            prom_label(t, d->inputs[a].conf->name);
+            prom_add(t, "\",outcome=\"%s\"} %ld\n", http_outcome_str((enum http_outcome)o),
+                     hs.requests[o]);
+        }
+    }
+    prom_family(t, "causalmon_http_queued_bytes", "gauge",
+                "Request bodies of an HTTP input waiting for the event loop.");
+    for (int a = 0; a < d->ninputs; a++) {
+        if (!d->inputs[a].hsrc) continue;
+        struct http_source_stats hs;
+        http_source_stats(d->inputs[a].hsrc, &hs);
+        prom_add(t, "causalmon_http_queued_bytes{input=\"");
+        prom_label(t, d->inputs[a].conf->name);
+        prom_add(t, "\"} %ld\n", hs.queued_bytes);
+    }
+    prom_family(t, "causalmon_kafka_lag", "gauge",
+                "Messages behind the high watermark, per assigned partition.");
     for (int a = 0; a < d->ninputs; a++) {
         if (!d->inputs[a].ksrc) continue;
         struct kafka_lag l[64];
         int n = kafka_source_lag(d->inputs[a].ksrc, l, 64);
-        for (int k = 0; k < n; k++)
-            add(&t, "causalmon_kafka_lag{input=\"%s\",topic=\"%s\",partition=\"%d\"} %lld\n",
-                d->inputs[a].conf->name, l[k].topic, (int)l[k].partition, (long long)l[k].lag);
+        for (int k = 0; k < n; k++) {
+            prom_add(t, "causalmon_kafka_lag{input=\"");
+            prom_label(t, d->inputs[a].conf->name);
+            prom_add(t, "\",topic=\"");
+            prom_label(t, l[k].topic);
+            prom_add(t, "\",partition=\"%d\"} %lld\n", (int)l[k].partition, (long long)l[k].lag);
+        }
     }
-    add(&t, "# HELP causalmon_refresh_seconds Duration of the last model refresh.\n"
-            "# TYPE causalmon_refresh_seconds gauge\n");
-    for (int a = 0; a < d->nscopes; a++) {
-        struct scope *s = d->scopes[a];
-        pthread_mutex_lock(&s->mu);
-        double ms = s->refresh_ms;
-        long n = s->refreshes;
-        pthread_mutex_unlock(&s->mu);
-        add(&t, "causalmon_refresh_seconds{scope=\"%s\"} %.6f\n", s->conf.name, ms / 1e3);
-        add(&t, "causalmon_refreshes_total{scope=\"%s\"} %ld\n", s->conf.name, n);
-        add(&t, "causalmon_window_fill{scope=\"%s\"} %d\n", s->conf.name,
-            scope_window_rows(s->win));
+}
+
+/* Per-scope series: refreshes and the window. */
+static void scope_metrics(struct daemon *d, struct prom_text *t)
+{
+    static const char *const fam[][3] = {
+        {"causalmon_refresh_seconds", "gauge", "Duration of the scope's last model refresh."},
+        {"causalmon_refreshes_total", "counter", "Model refreshes of the scope."},
+        {"causalmon_window_fill", "gauge", "Rows (buckets) in the scope's sliding window."},
+    };
+    for (int f = 0; f < 3; f++) {
+        prom_family(t, fam[f][0], fam[f][1], fam[f][2]);
+        for (int a = 0; a < d->nscopes; a++) {
+            struct scope *s = d->scopes[a];
+            pthread_mutex_lock(&s->mu);
+            double ms = s->refresh_ms;
+            long n = s->refreshes;
+            pthread_mutex_unlock(&s->mu);
+            prom_add(t, "%s{scope=\"", fam[f][0]);
+            prom_label(t, s->conf.name);
+            if (f == 0) prom_add(t, "\"} %.6f\n", ms / 1e3);
+            if (f == 1) prom_add(t, "\"} %ld\n", n);
+            if (f == 2) prom_add(t, "\"} %d\n", scope_window_rows(s->win));
+        }
     }
-    add(&t,
-        "# HELP causalmon_alerts_total Alerts published in this run.\n"
-        "# TYPE causalmon_alerts_total counter\ncausalmon_alerts_total %ld\n"
-        "causalmon_series %d\ncausalmon_uptime_seconds %.0f\n",
-        alerts_seq(d->alerts), aligner_nseries(d->al), now_mono() - d->started);
-    add(&t,
-        "# HELP causalmon_alerts_dropped_total Alerts a subscriber at its high-water mark missed.\n"
-        "# TYPE causalmon_alerts_dropped_total counter\ncausalmon_alerts_dropped_total %ld\n"
-        "# HELP causalmon_checkpoint_failures_total Checkpoints that could not be written.\n"
-        "# TYPE causalmon_checkpoint_failures_total counter\n"
-        "causalmon_checkpoint_failures_total %ld\n"
-        "# HELP causalmon_checkpoint_ok 1 if the last checkpoint was written.\n"
-        "# TYPE causalmon_checkpoint_ok gauge\ncausalmon_checkpoint_ok %d\n",
-        alerts_dropped(d->alerts), d->ckpt_failures, d->ckpt_ok || !d->ckpt_failures);
+}
+
+/* Renders the Prometheus text (every family with HELP and TYPE) and the recent alerts for the
+ * HTTP server. Thread: the loop. */
+static void publish_metrics(struct daemon *d)
+{
+    struct prom_text t = {0};
+    prom_process(&t, CAUSALMON_VERSION);
+    input_metrics(d, &t);
+    scope_metrics(d, &t);
+    sinks_metrics(&d->sinks, &t);
+    const struct aligner_stats *as = aligner_stats(d->al);
+    prom_family(&t, "causalmon_alerts_total", "counter", "Alerts published in this run.");
+    prom_add(&t, "causalmon_alerts_total %ld\n", alerts_seq(d->alerts));
+    prom_family(&t, "causalmon_series", "gauge", "Series known to the aligner.");
+    prom_add(&t, "causalmon_series %d\n", aligner_nseries(d->al));
+    prom_family(&t, "causalmon_aligned_rows_total", "counter", "Buckets the aligner closed.");
+    prom_add(&t, "causalmon_aligned_rows_total %lld\n", (long long)as->rows);
+    prom_family(&t, "causalmon_uptime_seconds", "gauge", "Seconds since the daemon started.");
+    prom_add(&t, "causalmon_uptime_seconds %.0f\n", now_mono() - d->started);
+    prom_family(&t, "causalmon_alerts_dropped_total", "counter",
+                "Alerts a subscriber at its high-water mark missed.");
+    prom_add(&t, "causalmon_alerts_dropped_total %ld\n", alerts_dropped(d->alerts));
+    prom_family(&t, "causalmon_checkpoint_failures_total", "counter",
+                "Checkpoints that could not be written.");
+    prom_add(&t, "causalmon_checkpoint_failures_total %ld\n", d->ckpt_failures);
+    prom_family(&t, "causalmon_checkpoint_ok", "gauge", "1 if the last checkpoint was written.");
+    prom_add(&t, "causalmon_checkpoint_ok %d\n", d->ckpt_ok || !d->ckpt_failures);
+    prom_family(&t, "causalmon_series_expired_total", "counter",
+                "Series forgotten after series_ttl without records.");
+    prom_add(&t, "causalmon_series_expired_total %ld\n", as->expired);
     metrics_http_publish(d->metrics, t.s, t.n);
     free(t.s);
+    json_t *recent = alerts_since(d->alerts, 0);
+    char *js = json_dumps(recent, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    metrics_http_publish_alerts(d->metrics, js, strlen(js));
+    free(js);
+    json_decref(recent);
     d->last_metrics = now_mono();
+}
+
+/* The base URL of alert links: metrics.external_url, or http://HOSTNAME:PORT of metrics.listen
+ * (empty when there is no metrics server). */
+static void external_url(struct daemon *d)
+{
+    const char *port = strrchr(d->conf->metrics_listen, ':');
+    char host[128] = "localhost";
+    if (d->conf->external_url[0]) {
+        snprintf(d->external_url, sizeof d->external_url, "%s", d->conf->external_url);
+        size_t n = strlen(d->external_url);
+        while (n && d->external_url[n - 1] == '/') d->external_url[--n] = '\0';
+    } else if (d->metrics) {
+        if (gethostname(host, sizeof host)) snprintf(host, sizeof host, "localhost");
+        host[sizeof host - 1] = '\0';
+        snprintf(d->external_url, sizeof d->external_url, "http://%s:%s", host,
+                 port ? port + 1 : d->conf->metrics_listen);
+    }
 }
 
 static void heartbeat(struct daemon *d)
@@ -761,7 +862,14 @@ static int serve(struct config *conf)
         goto out;
     }
     if (conf->metrics_listen[0] &&
-        !(d->metrics = metrics_http_start(conf->metrics_listen, err, sizeof err))) {
+        !(d->metrics = metrics_http_start(conf->metrics_listen, conf->metrics_token_file, err,
+                                          sizeof err))) {
+        logmsg(LOG_ERR, "%s", err);
+        goto out;
+    }
+    external_url(d);
+    if (sinks_start(conf, d->external_url[0] ? d->external_url : NULL, d->alerts, &d->sinks, err,
+                    sizeof err)) {
         logmsg(LOG_ERR, "%s", err);
         goto out;
     }
@@ -773,6 +881,7 @@ static int serve(struct config *conf)
     logmsg(LOG_NOTICE, "running: %d input(s), %d scope(s), alerts on %s, queries on %s", d->ninputs,
            d->nscopes, conf->alerts_endpoint, conf->query_endpoint);
     sd_notifyf(0, "READY=1\nSTATUS=running, %d inputs, %d scopes", d->ninputs, d->nscopes);
+    metrics_http_set_ready(d->metrics, 1);
     uint64_t wd_usec = 0;
     int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
     d->last_record_wall = now_mono();
@@ -792,6 +901,9 @@ static int serve(struct config *conf)
             if (d->inputs[a].ksrc)
                 items[n++] =
                     (zmq_pollitem_t){NULL, kafka_source_fd(d->inputs[a].ksrc), ZMQ_POLLIN, 0};
+            if (d->inputs[a].hsrc)
+                items[n++] =
+                    (zmq_pollitem_t){NULL, http_source_fd(d->inputs[a].hsrc), ZMQ_POLLIN, 0};
         }
         int wait_ms = backlog ? 0 : file_wait < 0 ? 1000 : (int)(file_wait * 1e3);
         zmq_poll(items, n, wait_ms > 1000 ? 1000 : wait_ms);
@@ -801,6 +913,7 @@ static int serve(struct config *conf)
             struct input *in = &d->inputs[a];
             if (in->zsrc && zmq_source_poll(in->zsrc, TURN_BUDGET, on_zmq, in) == TURN_BUDGET)
                 backlog = 1;
+            if (in->hsrc) http_source_poll(in->hsrc, 64, on_http, in);
             int got = in->ksrc ? kafka_source_poll(in->ksrc, TURN_BUDGET, on_kafka, in) : 0;
             if (got == TURN_BUDGET) backlog = 1;
             if (got < 0) {
@@ -844,6 +957,7 @@ static int serve(struct config *conf)
         }
     }
     sd_notify(0, "STOPPING=1");
+    metrics_http_set_ready(d->metrics, 0);
     logmsg(LOG_NOTICE, "stopping");
     workers_cancel_all(); /* refreshes and rankings in flight end early */
     /* Kafka records of open buckets are read again after the restart (store: checkpoint), so
@@ -860,6 +974,7 @@ static int serve(struct config *conf)
 out:
     for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]);
     workers_stop(d->workers);
+    sinks_stop(&d->sinks); /* before the alerts they are registered with */
     metrics_http_stop(d->metrics);
     for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
     alerts_free(d->alerts);

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "graph_json.h"
 #include "service_sim.h"
+#include "svar_pag.h"
 #include "svar_sim.h"
 #include "xalloc.h"
 
@@ -32,6 +33,10 @@ static void simulate_usage(FILE *f)
                "sign_flip.\n"
                "The truth file then lists the changed variable under \"changed\".\n"
                "--season P adds a sinusoidal cycle of period P rows to every series.\n"
+               "--hidden K hides the K variables with the most children (hidden common causes):\n"
+               "the CSV leaves them out, and the truth file holds the true PAG of the observed\n"
+               "series over lags 0..L (\"links\", marks -->, <->, o->, o-o; see docs/lpcmci.md),\n"
+               "their MAG (\"mag_links\") and the hidden names (\"hidden\").\n"
                "\n"
                "--services FAULT writes the simulated microservice system instead (frontend,\n"
                "cart, catalog, payment, db: cpu, latency, errors, requests and log template\n"
@@ -96,34 +101,60 @@ static int simulate_services(const char *fault, long T, long seed, long at, doub
     return rc;
 }
 
-static int write_csv(FILE *f, const double *X, int T, int N, double start, double step)
+static int write_csv(FILE *f, const double *X, int T, int N, double start, double step,
+                     const unsigned char *hidden)
 {
     fprintf(f, "time");
-    for (int j = 0; j < N; j++) fprintf(f, ",x%d", j);
+    for (int j = 0; j < N; j++)
+        if (!hidden[j]) fprintf(f, ",x%d", j);
     fputc('\n', f);
     for (int t = 0; t < T; t++) {
         fprintf(f, "%.17g", start + step * t);
-        for (int j = 0; j < N; j++) fprintf(f, ",%.12g", X[(size_t)t * N + j]);
+        for (int j = 0; j < N; j++)
+            if (!hidden[j]) fprintf(f, ",%.12g", X[(size_t)t * N + j]);
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;
 }
 
+/* History of the unrolled DAG behind the true PAG, in multiples of tau_max (svar_pag.h). */
+enum { PAG_HISTORY_TAUS = 8 };
+
 static int write_truth(const char *path, const struct svar_model *m,
-                       const struct svar_sim_params *p, const struct svar_change *ch)
+                       const struct svar_sim_params *p, const struct svar_change *ch,
+                       const unsigned char *hidden, int nhidden)
 {
-    struct svar_graph *g = svar_model_truth(m);
+    struct svar_graph *g = NULL, *mag = NULL;
+    char err[256];
+    if (nhidden == 0) {
+        g = svar_model_truth(m);
+    } else if (svar_true_pag(m, hidden, m->tau_max, PAG_HISTORY_TAUS * m->tau_max, &mag, &g, err,
+                             sizeof err) < 0) {
+        cli_error(CMD, "%s", err);
+        return -1;
+    }
     char **names = xmallocarray((size_t)m->nvars, sizeof *names);
-    json_t *vars = json_array();
+    json_t *vars = json_array(), *hid = json_array();
+    int no = 0;
     for (int j = 0; j < m->nvars; j++) {
         char buf[32];
         snprintf(buf, sizeof buf, "x%d", j);
-        names[j] = xstrdup(buf);
+        if (hidden[j]) {
+            json_array_append_new(hid, json_string(buf));
+            continue;
+        }
+        names[no++] = xstrdup(buf);
         json_array_append_new(vars, json_string(buf));
     }
     json_t *o =
         json_pack("{s:o, s:i, s:I, s:o}", "variables", vars, "tau_max", m->tau_max, "seed",
                   (json_int_t)p->seed, "links", graph_json_links(g, (const char *const *)names));
+    if (nhidden) {
+        json_object_set_new(o, "hidden", hid);
+        json_object_set_new(o, "mag_links", graph_json_links(mag, (const char *const *)names));
+    } else {
+        json_decref(hid);
+    }
     json_t *changed = json_array();
     if (ch)
         json_array_append_new(changed,
@@ -132,9 +163,10 @@ static int write_truth(const char *path, const struct svar_model *m,
     json_object_set_new(o, "changed", changed);
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(o);
-    for (int j = 0; j < m->nvars; j++) free(names[j]);
+    for (int j = 0; j < no; j++) free(names[j]);
     free(names);
     svar_graph_free(g);
+    svar_graph_free(mag);
     return rc;
 }
 
@@ -157,13 +189,14 @@ int cmd_simulate(int argc, char **argv)
         {"season", required_argument, NULL, 'P'},
         {"services", required_argument, NULL, 'V'},
         {"logs-dir", required_argument, NULL, 'D'},
+        {"hidden", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long nvars = 5, T = 500, tau = 2, seed = 1;
     double lpv = 1.0, cfrac = 0.3, level = 0.0, start = 1700000000.0, step = 1.0;
     const char *out = NULL, *truth = NULL, *change = NULL, *services = NULL, *logs_dir = NULL;
-    long change_at = -1, season = 0;
+    long change_at = -1, season = 0, nhidden = 0;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -217,6 +250,9 @@ int cmd_simulate(int argc, char **argv)
         case 'D':
             logs_dir = optarg;
             break;
+        case 'H':
+            bad = cli_int(CMD, "hidden", optarg, 0, 1998, &nhidden);
+            break;
         case 'h':
             simulate_usage(stdout);
             return EXIT_OK;
@@ -266,6 +302,15 @@ int cmd_simulate(int argc, char **argv)
         }
         chp = &ch;
     }
+    unsigned char *hidden = xcalloc((size_t)nvars, 1);
+    struct rng hr;
+    rng_seed(&hr, (uint64_t)seed ^ 0x41dde7ULL);
+    if (svar_pick_hidden(m, (int)nhidden, &hr, hidden) < 0) {
+        cli_error(CMD, "--hidden: %ld is more than --vars - 2", nhidden);
+        free(hidden);
+        svar_model_free(m);
+        return EXIT_BAD_INPUT;
+    }
     double *X = xmallocarray((size_t)T * nvars, sizeof(double));
     struct rng r;
     rng_seed(&r, (uint64_t)seed ^ 0x5eedULL);
@@ -280,15 +325,16 @@ int cmd_simulate(int argc, char **argv)
         cli_error(CMD, "%s: cannot create: %s", out, strerror(errno));
         rc = EXIT_FAILURE_RUN;
     } else {
-        if (write_csv(f, X, (int)T, (int)nvars, start, step) < 0) rc = EXIT_FAILURE_RUN;
+        if (write_csv(f, X, (int)T, (int)nvars, start, step, hidden) < 0) rc = EXIT_FAILURE_RUN;
         if ((out ? fclose(f) : fflush(f)) != 0) rc = EXIT_FAILURE_RUN;
         if (rc) cli_error(CMD, "writing %s failed", out ? out : "stdout");
     }
-    if (rc == EXIT_OK && truth && write_truth(truth, m, &p, chp) != 0) {
+    if (rc == EXIT_OK && truth && write_truth(truth, m, &p, chp, hidden, (int)nhidden) != 0) {
         cli_error(CMD, "%s: cannot write the true graph", truth);
         rc = EXIT_FAILURE_RUN;
     }
     free(X);
+    free(hidden);
     svar_model_free(m);
     return rc;
 }

@@ -39,19 +39,23 @@ struct opt {
 #define S(f)      offsetof(struct scope_conf, f)
 #define CAP(t, f) sizeof(((struct t *)0)->f)
 
-static const char *const INPUT_TYPES[] = {"zmq_pull", "zmq_sub", "kafka", "file", NULL};
+static const char *const INPUT_TYPES[] = {"zmq_pull", "zmq_sub", "kafka", "file", "http", NULL};
+static const char *const SINK_TYPES[] = {"alertmanager", "webhook", NULL};
 static const char *const TS_SOURCES[] = {"payload", "kafka", NULL};
 static const char *const STORES[] = {"incorporated", "checkpoint", NULL};
 static const char *const LOG_LEVELS[] = {"error", "warning", "notice", "info", "debug", NULL};
 static const char *const PRECISIONS[] = {"ns", "us", "ms", "s", NULL};
 static const char *const JSON_UNITS[] = {"s", "ms", "us", "ns", "auto", NULL};
 static const char *const STREAM_FROM[] = {"name", "key", NULL};
+static const char *const METHODS[] = {"pcmci+", "lpcmci", NULL}; /* enum svar_method order */
 
 static const struct opt INPUT_OPTS[] = {
     {"name", T_STR, I(name), CAP(input_conf, name), NULL, 0, 0, 0, NULL, NULL, 0, 0, 1,
      "input name, unique; used in status and logs"},
     {"type", T_ENUM, I(type), 0, NULL, 0, 0, 0, INPUT_TYPES, NULL, 0, 0, 1,
-     "zmq_pull (binds), zmq_sub (connects), kafka, or file (a path or - for stdin)"},
+     "zmq_pull (binds), zmq_sub (connects), kafka, file (a path or - for stdin), or http "
+     "(InfluxDB /write and /api/v2/write, Prometheus remote_write /api/v1/write, JSON lines "
+     "/ingest/json and /ingest/logs)"},
     {"format", T_STR, I(format), CAP(input_conf, format), "influx", 0, 0, 0, NULL, NULL, 0, 0, 0,
      "influx, json, log, log_json (fluentbit, vector); a multipart [format][payload] "
      "message names its own"},
@@ -90,6 +94,15 @@ static const struct opt INPUT_OPTS[] = {
      "file: the path, or - for standard input"},
     {"speed", T_REAL, I(speed), 0, "0", 0, 1e9, 0, NULL, NULL, 0, 0, 0,
      "file: replay speed-up over event time (0: as fast as possible)"},
+    {"listen", T_STR, I(listen), CAP(input_conf, listen), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
+     "http: HOST:PORT, [IPv6]:PORT, or :PORT for 127.0.0.1"},
+    {"max_body", T_INT, I(max_body), 0, "16777216", 1024, 1073741824, 0, NULL, NULL, 0, 0, 0,
+     "http: largest request body in bytes, after gzip or snappy decompression (413 beyond)"},
+    {"queue_kib", T_INT, I(queue_kib), 0, "65536", 64, 16777216, 0, NULL, NULL, 0, 0, 0,
+     "http: KiB of bodies waiting for the event loop; a full queue answers 429 (503 to "
+     "remote_write) so the sender retries"},
+    {"bearer_token_file", T_STR, I(token_file), CAP(input_conf, token_file), "", 0, 0, 0, NULL,
+     NULL, 0, 0, 0, "http: a file whose first line is the token requests must bear (401 without)"},
     END,
 };
 
@@ -101,6 +114,9 @@ static const struct opt SCOPE_OPTS[] = {
     {"window", T_INT, S(window), 0, "600", 20, 100000, 1, NULL, NULL, 0, 0, 0,
      "sliding window, buckets"},
     {"tau_max", T_INT, S(tau_max), 0, "3", 0, 20, 1, NULL, NULL, 0, 0, 0, "largest lag, buckets"},
+    {"method", T_ENUM, S(method), 0, "pcmci+", 0, 0, 1, METHODS, NULL, 0, 0, 0,
+     "discovery: pcmci+, or lpcmci (hidden common causes allowed: <-> links are shared hidden "
+     "causes, never walked as causes)"},
     {"refresh_every", T_INT, S(refresh_every), 0, "30", 1, 100000, 1, NULL, NULL, 0, 0, 0,
      "buckets between PCMCI+ refreshes"},
     {"alpha", T_REAL, S(alpha), 0, "0.01", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,
@@ -119,6 +135,12 @@ static const struct opt SCOPE_OPTS[] = {
      S(nforbidden), CONF_MAX_LIST, 0, "links that cannot exist, \"GLOB -> GLOB\""},
     {"required", T_STRS, S(required), CAP(scope_conf, required[0]), NULL, 0, 0, 1, NULL, NULL,
      S(nrequired), CONF_MAX_LIST, 0, "links known to exist, \"GLOB -> GLOB\" (contemporaneous)"},
+    {"directions", T_STRS, S(directions), CAP(scope_conf, directions[0]), NULL, 0, 0, 1, NULL, NULL,
+     S(ndirections), CONF_MAX_LIST, 0,
+     "\"REGEX=up|down|both\": the change that counts as evidence, before the built-in kinds"},
+    {"entry_points", T_STRS, S(entry_points), CAP(scope_conf, entry_points[0]), NULL, 0, 0, 1, NULL,
+     NULL, S(nentry_points), CONF_MAX_LIST, 0,
+     "regexes of the components users call first (their latency/errors become the KPI)"},
     {"z", T_REAL, S(z), 0, "5", 1, 100, 1, NULL, NULL, 0, 0, 0,
      "KPI change point: robust z-score held for 3 buckets"},
     {"reference", T_INT, S(reference), 0, "300", 20, 100000, 1, NULL, NULL, 0, 0, 0,
@@ -127,9 +149,28 @@ static const struct opt SCOPE_OPTS[] = {
      "buckets after a change point before the root causes are ranked"},
     {"cooldown", T_INT, S(cooldown), 0, "60", 0, 1000000, 1, NULL, NULL, 0, 0, 0,
      "buckets after a resolved incident before a new one may fire"},
-    {"structure_alerts", T_BOOL, S(structure_alerts), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
-     "publish links that appear or disappear persistently over refreshes as structure_change "
-     "alerts (always counted and logged)"},
+    {"structure_alerts", T_BOOL, S(structure_alerts), 0, "true", 0, 0, 1, NULL, NULL, 0, 0, 0,
+     "publish the change monitor's confirmed link changes (reference against recent window) as "
+     "structure_change alerts"},
+    {"monitor", T_BOOL, S(monitor), 0, "true", 0, 0, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: test every series given its learned parents, frozen reference against "
+     "recent window, and publish mechanism_change alerts (no KPI needed)"},
+    {"monitor_reference", T_INT, S(monitor_reference), 0, "300", 30, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: rows of the reference window"},
+    {"monitor_gap", T_INT, S(monitor_gap), 0, "60", 0, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: rows between the reference and the recent window"},
+    {"monitor_recent", T_INT, S(monitor_recent), 0, "80", 30, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: rows of the recent window"},
+    {"monitor_every", T_INT, S(monitor_every), 0, "10", 1, 100000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: buckets between test rounds"},
+    {"monitor_alpha", T_REAL, S(monitor_alpha), 0, "0.001", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: Benjamini-Hochberg level of a round (sets the false-alarm rate with "
+     "monitor_confirm)"},
+    {"monitor_confirm", T_INT, S(monitor_confirm), 0, "3", 1, 1000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: consecutive rounds with q <= monitor_alpha that confirm a change"},
+    {"monitor_adopt", T_INT, S(monitor_adopt), 0, "300", 30, 1000000, 1, NULL, NULL, 0, 0, 0,
+     "change monitor: buckets after a change point before the new regime becomes the reference "
+     "(the alert then resolves)"},
     {"deseason", T_BOOL, S(deseason), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
      "remove cycles detected in the window (3 or more cycles) before ranking root causes"},
     {"min_confidence", T_REAL, S(min_confidence), 0, "0.3", 0, 1, 1, NULL, NULL, 0, 0, 0,
@@ -168,7 +209,39 @@ static const struct opt QUERY_OPTS[] = {
 
 static const struct opt METRICS_OPTS[] = {
     {"listen", T_STR, C(metrics_listen), CAP(config, metrics_listen), "", 0, 0, 0, NULL, NULL, 0, 0,
-     0, "127.0.0.1:PORT for Prometheus /metrics (empty: off)"},
+     0,
+     "HTTP server for /metrics, /alerts, /healthz and /ready: HOST:PORT, [IPv6]:PORT, or :PORT "
+     "for 127.0.0.1 (empty: off)"},
+    {"bearer_token_file", T_STR, C(metrics_token_file), CAP(config, metrics_token_file), "", 0, 0,
+     0, NULL, NULL, 0, 0, 0,
+     "a file whose first line is the token /metrics and /alerts require (empty: none)"},
+    {"external_url", T_STR, C(external_url), CAP(config, external_url), "", 0, 0, 0, NULL, NULL, 0,
+     0, 0, "base URL others reach this server at, for alert links (default: http://HOSTNAME:PORT)"},
+    END,
+};
+
+static const struct opt SINK_OPTS[] = {
+    {"name", T_STR, offsetof(struct sink_conf, name), CAP(sink_conf, name), NULL, 0, 0, 0, NULL,
+     NULL, 0, 0, 1, "sink name, unique; used in metrics and logs"},
+    {"type", T_ENUM, offsetof(struct sink_conf, type), 0, NULL, 0, 0, 0, SINK_TYPES, NULL, 0, 0, 1,
+     "alertmanager (API v2: re-sent while firing, resolved at the end) or webhook (each alert "
+     "event POSTed as CloudEvents JSON)"},
+    {"url", T_STR, offsetof(struct sink_conf, url), CAP(sink_conf, url), NULL, 0, 0, 0, NULL, NULL,
+     0, 0, 1, "alertmanager: its base URL (http://HOST:9093); webhook: the URL to POST to"},
+    {"resend", T_DUR, offsetof(struct sink_conf, resend_ns), 0, "30s", 1, 3600, 0, NULL, NULL, 0, 0,
+     0,
+     "alertmanager: interval of re-sending firing alerts; keep it below Alertmanager's "
+     "resolve_timeout (endsAt is 4 intervals ahead)"},
+    {"timeout", T_DUR, offsetof(struct sink_conf, timeout_ns), 0, "5s", 0.1, 300, 0, NULL, NULL, 0,
+     0, 0, "time allowed for one HTTP request"},
+    {"queue", T_INT, offsetof(struct sink_conf, queue), 0, "256", 1, 100000, 0, NULL, NULL, 0, 0, 0,
+     "webhook: events waiting to be sent; beyond, the oldest is dropped (counted); "
+     "alertmanager: alerts tracked"},
+    {"retries", T_INT, offsetof(struct sink_conf, retries), 0, "5", 0, 100, 0, NULL, NULL, 0, 0, 0,
+     "webhook: retries of a failed POST (backoff 1 s doubling to 60 s), then the event is "
+     "dropped (counted)"},
+    {"bearer_token_file", T_STR, offsetof(struct sink_conf, token_file), CAP(sink_conf, token_file),
+     "", 0, 0, 0, NULL, NULL, 0, 0, 0, "a file whose first line is sent as the bearer token"},
     END,
 };
 
@@ -214,6 +287,8 @@ static const struct opt TOP_OPTS[] = {
      C(ninputs), CONF_MAX_INPUTS, 0, "where records come from"},
     {"scopes", T_LIST, C(scopes), sizeof(struct scope_conf), NULL, 0, 0, 0, NULL, SCOPE_OPTS,
      C(nscopes), CONF_MAX_SCOPES, 0, "the monitored sets of series, each with its own model"},
+    {"sinks", T_LIST, C(sinks), sizeof(struct sink_conf), NULL, 0, 0, 0, NULL, SINK_OPTS, C(nsinks),
+     CONF_MAX_SINKS, 0, "where alerts go besides the PUB socket: Alertmanager, webhooks"},
     END,
 };
 
@@ -485,8 +560,14 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
                         in->name);
         if (in->type == IN_FILE && !in->path[0])
             return fail(p, m, "inputs[%d] (%s): a file input needs 'path'", a, in->name);
+        if (in->type == IN_HTTP && !in->listen[0])
+            return fail(p, m, "inputs[%d] (%s): an http input needs 'listen'", a, in->name);
         if (!in->stream[0]) memcpy(in->stream, in->name, strlen(in->name) + 1); /* 64 < 128 */
     }
+    for (int a = 0; a < c->nsinks; a++)
+        for (int b = 0; b < a; b++)
+            if (!strcmp(c->sinks[b].name, c->sinks[a].name))
+                return fail(p, m, "sinks[%d]: duplicate sink name '%s'", a, c->sinks[a].name);
     for (int a = 0; a < c->nscopes; a++) {
         struct scope_conf *s = &c->scopes[a];
         for (int b = 0; b < a; b++)

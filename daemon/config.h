@@ -16,10 +16,11 @@
 
 #define CONF_MAX_INPUTS 32
 #define CONF_MAX_SCOPES 64
+#define CONF_MAX_SINKS  8
 #define CONF_MAX_LIST   64
 #define CONF_STR        256
 
-enum input_type { IN_ZMQ_PULL = 0, IN_ZMQ_SUB, IN_KAFKA, IN_FILE };
+enum input_type { IN_ZMQ_PULL = 0, IN_ZMQ_SUB, IN_KAFKA, IN_FILE, IN_HTTP };
 
 struct input_conf {
     char name[64];
@@ -43,6 +44,24 @@ struct input_conf {
     int stream_from_key;
     char path[CONF_STR];
     double speed;
+    /* http */
+    char listen[64];
+    int max_body;  /* bytes, after decompression */
+    int queue_kib; /* bodies waiting for the loop */
+    char token_file[CONF_STR];
+};
+
+enum sink_type { SINK_ALERTMANAGER = 0, SINK_WEBHOOK };
+
+struct sink_conf {
+    char name[64];
+    int type; /* enum sink_type */
+    char url[CONF_STR];
+    int64_t resend_ns;
+    int64_t timeout_ns;
+    int queue;
+    int retries;
+    char token_file[CONF_STR];
 };
 
 struct scope_conf {
@@ -63,11 +82,21 @@ struct scope_conf {
     int nforbidden;
     char required[CONF_MAX_LIST][CONF_STR];
     int nrequired;
+    char directions[CONF_MAX_LIST][CONF_STR];
+    int ndirections;
+    char entry_points[CONF_MAX_LIST][CONF_STR];
+    int nentry_points;
     double z;
     int reference, settle, cooldown;
     double min_confidence;
     int structure_alerts;
     int deseason;
+    int method; /* enum svar_method: 0 pcmci+, 1 lpcmci */
+    /* change monitor (change_monitor.h) */
+    int monitor;
+    int monitor_reference, monitor_gap, monitor_recent, monitor_every, monitor_confirm;
+    int monitor_adopt;
+    double monitor_alpha;
 };
 
 struct config {
@@ -97,6 +126,8 @@ struct config {
     char query_endpoint[CONF_STR];
     /* metrics */
     char metrics_listen[64];
+    char metrics_token_file[CONF_STR];
+    char external_url[CONF_STR];
     /* curve */
     int curve_enabled;
     char curve_secret_file[CONF_STR];
@@ -105,6 +136,8 @@ struct config {
     int ninputs;
     struct scope_conf scopes[CONF_MAX_SCOPES];
     int nscopes;
+    struct sink_conf sinks[CONF_MAX_SINKS];
+    int nsinks;
 };
 
 /* Loads and validates FILE into *c (defaults first). Returns 0, or -1 with "FILE:LINE:COL:

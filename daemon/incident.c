@@ -130,6 +130,7 @@ static void rank_job(void *arg)
     p.tau_max = inc->conf.tau_max;
     p.deseason = inc->conf.deseason;
     p.alpha = inc->conf.alpha;
+    p.method = inc->conf.method;
     if (rca_prior_build(&inc->conf, (const char *const *)j->names, j->ncols, &ps, r->error,
                         sizeof r->error) == 0) {
         if (rca_run(j->X, j->rows, j->ncols, j->split, j->kpi, &p, &ps.prior, &res, r->error,
@@ -313,6 +314,13 @@ void incident_poll(struct incident *inc, struct alerts *al)
         inc->last_resolved_ns = inc->resolve_ns;
         inc->resolve_pending = 0;
     }
+}
+
+json_t *incident_ranking(struct incident *inc)
+{
+    if (!inc->firing || !inc->fired_rca) return NULL;
+    json_t *r = json_object_get(inc->fired_rca, "root_causes");
+    return r ? json_incref(r) : NULL;
 }
 
 json_t *incident_status(struct incident *inc)

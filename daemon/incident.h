@@ -39,6 +39,10 @@ void incident_seed(struct incident *inc, char *const *names, const double *row, 
 /* Publishes a finished ranking and a pending resolution. Thread: loop. */
 void incident_poll(struct incident *inc, struct alerts *al);
 
+/* The root-cause ranking ("root_causes" of the firing alert's rca; a new reference), or NULL
+ * when no KPI alert is firing. Thread: loop. */
+json_t *incident_ranking(struct incident *inc);
+
 /* {"state", "incidents", "alerts", "suppressed", "last_root_cause"} for `query status`. */
 json_t *incident_status(struct incident *inc);
 

@@ -1,7 +1,9 @@
 /*
- * rca_json.h - the RCA JSON of DESIGN.md §3 ("kpi", "fault_time", "root_causes" with rank,
- * variable, score, path and evidence), extended with "components", the graph-free "baseline"
- * (BARO) ranking side by side, "changed_mechanisms", "changed_links" and "window". Used by
+ * rca_json.h - the RCA JSON: "kpi" (with "kpi_reason"), "fault_time", "root_causes" with
+ * rank, variable, score, path and evidence, "components", the graph-free "baseline" ranking
+ * (method "anomaly": the robust evidence alone) side by side, "graph" (reliability, series,
+ * note), "excluded" (series not ranked, with the reason), "changed_mechanisms",
+ * "changed_links" and "window". Used by
  * `causalmon rca` and inside the daemon's alerts. Any thread; no globals.
  */
 #ifndef CAUSALMON_RCA_JSON_H

@@ -2,9 +2,11 @@
 #include "rca_prior.h"
 
 #include "component_map.h"
+#include "metric_kind.h"
 #include "xalloc.h"
 
 #include <fnmatch.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,41 @@ static int split_link(const char *rule, char *from, char *to, size_t len)
     return 0;
 }
 
+/* Role words of the components that users call first, when a scope names none: generic ops
+ * vocabulary, matched at the start of the name or after a separator. */
+static const char DEFAULT_ENTRY[] =
+    "(^|[-_.])(front|gateway|gw|ingress|entry|edge|proxy|portal|ui|web|api|lb)";
+
+/* Compiles the scope's entry-point regexes (or the default) into re[]; returns the count, or
+ * -1 with a message. */
+static int entry_compile(const struct scope_conf *sc, regex_t *re, char *err, size_t errlen)
+{
+    int n = sc->nentry_points ? sc->nentry_points : 1;
+    for (int k = 0; k < n; k++) {
+        const char *src = sc->nentry_points ? sc->entry_points[k] : DEFAULT_ENTRY;
+        int rc = regcomp(&re[k], src, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+        if (rc) {
+            char msg[128];
+            regerror(rc, &re[k], msg, sizeof msg);
+            snprintf(err, errlen, "entry_points[%d]: \"%s\": %s", k, src, msg);
+            for (int a = 0; a < k; a++) regfree(&re[a]);
+            return -1;
+        }
+    }
+    return n;
+}
+
+static int direction_rules(const struct scope_conf *sc, struct metric_kind_rules *r, char *err,
+                           size_t errlen)
+{
+    const char *texts[CONF_MAX_LIST];
+    for (int k = 0; k < sc->ndirections; k++) texts[k] = sc->directions[k];
+    char msg[240];
+    if (metric_kind_rules_parse(texts, sc->ndirections, r, msg, sizeof msg) == 0) return 0;
+    snprintf(err, errlen, "directions: %s", msg);
+    return -1;
+}
+
 int rca_prior_check(const struct scope_conf *sc, char *err, size_t errlen)
 {
     char a[CONF_STR], b[CONF_STR];
@@ -42,7 +79,45 @@ int rca_prior_check(const struct scope_conf *sc, char *err, size_t errlen)
     struct component_map m;
     if (component_map_parse(sc->component_map, &m, err, errlen)) return -1;
     component_map_fini(&m);
+    struct metric_kind_rules r;
+    if (direction_rules(sc, &r, err, errlen)) return -1;
+    metric_kind_rules_fini(&r);
+    regex_t re[CONF_MAX_LIST];
+    int ne = entry_compile(sc, re, err, errlen);
+    if (ne < 0) return -1;
+    for (int k = 0; k < ne; k++) regfree(&re[k]);
     return 0;
+}
+
+/* dir[i] from the direction rules and kinds; kpi_pref[i]: 1 for a latency, error or success
+ * series, 2 when its component (or, without one, its name) is an entry point. */
+static void kinds_build(const struct scope_conf *sc, const char *const *names, int n,
+                        struct rca_prior_store *st)
+{
+    char err[256];
+    struct metric_kind_rules r = {0};
+    regex_t re[CONF_MAX_LIST];
+    direction_rules(sc, &r, err, sizeof err); /* checked by rca_prior_check */
+    int ne = entry_compile(sc, re, err, sizeof err);
+    st->dir = xmallocarray((size_t)n, 1);
+    st->kind = xmallocarray((size_t)n, 1);
+    st->kpi_pref = xcalloc((size_t)n, 1);
+    for (int i = 0; i < n; i++) {
+        st->dir[i] = (signed char)metric_dir_of(&r, names[i]);
+        enum metric_kind k = metric_kind_of(names[i]);
+        st->kind[i] = (signed char)k;
+        if (k != MKIND_LATENCY && k != MKIND_ERRORS && k != MKIND_SUCCESS) continue;
+        st->kpi_pref[i] = 1;
+        int c = st->component ? st->component[i] : -1;
+        const char *who = c >= 0 ? st->component_names[c] : names[i];
+        for (int e = 0; e < ne && st->kpi_pref[i] < 2; e++)
+            if (regexec(&re[e], who, 0, NULL, 0) == 0) st->kpi_pref[i] = 2;
+    }
+    for (int e = 0; e < ne; e++) regfree(&re[e]);
+    metric_kind_rules_fini(&r);
+    st->prior.dir = st->dir;
+    st->prior.kind = st->kind;
+    st->prior.kpi_pref = st->kpi_pref;
 }
 
 static void mark_links(const char (*rules)[CONF_STR], int nrules, const char *const *names, int n,
@@ -92,6 +167,7 @@ int rca_prior_build(const struct scope_conf *sc, const char *const *names, int n
     st->component_names = component_assign(&m, names, n, st->component, &st->prior.ncomponents);
     st->prior.component = st->component;
     component_map_fini(&m);
+    kinds_build(sc, names, n, st);
     return 0;
 }
 
@@ -104,5 +180,8 @@ void rca_prior_free(struct rca_prior_store *st)
     free(st->forbidden);
     free(st->required);
     free(st->is_count);
+    free(st->dir);
+    free(st->kind);
+    free(st->kpi_pref);
     memset(st, 0, sizeof *st);
 }

@@ -31,6 +31,30 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
     s->col_id = xmallocarray((size_t)c->max_series, sizeof(int));
     for (int a = 0; a < c->max_series; a++) s->col_id[a] = -1;
     s->row = xmallocarray((size_t)c->max_series, sizeof(double));
+    s->bucket_ns = bucket_ns;
+    if (c->monitor) {
+        struct change_monitor_params mp;
+        change_monitor_params_default(&mp);
+        mp.tau_max = c->tau_max;
+        mp.reference = c->monitor_reference;
+        mp.gap = c->monitor_gap;
+        mp.recent = c->monitor_recent;
+        mp.every = c->monitor_every;
+        mp.alpha = c->monitor_alpha;
+        mp.confirm = c->monitor_confirm;
+        mp.adopt = c->monitor_adopt > mp.recent ? c->monitor_adopt : mp.recent;
+        char err[256];
+        s->mon = change_monitor_new(&mp, c->max_series, err, sizeof err);
+        if (!s->mon) logmsg(LOG_WARNING, "scope %s: change monitor off: %s", c->name, err);
+    }
+    if (s->mon) {
+        s->events = xcalloc(SCOPE_EVENTS, sizeof *s->events);
+        s->event_t = xcalloc(SCOPE_EVENTS, sizeof *s->event_t);
+        s->mon_row = xmallocarray((size_t)c->max_series, sizeof(double));
+        s->parents_pending =
+            xmallocarray((size_t)c->max_series * CHANGE_MONITOR_MAX_PARENTS, sizeof(int));
+        s->nparents_pending = xcalloc((size_t)c->max_series, sizeof(int));
+    }
     pthread_mutex_init(&s->mu, NULL);
     return s;
 }
@@ -42,6 +66,12 @@ void scope_free(struct scope *s)
     incident_free(s->inc);
     link_tracker_free(s->links);
     json_decref(s->structure_pending);
+    change_monitor_free(s->mon);
+    free(s->events);
+    free(s->event_t);
+    free(s->mon_row);
+    free(s->parents_pending);
+    free(s->nparents_pending);
     for (int a = 0; a < s->conf.max_series; a++) free(s->names[a]);
     free(s->names);
     free(s->row);
@@ -99,6 +129,49 @@ static double wall(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Worker: the refresh's directed links (lagged, and oriented contemporaneous ones) become the
+ * change monitor's parents, handed to the loop under the lock (strongest first, capped). */
+struct cand {
+    int node;
+    double strength;
+};
+
+static int cand_cmp(const void *x, const void *y)
+{
+    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
+    return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static void learned_parents(struct refresh *r, const struct svar_discover_result *res)
+{
+    struct scope *s = r->s;
+    if (!s->mon) return;
+    int N = s->conf.max_series, cap = CHANGE_MONITOR_MAX_PARENTS, tau = res->graph->tau_max;
+    int *nodes = xcalloc((size_t)N * cap, sizeof(int)), *cnt = xcalloc((size_t)N, sizeof(int));
+    struct cand *c = xmallocarray((size_t)res->nkept * (tau + 1) + 1, sizeof *c);
+    for (int b = 0; b < res->nkept; b++) {
+        int j = res->kept[b], n = 0;
+        for (int a = 0; a < res->nkept; a++)
+            for (int lag = 0; lag <= tau; lag++) {
+                size_t at = svar_graph_at(res->graph, a, b, lag);
+                if (a == b || res->graph->type[at] != LINK_FWD) continue;
+                c[n].node = lag * N + res->kept[a];
+                c[n++].strength = fabs(res->graph->val[at]);
+            }
+        qsort(c, (size_t)n, sizeof *c, cand_cmp);
+        for (int k = 0; k < n && k < cap; k++) nodes[(size_t)j * cap + k] = c[k].node;
+        cnt[j] = n < cap ? n : cap;
+    }
+    pthread_mutex_lock(&s->mu);
+    memcpy(s->parents_pending, nodes, (size_t)N * cap * sizeof(int));
+    memcpy(s->nparents_pending, cnt, (size_t)N * sizeof(int));
+    s->parents_ready = 1;
+    pthread_mutex_unlock(&s->mu);
+    free(nodes);
+    free(cnt);
+    free(c);
+}
+
 /* Worker: PCMCI+ on the snapshot, then the graph JSON replaces the scope's. */
 static void refresh_job(void *arg)
 {
@@ -109,6 +182,7 @@ static void refresh_job(void *arg)
     svar_discover_params_default(&p, s->conf.tau_max);
     p.pcmci.alpha = s->conf.alpha;
     p.pcmci.cancel = workers_cancel_flag(); /* a stop ends the refresh early */
+    p.method = (enum svar_method)s->conf.method;
     struct svar_discover_result res;
     char err[256];
     char *text = NULL;
@@ -119,13 +193,15 @@ static void refresh_job(void *arg)
             names[a] = r->names[res.kept[a]];
             json_array_append_new(vars, json_string(names[a]));
         }
-        json_t *g = json_pack("{s:s, s:o, s:I, s:i, s:f, s:s, s:o, s:f}", "scope", s->conf.name,
-                              "variables", vars, "samples", (json_int_t)res.samples, "tau_max",
-                              s->conf.tau_max, "alpha", s->conf.alpha, "test", "parcorr", "links",
+        json_t *g = json_pack("{s:s, s:s, s:o, s:I, s:i, s:f, s:s, s:o, s:f}", "scope",
+                              s->conf.name, "method", svar_method_str(p.method), "variables", vars,
+                              "samples", (json_int_t)res.samples, "tau_max", s->conf.tau_max,
+                              "alpha", s->conf.alpha, "test", "parcorr", "links",
                               graph_json_links(res.graph, names), "seconds", wall() - t0);
         text = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(10));
         json_decref(g);
         track_links(r, &res);
+        learned_parents(r, &res);
         free(names);
         svar_discover_result_free(&res);
     }
@@ -148,6 +224,33 @@ static void refresh_job(void *arg)
     free(r->names);
     free(r->X);
     free(r);
+}
+
+/* Loop: the row into the change monitor (with the parents of the last refresh), its events into
+ * the queue for scope_poll. */
+static void monitor_row(struct scope *s, int64_t t_ns, int ncols)
+{
+    int N = s->conf.max_series;
+    pthread_mutex_lock(&s->mu);
+    if (s->parents_ready) {
+        for (int j = 0; j < N; j++)
+            change_monitor_set_parents(s->mon, j,
+                                       s->parents_pending + (size_t)j * CHANGE_MONITOR_MAX_PARENTS,
+                                       s->nparents_pending[j]);
+        s->parents_ready = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (int c = 0; c < N; c++) s->mon_row[c] = c < ncols ? s->row[c] : NAN;
+    struct change_event ev[16];
+    int n = change_monitor_push(s->mon, s->mon_row, ev, 16);
+    for (int e = 0; e < n; e++) {
+        if (e >= 16 || s->nevents >= SCOPE_EVENTS) {
+            s->events_dropped++;
+            continue;
+        }
+        s->event_t[s->nevents] = t_ns;
+        s->events[s->nevents++] = ev[e];
+    }
 }
 
 void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
@@ -183,6 +286,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
         if (s->col[id] >= 0) s->row[s->col[id]] = row[id];
     scope_window_push(s->win, t_ns, s->row);
     if (s->inc) incident_row(s->inc, s->win, s->names, s->row, ncols, t_ns, w);
+    if (s->mon) monitor_row(s, t_ns, ncols);
     if (++s->since_refresh < s->conf.refresh_every) return;
     int rows = scope_window_rows(s->win);
     if (rows < 2 * s->conf.tau_max + 10 || ncols < 2) return;
@@ -212,35 +316,128 @@ static json_t *iso_time(double epoch_s)
     return json_string(buf);
 }
 
+/* "name" or "name (lag L)" of monitor node lag * N + i. */
+static void node_name(const struct scope *s, int node, char *buf, size_t len)
+{
+    int N = s->conf.max_series, lag = node / N, i = node % N;
+    const char *nm = s->names[i] ? s->names[i] : "?";
+    if (lag)
+        snprintf(buf, len, "%s (lag %d)", nm, lag);
+    else
+        snprintf(buf, len, "%s", nm);
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* The mechanism_change alert of a monitor event (resolved for ADOPTED / REVERTED). */
+static void publish_mechanism(struct scope *s, struct alerts *al, const struct change_event *e,
+                              int64_t t_ns)
+{
+    int N = s->conf.max_series, resolved = e->type != CHANGE_EVENT_MECHANISM;
+    const char *series = s->names[e->series] ? s->names[e->series] : "?";
+    int64_t change_ns = t_ns - (int64_t)(e->row - e->change_row) * s->bucket_ns;
+    json_t *parents = json_array();
+    for (int a = 0; a < e->nparents; a++) {
+        int i = e->parents[a] % N;
+        json_array_append_new(
+            parents, json_pack("{s:s, s:i, s:o, s:o}", "series", s->names[i] ? s->names[i] : "?",
+                               "lag", e->parents[a] / N, "before", num(e->coef_before[1 + a]),
+                               "after", num(e->coef_after[1 + a])));
+    }
+    json_t *rca = json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:o, s:I, s:[]}",
+        "series", series, "change_kind", change_kind_str(e->kind), "p", num(e->pval), "q",
+        num(e->qval), "p_mean", num(e->p_mean), "p_coefficients", num(e->p_coef), "p_noise",
+        num(e->p_var), "parents", parents, "intercept", "before", num(e->coef_before[0]), "after",
+        num(e->coef_after[0]), "noise_sd", "before", num(e->noise_before), "after",
+        num(e->noise_after), "resolution",
+        json_string(!resolved                         ? "none"
+                    : e->type == CHANGE_EVENT_ADOPTED ? "adopted"
+                                                      : "reverted"),
+        "change_time_ns", (json_int_t)change_ns, "root_causes");
+    /* a KPI of the scope affected: the incident's ranking rides along */
+    json_t *ranking = s->inc ? incident_ranking(s->inc) : NULL;
+    if (ranking) json_object_set_new(rca, "root_causes", ranking);
+    json_object_set_new(rca, "kpi_affected", json_boolean(ranking != NULL));
+    char summary[600];
+    if (resolved)
+        snprintf(summary, sizeof summary, "%s: %s", series,
+                 e->type == CHANGE_EVENT_ADOPTED ? "the new mechanism is now the reference"
+                                                 : "the mechanism is back to its reference");
+    else
+        snprintf(summary, sizeof summary,
+                 "%s: mechanism changed (%s), noise sd %.3g -> %.3g, intercept %.3g -> %.3g, "
+                 "p %.2g q %.2g",
+                 series, change_kind_str(e->kind), e->noise_before, e->noise_after,
+                 e->coef_before[0], e->coef_after[0], e->pval, e->qval);
+    struct alert a = {s->conf.name, "mechanism_change", "warning", series, summary,
+                      resolved,     change_ns,          t_ns,      rca};
+    alerts_publish(al, &a);
+    logmsg(LOG_INFO, "scope %s: %s", s->conf.name, summary);
+    json_decref(rca);
+}
+
+/* The structure_change alert of a link event. */
+static void publish_link(struct scope *s, struct alerts *al, const struct change_event *e,
+                         int64_t t_ns)
+{
+    int N = s->conf.max_series;
+    const char *to = s->names[e->series] ? s->names[e->series] : "?";
+    char from[300];
+    node_name(s, e->link_from, from, sizeof from);
+    int i = e->link_from % N;
+    const char *change = fabs(e->r_before) < 0.1 && fabs(e->r_after) >= 0.1   ? "appeared"
+                         : fabs(e->r_before) >= 0.1 && fabs(e->r_after) < 0.1 ? "disappeared"
+                                                                              : "changed";
+    int64_t change_ns = t_ns - (int64_t)(e->row - e->change_row) * s->bucket_ns;
+    json_t *rca =
+        json_pack("{s:[{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o}], s:[], s:[s], s:I}",
+                  "changed_links", "from", s->names[i] ? s->names[i] : "?", "to", to, "lag",
+                  e->link_from / N, "change", change, "partial_corr_before", num(e->r_before),
+                  "partial_corr_after", num(e->r_after), "p", num(e->pval), "q", num(e->qval),
+                  "root_causes", "changed_mechanisms", to, "change_time_ns", (json_int_t)change_ns);
+    char summary[800];
+    snprintf(summary, sizeof summary,
+             "link %s -> %s %s: partial correlation %.2f -> %.2f (p %.2g q %.2g)", from, to, change,
+             e->r_before, e->r_after, e->pval, e->qval);
+    struct alert a = {s->conf.name, "structure_change", "warning", to, summary, 0, change_ns, 0,
+                      rca};
+    alerts_publish(al, &a);
+    logmsg(LOG_INFO, "scope %s: %s", s->conf.name, summary);
+    json_decref(rca);
+}
+
 void scope_poll(struct scope *s, struct alerts *al)
 {
     if (s->inc) incident_poll(s->inc, al);
+    for (int k = 0; k < s->nevents; k++) {
+        const struct change_event *e = &s->events[k];
+        if (e->type == CHANGE_EVENT_LINK) {
+            s->link_changes++;
+            if (s->conf.structure_alerts) publish_link(s, al, e, s->event_t[k]);
+        } else {
+            s->mechanism_changes += e->type == CHANGE_EVENT_MECHANISM;
+            publish_mechanism(s, al, e, s->event_t[k]);
+        }
+    }
+    s->nevents = 0;
     pthread_mutex_lock(&s->mu);
     json_t *sc = s->structure_pending;
     s->structure_pending = NULL;
     pthread_mutex_unlock(&s->mu);
     if (!sc) return;
+    /* links that flicker over refreshes of overlapping windows: counted and logged only */
     json_t *links = json_object_get(sc, "changed_links"), *first = json_array_get(links, 0);
-    char summary[600], root[300];
-    snprintf(root, sizeof root, "%s", json_string_value(json_object_get(first, "to")));
-    snprintf(summary, sizeof summary,
-             "%d causal link(s) changed persistently, e.g. %s -> %s (lag %d) %s",
-             (int)json_integer_value(json_object_get(sc, "changes")),
-             json_string_value(json_object_get(first, "from")), root,
-             (int)json_integer_value(json_object_get(first, "lag")),
-             json_string_value(json_object_get(first, "change")));
     s->structure_changes += json_integer_value(json_object_get(sc, "changes"));
-    logmsg(LOG_INFO, "scope %s: %s", s->conf.name, summary);
-    if (!s->conf.structure_alerts) {
-        json_decref(sc);
-        return;
-    }
-    int64_t t = (int64_t)json_integer_value(json_object_get(sc, "time_ns"));
-    json_t *rca =
-        json_pack("{s:O, s:[], s:[]}", "changed_links", links, "root_causes", "changed_mechanisms");
-    struct alert a = {s->conf.name, "structure_change", "warning", root, summary, 0, t, 0, rca};
-    alerts_publish(al, &a);
-    json_decref(rca);
+    logmsg(LOG_DEBUG, "scope %s: refreshed graph: %d link(s) changed, e.g. %s -> %s (lag %d) %s",
+           s->conf.name, (int)json_integer_value(json_object_get(sc, "changes")),
+           json_string_value(json_object_get(first, "from")),
+           json_string_value(json_object_get(first, "to")),
+           (int)json_integer_value(json_object_get(first, "lag")),
+           json_string_value(json_object_get(first, "change")));
     json_decref(sc);
 }
 
@@ -254,6 +451,13 @@ json_t *scope_status(struct scope *s)
                   s->refresh_ms, "refreshes", (json_int_t)s->refreshes, "refresh_errors",
                   (json_int_t)s->refresh_errors, "series_left_out", (json_int_t)s->left_out);
     json_object_set_new(o, "structure_changes", json_integer(s->structure_changes));
+    if (s->mon)
+        json_object_set_new(
+            o, "monitor",
+            json_pack("{s:I, s:I, s:i, s:I, s:I}", "rows", (json_int_t)change_monitor_rows(s->mon),
+                      "mechanism_changes", (json_int_t)s->mechanism_changes, "changed",
+                      change_monitor_changed(s->mon), "link_changes", (json_int_t)s->link_changes,
+                      "events_dropped", (json_int_t)s->events_dropped));
     pthread_mutex_unlock(&s->mu);
     if (s->inc) json_object_set_new(o, "incident", incident_status(s->inc));
     return o;

@@ -9,6 +9,7 @@
 #define CAUSALMON_SCOPE_H
 
 #include "alerts.h"
+#include "change_monitor.h"
 #include "config.h"
 #include "incident.h"
 #include "scope_window.h"
@@ -18,8 +19,20 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#define SCOPE_EVENTS 64 /* monitor events queued between polls; more are counted as dropped */
+
 struct scope {
     struct scope_conf conf;
+    int64_t bucket_ns;
+    /* change monitor (loop thread): mechanism and link changes without a KPI */
+    struct change_monitor *mon;
+    struct change_event *events; /* [SCOPE_EVENTS] queued for scope_poll */
+    int nevents;
+    int64_t *event_t; /* [SCOPE_EVENTS] bucket time of the row that raised each */
+    long events_dropped, mechanism_changes, link_changes;
+    double *mon_row;                         /* [max_series] */
+    int *parents_pending, *nparents_pending; /* guarded by mu: learned parents per column */
+    int parents_ready;
     struct incident *inc;       /* KPI detector and alerts; NULL without KPIs */
     struct link_tracker *links; /* structure changes over refreshes (refresh jobs only) */
     json_t *structure_pending;  /* guarded by mu: a structure change for the loop to publish */
@@ -55,8 +68,11 @@ void scope_free(struct scope *s);
 void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w);
 
-/* Publishes the scope's finished rankings, resolutions and structure changes (links that
- * appeared or disappeared persistently over refreshes, link_tracker.h). Thread: the loop. */
+/* Publishes the scope's finished rankings and resolutions, and the change monitor's events:
+ * mechanism_change alerts (a series' mechanism changed given its learned parents; resolved when
+ * the new regime is adopted as the reference or the series reverts) and structure_change alerts
+ * (a link's strength changed, reference against recent window). Links that flicker over
+ * refreshes (link_tracker.h) are only counted and logged. Thread: the loop. */
 void scope_poll(struct scope *s, struct alerts *al);
 
 /* The scope's status object {"name","series","window_fill","last_refresh","refresh_ms",...}

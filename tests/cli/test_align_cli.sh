@@ -16,7 +16,7 @@ mem free=12i 1700000003000000000
 LP
 expect_exit "line_protocol_file_aligns_with_rejects_counted" 0 "rejected: syntax=1 bad_value=1" \
   "$BIN" align --input "$TMP/m.lp" --bucket 1s
-printf 'time,cpu.usage{dc=x,host=b},mem.free\n1700000000,2,\n1700000001,2,10\n1700000002,2,10\n1700000003,2,12\n' >"$TMP/want"
+printf 'time,"cpu.usage{dc=x,host=b}",mem.free\n1700000000,2,\n1700000001,2,10\n1700000002,2,10\n1700000003,2,12\n' >"$TMP/want"
 if cmp -s "$TMP/out" "$TMP/want"; then ok "line_protocol_rows_mean_and_carry_forward"; else
   bad "line_protocol_rows_mean_and_carry_forward" "got: $(cat "$TMP/out")"; fi
 
@@ -56,6 +56,22 @@ expect_in "the_line_after_it_is_read" "$TMP/out" "ok.v"
 
 expect_exit "late_records_are_counted" 0 "late=1" sh -c \
   "printf 'a v=1 5000000000\na v=1 9000000000\na v=1 1000000000\n' | \"$BIN\" align --input - --format influx"
+# multi-tag series names hold commas: align quotes them, and discover reads them back
+awk 'BEGIN { srand(7); x = 0; y = 0; z = 0
+  for (t = 0; t < 300; t++) { xn = rand(); y = 0.8 * x + 0.2 * rand(); z = 0.5 * rand()
+    ts = (1700000000 + t) "000000000"
+    printf "cpu,host=a,dc=x v=%.6f %s\n", xn, ts
+    printf "cpu,host=b,dc=x v=%.6f %s\n", y, ts
+    printf "mem,host=a,dc=\"y\" v=%.6f %s\n", z, ts; x = xn } }' >"$TMP/tags.lp"
+expect_exit "multi_tag_series_align" 0 "" "$BIN" align --input "$TMP/tags.lp"
+cp "$TMP/out" "$TMP/tags.csv"
+expect_in "multi_tag_headers_are_quoted" "$TMP/tags.csv" \
+  'time,"cpu.v{dc=x,host=a}","cpu.v{dc=x,host=b}","mem.v{dc=""y"",host=a}"'
+expect_exit "quoted_headers_round_trip_through_discover" 0 "" \
+  "$BIN" discover --input "$TMP/tags.csv" --tau-max 1
+expect_in "discover_names_the_multi_tag_series" "$TMP/out" '"cpu.v{dc=x,host=a}"' \
+  '"cpu.v{dc=x,host=b}"' '"mem.v{dc=\"y\",host=a}"'
+
 expect_exit "missing_file_exit_2" 2 "nope.lp" "$BIN" align --input "$TMP/nope.lp"
 expect_exit "unknown_format_exit_2" 2 "unknown format 'xml'" "$BIN" align --input "$TMP/m.lp" --format xml
 expect_exit "bad_bucket_exit_2" 2 "--bucket: '0s'" "$BIN" align --input "$TMP/m.lp" --bucket 0s

@@ -19,6 +19,26 @@ expect_exit "discover_reads_stdin" 0 "" sh -c "\"$BIN\" discover --input - < \"$
 expect_exit "discover_fdr_bh_reports_q_values" 0 "" "$BIN" discover --input "$TMP/sim.csv" --fdr bh
 expect_in "discover_fdr_bh_output" "$TMP/out" '"fdr":"bh"' '"qvalue":'
 
+# OpenBLAS kernels: a core type the user sets is kept; a selected one is kept only after the
+# self-check (dgemm and dsyrk against plain loops) passes in the re-executed process.
+expect_exit "user_core_type_is_respected" 0 "" \
+  env -u CAUSALMON_BLAS_CORE OPENBLAS_CORETYPE=Haswell "$BIN" discover --input "$TMP/sim.csv"
+expect_in "user_core_type_reported" "$TMP/out" '"blas_core":"Haswell (OpenBLAS default)"'
+if grep -q avx512f /proc/cpuinfo && grep -q avx512bw /proc/cpuinfo; then
+  expect_exit "selected_core_type_passes_self_check" 0 "" \
+    env CAUSALMON_BLAS_CORE=trial OPENBLAS_CORETYPE=SkylakeX "$BIN" discover --input "$TMP/sim.csv"
+  expect_in "selected_core_type_reported" "$TMP/out" \
+    '"blas_core":"SkylakeX (selected, self-check passed)"'
+fi
+
+# A file with a UTF-8 byte order mark, CR-only line endings and NA cells (as R writes): the time
+# column is recognised, NA is a missing value.
+awk -F, 'BEGIN { OFS = "," } NR == 1 { printf "\357\273\277" } NR % 97 == 0 { $3 = "NA" }
+  { printf "%s\r", $0 }' "$TMP/sim.csv" >"$TMP/bom_cr_na.csv"
+expect_exit "bom_cr_only_and_na_file_is_read" 0 "" "$BIN" discover --input "$TMP/bom_cr_na.csv" --tau-max 2
+expect_in "bom_file_time_column_is_not_a_variable" "$TMP/out" \
+  '"variables":["x0","x1","x2","x3","x4","x5"]' '"filled":6'
+
 # A constant column is reported and left out; empty cells are missing values.
 awk -F, 'BEGIN{OFS=","} NR==1{print $0,"flat"; next} {if (NR%50==0) $3=""; print $0,"7"}' \
   "$TMP/sim.csv" >"$TMP/flat.csv"
@@ -46,8 +66,16 @@ expect_exit "too_many_columns_exits_2" 2 "too_many_columns.csv:1: 1001 data colu
 expect_exit "time_not_increasing_exits_2" 2 "time_not_increasing.csv:3:1: column 'time'" \
   "$BIN" discover --input "$DATA/time_not_increasing.csv"
 "$BIN" simulate --vars 200 --samples 300 --tau-max 1 --out "$TMP/wide.csv"
-expect_exit "embedded_dimension_limit_exits_2" 2 "embedded dimension of 8200, above the limit of 4096" \
+# Complete data uses lag blocks: 200 series at tau_max 20 run. With a leading missing value (not
+# an interior gap, so it stays missing) the full embedded matrix is needed and its limit applies.
+expect_exit "wide_complete_data_runs_on_lag_blocks" 0 "" \
   "$BIN" discover --input "$TMP/wide.csv" --tau-max 20
+awk -F, 'BEGIN { OFS = "," } NR == 2 { $2 = "" } { print }' "$TMP/wide.csv" >"$TMP/wide_gap.csv"
+expect_exit "embedded_dimension_limit_exits_2" 2 "embedded dimension of 8200, above the limit of 4096" \
+  "$BIN" discover --input "$TMP/wide_gap.csv" --tau-max 20
+"$BIN" simulate --vars 1000 --samples 200 --tau-max 1 --out "$TMP/widest.csv"
+expect_exit "lag_block_limit_exits_2" 2 "lag-block entries, above the limit of 134217728" \
+  "$BIN" discover --input "$TMP/widest.csv" --tau-max 67
 expect_exit "bad_alpha_exits_2" 2 "--alpha: '1.5' is not a number in (0, 1)" \
   "$BIN" discover --input "$TMP/sim.csv" --alpha 1.5
 expect_exit "bad_tau_max_exits_2" 2 "--tau-max: 'x' is not an integer" \

@@ -129,6 +129,43 @@ static void test_a_changing_cause_orients_its_effect(void **state)
     free(X);
 }
 
+/* x0 -> x1 with a weak contemporaneous link (0.3 in noise units) that vanishes at T/2; x0 also
+ * drives x2, unchanged. The change belongs to x1 (C -> x1 <- x0 is a collider when x0 is
+ * unchanged): x1 is reported and x0 is not, over several seeds. */
+static void test_a_vanishing_edge_is_attributed_to_the_child_not_the_parent(void **state)
+{
+    (void)state;
+    enum { n = 3 };
+    int *seg = time_segments(), child = 0, parent = 0;
+    for (int s = 1; s <= 6; s++) {
+        struct rng r;
+        rng_seed(&r, 100 + s);
+        double *X = xmallocarray((size_t)T * n, sizeof(double));
+        for (int t = 0; t < T; t++) {
+            X[t * n] = rng_normal(&r);
+            X[t * n + 1] = (t < T / 2 ? 0.3 : 0.0) * X[t * n] + rng_normal(&r);
+            X[t * n + 2] = 0.5 * X[t * n] + rng_normal(&r);
+        }
+        struct cdnod_params p;
+        cdnod_params_default(&p);
+        p.tau_max = 0;
+        p.time_kernel = 1;
+        struct cdnod_result res;
+        char err[256];
+        assert_int_equal(cdnod_run(X, T, n, seg, K, &p, &res, err, sizeof err), 0);
+        for (int a = 0; a < res.nchanged; a++) {
+            child += res.changed[a].var == 1;
+            parent += res.changed[a].var == 0;
+        }
+        cdnod_result_free(&res);
+        free(X);
+    }
+    print_message("child reported in %d of 6 runs, parent in %d\n", child, parent);
+    assert_true(child >= 5);
+    assert_true(parent <= 1);
+    free(seg);
+}
+
 static void test_too_small_segment_is_a_clear_error(void **state)
 {
     (void)state;
@@ -153,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_each_kind_of_change_is_found_with_recall_and_precision_0_9),
         cmocka_unit_test(test_stationary_and_seasonal_data_have_at_most_2_percent_false_changes),
         cmocka_unit_test(test_a_changing_cause_orients_its_effect),
+        cmocka_unit_test(test_a_vanishing_edge_is_attributed_to_the_child_not_the_parent),
         cmocka_unit_test(test_too_small_segment_is_a_clear_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,6 +43,55 @@ static void test_reads_time_column_quotes_and_missing_cells(void **state)
     csv_table_free(t);
 }
 
+/* Files written on classic Mac OS end lines in a lone CR. */
+static void test_reads_cr_only_line_endings(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct csv_table *t = read_text("time,a,b\r1,1.5,2\r2,3,4\r\r3,5,6", err, sizeof err);
+    if (!t) fail_msg("%s", err);
+    assert_int_equal(t->ncols, 2);
+    assert_int_equal(t->rows, 3);
+    assert_string_equal(t->time_name, "time");
+    assert_close(t->values[5], 6.0, 0);
+    assert_close(t->times[2], 3.0, 0);
+    csv_table_free(t);
+}
+
+/* A UTF-8 byte order mark is not part of the first column's name, so `time` is recognised. */
+static void test_byte_order_mark_is_skipped_and_time_column_recognised(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct csv_table *t = read_text("\xEF\xBB\xBFtime,a\r\n1,2\r\n2,3\r\n", err, sizeof err);
+    if (!t) fail_msg("%s", err);
+    assert_string_equal(t->time_name, "time");
+    assert_int_equal(t->ncols, 1);
+    assert_string_equal(t->names[0], "a");
+    assert_int_equal(t->rows, 2);
+    csv_table_free(t);
+    t = read_text("\xEF\xBB\xBFx,y\n1,2\n", err, sizeof err);
+    if (!t) fail_msg("%s", err);
+    assert_null(t->time_name);
+    assert_string_equal(t->names[0], "x");
+    csv_table_free(t);
+}
+
+/* NA (pandas' and R's missing value) is a missing cell; other words are still errors. */
+static void test_na_cells_are_missing(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct csv_table *t = read_text("a,b\nNA,1\n2,\"NA\"\n", err, sizeof err);
+    if (!t) fail_msg("%s", err);
+    assert_true(isnan(t->values[0]));
+    assert_close(t->values[1], 1.0, 0);
+    assert_true(isnan(t->values[3]));
+    csv_table_free(t);
+    assert_null(read_text("a,b\nNAN?,1\n", err, sizeof err));
+    assert_non_null(strstr(err, "in.csv:2:1: column 'a'"));
+}
+
 static void test_without_time_column_every_column_is_data(void **state)
 {
     (void)state;
@@ -122,6 +171,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_time_column_quotes_and_missing_cells),
         cmocka_unit_test(test_without_time_column_every_column_is_data),
+        cmocka_unit_test(test_reads_cr_only_line_endings),
+        cmocka_unit_test(test_byte_order_mark_is_skipped_and_time_column_recognised),
+        cmocka_unit_test(test_na_cells_are_missing),
         cmocka_unit_test(test_errors_name_line_column_and_reason),
         cmocka_unit_test(test_column_limit_is_enforced),
         cmocka_unit_test(test_timestamps_in_all_forms),

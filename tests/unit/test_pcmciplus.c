@@ -1,6 +1,8 @@
 /* PCMCI+ orientation on hand-built structures, and recovery of simulated SVAR graphs. */
 #include "test_util.h"
 
+#include "lagblock.h"
+#include "lagcov.h"
 #include "pcmciplus.h"
 #include "rng.h"
 #include "svar_discover.h"
@@ -162,6 +164,157 @@ static void test_conflicting_colliders_give_x_x(void **state)
     free(X);
 }
 
+/* A dense case: x(t-1) -> k, k -> j and j -> c1..c11 contemporaneously, nothing else. Columns:
+ * x k j c1..c11; j has 12 contemporaneous neighbours. The separating sets of (x(t-1), j) are the
+ * neighbour subsets of j that contain k, so (x(t-1), k, j) is an unambiguous non-collider and R1
+ * orients k -> j and then j -> c for every child. A collider step that looked at only the first
+ * 10 neighbours of j by column index misses k when the columns are reversed, finds no separating
+ * set, leaves the triple ambiguous and every contemporaneous link unoriented. */
+enum { DENSE_N = 14 };
+
+static void dense_row(double *x, const double *prev, const double *e)
+{
+    x[0] = e[0];
+    x[1] = 0.6 * prev[0] + e[1];
+    x[2] = 0.8 * x[1] + e[2];
+    for (int c = 3; c < DENSE_N; c++) x[c] = 0.5 * x[2] + e[c];
+}
+
+/* The contemporaneous type between original columns a and b in g, whose column q holds the
+ * original column perm[q]. */
+static enum link_type contemp_mapped(const struct svar_graph *g, const int *perm, int a, int b)
+{
+    int qa = -1, qb = -1;
+    for (int q = 0; q < DENSE_N; q++) {
+        if (perm[q] == a) qa = q;
+        if (perm[q] == b) qb = q;
+    }
+    return contemp(g, qa, qb);
+}
+
+static void assert_dense_graph(const struct svar_graph *g, const int *perm)
+{
+    int qx = -1, qk = -1;
+    for (int q = 0; q < DENSE_N; q++) {
+        if (perm[q] == 0) qx = q;
+        if (perm[q] == 1) qk = q;
+    }
+    assert_int_equal(g->type[svar_graph_at(g, qx, qk, 1)], LINK_FWD);
+    assert_int_equal(contemp_mapped(g, perm, 1, 2), LINK_FWD);
+    for (int c = 3; c < DENSE_N; c++) assert_int_equal(contemp_mapped(g, perm, 2, c), LINK_FWD);
+    int ncontemp = 0; /* no other contemporaneous link (lagged false positives may occur) */
+    for (int a = 0; a < DENSE_N; a++)
+        for (int b = a + 1; b < DENSE_N; b++)
+            if (contemp(g, a, b) != LINK_NONE) {
+                print_message("  contemporaneous %d %d type %d p %g\n", a, b, contemp(g, a, b),
+                              g->pval[svar_graph_at(g, a, b, 0)]);
+                ncontemp++;
+            }
+    assert_int_equal(ncontemp, 1 + DENSE_N - 3);
+}
+
+static void test_dense_graph_is_the_same_under_permuted_columns(void **state)
+{
+    (void)state;
+    double *X = generate(dense_row, DENSE_N, 2);
+    double *Y = xmallocarray((size_t)ROWS * DENSE_N, sizeof(double));
+    int ident[DENSE_N], rev[DENSE_N], shuf[DENSE_N];
+    for (int q = 0; q < DENSE_N; q++) {
+        ident[q] = q;
+        rev[q] = DENSE_N - 1 - q;
+        shuf[q] = (q * 5 + 3) % DENSE_N; /* 5 is coprime with 14: a permutation */
+    }
+    const int *perms[] = {ident, rev, shuf};
+    for (int p = 0; p < 3; p++) {
+        for (int t = 0; t < ROWS; t++)
+            for (int q = 0; q < DENSE_N; q++)
+                Y[(size_t)t * DENSE_N + q] = X[(size_t)t * DENSE_N + perms[p][q]];
+        struct svar_discover_params prm;
+        svar_discover_params_default(&prm, 1);
+        struct svar_discover_result res;
+        char err[256];
+        assert_int_equal(svar_discover_run(Y, ROWS, DENSE_N, &prm, &res, err, sizeof err), 0);
+        print_message("permutation %d: %d links, %ld tests, %ld capped pairs\n", p,
+                      svar_graph_count_links(res.graph), res.stats.tests,
+                      res.stats.collider_capped);
+        assert_int_equal(res.stats.collider_capped, 0);
+        assert_dense_graph(res.graph, perms[p]);
+        svar_discover_result_free(&res);
+    }
+    free(Y);
+    free(X);
+}
+
+/* The optional cap keeps the strongest neighbours (not the first columns) and counts the pairs
+ * it cut. */
+static void test_collider_cap_is_optional_counted_and_keeps_the_strongest(void **state)
+{
+    (void)state;
+    double *X = generate(dense_row, DENSE_N, 2);
+    struct svar_discover_params prm;
+    svar_discover_params_default(&prm, 1);
+    assert_int_equal(prm.pcmci.max_collider_nbrs, 0);
+    prm.pcmci.max_collider_nbrs = 10;
+    struct svar_discover_result res;
+    char err[256];
+    assert_int_equal(svar_discover_run(X, ROWS, DENSE_N, &prm, &res, err, sizeof err), 0);
+    assert_true(res.stats.collider_capped > 0);
+    int ident[DENSE_N];
+    for (int q = 0; q < DENSE_N; q++) ident[q] = q;
+    /* k - j is the strongest link of j (correlation about 0.68 against 0.56 for j - c), so the
+     * cap keeps it and the orientation is unchanged */
+    assert_dense_graph(res.graph, ident);
+    svar_discover_result_free(&res);
+    free(X);
+}
+
+/* PCMCI+ on lag blocks gives the graph, p-values and statistics of PCMCI+ on the full embedded
+ * correlation matrix. */
+static void test_lag_blocks_give_the_graph_of_the_full_matrix(void **state)
+{
+    (void)state;
+    int N = 12, T = 1500, tau = 3, L = 2 * tau, D = N * (L + 1);
+    struct svar_sim_params sp;
+    svar_sim_params_default(&sp, N, tau, 9);
+    sp.contemp_frac = 0.5;
+    char err[256];
+    struct svar_model *m = svar_model_random(&sp, err, sizeof err);
+    assert_non_null(m);
+    double *X = xmallocarray((size_t)T * N, sizeof(double));
+    struct rng r;
+    rng_seed(&r, 99);
+    svar_model_simulate(m, &r, T, 500, X);
+    struct lagcov *lc = lagcov_new(N, L, T - L, err, sizeof err);
+    assert_non_null(lc);
+    lagcov_load(lc, X, T);
+    double *R = xmallocarray((size_t)D * D, sizeof(double));
+    assert_int_equal(lagcov_correlation(lc, R, NULL), 0);
+    struct pcmci_params p;
+    pcmci_params_default(&p, tau);
+    struct svar_graph *full = svar_graph_new(N, tau), *blk = svar_graph_new(N, tau);
+    assert_int_equal(pcmciplus_run(R, N, lagcov_rows(lc), &p, full, NULL, err, sizeof err), 0);
+    struct lagblock *lb = lagblock_new(X, T, N, L, err, sizeof err);
+    assert_non_null(lb);
+    assert_int_equal(lagblock_rows(lb), lagcov_rows(lc));
+    assert_int_equal(pcmciplus_run_blocks(lb, N, &p, blk, NULL, err, sizeof err), 0);
+    size_t cells = (size_t)N * N * (tau + 1);
+    for (size_t a = 0; a < cells; a++) {
+        assert_int_equal(blk->type[a], full->type[a]);
+        assert_close(blk->val[a], full->val[a], 1e-10);
+        assert_close(blk->pval[a], full->pval[a], 1e-9 * full->pval[a] + 1e-300);
+    }
+    print_message("%d links, identical on lag blocks and on the full matrix\n",
+                  svar_graph_count_links(full));
+    assert_true(svar_graph_count_links(full) > N);
+    lagblock_free(lb);
+    lagcov_free(lc);
+    svar_graph_free(full);
+    svar_graph_free(blk);
+    svar_model_free(m);
+    free(R);
+    free(X);
+}
+
 static double recovery_f1(int nvars, int T, int tau_max, uint64_t seed, double level)
 {
     struct svar_sim_params sp;
@@ -243,6 +396,9 @@ int main(void)
         cmocka_unit_test(test_recovers_simulated_graphs_with_f1_at_least_0_95),
         cmocka_unit_test(test_discovery_is_unchanged_at_level_1e9),
         cmocka_unit_test(test_fdr_drops_links_whose_q_value_exceeds_alpha),
+        cmocka_unit_test(test_dense_graph_is_the_same_under_permuted_columns),
+        cmocka_unit_test(test_lag_blocks_give_the_graph_of_the_full_matrix),
+        cmocka_unit_test(test_collider_cap_is_optional_counted_and_keeps_the_strongest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,7 +55,13 @@ static void test_the_changed_root_ranks_first_with_its_path_to_the_kpi(void **st
     for (int a = 1; a < res.ncauses; a++)
         if (res.causes[a].var == 1 || res.causes[a].var == 2)
             assert_false(res.causes[a].mech_changed);
-    assert_int_equal(res.baseline[res.ncauses - 1], 3); /* d did not move */
+    /* graph-free: d did not move and ranks below a and b; the KPI's own anomaly is not
+     * evidence for it */
+    int pos[4] = {-1, -1, -1, -1};
+    for (int a = 0; a < res.ncauses; a++) pos[res.baseline[a]] = a;
+    assert_int_equal(pos[0], 0);
+    assert_true(pos[3] > pos[1]);
+    assert_true(res.baseline_score[pos[2]] == 0);
     rca_result_free(&res);
     /* without --kpi: the most anomalous series is the KPI */
     assert_int_equal(rca_run(X, ROWS, 4, SPLIT, -1, &p, NULL, &res, err, sizeof err), 0);
@@ -71,7 +77,7 @@ static void test_a_tier_rule_removes_links_against_it(void **state)
     struct rca_params p;
     rca_params_default(&p);
     const int tier[4] = {1, 0, 0, 0}; /* a is "application", b "infrastructure": a -/-> b */
-    struct rca_prior pr = {tier, NULL, NULL, NULL, NULL, 0};
+    struct rca_prior pr = {tier, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL};
     struct rca_result res;
     char err[256];
     assert_int_equal(rca_run(X, ROWS, 4, SPLIT, 2, &p, &pr, &res, err, sizeof err), 0);
@@ -150,6 +156,101 @@ static void test_component_rules(void **state)
 }
 
 /* 4 seeds x 5 fault kinds through the detector and the ranking. */
+/* Failure mode 3: a wide, short case with sparse, constant and incident-less columns is ranked,
+ * never refused; what was left out is listed with its reason; no graph is trusted. */
+static void test_sparse_columns_never_sink_the_case(void **state)
+{
+    (void)state;
+    enum { N = 200, R = 70, S = 60 };
+    double *X = malloc(sizeof(double) * R * N);
+    struct rng r;
+    rng_seed(&r, 11);
+    for (int t = 0; t < R; t++)
+        for (int j = 0; j < N; j++) {
+            double v = 10 + rng_normal(&r) + (j == 5 && t >= S ? 30 : 0);
+            if (j >= 10 && j < 40 && (t * 7 + j) % 10 < 4) v = NAN; /* 40 % missing */
+            if (j >= 42 && j < 45 && (t * 7 + j) % 10 < 7) v = NAN; /* 70 % missing */
+            if (j == 40) v = 3;                                     /* constant */
+            if (j == 41 && t >= S) v = NAN;                         /* no incident value */
+            X[t * N + j] = v;
+        }
+    struct rca_params p;
+    rca_params_default(&p);
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, R, N, S, 0, &p, NULL, &res, err, sizeof err), 0);
+    assert_int_equal(res.causes[0].var, 5);
+    assert_int_equal(res.baseline[0], 5);
+    assert_int_equal(res.nexcluded, 5);
+    assert_int_equal(res.excluded[0].var, 40);
+    assert_string_equal(res.excluded[0].reason, "constant");
+    assert_int_equal(res.excluded[1].var, 41);
+    assert_string_equal(res.excluded[1].reason, "no incident values");
+    for (int a = 2; a < 5; a++) {
+        assert_int_equal(res.excluded[a].var, 40 + a);
+        assert_string_equal(res.excluded[a].reason, "mostly missing in the reference");
+    }
+    assert_int_equal(res.ncauses, N - 5);
+    assert_true(res.reliability == 0);
+    assert_null(res.graph);
+    assert_non_null(res.graph_note);
+    for (int a = 0; a < res.ncauses; a++) /* no graph: the causal order is the graph-free one */
+        assert_int_equal(res.causes[a].var, res.baseline[a]);
+    rca_result_free(&res);
+    free(X);
+}
+
+/* Failure mode 5: without a KPI, an entry point's latency is chosen over a more anomalous
+ * memory gauge, and the reason says so. */
+static void test_kpi_choice_prefers_an_entry_point_latency(void **state)
+{
+    (void)state;
+    double *X = chain(1, 8); /* a (0) changed most */
+    signed char pref[4] = {0, 1, 2, 0};
+    struct rca_prior pr = {0};
+    pr.kpi_pref = pref;
+    struct rca_params p;
+    rca_params_default(&p);
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, -1, &p, &pr, &res, err, sizeof err), 0);
+    assert_int_equal(res.kpi, 2);
+    assert_non_null(strstr(res.kpi_reason, "entry point"));
+    assert_true(res.kpi_is_symptom);
+    assert_int_equal(res.causes[0].var, 0);
+    rca_result_free(&res);
+    pref[2] = 0; /* no entry point: the most anomalous latency/error series */
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, -1, &p, &pr, &res, err, sizeof err), 0);
+    assert_int_equal(res.kpi, 1);
+    assert_false(res.kpi_is_symptom);
+    rca_result_free(&res);
+    free(X);
+}
+
+/* Failure mode 6 (component level): a component scores 0.7, 0.2 and 0.1 of its three best
+ * series, recomputed here from the series scores. */
+static void test_a_component_scores_from_its_three_best_series(void **state)
+{
+    (void)state;
+    double *X = chain(1, 8);
+    int comp[4] = {0, 0, 0, 1};
+    struct rca_prior pr = {0};
+    pr.component = comp;
+    pr.ncomponents = 2;
+    struct rca_params p;
+    rca_params_default(&p);
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, ROWS, 4, SPLIT, 2, &p, &pr, &res, err, sizeof err), 0);
+    double top[3] = {0, 0, 0};
+    for (int a = 0, k = 0; a < res.ncauses; a++)
+        if (comp[res.causes[a].var] == 0 && k < 3) top[k++] = res.causes[a].score;
+    assert_int_equal(res.components[0].component, 0);
+    assert_close(res.components[0].score, 0.7 * top[0] + 0.2 * top[1] + 0.1 * top[2], 1e-12);
+    rca_result_free(&res);
+    free(X);
+}
+
 static void test_simulated_incidents_rank_the_faulty_service_first(void **state)
 {
     (void)state;
@@ -195,6 +296,9 @@ int main(void)
         cmocka_unit_test(test_a_tier_rule_removes_links_against_it),
         cmocka_unit_test(test_a_strength_change_matches_the_fisher_z_closed_form),
         cmocka_unit_test(test_component_rules),
+        cmocka_unit_test(test_sparse_columns_never_sink_the_case),
+        cmocka_unit_test(test_kpi_choice_prefers_an_entry_point_latency),
+        cmocka_unit_test(test_a_component_scores_from_its_three_best_series),
         cmocka_unit_test(test_simulated_incidents_rank_the_faulty_service_first),
         cmocka_unit_test(test_fault_free_streams_raise_at_most_one_alert_per_10000_buckets),
     };

@@ -1,0 +1,117 @@
+/*
+ * change_monitor.h - always-on monitoring of mechanisms and links on a stream, without a KPI.
+ *
+ * Every series x_j is watched given its parents Pa(j) (the learned ones, set with
+ * change_monitor_set_parents, plus its own lags 1..tau_max always). Rows go into a ring of
+ * reference + gap + recent rows. Every `every` rows a round runs, for every series:
+ *   - mechanism: the change primitive of segment_stats.h between the reference window and the
+ *     recent, non-overlapping window (two segments): mean and coefficients (F-tests from the
+ *     sufficient statistics) and noise scale (Welch test on log |residual|, the recent window's
+ *     residuals taken under the reference fit, so a changed coefficient or a new parent shows
+ *     too; heavy tails do not fool it, unlike the F-test of variances); a test counts only when
+ *     its effect is at least min_shift / min_scale / min_coef; p = 3 min p (Bonferroni);
+ *   Benjamini-Hochberg across series, per round.
+ * Sequential evidence: a series is confirmed changed when its q-value is <= alpha in `confirm`
+ * consecutive rounds. The change point is then estimated on the residuals under the reference
+ * fit, and the event (kind, coefficients and noise scale after) is measured on the rows after
+ * it: a window that straddles a step in the mean shows a spurious autocorrelation.
+ * Links: for a confirmed change of the coefficients, the partial correlation of x_j with each
+ * parent given the others, reference against the rows after the change point (Fisher-z
+ * difference, BH across the series' parents); each link with q <= alpha is a
+ * CHANGE_EVENT_LINK. Under no change the per-round false-alarm probability is at most
+ * alpha (BH under the global null) and the confirmation multiplies it down further, so alpha and
+ * confirm set the false-alarm rate (bench/monitor measures it).
+ * The reference of a quiet series trails the recent window by `gap` rows and freezes as soon as
+ * the series shows evidence (q <= alpha), so slow drift is followed while a change is measured
+ * against the regime before it. After a confirmed change, `adopt` rows past the estimated change
+ * point the new regime becomes the reference (event ADOPTED); a series whose recent window
+ * matches the old reference again in `confirm` rounds reverts (event REVERTED).
+ * Seasonality: with `deseason`, every column of the ring is checked for a cycle
+ * (seasonality.h) when the ring is full and then every `reseason` rows; values are read with the
+ * per-phase median profile subtracted, as cdnod does.
+ * Missing values (NaN): a row enters a series' statistics only when the series and its parents
+ * are all present.
+ * Memory: (reference + gap + recent) x N doubles plus O(N x parents^2); no I/O; one thread at a
+ * time per monitor (the caller's).
+ */
+#ifndef CAUSALMON_CHANGE_MONITOR_H
+#define CAUSALMON_CHANGE_MONITOR_H
+
+#include "mech_change.h"
+
+#include <stddef.h>
+
+#define CHANGE_MONITOR_MAX_PARENTS 16 /* learned parents kept per series (strongest first) */
+
+struct change_monitor_params {
+    int tau_max;   /* own lags 1..tau_max are always parents; default 2 */
+    int reference; /* rows of the reference window; default 300 */
+    int gap;       /* rows between the reference and the recent window; default 60 */
+    int recent;    /* rows of the recent window; default 80 */
+    int every;     /* rows between rounds; default 10 */
+    double alpha;  /* BH level per round; default 0.001 */
+    int confirm;   /* consecutive rounds with q <= alpha that confirm a change; default 3 */
+    int adopt;     /* rows after the change point before the new regime is the reference;
+                      default 300 */
+    int deseason;  /* remove detected cycles; default 1 */
+    int reseason;  /* rows between cycle detections; default 1000 */
+    /* Smallest effects that count (practical significance), in reference noise sds: */
+    double min_shift; /* mean residual of the recent window; default 1 */
+    double min_scale; /* ratio of noise scales (either way); default 1.2 */
+    double min_coef;  /* sd of (coefficients after - before) . parents; default 0.2 */
+};
+
+enum change_event_type {
+    CHANGE_EVENT_MECHANISM = 0, /* a series' mechanism changed */
+    CHANGE_EVENT_LINK,          /* a link's strength changed (appeared, vanished, resized) */
+    CHANGE_EVENT_ADOPTED,       /* the new regime of a changed series is now its reference */
+    CHANGE_EVENT_REVERTED       /* a changed series is back to its old reference */
+};
+
+struct change_event {
+    enum change_event_type type;
+    int series;
+    long row;        /* rows pushed so far when the event was raised */
+    long change_row; /* estimated first row of the new regime (0-based count of pushed rows) */
+    enum change_kind kind;
+    double pval, qval; /* of the round that confirmed it */
+    double p_mean, p_coef, p_var;
+    int nparents;
+    int parents[CHANGE_MONITOR_MAX_PARENTS + 8]; /* nodes lag * N + i, lag 0 contemporaneous */
+    double coef_before[CHANGE_MONITOR_MAX_PARENTS + 9]; /* intercept then slopes */
+    double coef_after[CHANGE_MONITOR_MAX_PARENTS + 9];
+    double noise_before, noise_after; /* residual standard deviations */
+    /* CHANGE_EVENT_LINK: parent node (lag * N + i) and partial correlations */
+    int link_from;
+    double r_before, r_after;
+};
+
+struct change_monitor;
+
+void change_monitor_params_default(struct change_monitor_params *p);
+
+/* Returns a monitor of nseries series, or NULL with a message in err when a parameter is out of
+ * range (windows < 10 rows, recent <= parents, every < 1, alpha not in (0, 0.5], confirm < 1). */
+struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
+                                          char *err, size_t errlen);
+void change_monitor_free(struct change_monitor *m);
+
+/* Sets the learned parents of series j (nodes lag * N + i, 0 <= lag <= tau_max, i != j when
+ * lag = 0; own lags are added anyway). Extra parents beyond CHANGE_MONITOR_MAX_PARENTS are
+ * dropped. A changed series keeps its parents until it is adopted. Returns 0, or -1 for an
+ * out-of-range node. */
+int change_monitor_set_parents(struct change_monitor *m, int j, const int *nodes, int n);
+
+/* Adds one row (nseries values, NaN = missing). When a round is due, runs it and writes up to
+ * maxev events into ev; returns how many events there were (may exceed maxev: the rest are
+ * dropped). */
+int change_monitor_push(struct change_monitor *m, const double *row, struct change_event *ev,
+                        int maxev);
+
+/* Rows pushed so far; series currently confirmed changed. */
+long change_monitor_rows(const struct change_monitor *m);
+int change_monitor_changed(const struct change_monitor *m);
+/* Period removed from series j (0: none). */
+int change_monitor_period(const struct change_monitor *m, int j);
+
+#endif

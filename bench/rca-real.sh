@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# bench/rca-real - `causalmon rca` on every real incident set found under ../shared/data (the
+# project's evaluation data, not shipped with the project; nothing is measured without it):
+#
+#   petshop   PetShop (Hardt et al., CLeaR 2024): the issues that have a normal period
+#             (low_traffic, high_traffic: 52). Each issue's 5 rows are re-timed to continue the
+#             ~49 h normal period; the SLO timestamp is the fault time, the violated SLO
+#             (node|metric|Average) the KPI. Type = scenario and SLO metric.
+#   boutique  Online Boutique from the Nezha artifact (Yu et al., ESEC/FSE 2023): two days of
+#             1-minute pod metrics, 56 injections. The pods' files are merged on the minute into
+#             one table (columns service|metric; the frontend's SLO file as frontend|slo_*).
+#             Each case: reference the hour before the injection (60 rows, which hold the
+#             earlier injections of that hour; REF=prev starts it at the previous injection
+#             instead), incident the 10 rows from the injection on.
+#             No --kpi: causalmon picks its KPI itself. Type = inject_type; the code-level
+#             faults (return, exception) leave no trace in metrics and are reported apart.
+#
+# The graph is learned from each case alone; no true graph is used. Ranking at component level
+# (component map "regex:^([^|]*)\|"). Printed per set and per type: top-1, top-3, top-5 and
+# Avg@5 (mean of top-1..top-5) for the causal ranking, causalmon's own graph-free ranking (its
+# robust evidence alone) and random ranking (k / components), and the median seconds per case.
+# usage: [SETS="petshop boutique"] [REF=hour|prev] [RCA_ARGS="..."] [VERBOSE=1]
+#        bench/rca-real.sh [CAUSALMON] [DATA_DIR]
+set -u
+BIN=${1:-build/causalmon}
+DATA=${2:-$(dirname "$0")/../../shared/data}
+SETS=${SETS:-petshop boutique}
+if [ ! -d "$DATA" ]; then
+  echo "bench/rca-real: $DATA not found (the shared evaluation data); nothing measured"
+  exit 0
+fi
+command -v jq > /dev/null || { echo "bench/rca-real: needs jq"; exit 1; }
+read -ra EXTRA <<< "${RCA_ARGS:-}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+CMAP='regex:^([^|]*)\|'
+
+declare -A N C1 C3 C5 CA G1 G3 G5 GA R1 R3 R5 RA SECS
+
+# score SET TYPE ROOT OUT.json SECONDS: adds one case to the tallies of "SET" and "SET TYPE".
+score() {
+  local set=$1 type=$2 root=$3 out=$4 secs=$5
+  local rc rg nc
+  rc=$(jq --arg r "$root" '[.components[].component] | index($r) // 99' "$out")
+  rg=$(jq --arg r "$root" '[.baseline.components[].component] | index($r) // 99' "$out")
+  nc=$(jq '.components | length' "$out")
+  for k in "$set" "$set $type"; do
+    N[$k]=$((${N[$k]:-0} + 1))
+    C1[$k]=$((${C1[$k]:-0} + (rc < 1))); C3[$k]=$((${C3[$k]:-0} + (rc < 3))); C5[$k]=$((${C5[$k]:-0} + (rc < 5)))
+    G1[$k]=$((${G1[$k]:-0} + (rg < 1))); G3[$k]=$((${G3[$k]:-0} + (rg < 3))); G5[$k]=$((${G5[$k]:-0} + (rg < 5)))
+    # Avg@5 = mean of top-1..top-5 = max(0, 5 - rank0) / 5 per case
+    CA[$k]=$((${CA[$k]:-0} + (rc < 5 ? 5 - rc : 0))); GA[$k]=$((${GA[$k]:-0} + (rg < 5 ? 5 - rg : 0)))
+    # random: expected top-k is min(1, k / components), kept in thousandths
+    R1[$k]=$((${R1[$k]:-0} + 1000 / nc)); R3[$k]=$((${R3[$k]:-0} + (nc < 3 ? 1000 : 3000 / nc)))
+    R5[$k]=$((${R5[$k]:-0} + (nc < 5 ? 1000 : 5000 / nc)))
+    for ((a = 1; a <= 5; a++)); do RA[$k]=$((${RA[$k]:-0} + (nc < a ? 1000 : a * 1000 / nc))); done
+    SECS[$k]="${SECS[$k]:-} $secs"
+  done
+  if [ -n "${VERBOSE:-}" ]; then
+    echo "  $set $type root $root: causal rank $((rc + 1)), graph-free rank $((rg + 1)); kpi $(jq -r .kpi "$out"); top $(jq -r '[.components[:3][].component] | join(", ")' "$out")"
+  fi
+}
+
+# run_rca OUT ARGS...: runs causalmon rca, prints the seconds it took; fails on an error.
+run_rca() {
+  local out=$1; shift
+  local t0 t1
+  t0=$(date +%s%N)
+  "$BIN" rca "$@" --component-map "$CMAP" --top 5 "${EXTRA[@]}" > "$out" 2> "$TMP/err" || return 1
+  t1=$(date +%s%N)
+  echo "$(((t1 - t0) / 1000000))"
+}
+
+# ---- PetShop -------------------------------------------------------------------------------
+# petshop_csv NORMAL ISSUE OUT: one header (node|metric|stat), the normal rows, then the issue
+# rows re-timed to continue every 300 s; prints the map "old_time new_time" of the issue rows.
+petshop_csv() {
+  awk -F, -v issue="$2" -v out="$3" '
+    FNR == 1 && FILENAME != issue { for (i = 2; i <= NF; i++) node[i] = $i; n = NF; next }
+    FNR == 2 && FILENAME != issue { for (i = 2; i <= NF; i++) met[i] = $i; next }
+    FNR == 3 && FILENAME != issue {
+      printf "time" > out
+      for (i = 2; i <= n; i++) { name = node[i] "|" met[i] "|" $i; printf ",%s", name > out; col[name] = i }
+      printf "\n" > out; next }
+    FNR <= 4 && FILENAME != issue { next }
+    FILENAME != issue { print > out; last = $1; next }
+    FNR == 1 { for (i = 2; i <= NF; i++) inode[i] = $i; next }
+    FNR == 2 { for (i = 2; i <= NF; i++) imet[i] = $i; next }
+    FNR == 3 { for (i = 2; i <= NF; i++) { k = inode[i] "|" imet[i] "|" $i; if (k in col) pos[col[k]] = i }; next }
+    FNR == 4 { next }
+    { last += 300; printf "%.1f", last > out
+      for (c = 2; c <= n; c++) printf ",%s", (c in pos) ? $(pos[c]) : "" > out
+      printf "\n" > out; printf "%d %d\n", $1, last }' "$1" "$2"
+}
+
+bench_petshop() {
+  local root_dir="$DATA/petshop/dataset" scen dir t node metric agg ts root fault secs
+  [ -d "$root_dir" ] || { echo "# petshop: $root_dir not found, skipped"; return; }
+  for scen in low_traffic high_traffic temporal_traffic1 temporal_traffic2; do
+    [ -f "$root_dir/$scen/noissue/metrics.csv" ] || continue
+    for dir in "$root_dir/$scen"/train/issue_* "$root_dir/$scen"/test/issue_*; do
+      t="$dir/target.json"
+      node=$(jq -r .target.node "$t"); metric=$(jq -r .target.metric "$t")
+      agg=$(jq -r .target.agg "$t"); ts=$(jq -r .target.timestamp "$t")
+      root=$(jq -r .root_cause.node "$t")
+      petshop_csv "$root_dir/$scen/noissue/metrics.csv" "$dir/metrics.csv" "$TMP/x.csv" > "$TMP/map"
+      fault=$(awk -v ts="$ts" '$1 <= ts { f = $2 } END { print f }' "$TMP/map")
+      secs=$(run_rca "$TMP/out.json" --input "$TMP/x.csv" --fault-time "$fault" \
+        --kpi "$node|$metric|$agg" --tau-max 1) || { echo "# refused: $dir: $(tail -1 "$TMP/err")"; N[petshop refused]=$((${N[petshop refused]:-0} + 1)); continue; }
+      score petshop "$scen-$metric" "$root" "$TMP/out.json" "$secs"
+    done
+  done
+}
+
+# ---- Online Boutique -----------------------------------------------------------------------
+# boutique_csv DAY_DIR OUT: the pods' metric files and the frontend SLO file merged on the
+# minute of their wall-clock Time column (UTC; the TimeStamp column holds a few wrong values),
+# columns service|metric. Rows of another date than the directory's are left out.
+boutique_csv() {
+  local day
+  day=$(basename "$1")
+  awk -F, -v out="$2" -v day="$day" -v base="$(date -u -d "$day" +%s)" '
+    { sub(/\r$/, "") }
+    FNR == 1 {
+      file = FILENAME; sub(/.*\//, "", file)
+      if (file == "front_service.csv") { svc = "frontend"; pre = "slo_"; first = 4 }
+      else { svc = file; sub(/_metric\.csv$/, "", svc); sub(/-[^-]*-[^-]*$/, "", svc); pre = ""; first = 4 }
+      for (i = first; i <= NF; i++) { name = svc "|" pre $i; if (!(name in cid)) { cid[name] = ++nc; cname[nc] = name }; fcol[file, i] = cid[name] }
+      fnf[file] = NF; next }
+    substr($1, 1, 10) != day { next }
+    { t = substr($1, 12, 2) * 60 + substr($1, 15, 2); if (!seen++ || t < tmin) tmin = t; if (t > tmax) tmax = t
+      for (i = 4; i <= fnf[file]; i++) if ($i != "") v[t, fcol[file, i]] = $i }
+    END {
+      printf "time" > out; for (c = 1; c <= nc; c++) printf ",%s", cname[c] > out; printf "\n" > out
+      for (t = tmin; t <= tmax; t++) {
+        printf "%d", base + t * 60 > out; for (c = 1; c <= nc; c++) printf ",%s", ((t, c) in v) ? v[t, c] : "" > out
+        printf "\n" > out } }' "$1"/metric/*_metric.csv "$1"/metric/front_service.csv
+}
+
+bench_boutique() {
+  local day secs ft prev ref pod type root
+  [ -d "$DATA/boutique" ] || { echo "# boutique: $DATA/boutique not found, skipped"; return; }
+  for day in "$DATA"/boutique/*/; do
+    [ -f "$day/fault_list.json" ] || continue
+    boutique_csv "$day" "$TMP/b.csv"
+    prev=0
+    while IFS=$'\t' read -r when pod type; do
+      ft=$(date -u -d "$when" +%s)
+      ref=60
+      if [ "${REF:-hour}" = prev ] && [ "$prev" -gt 0 ] && [ $(((ft - prev) / 60)) -lt 60 ]; then
+        ref=$(((ft - prev) / 60))
+      fi
+      prev=$ft
+      root=$(sed -E 's/-[^-]*-[^-]*$//' <<< "$pod")
+      case $type in return | exception) cls=code ;; *) cls=resource ;; esac
+      secs=$(run_rca "$TMP/out.json" --input "$TMP/b.csv" --fault-time "$ft" --reference "$ref" \
+        --after 10) || { echo "# refused: boutique $when $pod: $(tail -1 "$TMP/err")"; N[boutique refused]=$((${N[boutique refused]:-0} + 1)); continue; }
+      score "boutique-$cls" "$type" "$root" "$TMP/out.json" "$secs"
+    done < <(jq -r '[to_entries[].value[]] | sort_by(.inject_time)[] | [.inject_time, .inject_pod, .inject_type] | @tsv' "$day/fault_list.json")
+  done
+}
+
+for s in $SETS; do "bench_$s"; done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] / 1000 : 0 }'; }
+f() { bc -l <<< "scale=3; $1" | sed 's/^\./0./'; }
+printf "%-34s %3s | %-23s | %-23s | %-23s | %s\n" "set / type" n "causal t1 t3 t5 avg5" \
+  "graph-free t1 t3 t5 avg5" "random t1 t3 t5 avg5" "s/case"
+for k in "${!N[@]}"; do
+  n=${N[$k]}
+  case $k in *refused) printf "%-34s %3d\n" "$k" "$n"; continue ;; esac
+  printf "%-34s %3d | %5s %5s %5s %5s | %5s %5s %5s %5s | %5s %5s %5s %5s | %s\n" "$k" "$n" \
+    "$(f "${C1[$k]}/$n")" "$(f "${C3[$k]}/$n")" "$(f "${C5[$k]}/$n")" \
+    "$(f "${CA[$k]}/(5*$n)")" \
+    "$(f "${G1[$k]}/$n")" "$(f "${G3[$k]}/$n")" "$(f "${G5[$k]}/$n")" \
+    "$(f "${GA[$k]}/(5*$n)")" \
+    "$(f "${R1[$k]}/1000/$n")" "$(f "${R3[$k]}/1000/$n")" "$(f "${R5[$k]}/1000/$n")" \
+    "$(f "${RA[$k]}/5000/$n")" \
+    "$(median <<< "${SECS[$k]}")"
+done | sort
