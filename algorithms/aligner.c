@@ -21,10 +21,20 @@ struct aligner {
     int64_t lo;        /* oldest open bucket index */
     int64_t newest;    /* newest timestamp seen */
     int started;
+    int had_rows;      /* a row was emitted (or the grid resumed after a restart) */
+    int awaiting;      /* resumed, no record since: the open buckets are being replayed */
+    int64_t dup_floor; /* buckets below it were closed before a restart: duplicates */
+    int64_t max_future_ns;
+    int64_t (*now_ns)(void *ctx);
+    void *now_ctx;
     int empty_run; /* consecutive emitted buckets without records */
     /* series */
-    int nseries;
-    char **names;
+    int nseries;   /* ids in use or freed: 0 .. nseries-1 */
+    int nalive;    /* ids with a name */
+    int *free_ids; /* ids of expired series, reused first */
+    int nfree;
+    int64_t *last_bucket; /* bucket of each series' newest accepted record */
+    char **names;         /* NULL for an expired id */
     enum aligner_agg *agg;
     double *carry;    /* last emitted value */
     int *missing_run; /* buckets since the last real value */
@@ -53,6 +63,8 @@ struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t er
     al->slots = xcalloc((size_t)al->nslots * p->max_series, sizeof *al->slots);
     al->slot_records = xcalloc((size_t)al->nslots, sizeof(int));
     al->names = xcalloc((size_t)p->max_series, sizeof(char *));
+    al->free_ids = xmallocarray((size_t)p->max_series, sizeof(int));
+    al->last_bucket = xcalloc((size_t)p->max_series, sizeof(int64_t));
     al->agg = xcalloc((size_t)p->max_series, sizeof *al->agg);
     al->carry = xmallocarray((size_t)p->max_series, sizeof(double));
     al->missing_run = xcalloc((size_t)p->max_series, sizeof(int));
@@ -67,8 +79,10 @@ struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t er
 void aligner_free(struct aligner *al)
 {
     if (!al) return;
-    for (int a = 0; a < al->nseries; a++) free(al->names[a]);
+    for (int a = 0; a < al->nseries; a++) free(al->names[a]); /* NULL for expired ids */
     free(al->names);
+    free(al->free_ids);
+    free(al->last_bucket);
     free(al->slots);
     free(al->slot_records);
     free(al->agg);
@@ -94,8 +108,10 @@ int aligner_series(struct aligner *al, const char *name, size_t len)
         const char *have = al->names[al->table[at]];
         if (strlen(have) == len && memcmp(have, name, len) == 0) return al->table[at];
     }
-    if (al->nseries == al->p.max_series) return -1;
-    int id = al->nseries++;
+    if (al->nfree == 0 && al->nseries == al->p.max_series) return -1;
+    int id = al->nfree ? al->free_ids[--al->nfree] : al->nseries++;
+    al->nalive++;
+    al->last_bucket[id] = al->started ? al->lo : INT64_MIN;
     al->names[id] = xmalloc(len + 1);
     memcpy(al->names[id], name, len);
     al->names[id][len] = '\0';
@@ -162,6 +178,10 @@ static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
     struct acc *s = slot_of(al, al->lo);
     int *rec = records_of(al, al->lo);
     for (int i = 0; i < al->nseries; i++) {
+        if (!al->names[i]) { /* an expired id, not reused yet */
+            al->row[i] = NAN;
+            continue;
+        }
         if (s[i].count > 0) {
             al->row[i] = aggregate(al->agg[i], &s[i]);
             al->carry[i] = al->row[i];
@@ -181,6 +201,7 @@ static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
     memset(s, 0, (size_t)al->nseries * sizeof *s);
     *rec = 0;
     al->st.rows++;
+    al->had_rows = 1;
     if (fn) fn(ctx, al->lo * al->p.interval_ns, al->row, al->nseries);
 }
 
@@ -190,7 +211,7 @@ static void close_until(struct aligner *al, int64_t wm, aligner_row_fn fn, void 
     if (!al->started) return;
     int64_t last = floor_div(wm, al->p.interval_ns) - 1;
     while (al->lo <= last) {
-        if (!al->st.rows && !*records_of(al, al->lo)) { /* nothing before the first data */
+        if (!al->had_rows && !*records_of(al, al->lo)) { /* nothing before the first data */
             al->lo++;
             continue;
         }
@@ -212,6 +233,15 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
                                 aligner_row_fn fn, void *ctx)
 {
     int64_t b = floor_div(r->ts_ns, al->p.interval_ns);
+    if (al->started && b < al->dup_floor) {
+        al->st.duplicates++;
+        return ALIGN_DUPLICATE;
+    }
+    if (al->max_future_ns > 0 && al->now_ns &&
+        r->ts_ns - al->now_ns(al->now_ctx) > al->max_future_ns) {
+        al->st.future++;
+        return ALIGN_FUTURE;
+    }
     if (al->started && b < al->lo) {
         al->st.late++;
         return ALIGN_LATE;
@@ -225,6 +255,7 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
         /* the grid starts at the watermark, so records up to the lateness older than the
          * first one are accepted too; leading empty buckets are not emitted */
         al->started = 1;
+        al->dup_floor = INT64_MIN;
         al->lo = floor_div(r->ts_ns - al->p.lateness_ns, al->p.interval_ns);
         al->newest = r->ts_ns;
     }
@@ -250,18 +281,108 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
         a->last = r->value;
     }
     (*records_of(al, b))++;
+    if (b > al->last_bucket[id]) al->last_bucket[id] = b;
     al->st.accepted++;
+    al->awaiting = 0;
     return ALIGN_OK;
 }
 
 void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void *ctx)
 {
+    if (al->awaiting) return;
     close_until(al, until_ns, fn, ctx);
 }
 
 void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx)
 {
-    if (al->started)
+    if (al->started && !al->awaiting)
         close_until(al, (floor_div(al->newest, al->p.interval_ns) + 1) * al->p.interval_ns, fn,
                     ctx);
+}
+
+int64_t aligner_closed_before(const struct aligner *al)
+{
+    return al->started && al->had_rows ? al->lo * al->p.interval_ns : INT64_MIN;
+}
+
+void aligner_resume(struct aligner *al, int64_t closed_before_ns, int64_t newest_ns, int empty_run)
+{
+    al->started = 1;
+    al->had_rows = 1;
+    al->awaiting = 1;
+    al->lo = floor_div(closed_before_ns, al->p.interval_ns);
+    al->dup_floor = al->lo;
+    for (int id = 0; id < al->nseries; id++) al->last_bucket[id] = al->lo; /* idle from here */
+    /* the newest time seen before the restart; never past what would reopen closed buckets */
+    int64_t lo_newest = al->lo * al->p.interval_ns + al->p.lateness_ns;
+    int64_t hi_newest = lo_newest + al->p.interval_ns - 1;
+    al->newest = newest_ns < lo_newest ? lo_newest : newest_ns > hi_newest ? hi_newest : newest_ns;
+    al->empty_run = empty_run < 0 ? 0 : empty_run;
+}
+
+int64_t aligner_newest(const struct aligner *al)
+{
+    return al->started ? al->newest : INT64_MIN;
+}
+
+int aligner_empty_run(const struct aligner *al)
+{
+    return al->empty_run;
+}
+
+void aligner_carry(const struct aligner *al, int id, double *value, int *missing_run)
+{
+    *value = id >= 0 && id < al->nseries ? al->carry[id] : NAN;
+    *missing_run = id >= 0 && id < al->nseries ? al->missing_run[id] : 0;
+}
+
+void aligner_set_carry(struct aligner *al, int id, double value, int missing_run)
+{
+    if (id < 0 || id >= al->nseries) return;
+    al->carry[id] = value;
+    al->missing_run[id] = missing_run < 0 ? 0 : missing_run;
+}
+
+void aligner_set_max_future(struct aligner *al, int64_t max_future_ns, int64_t (*now_ns)(void *ctx),
+                            void *ctx)
+{
+    al->max_future_ns = max_future_ns;
+    al->now_ns = now_ns;
+    al->now_ctx = ctx;
+}
+
+int aligner_nalive(const struct aligner *al)
+{
+    return al->nalive;
+}
+
+int aligner_expire(struct aligner *al, int64_t idle_ns, void (*fn)(void *ctx, int id), void *ctx)
+{
+    if (!al->started || idle_ns <= 0) return 0;
+    int64_t idle = idle_ns / al->p.interval_ns, n = 0;
+    for (int id = 0; id < al->nseries; id++) {
+        /* idle that long, and every record of it in a closed bucket */
+        if (!al->names[id] || al->last_bucket[id] >= al->lo - idle) continue;
+        if (fn) fn(ctx, id);
+        free(al->names[id]);
+        al->names[id] = NULL;
+        al->carry[id] = NAN;
+        al->missing_run[id] = 0;
+        al->agg[id] = al->p.default_agg;
+        al->free_ids[al->nfree++] = id;
+        al->nalive--;
+        n++;
+    }
+    if (n) { /* rebuild the name table without them */
+        for (int a = 0; a < al->table_size; a++) al->table[a] = -1;
+        size_t mask = (size_t)al->table_size - 1;
+        for (int id = 0; id < al->nseries; id++) {
+            if (!al->names[id]) continue;
+            size_t at = fnv1a(al->names[id], strlen(al->names[id])) & mask;
+            while (al->table[at] >= 0) at = (at + 1) & mask;
+            al->table[at] = id;
+        }
+        al->st.expired += n;
+    }
+    return (int)n;
 }

@@ -38,10 +38,13 @@ struct aligner_params {
     enum aligner_agg default_agg;
 };
 
-enum aligner_result { ALIGN_OK = 0, ALIGN_LATE, ALIGN_SERIES_CAP };
+/* ALIGN_DUPLICATE: the record's bucket was closed before a restart (aligner_resume), so it
+ * is already in the restored windows: a replayed duplicate, dropped. ALIGN_FUTURE: more than
+ * max_future ahead of the host clock (aligner_set_max_future). */
+enum aligner_result { ALIGN_OK = 0, ALIGN_LATE, ALIGN_SERIES_CAP, ALIGN_DUPLICATE, ALIGN_FUTURE };
 
 struct aligner_stats {
-    long accepted, late, series_cap, rows, jumps;
+    long accepted, late, series_cap, rows, jumps, duplicates, future, expired;
 };
 
 /* Receives a closed bucket: its start time and one value per series known so far
@@ -69,9 +72,41 @@ void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx);
 int aligner_series(struct aligner *al, const char *name, size_t len);
 /* Sets the aggregation of series id. */
 void aligner_set_agg(struct aligner *al, int id, enum aligner_agg agg);
-/* Number of series and the NUL-terminated name of series id (owned by the aligner). */
+/* Series lifecycle: every series whose newest record is more than idle_ns (event time) older
+ * than the oldest open bucket is forgotten, after fn(ctx, id) was told (the name is still
+ * valid then); its id is reused by the next new series, so a burst of junk names cannot hold
+ * the cap forever. Until reused, an expired id's row value is NaN and its name NULL. Returns
+ * how many expired. idle_ns <= 0 does nothing. */
+int aligner_expire(struct aligner *al, int64_t idle_ns, void (*fn)(void *ctx, int id), void *ctx);
+/* Series with a name (aligner_nseries counts expired ids too). */
+int aligner_nalive(const struct aligner *al);
+/* Number of series ids (rows are this wide) and the NUL-terminated name of series id (owned by
+ * the aligner; NULL for an expired id). */
 int aligner_nseries(const struct aligner *al);
 const char *aligner_series_name(const struct aligner *al, int id);
 const struct aligner_stats *aligner_stats(const struct aligner *al);
+
+/* Durability (restart without loss or duplicates). Every record in a bucket that starts before
+ * aligner_closed_before() has been emitted through the row callback; INT64_MIN before the
+ * first row. */
+int64_t aligner_closed_before(const struct aligner *al);
+/* Continues after a restart whose restored windows end before closed_before_ns (a value of
+ * aligner_closed_before saved with them; newest_ns and empty_run as aligner_newest and
+ * aligner_empty_run returned then): the grid resumes there, and records of earlier buckets are
+ * duplicates (ALIGN_DUPLICATE). Until the first record is accepted the flushes do nothing
+ * (the open buckets are being replayed; an idle flush must not close them). Call before the
+ * first record. */
+void aligner_resume(struct aligner *al, int64_t closed_before_ns, int64_t newest_ns, int empty_run);
+int64_t aligner_newest(const struct aligner *al);
+int aligner_empty_run(const struct aligner *al);
+/* The carry-forward state of series id (last emitted value, NaN if none; buckets since its
+ * last real value), so a restart fills gaps exactly as an uninterrupted run. */
+void aligner_carry(const struct aligner *al, int id, double *value, int *missing_run);
+void aligner_set_carry(struct aligner *al, int id, double value, int missing_run);
+/* Records more than max_future_ns ahead of now_ns (host clock, same epoch as the records) are
+ * refused as ALIGN_FUTURE, so one bad clock cannot push the watermark past every other source.
+ * max_future_ns <= 0 turns the check off (the default). now_ns is read per call. */
+void aligner_set_max_future(struct aligner *al, int64_t max_future_ns, int64_t (*now_ns)(void *ctx),
+                            void *ctx);
 
 #endif

@@ -1,5 +1,7 @@
 #include "drain.h"
 
+#include "utf8.h"
+
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -100,8 +102,8 @@ static int is_sep(char c)
     return c == '\0' || isspace((unsigned char)c);
 }
 
-/* Splits line into at most DRAIN_MAX_TOKENS separated tokens (cut to DRAIN_MAX_TOKEN - 1
- * bytes), written NUL-terminated into buf. Returns the count. */
+/* Splits line into at most DRAIN_MAX_TOKENS separated tokens (cut to at most DRAIN_MAX_TOKEN - 1
+ * bytes, never inside a character), written NUL-terminated into buf. Returns the count. */
 static int tokenize(const char *line, size_t len, char buf[][DRAIN_MAX_TOKEN])
 {
     int n = 0;
@@ -111,7 +113,7 @@ static int tokenize(const char *line, size_t len, char buf[][DRAIN_MAX_TOKEN])
         if (at == len) break;
         size_t start = at;
         while (at < len && !is_sep(line[at])) at++;
-        size_t m = at - start < DRAIN_MAX_TOKEN - 1 ? at - start : DRAIN_MAX_TOKEN - 1;
+        size_t m = utf8_cut(line + start, at - start, DRAIN_MAX_TOKEN - 1); /* whole chars */
         memcpy(buf[n], line + start, m);
         buf[n][m] = '\0';
         n++;

@@ -28,8 +28,21 @@ struct run {
     unsigned stamp_now;
     uint64_t *ambiguous; /* sorted triple keys */
     int nambiguous;
+    int cancelled;        /* the cancel flag was seen */
     long collider_capped; /* pairs whose neighbour lists were capped */
 };
+
+/* One CI test, or, once the caller's cancel flag is set, "independent" at once (the loops then
+ * remove every candidate and end quickly; pcmciplus_run reports the cancellation). */
+static void ci_test(struct run *r, int x, int y, const int *z, int k, struct ci_result *res)
+{
+    if (r->prm->cancel && *r->prm->cancel) {
+        r->cancelled = 1;
+        *res = (struct ci_result){0, 1.0, 0, 0, 0, 0};
+        return;
+    }
+    parcorr_test(&r->pc, x, y, z, k, res);
+}
 
 static int node_var(const struct run *r, int node)
 {
@@ -114,7 +127,7 @@ static void pc1_target(struct run *r, int j, double *vmin, double *pmax, double 
             for (int b = 0; b < nc && ns < p; b++)
                 if (b != a) S[ns++] = cand[b];
             struct ci_result res;
-            parcorr_test(&r->pc, c, j, S, ns, &res);
+            ci_test(r, c, j, S, ns, &res);
             if (fabs(res.val) < vmin[c]) vmin[c] = fabs(res.val);
             if (res.pval > pmax[c]) {
                 pmax[c] = res.pval;
@@ -213,7 +226,7 @@ static void skeleton(struct run *r)
                     for (int b = 0; b < p; b++) S[b] = C[comb[b]];
                     int k = build_z(r, x, j, S, p);
                     struct ci_result res;
-                    parcorr_test(&r->pc, x, j, r->zbuf, k, &res);
+                    ci_test(r, x, j, r->zbuf, k, &res);
                     double *vm = &vmin[(size_t)j * r->D + x];
                     if (fabs(res.val) < *vm) *vm = fabs(res.val);
                     if (res.pval >= g->pval[at]) {
@@ -308,7 +321,7 @@ static void enum_subsets(struct run *r, struct sepcount *sc, int x, int j, int d
 {
     if (!sc->covered || uncovered > 0) {
         struct ci_result res;
-        parcorr_test(&r->pc, x, j, sc->zfull, sc->nfixed + depth, &res);
+        ci_test(r, x, j, sc->zfull, sc->nfixed + depth, &res);
         if (res.pval > r->prm->alpha) {
             sc->nsep++;
             for (int a = 0; a < depth; a++) sc->with[node_var(r, sc->nb[sc->chosen[a]])]++;
@@ -536,6 +549,7 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max)
     p->max_conds_py = -1;
     p->max_conds_px = -1;
     p->max_collider_nbrs = 0;
+    p->cancel = NULL;
 }
 
 static double block_entry(const void *ctx, int u, int v)
@@ -608,6 +622,10 @@ static int run_impl(const double *R, const struct lagblock *lb, int nvars, long 
     free(r.zbuf);
     free(r.stamp);
     free(r.ambiguous);
+    if (r.cancelled) {
+        snprintf(err, errlen, "pcmciplus: cancelled");
+        return -1;
+    }
     return 0;
 }
 

@@ -31,6 +31,9 @@ struct pcmci_params {
      * the strongest links are kept (by |MCI statistic|, not by column index) and the pair is
      * counted in pcmci_stats.collider_capped. */
     int max_collider_nbrs;
+    /* polled before every CI test; once non-zero the run stops early and returns -1 with
+     * "cancelled" (NULL: never). Set from any thread. */
+    const volatile int *cancel;
 };
 
 /* Neighbour lists longer than this are always capped (2^24 tests per pair would take minutes);
@@ -54,7 +57,8 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max);
  * max_lag = 2 tau_max (dimension nvars (2 tau_max + 1), coordinate lag * nvars + i), estimated
  * from n rows. Writes links, p-values and statistics into g (created by the caller with the same
  * nvars and tau_max; previous contents are overwritten) and counters into st (may be NULL).
- * Returns 0, or -1 with a message in err if the parameters are invalid. Single-threaded;
+ * Returns 0, or -1 with a message in err if the parameters are invalid or the run was
+ * cancelled (params->cancel). Single-threaded;
  * R and g are used only during the call. */
 int pcmciplus_run(const double *R, int nvars, long n, const struct pcmci_params *params,
                   struct svar_graph *g, struct pcmci_stats *st, char *err, size_t errlen);

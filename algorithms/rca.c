@@ -25,6 +25,7 @@ void rca_params_default(struct rca_params *p)
     p->max_gap = 3;
     p->top = 5;
     p->deseason = 0;
+    p->cancel = NULL;
     p->method = SVAR_METHOD_PCMCIPLUS;
     rwr_params_default(&p->rwr);
     anomaly_params_default(&p->anomaly);
@@ -202,6 +203,7 @@ static double *learn_graph(const double *W, int rows, int n, const unsigned char
     svar_discover_params_default(&dp, p->tau_max);
     dp.pcmci.alpha = p->alpha;
     dp.pcmci.max_conds_dim = 3;
+    dp.pcmci.cancel = p->cancel;
     dp.method = (enum svar_method)p->method;
     struct svar_graph *g = svar_graph_new(m, p->tau_max);
     char err[256];

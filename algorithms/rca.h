@@ -69,8 +69,9 @@ struct rca_params {
      * graph is not trusted, the graph terms add to it in proportion to its reliability */
     double w_anomaly, w_mechanism, w_relevance, w_walk, w_onset; /* .45 .2 .2 .1 .05 */
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
-    double graph_max_missing; /* series with more missing values stay out of the graph (0.2) */
-    double rank_max_missing;  /* series missing in more of the reference are not ranked (0.5) */
+    double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
+    double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
+    const volatile int *cancel; /* polled by PCMCI+ (pcmci_params.cancel); NULL: never */
 };
 
 /* Prior knowledge and mapping, all optional (NULL). Arrays are indexed by input column. */

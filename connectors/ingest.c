@@ -5,6 +5,8 @@
 #include "json_metrics.h"
 #include "prom_remote.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +56,20 @@ struct call {
     enum aligner_result log_result; /* worst result of the current log line's records */
 };
 
+static enum reject_reason reject_of(enum aligner_result r)
+{
+    switch (r) {
+    case ALIGN_LATE:
+        return REJECT_LATE;
+    case ALIGN_DUPLICATE:
+        return REJECT_DUPLICATE;
+    case ALIGN_FUTURE:
+        return REJECT_FUTURE;
+    default:
+        return REJECT_SERIES_CAP;
+    }
+}
+
 /* Adds a metric record; the parser has counted it in st->records, so a refusal moves it to the
  * rejections. */
 static int add_record(void *ctx, const struct metric_record *r)
@@ -61,12 +77,18 @@ static int add_record(void *ctx, const struct metric_record *r)
     struct call *c = ctx;
     struct metric_record m = *r;
     if (c->meta->force_ts_ns >= 0) m.ts_ns = c->meta->force_ts_ns;
+    if (m.name_len > ALIGNER_MAX_NAME || !utf8_valid(m.name, m.name_len)) {
+        c->st->records--;
+        reject_count(c->st, m.name_len > ALIGNER_MAX_NAME ? REJECT_NAME_TOO_LONG : REJECT_BAD_UTF8,
+                     m.name, m.name_len);
+        return 0;
+    }
     enum aligner_result res = aligner_add(c->in->al, &m, c->in->row_fn, c->in->row_ctx);
-    if (m.ts_ns > c->in->msg_max_ts_ns) c->in->msg_max_ts_ns = m.ts_ns;
+    if (res != ALIGN_FUTURE && res != ALIGN_SERIES_CAP && m.ts_ns > c->in->msg_max_ts_ns)
+        c->in->msg_max_ts_ns = m.ts_ns;
     if (res != ALIGN_OK) {
         c->st->records--;
-        reject_count(c->st, res == ALIGN_LATE ? REJECT_LATE : REJECT_SERIES_CAP, m.name,
-                     m.name_len);
+        reject_count(c->st, reject_of(res), m.name, m.name_len);
         return 0;
     }
     if (c->in->accepted_fn) return c->in->accepted_fn(c->in->accepted_ctx, &m);
@@ -80,7 +102,8 @@ static int add_log_count(void *ctx, const struct metric_record *m)
     int id = aligner_series(c->in->al, m->name, m->name_len);
     if (id >= 0) aligner_set_agg(c->in->al, id, AGG_COUNT);
     enum aligner_result res = aligner_add(c->in->al, m, c->in->row_fn, c->in->row_ctx);
-    if (m->ts_ns > c->in->msg_max_ts_ns) c->in->msg_max_ts_ns = m->ts_ns;
+    if (res != ALIGN_FUTURE && res != ALIGN_SERIES_CAP && m->ts_ns > c->in->msg_max_ts_ns)
+        c->in->msg_max_ts_ns = m->ts_ns;
     if (res != ALIGN_OK) {
         c->log_result = res;
         return 0;
@@ -98,13 +121,18 @@ static int add_log(void *ctx, const struct log_record *r)
         lr.stream_len = c->meta->stream_len;
     }
     if (c->meta->force_ts_ns >= 0) lr.ts_ns = c->meta->force_ts_ns;
+    if (!utf8_valid(lr.text, lr.text_len) || !utf8_valid(lr.stream, lr.stream_len) ||
+        (lr.level && !utf8_valid(lr.level, lr.level_len))) {
+        c->st->records--; /* templates and stream names must stay valid UTF-8 */
+        reject_count(c->st, REJECT_BAD_UTF8, lr.text, lr.text_len);
+        return 0;
+    }
     c->log_result = ALIGN_OK;
     int rc = log_series_add(c->in->logs, &lr, add_log_count, c);
     if (rc == -1) c->log_result = ALIGN_SERIES_CAP;
     if (c->log_result != ALIGN_OK) { /* the line counts once, as delivered or rejected */
         c->st->records--;
-        reject_count(c->st, c->log_result == ALIGN_LATE ? REJECT_LATE : REJECT_SERIES_CAP, lr.text,
-                     lr.text_len);
+        reject_count(c->st, reject_of(c->log_result), lr.text, lr.text_len);
     }
     return rc == -2;
 }

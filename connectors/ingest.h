@@ -64,7 +64,8 @@ struct ingest {
     /* optional: every record accepted by the aligner (tests and tracing) */
     metric_record_fn accepted_fn;
     void *accepted_ctx;
-    /* set by ingest_message: the newest time among the message's records, or -1 */
+    /* set by ingest_message: the newest time among the message's records that the
+     * aligner took or found already closed (not those too far ahead or over the cap), or -1 */
     int64_t msg_max_ts_ns;
 };
 

@@ -13,11 +13,24 @@
 
 #define PARTS_MAX 4096 /* partitions tracked for held offsets and event-time alignment */
 
+/* store=checkpoint: the durable watermark of a partition. Each entry is (offset, bucket): the
+ * first message at `offset` whose records reach `bucket` (event time / grain); entries are kept
+ * only when their bucket is above every earlier entry's, so the first entry whose bucket is not
+ * yet durable names the oldest message that still has records in an open bucket. When the ring
+ * is full the newest entry absorbs the next one (it keeps its offset and takes the larger
+ * bucket): safe, it can only delay a commit. */
+#define DURABLE_RING 256
+struct durable_entry {
+    int64_t offset, bucket;
+};
+
 /* What we track per partition that has delivered messages. */
 struct part {
     char topic[128];
     int32_t partition;
-    int64_t held;     /* store=checkpoint: offset to store (last handled + 1), or -1 */
+    int64_t held;               /* store=checkpoint: offset after the last handled message, or -1 */
+    struct durable_entry *ring; /* DURABLE_RING entries, allocated on first use */
+    int head, count;
     int64_t event_ns; /* newest event time its messages carried, or -1 */
     double last_s;    /* monotonic time of its last message (or assignment) */
     int align_paused;
@@ -30,6 +43,8 @@ struct kafka_source {
     int pipe[2];
     enum kafka_store store;
     int64_t align_ns;
+    int64_t grain_ns;   /* bucket width for the durable watermark */
+    int64_t durable_ns; /* records with event time below it are durable (INT64_MIN: none) */
     struct part *parts;
     int nparts, last_part;
     long since_align;
@@ -46,6 +61,7 @@ struct kafka_source {
 
 static struct part *part_of(struct kafka_source *s, const char *topic, int32_t partition);
 static double mono_now(void);
+static void store_durable(struct kafka_source *s);
 
 int kafka_prop_is_secret(const char *name)
 {
@@ -127,7 +143,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         /* commit what was handled before the partitions go to another member */
         if (!rd_kafka_assignment_lost(rk)) {
-            kafka_source_store_held(s);
+            store_durable(s); /* only what the last checkpoint made durable */
             rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 logmsg(LOG_WARNING, "input %s: commit on revoke: %s", s->name,
@@ -138,6 +154,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 if (s->parts[a].partition == parts->elems[i].partition &&
                     strcmp(s->parts[a].topic, parts->elems[i].topic) == 0) {
                     s->npaused -= s->parts[a].align_paused;
+                    free(s->parts[a].ring);
                     s->parts[a] = s->parts[--s->nparts];
                     s->slowest_part = -1;
                     break;
@@ -176,6 +193,8 @@ struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *e
     snprintf(s->name, sizeof s->name, "%s", c->name);
     s->store = c->store;
     s->align_ns = c->align_ns;
+    s->grain_ns = c->grain_ns > 0 ? c->grain_ns : 1;
+    s->durable_ns = INT64_MIN;
     s->slowest_ns = INT64_MIN; /* until the first evaluation: nothing is known */
     s->slowest_part = -1;
     s->pipe[0] = s->pipe[1] = -1;
@@ -294,20 +313,62 @@ static struct part *part_of(struct kafka_source *s, const char *topic, int32_t p
     return p;
 }
 
-void kafka_source_store_held(struct kafka_source *s)
+static int64_t floor_div64(int64_t a, int64_t b)
 {
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Notes that the message at offset carried records up to event time event_ns (-1: none). */
+static void durable_note(struct kafka_source *s, struct part *p, int64_t offset, int64_t event_ns)
+{
+    p->held = offset + 1;
+    if (event_ns < 0) return;
+    int64_t b = floor_div64(event_ns, s->grain_ns);
+    if (p->count && p->ring[(p->head + p->count - 1) % DURABLE_RING].bucket >= b) return;
+    if (!p->ring) p->ring = calloc(DURABLE_RING, sizeof *p->ring);
+    if (!p->ring) return;           /* out of memory: the partition is then committed as handled */
+    if (p->count == DURABLE_RING) { /* full: the newest entry absorbs this one */
+        p->ring[(p->head + p->count - 1) % DURABLE_RING].bucket = b;
+        return;
+    }
+    p->ring[(p->head + p->count) % DURABLE_RING] = (struct durable_entry){offset, b};
+    p->count++;
+}
+
+/* Stores, per partition, the offset of the oldest message with records at or after
+ * s->durable_ns (or after the last handled message when there is none). */
+static void store_durable(struct kafka_source *s)
+{
+    if (s->store != KAFKA_STORE_CHECKPOINT || s->durable_ns == INT64_MIN) return;
+    int64_t lim = floor_div64(s->durable_ns, s->grain_ns); /* buckets below lim are durable */
     int n = 0;
-    for (int a = 0; a < s->nparts; a++) n += s->parts[a].held >= 0;
+    for (int a = 0; a < s->nparts; a++) {
+        struct part *p = &s->parts[a];
+        while (p->count && p->ring[p->head].bucket < lim) {
+            p->head = (p->head + 1) % DURABLE_RING;
+            p->count--;
+        }
+        n += p->held >= 0;
+    }
     if (n == 0) return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-    for (int a = 0; a < s->nparts; a++)
-        if (s->parts[a].held >= 0) {
-            rd_kafka_topic_partition_list_add(l, s->parts[a].topic, s->parts[a].partition)->offset =
-                s->parts[a].held;
-            s->parts[a].held = -1;
-        }
+    for (int a = 0; a < s->nparts; a++) {
+        struct part *p = &s->parts[a];
+        if (p->held < 0) continue;
+        int64_t off = p->count ? p->ring[p->head].offset : p->held;
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = off;
+        logmsg(LOG_DEBUG, "input %s: %s[%d] durable up to offset %lld (handled %lld)", s->name,
+               p->topic, (int)p->partition, (long long)off, (long long)p->held);
+    }
     rd_kafka_offsets_store(s->rk, l); /* partitions no longer assigned are skipped */
     rd_kafka_topic_partition_list_destroy(l);
+}
+
+void kafka_source_store_durable(struct kafka_source *s, int64_t durable_ns)
+{
+    if (durable_ns > s->durable_ns) s->durable_ns = durable_ns;
+    store_durable(s);
 }
 
 static void pause_one(struct kafka_source *s, struct part *p, int pause)
@@ -448,8 +509,12 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
                 s->st.align_pauses++;
             }
         }
+        if (p && p->held < 0)
+            logmsg(LOG_DEBUG, "input %s: %s[%d] first message at offset %lld, event time %lld",
+                   s->name, m.topic, (int)msg->partition, (long long)msg->offset,
+                   (long long)event_ns);
         if (s->store == KAFKA_STORE_CHECKPOINT && p)
-            p->held = msg->offset + 1;
+            durable_note(s, p, msg->offset, event_ns);
         else /* also when the table is full */
             rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset); /* stores offset + 1 */
         rd_kafka_message_destroy(msg);
@@ -496,7 +561,7 @@ void kafka_source_close(struct kafka_source *s)
 {
     if (!s) return;
     if (s->rk) {
-        kafka_source_store_held(s);
+        store_durable(s);
         if (!s->fatal) {
             rd_kafka_resp_err_t e = rd_kafka_commit(s->rk, NULL, 0);
             if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -508,6 +573,7 @@ void kafka_source_close(struct kafka_source *s)
     }
     if (s->pipe[0] >= 0) close(s->pipe[0]);
     if (s->pipe[1] >= 0) close(s->pipe[1]);
+    for (int a = 0; a < s->nparts; a++) free(s->parts[a].ring);
     free(s->parts);
     free(s);
 }

@@ -14,11 +14,19 @@
  * Stored offsets are auto-committed every 5 s, and committed synchronously on revoke (unless
  * the assignment was lost) and on close. After a crash the group resumes from the last commit,
  * so every record reaches the aligner at least once; records since the last commit are
- * replayed (duplicates are possible, losses are not). With store=checkpoint the offsets are
- * held back instead and stored by kafka_source_store_held(), which the daemon calls after a
- * checkpoint of its windows is durable, so a restart after a crash resumes where the checkpoint
- * ends (records in the aligner's open buckets, which are not checkpointed, are replayed). On a
- * revoke and on close the held offsets are stored too: the partition leaves this member.
+ * replayed (duplicates are possible; records still in the aligner's open buckets at a crash
+ * are lost, because their offsets were committed). That is store=incorporated.
+ *
+ * store=checkpoint (the default; a durable watermark): an offset is stored only once every
+ * record of the messages before it lies in a bucket that was closed and then written in a
+ * checkpoint. Per partition the source keeps a small ring of (offset, bucket) marks from the
+ * event time each handler returned; kafka_source_store_durable(), called after a checkpoint is
+ * durable with the time before which all buckets were closed, stores for each partition the
+ * offset of the oldest message that still has records in an open bucket. After a crash the
+ * group replays from there: records of buckets in the checkpoint come again and are dropped as
+ * duplicates by the restored aligner, those of open buckets are read again. On a revoke and on
+ * close only what the last checkpoint made durable is stored, so a rebalance or a stop loses
+ * nothing either.
  *
  * Event loop: the consumer queue signals a pipe (kafka_source_fd) when it becomes non-empty,
  * so one zmq_poll serves everything. Backpressure: records go into the aligner synchronously
@@ -59,6 +67,7 @@ struct kafka_source_conf {
     int nprops;
     enum kafka_store store;
     int64_t align_ns; /* event-time alignment of partitions (0: off); see above */
+    int64_t grain_ns; /* store=checkpoint: the aligner's bucket width */
 };
 
 /* What a handler learns about a message besides its payload (all borrowed for the call). */
@@ -104,8 +113,10 @@ int kafka_source_fd(const struct kafka_source *s);
  * sleeping). Returns -1 after a fatal error (the caller should exit for systemd to restart). */
 int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ctx);
 
-/* store=checkpoint: stores (and commits asynchronously) every offset handled so far. */
-void kafka_source_store_held(struct kafka_source *s);
+/* store=checkpoint: records with event time before durable_ns are in a written checkpoint;
+ * stores (auto-committed within 5 s, and on revoke and close) per partition the offset of the
+ * oldest message with records at or after it. Does nothing for store=incorporated. */
+void kafka_source_store_durable(struct kafka_source *s, int64_t durable_ns);
 
 /* Fills at most max entries for the assigned partitions; returns the count. */
 int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max);

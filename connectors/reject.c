@@ -8,6 +8,7 @@ const char *reject_reason_str(enum reject_reason r)
     static const char *const names[REJECT_REASONS] = {
         "bad_escape",    "syntax",        "missing_field",  "bad_value", "timestamp",
         "line_too_long", "name_too_long", "unknown_format", "late",      "series_cap",
+        "bad_utf8",      "duplicate",     "future",
     };
     return r < REJECT_REASONS ? names[r] : "unknown";
 }

@@ -20,6 +20,9 @@ enum reject_reason {
     REJECT_UNKNOWN_FORMAT,
     REJECT_LATE,       /* older than the aligner's lateness allows */
     REJECT_SERIES_CAP, /* a new series or log stream beyond the configured cap */
+    REJECT_BAD_UTF8,   /* a name, tag, stream or log text that is not valid UTF-8 */
+    REJECT_DUPLICATE,  /* replayed after a restart, already in the restored windows */
+    REJECT_FUTURE,     /* further ahead of the host clock than max_future */
     REJECT_REASONS
 };
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
 
 #define MAX_CLIENTS 1024
@@ -63,12 +64,12 @@ static void *zap(void *arg)
             n++;
         }
         int allow = 0;
+        pthread_mutex_lock(&c->mu); /* the allow-list may be reloaded meanwhile */
         if (n >= 7 && zmq_msg_size(&f[5]) == 5 && memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
             zmq_msg_size(&f[6]) == 32) {
             for (int k = 0; k < c->nallowed && !allow; k++)
                 allow = memcmp(c->allowed[k], zmq_msg_data(&f[6]), 32) == 0;
         }
-        pthread_mutex_lock(&c->mu);
         if (allow)
             c->ok++;
         else
@@ -93,6 +94,51 @@ static void *zap(void *arg)
     }
 }
 
+int zmq_curve_reload(struct zmq_curve *c, const char *allowed_dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(allowed_dir);
+    if (!d) {
+        snprintf(err, errlen, "curve: allowed_clients_dir %s: %s", allowed_dir, strerror(errno));
+        return -1;
+    }
+    unsigned char(*keys)[32] = malloc(sizeof c->allowed);
+    int n = 0, skipped = 0;
+    struct dirent *e;
+    while (keys && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[4096], key[CURVE_KEY_LEN + 1], why[512];
+        snprintf(path, sizeof path, "%s/%s", allowed_dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) || !S_ISREG(st.st_mode) ||
+            zmq_curve_read_key(path, key, why, sizeof why)) {
+            logmsg(LOG_WARNING, "curve: ignoring %s: not a file holding a client key", path);
+            skipped++;
+            continue;
+        }
+        if (n == MAX_CLIENTS) {
+            snprintf(err, errlen, "curve: more than %d client keys in %s", MAX_CLIENTS,
+                     allowed_dir);
+            closedir(d);
+            free(keys);
+            return -1;
+        }
+        zmq_z85_decode(keys[n++], key);
+    }
+    closedir(d);
+    if (!keys) {
+        snprintf(err, errlen, "curve: out of memory");
+        return -1;
+    }
+    pthread_mutex_lock(&c->mu);
+    memcpy(c->allowed, keys, (size_t)n * 32);
+    c->nallowed = n;
+    pthread_mutex_unlock(&c->mu);
+    free(keys);
+    logmsg(LOG_INFO, "curve: %d allowed client key(s)%s", n,
+           skipped ? ", other files ignored" : "");
+    return 0;
+}
+
 struct zmq_curve *zmq_curve_start(void *zctx, const char *secret_file, const char *allowed_dir,
                                   char *err, size_t errlen)
 {
@@ -104,25 +150,11 @@ struct zmq_curve *zmq_curve_start(void *zctx, const char *secret_file, const cha
     c->zctx = zctx;
     pthread_mutex_init(&c->mu, NULL);
     if (zmq_curve_read_key(secret_file, c->secret, err, errlen)) goto fail;
-    DIR *d = opendir(allowed_dir);
-    if (!d) {
-        snprintf(err, errlen, "curve: allowed_clients_dir %s: %s", allowed_dir, strerror(errno));
-        goto fail;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[4096], key[CURVE_KEY_LEN + 1];
-        snprintf(path, sizeof path, "%s/%s", allowed_dir, e->d_name);
-        if (c->nallowed == MAX_CLIENTS || zmq_curve_read_key(path, key, err, errlen)) {
-            if (c->nallowed == MAX_CLIENTS)
-                snprintf(err, errlen, "curve: more than %d client keys", MAX_CLIENTS);
-            closedir(d);
-            goto fail;
-        }
-        zmq_z85_decode(c->allowed[c->nallowed++], key);
-    }
-    closedir(d);
+    struct stat st;
+    if (stat(secret_file, &st) == 0 && (st.st_mode & 0077))
+        logmsg(LOG_WARNING, "curve: the secret key %s is readable by others (mode %03o); chmod 600",
+               secret_file, (unsigned)(st.st_mode & 0777));
+    if (zmq_curve_reload(c, allowed_dir, err, errlen)) goto fail;
     c->rep = zmq_socket(zctx, ZMQ_REP);
     int linger = 0;
     zmq_setsockopt(c->rep, ZMQ_LINGER, &linger, sizeof linger);
@@ -132,7 +164,6 @@ struct zmq_curve *zmq_curve_start(void *zctx, const char *secret_file, const cha
         goto fail;
     }
     c->running = 1;
-    logmsg(LOG_INFO, "curve: %d allowed client key(s)", c->nallowed);
     return c;
 fail:
     pthread_mutex_destroy(&c->mu);

@@ -14,10 +14,15 @@ struct zmq_curve;
 
 /* Reads the server's secret key from secret_file (first line, Z85) and the allowed client
  * public keys from every file in allowed_dir (one Z85 key on the first line of each; other
- * files are reported in err and refused). Starts the ZAP handler on zctx. Returns NULL with
+ * files are ignored with a warning), and warns when the secret key file is readable by group
+ * or others. Starts the ZAP handler on zctx. Returns NULL with
  * a message. */
 struct zmq_curve *zmq_curve_start(void *zctx, const char *secret_file, const char *allowed_dir,
                                   char *err, size_t errlen);
+/* Reads the allow-list again (SIGHUP): keys removed from allowed_dir are refused from the next
+ * handshake on (established connections stay). Files that do not hold a key are ignored with
+ * a warning. Returns 0, or -1 with a message (the old list stays). Thread: the loop. */
+int zmq_curve_reload(struct zmq_curve *c, const char *allowed_dir, char *err, size_t errlen);
 /* Makes a socket a CURVE server checked against the allow-list (call before bind). */
 int zmq_curve_server(struct zmq_curve *c, void *sock);
 /* Clients: sets the server key and the client's keypair (secret from a file; the public key is

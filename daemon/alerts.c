@@ -3,6 +3,7 @@
 
 #include "duration.h"
 #include "logmsg.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@ struct alerts {
     char host[128];
     char *journal; /* path, or NULL */
     long seq;
+    long dropped;              /* events a subscriber at its high-water mark did not get */
     json_t *kept[ALERTS_KEPT]; /* ring by seq */
     struct {
         alerts_sink_fn fn;
@@ -108,10 +110,24 @@ static void journal_append(struct alerts *a, const char *text)
     if (fclose(f)) logmsg(LOG_WARNING, "alert journal %s: %s", a->journal, strerror(errno));
 }
 
-long alerts_publish(struct alerts *a, const struct alert *al)
+long alerts_publish(struct alerts *a, const struct alert *in)
 {
+    /* every string is valid UTF-8 and bounded from here on, whatever the input held */
+    char scope[256], kind[64], severity[32], root[512], summary[2048];
+    utf8_copy(scope, sizeof scope, in->scope);
+    utf8_copy(kind, sizeof kind, in->kind);
+    utf8_copy(severity, sizeof severity, in->severity);
+    utf8_copy(root, sizeof root, in->root_cause);
+    utf8_copy(summary, sizeof summary, in->summary);
+    struct alert copy = *in;
+    copy.scope = scope;
+    copy.kind = kind;
+    copy.severity = severity;
+    copy.root_cause = root;
+    copy.summary = summary;
+    const struct alert *al = &copy;
     long seq = ++a->seq;
-    char fp[17], id[64], src[300], type[64], now[40], starts[40], ends[40];
+    char fp[17], id[64], src[512], type[128], now[40], starts[40], ends[40];
     alert_fingerprint(al, fp);
     snprintf(id, sizeof id, "%s-%ld", a->epoch, seq);
     snprintf(src, sizeof src, "causalmon://%s/%s", a->host, al->scope);
@@ -137,11 +153,19 @@ long alerts_publish(struct alerts *a, const struct alert *al)
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "specversion", "1.0", "id", id,
                   "source", src, "type", type, "time", now, "datacontenttype", "application/json",
                   "epoch", a->epoch, "seq", (json_int_t)seq, "data", data);
-    char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    char topic[200];
+    char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    if (!text) { /* cannot happen with the strings made valid above; never crash on it */
+        logmsg(LOG_ERR, "alert %ld of scope %s could not be rendered", seq, al->scope);
+        json_decref(ev);
+        return seq;
+    }
+    char topic[300];
     int tl = snprintf(topic, sizeof topic, "alert.%s.%s", al->severity, al->scope);
-    zmq_send(a->pub, topic, (size_t)tl, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(a->pub, text, strlen(text), ZMQ_DONTWAIT);
+    if (tl >= (int)sizeof topic) tl = (int)utf8_cut(topic, sizeof topic - 1, sizeof topic - 1);
+    /* the PUB socket has ZMQ_XPUB_NODROP: a subscriber at its high-water mark gives EAGAIN */
+    if (zmq_send(a->pub, topic, (size_t)tl, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(a->pub, text, strlen(text), ZMQ_DONTWAIT) < 0)
+        a->dropped++;
     if (a->journal) journal_append(a, text);
     for (int k = 0; k < a->nsinks; k++) a->sinks[k].fn(a->sinks[k].ctx, ev);
     free(text);
@@ -153,6 +177,11 @@ long alerts_publish(struct alerts *a, const struct alert *al)
     return seq;
 }
 
+long alerts_dropped(const struct alerts *a)
+{
+    return a ? a->dropped : 0;
+}
+
 long alerts_seq(const struct alerts *a)
 {
     return a ? a->seq : 0;
@@ -161,6 +190,7 @@ long alerts_seq(const struct alerts *a)
 json_t *alerts_since(const struct alerts *a, long since)
 {
     json_t *arr = json_array();
+    if (since >= a->seq) return arr; /* also keeps since + 1 from overflowing */
     long from = since + 1 > a->seq - ALERTS_KEPT + 1 ? since + 1 : a->seq - ALERTS_KEPT + 1;
     for (long s = from < 1 ? 1 : from; s <= a->seq; s++)
         if (a->kept[s % ALERTS_KEPT]) json_array_append(arr, a->kept[s % ALERTS_KEPT]);

@@ -47,6 +47,9 @@ void alert_fingerprint(const struct alert *al, char out[17]);
 long alerts_publish(struct alerts *a, const struct alert *al);
 
 long alerts_seq(const struct alerts *a);
+/* Events not delivered because the PUB socket (set up with ZMQ_XPUB_NODROP) was at its
+ * high-water mark for a subscriber; they stay in the journal and the recent ring. */
+long alerts_dropped(const struct alerts *a);
 /* The kept events with seq > since, oldest first (new reference). */
 json_t *alerts_since(const struct alerts *a, long since);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -120,8 +121,15 @@ int cmd_keygen(int argc, char **argv)
         cli_error("keygen", "this libzmq cannot make CURVE keys");
         return EXIT_FAILURE_RUN;
     }
+    snprintf(path, sizeof path, "%s.pub", argv[2]);
+    int pub_exists = access(path, F_OK) == 0;
     snprintf(path, sizeof path, "%s.key", argv[2]);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (pub_exists || access(path, F_OK) == 0) { /* never replace a keypair in use */
+        cli_error("keygen", "%s.key or %s.pub exists; remove it first to make a new keypair",
+                  argv[2], argv[2]);
+        return EXIT_BAD_INPUT;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f || fprintf(f, "%s\n", sec) < 0 || fclose(f)) {
         cli_error("keygen", "cannot write %s", path);

@@ -9,6 +9,7 @@
  * systemd: READY=1 once the sockets are bound and the inputs started, WATCHDOG=1 from the loop
  * while every worker is alive, RELOADING=1/READY=1 around a reload, STOPPING=1.
  */
+#include "aligner_state.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "config.h"
@@ -19,6 +20,8 @@
 #include "json_metrics.h"
 #include "kafka_source.h"
 #include "logmsg.h"
+#include "mem_estimate.h"
+#include "query_proto.h"
 #include "metrics_http.h"
 #include "prom_text.h"
 #include "scope.h"
@@ -43,6 +46,10 @@
 #include <zmq.h>
 
 static const char *const CMD = "run";
+
+/* Messages taken from one input per loop turn: the rest waits for the next turn, so queries,
+ * heartbeats, the watchdog and signals are served at any input rate. */
+#define TURN_BUDGET 512
 
 struct input {
     const struct input_conf *conf;
@@ -76,9 +83,13 @@ struct daemon {
     char epoch[40];
     double started;
     struct alerts *alerts;
-    double last_heartbeat, last_record_wall, last_checkpoint, last_metrics;
+    double last_heartbeat, last_record_wall, last_checkpoint, last_metrics, last_expiry;
     struct metrics_http *metrics;
     struct zmq_curve *curve;
+    /* checkpoints: failures so far, whether the last one was written, its error */
+    long ckpt_failures, ckpt_written;
+    int ckpt_ok;
+    char ckpt_error[512];
     struct sinks sinks;
     char external_url[CONF_STR];
 };
@@ -147,6 +158,18 @@ static int64_t wall_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void series_expired(void *ctx, int id)
+{
+    struct daemon *d = ctx;
+    for (int a = 0; a < d->nscopes; a++) scope_series_expired(d->scopes[a], id);
+}
+
+static int64_t clock_ns(void *ctx)
+{
+    (void)ctx;
+    return wall_ns();
 }
 
 static void on_zmq(void *ctx, const char *fmt, size_t fl, const char *p, size_t len)
@@ -222,6 +245,7 @@ static int start_input(struct daemon *d, struct input *in, const struct input_co
         }
         kc.store = c->store ? KAFKA_STORE_CHECKPOINT : KAFKA_STORE_INCORPORATED;
         kc.align_ns = d->conf->lateness_ns / 2;
+        kc.grain_ns = d->conf->bucket_ns;
         in->ksrc = kafka_source_new(&kc, err, errlen);
         return in->ksrc ? 0 : -1;
     }
@@ -301,39 +325,36 @@ static json_t *status_json(struct daemon *d)
         "scopes", scopes, "aligner", "series", aligner_nseries(d->al), "rows", (json_int_t)as->rows,
         "late", (json_int_t)as->late, "series_cap", (json_int_t)as->series_cap);
     json_object_set_new(st, "curve", curve);
+    json_object_set_new(json_object_get(st, "aligner"), "duplicates", json_integer(as->duplicates));
+    json_object_set_new(json_object_get(st, "aligner"), "future", json_integer(as->future));
+    json_object_set_new(json_object_get(st, "aligner"), "expired", json_integer(as->expired));
+    json_object_set_new(json_object_get(st, "aligner"), "series",
+                        json_integer(aligner_nalive(d->al)));
+    json_object_set_new(st, "checkpoint",
+                        json_pack("{s:b, s:I, s:I, s:s}", "ok", d->ckpt_ok || !d->ckpt_failures,
+                                  "written", (json_int_t)d->ckpt_written, "failures",
+                                  (json_int_t)d->ckpt_failures, "last_error", d->ckpt_error));
+    json_object_set_new(st, "alerts_dropped", json_integer(alerts_dropped(d->alerts)));
     return st;
 }
 
-/* Answers one query: "status", "graph [--scope S]", "alerts [--since SEQ]". */
+/* Answers one query (query_proto.h). */
 static json_t *answer(struct daemon *d, const char *q, size_t len)
 {
-    char buf[512];
-    if (len >= sizeof buf) return json_pack("{s:s}", "error", "query longer than 511 bytes");
-    memcpy(buf, q, len);
-    buf[len] = '\0';
-    char *words[8];
-    int n = 0;
-    for (char *t = strtok(buf, " \t\r\n"); t && n < 8; t = strtok(NULL, " \t\r\n")) words[n++] = t;
-    if (n == 0) return json_pack("{s:s}", "error", "empty query; try status, graph or alerts");
-    if (!strcmp(words[0], "status") && n == 1) return status_json(d);
-    if (!strcmp(words[0], "graph")) {
-        const char *want = n == 3 && !strcmp(words[1], "--scope") ? words[2] : NULL;
-        if (n != 1 && !want) return json_pack("{s:s}", "error", "usage: graph [--scope S]");
+    struct query qu;
+    char err[128];
+    if (query_parse(q, len, &qu, err, sizeof err)) return json_pack("{s:s}", "error", err);
+    if (qu.kind == QUERY_STATUS) return status_json(d);
+    if (qu.kind == QUERY_GRAPH) {
         if (d->nscopes == 0) return json_pack("{s:s}", "error", "no scopes configured");
         for (int a = 0; a < d->nscopes; a++)
-            if (!want || !strcmp(d->scopes[a]->conf.name, want)) return scope_graph(d->scopes[a]);
+            if (!qu.scope[0] || !strcmp(d->scopes[a]->conf.name, qu.scope))
+                return scope_graph(d->scopes[a]);
         return json_pack("{s:s}", "error", "no such scope");
     }
-    if (!strcmp(words[0], "alerts")) {
-        char *end = NULL;
-        long since = n == 3 && !strcmp(words[1], "--since") ? strtol(words[2], &end, 10) : 0;
-        if (n != 1 && !(n == 3 && end && !*end && since >= 0))
-            return json_pack("{s:s}", "error", "usage: alerts [--since SEQ]");
-        return json_pack("{s:s, s:I, s:o}", "epoch", d->epoch, "last_seq",
-                         (json_int_t)alerts_seq(d->alerts), "alerts",
-                         alerts_since(d->alerts, since));
-    }
-    return json_pack("{s:s}", "error", "unknown query; try status, graph or alerts");
+    return json_pack("{s:s, s:I, s:o}", "epoch", d->epoch, "last_seq",
+                     (json_int_t)alerts_seq(d->alerts), "alerts",
+                     alerts_since(d->alerts, qu.since));
 }
 
 /* Serves every waiting query on the ROUTER: [id][""][body] (REQ) or [id][body] (DEALER). */
@@ -377,29 +398,41 @@ static void serve_queries(struct daemon *d)
     }
 }
 
-/* Writes the checkpoint: scope windows, log templates, alert seq. */
-static void save_checkpoint(struct daemon *d)
+/* Writes the checkpoint: scope windows, log templates, alert seq, where the aligner's closed
+ * buckets end. Once it is durable, Kafka inputs store the offsets it covers. Returns 0 or -1
+ * (counted for status and /metrics, logged). */
+static int save_checkpoint(struct daemon *d)
 {
+    int64_t closed_before = aligner_closed_before(d->al);
     json_t *scopes = json_array();
     for (int a = 0; a < d->nscopes; a++)
         json_array_append_new(scopes, scope_checkpoint(d->scopes[a]));
     size_t len;
     char *logs = log_series_save(d->logs, &len);
-    json_t *state = json_pack(
-        "{s:s, s:i, s:I, s:I, s:s, s:o, s:s}", "format", "causalmon-checkpoint", "version",
-        CHECKPOINT_VERSION, "bucket_ns", (json_int_t)d->conf->bucket_ns, "seq",
-        (json_int_t)alerts_seq(d->alerts), "epoch", d->epoch, "scopes", scopes, "logs", logs);
+    json_t *state =
+        json_pack("{s:s, s:i, s:I, s:I, s:s, s:o, s:s, s:o}", "format", "causalmon-checkpoint",
+                  "version", CHECKPOINT_VERSION, "bucket_ns", (json_int_t)d->conf->bucket_ns, "seq",
+                  (json_int_t)alerts_seq(d->alerts), "epoch", d->epoch, "scopes", scopes, "logs",
+                  logs, "aligner", aligner_state_save(d->al));
     free(logs);
     char err[512];
-    if (checkpoint_write(d->conf->state_dir, state, err, sizeof err)) {
+    int rc = state ? checkpoint_write(d->conf->state_dir, state, err, sizeof err) : -1;
+    if (!state) snprintf(err, sizeof err, "checkpoint: the state has a string that is not UTF-8");
+    if (rc) {
         logmsg(LOG_ERR, "%s", err);
+        d->ckpt_failures++;
+        d->ckpt_ok = 0;
+        snprintf(d->ckpt_error, sizeof d->ckpt_error, "%s", err);
     } else {
         logmsg(LOG_DEBUG, "checkpoint written to %s", d->conf->state_dir);
-        for (int a = 0; a < d->ninputs; a++) /* store: checkpoint - the windows are durable now */
-            if (d->inputs[a].ksrc) kafka_source_store_held(d->inputs[a].ksrc);
+        d->ckpt_ok = 1;
+        d->ckpt_written++;
+        for (int a = 0; a < d->ninputs; a++) /* store: checkpoint - these records are durable */
+            if (d->inputs[a].ksrc) kafka_source_store_durable(d->inputs[a].ksrc, closed_before);
     }
     json_decref(state);
     d->last_checkpoint = now_mono();
+    return rc;
 }
 
 static int series_id(void *ctx, const char *name)
@@ -452,6 +485,25 @@ static void restore_checkpoint(struct daemon *d)
             }
         }
     }
+    for (int a = 0; a < d->nscopes; a++) { /* a window ending far ahead would never grow */
+        int64_t last = scope_window_last_time(d->scopes[a]->win);
+        if (d->conf->max_future_ns > 0 && scope_window_rows(d->scopes[a]->win) > 0 &&
+            last - wall_ns() > d->conf->max_future_ns) {
+            logmsg(LOG_WARNING,
+                   "checkpoint: scope %s ends %.0f s ahead of the clock; it starts empty",
+                   d->scopes[a]->conf.name, (last - wall_ns()) * 1e-9);
+            struct scope_conf c = d->scopes[a]->conf;
+            scope_free(d->scopes[a]);
+            d->scopes[a] = new_scope(d, &c);
+            restored--;
+        }
+    }
+    if (aligner_state_restore(d->al, json_object_get(j, "aligner"), wall_ns(),
+                              d->conf->max_future_ns, err, sizeof err))
+        logmsg(LOG_WARNING, "checkpoint: %s; replayed records are not deduplicated", err);
+    else if (aligner_closed_before(d->al) != INT64_MIN)
+        logmsg(LOG_INFO, "aligner resumes at %lld (earlier records are duplicates)",
+               (long long)aligner_closed_before(d->al));
     long seq = (long)json_integer_value(json_object_get(j, "seq"));
     logmsg(LOG_NOTICE, "restored the checkpoint: %d scope window(s), %d log stream(s), seq %ld",
            restored, log_series_nstreams(ls), seq);
@@ -572,6 +624,17 @@ static void publish_metrics(struct daemon *d)
     prom_add(&t, "causalmon_aligned_rows_total %lld\n", (long long)as->rows);
     prom_family(&t, "causalmon_uptime_seconds", "gauge", "Seconds since the daemon started.");
     prom_add(&t, "causalmon_uptime_seconds %.0f\n", now_mono() - d->started);
+    prom_family(&t, "causalmon_alerts_dropped_total", "counter",
+                "Alerts a subscriber at its high-water mark missed.");
+    prom_add(&t, "causalmon_alerts_dropped_total %ld\n", alerts_dropped(d->alerts));
+    prom_family(&t, "causalmon_checkpoint_failures_total", "counter",
+                "Checkpoints that could not be written.");
+    prom_add(&t, "causalmon_checkpoint_failures_total %ld\n", d->ckpt_failures);
+    prom_family(&t, "causalmon_checkpoint_ok", "gauge", "1 if the last checkpoint was written.");
+    prom_add(&t, "causalmon_checkpoint_ok %d\n", d->ckpt_ok || !d->ckpt_failures);
+    prom_family(&t, "causalmon_series_expired_total", "counter",
+                "Series forgotten after series_ttl without records.");
+    prom_add(&t, "causalmon_series_expired_total %ld\n", as->expired);
     metrics_http_publish(d->metrics, t.s, t.n);
     free(t.s);
     json_t *recent = alerts_since(d->alerts, 0);
@@ -729,6 +792,9 @@ static void reload(struct daemon *d)
     } else {
         logmsg(LOG_ERR, "reload of %s failed, the running configuration stays", d->conf->path);
     }
+    char err[512];
+    if (d->curve && zmq_curve_reload(d->curve, d->conf->curve_allowed_dir, err, sizeof err))
+        logmsg(LOG_ERR, "%s; the allow-list stays", err);
     sd_notify(0, "READY=1");
 }
 
@@ -768,6 +834,7 @@ static int serve(struct config *conf)
         goto out;
     }
     d->in = (struct ingest){d->al, d->logs, on_row, d, NULL, NULL, -1};
+    aligner_set_max_future(d->al, conf->max_future_ns, clock_ns, NULL);
     d->workers = workers_start(conf->workers);
     for (int a = 0; a < conf->nscopes; a++)
         d->scopes[d->nscopes++] = new_scope(d, &conf->scopes[a]);
@@ -784,6 +851,8 @@ static int serve(struct config *conf)
     d->pub =
         bind_socket(d->zctx, d->curve, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, sizeof err);
     if (d->pub) zmq_setsockopt(d->pub, ZMQ_SNDHWM, &conf->alerts_hwm, sizeof conf->alerts_hwm);
+    int nodrop = 1; /* a full subscriber gives EAGAIN, so the drop is counted */
+    if (d->pub) zmq_setsockopt(d->pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
     if (d->pub) d->alerts = alerts_new(d->pub, d->epoch, conf->state_dir);
     d->router = d->pub ? bind_socket(d->zctx, d->curve, ZMQ_ROUTER, conf->query_endpoint, "query",
                                      err, sizeof err)
@@ -817,7 +886,7 @@ static int serve(struct config *conf)
     int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
     d->last_record_wall = now_mono();
 
-    int stop = 0;
+    int stop = 0, backlog = 0;
     double file_wait = 0;
     while (!stop) {
         zmq_pollitem_t items[3 + 2 * CONF_MAX_INPUTS];
@@ -836,16 +905,18 @@ static int serve(struct config *conf)
                 items[n++] =
                     (zmq_pollitem_t){NULL, http_source_fd(d->inputs[a].hsrc), ZMQ_POLLIN, 0};
         }
-        int wait_ms = file_wait < 0 ? 1000 : (int)(file_wait * 1e3);
+        int wait_ms = backlog ? 0 : file_wait < 0 ? 1000 : (int)(file_wait * 1e3);
         zmq_poll(items, n, wait_ms > 1000 ? 1000 : wait_ms);
         if (items[0].revents & ZMQ_POLLIN) serve_queries(d);
-        for (int a = 0; a < d->ninputs; a++) {
+        backlog = 0;
+        for (int a = 0; a < d->ninputs; a++) { /* each input: at most a budget per turn */
             struct input *in = &d->inputs[a];
-            if (in->zsrc)
-                while (zmq_source_poll(in->zsrc, 256, on_zmq, in) == 256) {
-                }
+            if (in->zsrc && zmq_source_poll(in->zsrc, TURN_BUDGET, on_zmq, in) == TURN_BUDGET)
+                backlog = 1;
             if (in->hsrc) http_source_poll(in->hsrc, 64, on_http, in);
-            if (in->ksrc && kafka_source_poll(in->ksrc, 1000, on_kafka, in) < 0) {
+            int got = in->ksrc ? kafka_source_poll(in->ksrc, TURN_BUDGET, on_kafka, in) : 0;
+            if (got == TURN_BUDGET) backlog = 1;
+            if (got < 0) {
                 logmsg(LOG_ERR, "input %s: fatal Kafka error, exiting for a restart",
                        in->conf->name);
                 stop = 2;
@@ -861,6 +932,10 @@ static int serve(struct config *conf)
             if (watchdog && workers_alive(d->workers) == conf->workers) sd_notify(0, "WATCHDOG=1");
             if (t - d->last_checkpoint >= d->conf->checkpoint_every_ns * 1e-9) save_checkpoint(d);
             if (d->metrics && t - d->last_metrics >= 1.0) publish_metrics(d);
+            if (conf->series_ttl_ns > 0 && t - d->last_expiry >= 1.0) {
+                aligner_expire(d->al, conf->series_ttl_ns, series_expired, d);
+                d->last_expiry = t;
+            }
             if (t - d->last_heartbeat >= conf->heartbeat_ns * 1e-9) {
                 heartbeat(d);
                 d->last_heartbeat = t;
@@ -884,9 +959,18 @@ static int serve(struct config *conf)
     sd_notify(0, "STOPPING=1");
     metrics_http_set_ready(d->metrics, 0);
     logmsg(LOG_NOTICE, "stopping");
-    for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]); /* final offsets committed */
-    save_checkpoint(d);
-    rc = stop == 2 ? EXIT_FAILURE_RUN : EXIT_OK;
+    workers_cancel_all(); /* refreshes and rankings in flight end early */
+    /* Kafka records of open buckets are read again after the restart (store: checkpoint), so
+     * the buckets stay open: closing them now would drop the records other partitions still
+     * owe them. Inputs that cannot replay get their open buckets closed and kept. */
+    int replayable = 0;
+    for (int a = 0; a < d->ninputs; a++)
+        replayable |= d->inputs[a].ksrc && d->inputs[a].conf->store;
+    if (!replayable) aligner_flush_all(d->al, on_row, d);
+    int ckpt = save_checkpoint(d); /* then the offsets it covers are committed */
+    for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]);
+    rc = stop == 2 || ckpt ? EXIT_FAILURE_RUN : EXIT_OK;
+    if (ckpt) logmsg(LOG_ERR, "the final checkpoint failed: exit status %d", rc);
 out:
     for (int a = 0; a < d->ninputs; a++) stop_input(&d->inputs[a]);
     workers_stop(d->workers);
@@ -955,8 +1039,14 @@ int cmd_run(int argc, char **argv)
         free(conf);
         return EXIT_BAD_INPUT;
     }
+    if (mem_estimate_check(conf, err, sizeof err)) { /* refuse now, not abort at start */
+        cli_error(CMD, "%s", err);
+        free(conf);
+        return EXIT_BAD_INPUT;
+    }
     if (check) {
-        printf("%s: OK (%d inputs, %d scopes)\n", path, conf->ninputs, conf->nscopes);
+        printf("%s: OK (%d inputs, %d scopes)\n%s: about %.0f MB allocated up front\n", path,
+               conf->ninputs, conf->nscopes, path, mem_estimate_bytes(conf) / 1e6);
         free(conf);
         return EXIT_OK;
     }

@@ -106,11 +106,15 @@ int cmd_tail(int argc, char **argv)
     }
     struct follow f = {"", -1};
     int rc = EXIT_OK;
-    for (long got = 0; count < 0 || got < count;) {
+    long got = 0;
+    while (count < 0 || got < count) {
         char t[256];
         int tl = zmq_recv(s, t, sizeof t - 1, 0);
         if (tl < 0) {
-            if (timeout > 0) break; /* quiet for --timeout */
+            if (timeout > 0) { /* quiet for --timeout: an error if nothing (or too little) came */
+                if (got == 0 || (count > 0 && got < count)) rc = EXIT_FAILURE_RUN;
+                break;
+            }
             rc = EXIT_FAILURE_RUN;
             break;
         }

@@ -79,8 +79,9 @@ static const struct opt INPUT_OPTS[] = {
      "secret"},
     {"timestamp_source", T_ENUM, I(timestamp_source), 0, "payload", 0, 0, 0, TS_SOURCES, NULL, 0, 0,
      0, "kafka: event time from the payload, or the Kafka message timestamp"},
-    {"store", T_ENUM, I(store), 0, "incorporated", 0, 0, 0, STORES, NULL, 0, 0, 0,
-     "kafka: store offsets once records are in the aligner, or at checkpoints"},
+    {"store", T_ENUM, I(store), 0, "checkpoint", 0, 0, 0, STORES, NULL, 0, 0, 0,
+     "kafka: commit offsets once the records' buckets are closed and checkpointed (nothing lost "
+     "at a crash), or once they are in the aligner (open buckets lost at a crash)"},
     {"precision", T_ENUM, I(precision), CAP(input_conf, precision), "ns", 0, 0, 0, PRECISIONS, NULL,
      0, 0, 0, "influx: timestamp precision"},
     {"json_time_unit", T_ENUM, I(json_time_unit), CAP(input_conf, json_time_unit), "s", 0, 0, 0,
@@ -259,6 +260,11 @@ static const struct opt TOP_OPTS[] = {
      "width of the time buckets"},
     {"lateness", T_DUR, C(lateness_ns), 0, "5s", 0, 3600, 0, NULL, NULL, 0, 0, 0,
      "how late a record may arrive (event time) and still count"},
+    {"series_ttl", T_DUR, C(series_ttl_ns), 0, "1h", 0, 31536000, 0, NULL, NULL, 0, 0, 0,
+     "a series without records for this long (event time) is forgotten and its place in "
+     "max_series freed (0: never)"},
+    {"max_future", T_DUR, C(max_future_ns), 0, "10m", 0, 31536000, 0, NULL, NULL, 0, 0, 0,
+     "records further ahead of the host clock are rejected and counted (0: no limit)"},
     {"idle_flush", T_DUR, C(idle_flush_ns), 0, "10s", 0.1, 86400, 1, NULL, NULL, 0, 0, 0,
      "close open buckets when every input has been quiet this long (wall clock)"},
     {"max_series", T_INT, C(max_series), 0, "10000", 1, 1000000, 0, NULL, NULL, 0, 0, 0,

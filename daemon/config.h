@@ -103,6 +103,8 @@ struct config {
     char path[CONF_STR];
     int64_t bucket_ns;
     int64_t lateness_ns;
+    int64_t max_future_ns; /* 0: no limit */
+    int64_t series_ttl_ns; /* 0: series never expire */
     int64_t idle_flush_ns;
     int max_series;
     int max_gap;

@@ -126,6 +126,7 @@ static void rank_job(void *arg)
     memset(&res, 0, sizeof res);
     struct rca_params p;
     rca_params_default(&p);
+    p.cancel = workers_cancel_flag(); /* a stop ends the ranking early */
     p.tau_max = inc->conf.tau_max;
     p.deseason = inc->conf.deseason;
     p.alpha = inc->conf.alpha;

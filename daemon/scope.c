@@ -28,6 +28,8 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
     s->col = xmallocarray((size_t)aligner_max_series, sizeof(int));
     for (int a = 0; a < aligner_max_series; a++) s->col[a] = -2;
     s->names = xcalloc((size_t)c->max_series, sizeof(char *));
+    s->col_id = xmallocarray((size_t)c->max_series, sizeof(int));
+    for (int a = 0; a < c->max_series; a++) s->col_id[a] = -1;
     s->row = xmallocarray((size_t)c->max_series, sizeof(double));
     s->bucket_ns = bucket_ns;
     if (c->monitor) {
@@ -74,6 +76,7 @@ void scope_free(struct scope *s)
     free(s->names);
     free(s->row);
     free(s->col);
+    free(s->col_id);
     free(s->graph);
     scope_window_free(s->win);
     pthread_mutex_destroy(&s->mu);
@@ -178,6 +181,7 @@ static void refresh_job(void *arg)
     struct svar_discover_params p;
     svar_discover_params_default(&p, s->conf.tau_max);
     p.pcmci.alpha = s->conf.alpha;
+    p.pcmci.cancel = workers_cancel_flag(); /* a stop ends the refresh early */
     p.method = (enum svar_method)s->conf.method;
     struct svar_discover_result res;
     char err[256];
@@ -255,14 +259,24 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
     for (int id = 0; id < n && id < s->ncol_map; id++) {
         if (s->col[id] != -2) continue;
         const char *name = name_of(ctx, id);
+        if (!name) continue; /* an expired id, not reused yet */
         s->col[id] = -1;
         if (!matches(&s->conf, name)) continue;
-        int c = scope_window_add_column(s->win);
+        int c = -1;
+        for (int k = 0; k < scope_window_ncols(s->win) && c < 0; k++)
+            if (s->col_id[k] < 0 && strcmp(s->names[k], name) == 0) c = k; /* it came back */
+        if (c >= 0) {
+            s->col[id] = c;
+            s->col_id[c] = id;
+            continue;
+        }
+        c = scope_window_add_column(s->win);
         if (c < 0) {
             s->left_out++;
             continue;
         }
         s->col[id] = c;
+        s->col_id[c] = id;
         s->names[c] = xstrdup(name);
     }
     int ncols = scope_window_ncols(s->win);
@@ -508,6 +522,7 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
             return -1;
         }
         s->col[id] = scope_window_add_column(s->win);
+        s->col_id[s->col[id]] = id;
         s->names[s->col[id]] = xstrdup(name);
     }
     size_t rows = json_array_size(data),
@@ -528,4 +543,11 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
         }
     }
     return 0;
+}
+
+void scope_series_expired(struct scope *s, int id)
+{
+    if (id < 0 || id >= s->ncol_map) return;
+    if (s->col[id] >= 0) s->col_id[s->col[id]] = -1;
+    s->col[id] = -2;
 }

@@ -40,6 +40,7 @@ struct scope {
     struct scope_window *win;
     int *col;      /* aligner series id -> window column, -1 not in scope, -2 not yet looked at */
     int ncol_map;  /* size of col (the aligner's series cap) */
+    int *col_id;   /* window column -> aligner series id, -1 when its series expired */
     char **names;  /* [max_series] column names */
     double *row;   /* [max_series] scratch */
     long left_out; /* matching series beyond max_series */
@@ -78,6 +79,11 @@ void scope_poll(struct scope *s, struct alerts *al);
  * and its graph (a new reference; {"scope":..., "error":...} before the first refresh). */
 json_t *scope_status(struct scope *s);
 json_t *scope_graph(struct scope *s);
+
+/* The aligner forgot series id (aligner_expire): its column keeps its rows and is taken up
+ * again by a series of the same name; the id may come back as another series. Thread: the
+ * loop. */
+void scope_series_expired(struct scope *s, int id);
 
 /* The window as JSON for a checkpoint: {"name","window","columns":[names],"times":[ns...],
  * "rows":[[v or null, ...], ...]} oldest first. Thread: the loop. */

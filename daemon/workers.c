@@ -82,6 +82,18 @@ int workers_alive(struct workers *w)
     return n;
 }
 
+static volatile int cancel_flag;
+
+const volatile int *workers_cancel_flag(void)
+{
+    return &cancel_flag;
+}
+
+void workers_cancel_all(void)
+{
+    cancel_flag = 1;
+}
+
 void workers_stop(struct workers *w)
 {
     if (!w) return;

@@ -24,4 +24,10 @@ void workers_wait_idle(pthread_mutex_t *mu, const int *busy);
 /* Runs the queued jobs to the end, then joins every thread and frees the pool. */
 void workers_stop(struct workers *w);
 
+/* Process-wide cancellation of long jobs: refreshes and rankings pass the flag to PCMCI+
+ * (pcmci_params.cancel), which polls it before every test. workers_cancel_all() is called at
+ * shutdown (any thread, async-signal-safe), so the workers end within moments. */
+const volatile int *workers_cancel_flag(void);
+void workers_cancel_all(void);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "aligner.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,9 +191,125 @@ static void test_invalid_parameters_are_refused(void **state)
     aligner_free(NULL);
 }
 
+/* A restart: the state saved at a checkpoint (where closed buckets end, carry-forward) resumes a
+ * fresh aligner; replayed records of closed buckets are duplicates, the open buckets refill
+ * from the replay and the rows equal those of an uninterrupted run. */
+static void test_resumed_aligner_drops_duplicates_and_matches_uninterrupted(void **state)
+{
+    (void)state;
+    struct aligner *ref = make(2 * S, 4, 3), *a1 = make(2 * S, 4, 3);
+    struct rows rr = {0}, r1 = {0}, r2 = {0};
+    /* x every 250 ms from 10 s to 19.75 s; y only until 13 s (a gap to carry) */
+    for (int k = 0; k < 40; k++) {
+        int64_t t = 10 * S + k * (S / 4);
+        assert_int_equal(add(ref, "x", t, k, &rr), ALIGN_OK);
+        if (t < 13 * S) assert_int_equal(add(ref, "y", t, 2 * k, &rr), ALIGN_OK);
+    }
+    aligner_flush_all(ref, on_row, &rr);
+    /* the same up to k = 22, then a crash: only what closed survives */
+    for (int k = 0; k < 23; k++) {
+        int64_t t = 10 * S + k * (S / 4);
+        add(a1, "x", t, k, &r1);
+        if (t < 13 * S) add(a1, "y", t, 2 * k, &r1);
+    }
+    int64_t closed = aligner_closed_before(a1);
+    assert_true(closed == 13 * S); /* newest 15.5 s - 2 s lateness */
+    struct aligner *a2 = make(2 * S, 4, 3);
+    aligner_resume(a2, closed, aligner_newest(a1), aligner_empty_run(a1));
+    aligner_flush_all(a2, on_row, &r2); /* an idle flush before the replay: nothing closes */
+    assert_int_equal(r2.n, 0);
+    for (int id = 0; id < aligner_nseries(a1); id++) {
+        const char *n = aligner_series_name(a1, id);
+        double v;
+        int run;
+        aligner_carry(a1, id, &v, &run);
+        aligner_set_carry(a2, aligner_series(a2, n, strlen(n)), v, run);
+    }
+    /* the replay from the oldest record of an open bucket, plus one earlier: a duplicate */
+    assert_int_equal(add(a2, "x", 12 * S + 3 * (S / 4), 11, &r2), ALIGN_DUPLICATE);
+    for (int k = 12; k < 40; k++) {
+        int64_t t = 10 * S + k * (S / 4);
+        assert_int_equal(add(a2, "x", t, k, &r2), ALIGN_OK);
+    }
+    aligner_flush_all(a2, on_row, &r2);
+    assert_int_equal(aligner_stats(a2)->duplicates, 1);
+    assert_int_equal(r1.n + r2.n, rr.n); /* every bucket once */
+    for (int k = 0; k < r2.n; k++) {
+        int j = r1.n + k;
+        assert_true(r2.start[k] == rr.start[j]);
+        for (int i = 0; i < 2; i++) {
+            if (isnan(rr.v[j][i]))
+                assert_true(isnan(r2.v[k][i]));
+            else
+                assert_true(r2.v[k][i] == rr.v[j][i]);
+        }
+    }
+    aligner_free(ref);
+    aligner_free(a1);
+    aligner_free(a2);
+}
+
+/* max_future: a record further ahead of the host clock is refused and counted, and does not
+ * move the watermark (the others stay on time). */
+static int64_t fixed_now(void *ctx)
+{
+    return *(int64_t *)ctx;
+}
+
+static void test_record_far_ahead_of_clock_refused_watermark_unmoved(void **state)
+{
+    (void)state;
+    struct aligner *al = make(5 * S, 4, 0);
+    int64_t now = 1000 * S;
+    aligner_set_max_future(al, 600 * S, fixed_now, &now);
+    struct rows out = {0};
+    assert_int_equal(add(al, "ok", 990 * S, 1, &out), ALIGN_OK);
+    assert_int_equal(add(al, "fast", 990 * S + 3600 * S, 1, &out), ALIGN_FUTURE);
+    assert_int_equal(add(al, "ok", 991 * S, 2, &out), ALIGN_OK);  /* not late */
+    assert_int_equal(add(al, "ok", 1500 * S, 2, &out), ALIGN_OK); /* within 10 min */
+    assert_int_equal(aligner_stats(al)->future, 1);
+    assert_int_equal(aligner_stats(al)->late, 0);
+    aligner_free(al);
+}
+
+/* Series lifecycle: a series idle for longer than the TTL is forgotten and its id reused, so a
+ * burst of names does not hold the cap; the active one is kept. */
+static int expired_ids[8], nexpired;
+static void on_expired(void *ctx, int id)
+{
+    (void)ctx;
+    expired_ids[nexpired++] = id;
+}
+
+static void test_idle_series_expire_and_free_the_cap(void **state)
+{
+    (void)state;
+    struct aligner *al = make(0, 2, 0);
+    struct rows out = {0};
+    assert_int_equal(add(al, "keep", 10 * S, 1, &out), ALIGN_OK);
+    assert_int_equal(add(al, "junk", 10 * S, 1, &out), ALIGN_OK);
+    assert_int_equal(add(al, "new", 11 * S, 1, &out), ALIGN_SERIES_CAP); /* cap of 2 */
+    for (int k = 11; k < 80; k++) assert_int_equal(add(al, "keep", k * S, k, &out), ALIGN_OK);
+    nexpired = 0;
+    assert_int_equal(aligner_expire(al, 60 * S, on_expired, NULL), 1); /* junk: 69 s idle */
+    assert_int_equal(nexpired, 1);
+    assert_int_equal(expired_ids[0], 1);
+    assert_null(aligner_series_name(al, 1));
+    assert_int_equal(aligner_nalive(al), 1);
+    assert_int_equal(add(al, "new", 80 * S, 5, &out), ALIGN_OK); /* takes the freed id */
+    assert_string_equal(aligner_series_name(al, 1), "new");
+    assert_int_equal(aligner_series(al, "junk", 4), -1);               /* the cap holds again */
+    assert_int_equal(aligner_expire(al, 60 * S, on_expired, NULL), 0); /* keep, new: active */
+    assert_int_equal(aligner_stats(al)->expired, 1);
+    aligner_free(al);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idle_series_expire_and_free_the_cap),
+        cmocka_unit_test(test_resumed_aligner_drops_duplicates_and_matches_uninterrupted),
+        cmocka_unit_test(test_record_far_ahead_of_clock_refused_watermark_unmoved),
         cmocka_unit_test(test_each_aggregation_rule),
         cmocka_unit_test(test_lateness_accepts_out_of_order_and_counts_late),
         cmocka_unit_test(test_records_older_than_the_first_are_accepted_within_the_lateness),

@@ -3,8 +3,10 @@
 #include "test_util.h"
 
 #include "ingest.h"
+#include "utf8.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +163,51 @@ static void test_levels_normalise(void **state)
     assert_string_equal(out, "VERY_BAD_LEVEL_N");
 }
 
+/* Invalid UTF-8 in a name, a tag, a log stream or a log line, on every message format: rejected
+ * and counted (bad_utf8, or syntax where the JSON parser refuses the document itself); an
+ * over-long multi-byte name is refused whole (name_too_long), never cut inside a character.
+ * Nothing invalid reaches the aligner's names or the templates, so their state saves. */
+static void test_invalid_utf8_and_long_names_rejected_on_every_format(void **state)
+{
+    (void)state;
+    struct fixture *f = make(8);
+    feed(f, FMT_INFLUX, "cpu,host=a\xff v=1 1000000000\ncpu,host=\xc3\xa9 v=2 1000000000\n", -1);
+    assert_int_equal(f->st.rejected[REJECT_BAD_UTF8], 1);
+    assert_int_equal(f->st.records, 1); /* the valid e-acute host */
+    char line[3000];
+    size_t n = 0;
+    n += (size_t)sprintf(line, "m,t=");
+    for (int a = 0; a < 600; a++) n += (size_t)sprintf(line + n, "\xc3\xa9"); /* 1200 bytes */
+    sprintf(line + n, " v=1 1000000000\n");
+    long too_long = f->st.rejected[REJECT_NAME_TOO_LONG];
+    feed(f, FMT_INFLUX, line, -1);
+    assert_true(f->st.rejected[REJECT_NAME_TOO_LONG] == too_long + 1);
+    long before = f->st.rejected[REJECT_BAD_UTF8] + f->st.rejected[REJECT_SYNTAX];
+    feed(f, FMT_JSON, "{\"name\":\"x\xfe\",\"time\":1,\"value\":1}", -1);
+    assert_true(f->st.rejected[REJECT_BAD_UTF8] + f->st.rejected[REJECT_SYNTAX] == before + 1);
+    long bad = f->st.rejected[REJECT_BAD_UTF8];
+    feed(f, FMT_LOG, "2024-01-01T00:00:01Z ERROR disk \xc3 failed\n", -1);
+    assert_int_equal(f->st.rejected[REJECT_BAD_UTF8], bad + 1);
+    before = f->st.rejected[REJECT_BAD_UTF8] + f->st.rejected[REJECT_SYNTAX];
+    feed(f, FMT_LOG_JSON, "{\"log\":\"oops \xed\xa0\x80\",\"time\":\"2024-01-01T00:00:01Z\"}\n",
+         -1);
+    assert_true(f->st.rejected[REJECT_BAD_UTF8] + f->st.rejected[REJECT_SYNTAX] == before + 1);
+    /* a stream name from a Kafka key that is not UTF-8 */
+    struct ingest_meta m = {0, -1, "k\xff", 2};
+    bad = f->st.rejected[REJECT_BAD_UTF8];
+    ingest_message(&f->in, &f->dec, FMT_LOG, &m, "hello world\n", 12, &f->st);
+    assert_int_equal(f->st.rejected[REJECT_BAD_UTF8], bad + 1);
+    for (int id = 0; id < aligner_nseries(f->al); id++) {
+        const char *nm = aligner_series_name(f->al, id);
+        assert_true(utf8_valid(nm, strlen(nm)));
+    }
+    size_t len;
+    char *saved = log_series_save(f->ls, &len);
+    assert_true(utf8_valid(saved, len));
+    free(saved);
+    drop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_kafka_timestamp_overrides_the_payload),
         cmocka_unit_test(test_stream_cap_and_state_round_trip),
         cmocka_unit_test(test_levels_normalise),
+        cmocka_unit_test(test_invalid_utf8_and_long_names_rejected_on_every_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
