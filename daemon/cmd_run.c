@@ -20,6 +20,7 @@
 #include "kafka_source.h"
 #include "logmsg.h"
 #include "metrics_http.h"
+#include "web_ui.h"
 #include "prom_text.h"
 #include "scope.h"
 #include "sinks.h"
@@ -579,6 +580,7 @@ static void publish_metrics(struct daemon *d)
     metrics_http_publish_alerts(d->metrics, js, strlen(js));
     free(js);
     json_decref(recent);
+    web_ui_publish(d->metrics, d->scopes, d->nscopes);
     d->last_metrics = now_mono();
 }
 
