@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `causalmon discover --format dot`: the graph JSON's variables and links as a Graphviz digraph
 # (every link one edge with its lag, end marks and pen width); names with quotes are escaped;
-# a bad --format is refused. (query graph --format dot is proven in test_web_ui.sh.)
+# a bad --format is refused. (query graph --format dot is proven in test_web_ui_shows_graph_and_alert_path.sh.)
 # usage: test_dot_cli.sh CAUSALMON DATA_DIR
 set -u
 BIN=$1

@@ -4,7 +4,7 @@
 # The scope page's SVG holds every node and every link of `query graph` (which --format dot
 # renders too), the alert page ranks the root causes and highlights the top cause's path to
 # the KPI, the browser console shows no error, and the bearer token of /metrics guards /ui.
-# usage: test_web_ui.sh TESTS_BUILD_DIR CAUSALMON
+# usage: test_web_ui_shows_graph_and_alert_path.sh TESTS_BUILD_DIR CAUSALMON
 . "$(dirname "$0")/lib.sh"
 BIN=$(readlink -f "$2")
 command -v chromium > /dev/null || { echo "chromium missing: run tools/install-deps"; exit 1; }
