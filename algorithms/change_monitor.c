@@ -1,6 +1,7 @@
 /* change_monitor.c - mechanisms and links, reference against recent window (change_monitor.h). */
 #include "change_monitor.h"
 
+#include "dist.h"
 #include "fdr.h"
 #include "seasonality.h"
 #include "segment_stats.h"
@@ -39,6 +40,9 @@ struct series {
     struct wstats ref;     /* frozen reference (SUSPECT, CHANGED) */
     int period;
     double *profile; /* [period] */
+    double level;    /* of the deseasoned series */
+    long nseen;
+    double centre, absdev; /* for clipping outliers */
 };
 
 struct change_monitor {
@@ -363,7 +367,10 @@ static void fill_event(struct change_event *e, enum change_event_type type, int 
     e->r_before = e->r_after = NAN;
 }
 
-/* Seasonal profiles of every column of the ring (per-phase median minus the median). */
+/* Seasonal profiles: every column of the ring is checked for a cycle; a newly found period
+ * starts its profile from the per-phase means over the ring (smoothed over neighbouring
+ * phases); the profile is then refined at every row (profile_update). A column without a
+ * cycle any more loses its profile. */
 static void deseason(struct change_monitor *m)
 {
     int H = m->H - m->p.tau_max - 1, N = m->N;
@@ -384,36 +391,61 @@ static void deseason(struct change_monitor *m)
         for (int a = 0; a < H; a++)
             if (!isfinite(m->buf[a])) m->buf[a] = sum / cnt;
         int P = season_detect(m->buf, H);
+        if (P == s->period) continue;
         free(s->profile);
         s->profile = NULL;
         s->period = 0;
         if (P < 2) continue;
-        /* per-phase median over the cycles in the ring; phases indexed by absolute row */
-        double *prof = xcalloc((size_t)P, sizeof(double)),
-               *v = xmallocarray((size_t)H, 1 * sizeof(double));
-        double *all = xmallocarray((size_t)H, sizeof(double));
-        memcpy(all, m->buf, (size_t)H * sizeof(double));
-        for (int ph = 0; ph < P; ph++) {
-            int k = 0;
-            for (int a = 0; a < H; a++)
-                if ((m->rows - H + a) % P == ph) v[k++] = all[a];
-            /* insertion sort: a handful of cycles */
-            for (int x = 1; x < k; x++)
-                for (int y = x; y > 0 && v[y - 1] > v[y]; y--) {
-                    double tmp = v[y];
-                    v[y] = v[y - 1];
-                    v[y - 1] = tmp;
-                }
-            prof[ph] = k ? (k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2])) : 0;
+        double *raw = xcalloc((size_t)P, sizeof(double)),
+               *prof = xcalloc((size_t)P, sizeof(double));
+        int *n = xcalloc((size_t)P, sizeof(int));
+        for (int a = 0; a < H; a++) {
+            int ph = (int)((m->rows - H + a) % P);
+            raw[ph] += m->buf[a] - sum / cnt;
+            n[ph]++;
         }
-        double mean = 0;
-        for (int ph = 0; ph < P; ph++) mean += prof[ph] / P;
-        for (int ph = 0; ph < P; ph++) prof[ph] -= mean;
+        for (int ph = 0; ph < P; ph++) raw[ph] = n[ph] ? raw[ph] / n[ph] : 0;
+        int w = P / 20; /* smoothing half-width */
+        for (int ph = 0; ph < P; ph++) {
+            double acc = 0;
+            for (int d = -w; d <= w; d++) acc += raw[((ph + d) % P + P) % P];
+            prof[ph] = acc / (2 * w + 1);
+        }
         s->profile = prof;
         s->period = P;
-        free(v);
-        free(all);
+        s->level = sum / cnt;
+        free(raw);
+        free(n);
     }
+}
+
+/* Refines the profile of series j with the value x of row t (exponential averages of the level
+ * and of each phase's deviation from it). */
+static void profile_update(struct series *s, long t, double x)
+{
+    if (s->period <= 0 || !isfinite(x)) return;
+    int ph = (int)(t % s->period);
+    s->level += 0.002 * (x - s->profile[ph] - s->level);
+    s->profile[ph] += 0.05 * (x - s->level - s->profile[ph]);
+}
+
+/* Clips x to the series' centre +- CLIP robust sds (exponential averages of the value and of
+ * its absolute deviation): a heavy-tailed outlier must not pass for a changed coefficient. */
+#define CLIP 6.0
+static double clip(struct series *s, double x)
+{
+    if (!isfinite(x)) return x;
+    if (s->nseen++ == 0) {
+        s->centre = x;
+        s->absdev = 0;
+        return x;
+    }
+    double lim = CLIP * 1.25 * s->absdev, v = x;
+    if (s->nseen > 50 && lim > 0) v = fmin(s->centre + lim, fmax(s->centre - lim, x));
+    double lam = s->nseen < 100 ? 1.0 / (double)s->nseen : 0.01;
+    s->absdev += lam * (fabs(v - s->centre) - s->absdev);
+    s->centre += lam * (v - s->centre);
+    return v;
 }
 
 static int emit(struct change_event *ev, int maxev, int n, const struct change_event *e)
@@ -447,14 +479,23 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
     e.p_mean = pm;
     e.p_coef = pc;
     e.p_var = pv;
-    e.kind = s->kind = kind_of(pm, pc, pv);
-    /* residuals under the reference fit grow with a changed coefficient too: when the rows
-     * after the change fit their own coefficients with the old noise scale, it is the
-     * coefficients */
-    double ratio = s->ref.sd > 0 ? after->sd / s->ref.sd : 1.0;
-    if (e.kind == CHANGE_VARIANCE && pc <= mp->alpha && ratio < mp->min_scale &&
-        ratio > 1.0 / mp->min_scale)
-        e.kind = s->kind = CHANGE_COEF;
+    /* The kind: residuals under the reference fit move with every kind of change, so the rows
+     * after the change are also fitted on their own: a new noise scale shows in their own fit;
+     * a mean shift as a mean residual under the reference fit; else the coefficients. */
+    double ratio = s->ref.sd > 0 ? after->sd / s->ref.sd : 1.0,
+           sd = s->ref.sd > 0 ? s->ref.sd : 1.0;
+    double d0 = (double)(s->ref.ss.n - s->npar - 1), d1 = (double)(after->ss.n - s->npar - 1);
+    double up = d0 > 0 && d1 > 0 ? dist_f_upper(ratio * ratio, d1, d0) : 0.5;
+    double p_ratio = fmin(1.0, 2.0 * fmin(up, 1.0 - up));
+    if ((ratio >= mp->min_scale || ratio <= 1.0 / mp->min_scale) && p_ratio <= mp->alpha)
+        e.kind = CHANGE_VARIANCE;
+    else if (pm <= mp->alpha && fabs(after->res_mean) >= mp->min_shift * sd)
+        e.kind = CHANGE_MEAN;
+    else if (pc <= mp->alpha)
+        e.kind = CHANGE_COEF;
+    else
+        e.kind = kind_of(pm, pc, pv);
+    s->kind = e.kind;
     memcpy(e.coef_before, s->ref.coef, (size_t)(s->npar + 1) * sizeof(double));
     memcpy(e.coef_after, after->coef, (size_t)(s->npar + 1) * sizeof(double));
     e.noise_before = s->ref.sd;
@@ -593,7 +634,11 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
 int change_monitor_push(struct change_monitor *m, const double *row, struct change_event *ev,
                         int maxev)
 {
-    memcpy(m->ring + (size_t)(m->rows % m->H) * m->N, row, (size_t)m->N * sizeof(double));
+    double *dst = m->ring + (size_t)(m->rows % m->H) * m->N;
+    for (int j = 0; j < m->N; j++) {
+        dst[j] = clip(&m->s[j], row[j]);
+        profile_update(&m->s[j], m->rows, dst[j]);
+    }
     m->rows++;
     const struct change_monitor_params *p = &m->p;
     long full = m->H;

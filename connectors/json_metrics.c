@@ -326,7 +326,7 @@ static int plain_key(const char *k, size_t n)
  * must decide (other shapes, batches, anything it would reject). */
 static int fast_telegraf(struct doc *d, struct jscan *j, struct pending *p, long *skipped)
 {
-    const char *name = NULL, *fields_at = NULL;
+    const char *name = NULL;
     size_t name_n = 0;
     int have_ts = 0, have_tags = 0, have_fields = 0;
     int64_t ts = d->dflt;
@@ -339,7 +339,6 @@ static int fast_telegraf(struct doc *d, struct jscan *j, struct pending *p, long
         int skip;
     } fl[FAST_MAX_FIELDS];
     int nf = 0;
-    (void)fields_at;
     if (jscan_expect(j, '{') || jscan_peek(j) == '}') return JSON_SCAN_FALLBACK;
     for (;;) {
         const char *k;

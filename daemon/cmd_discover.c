@@ -1,4 +1,5 @@
 /* `causalmon discover`: batch PCMCI+ or LPCMCI on a CSV file -> graph JSON. */
+#include "blas_core.h"
 #include "cli.h"
 #include "csv_table.h"
 #include "graph_dot.h"
@@ -190,6 +191,7 @@ int cmd_discover(int argc, char **argv)
                                   res.stats.ambiguous_triples, "conflicts", res.stats.conflicts,
                                   "collider_capped_pairs", (json_int_t)res.stats.collider_capped));
     json_object_set_new(out, "seconds", json_real(cli_now() - t0));
+    json_object_set_new(out, "blas_core", json_string(blas_core_describe()));
     free(names);
     svar_discover_result_free(&res);
     csv_table_free(tab);

@@ -1,4 +1,5 @@
 /* causalmon: one binary, subcommands (DESIGN.md §3). */
+#include "blas_core.h"
 #include "cli.h"
 
 #include <cblas.h>
@@ -36,6 +37,15 @@ static void usage(FILE *f)
     fprintf(f, "\n'causalmon COMMAND --help' describes a command's options.\n");
 }
 
+/* Commands whose work is dense linear algebra: worth a re-exec for faster kernels. */
+static int uses_blas(const char *cmd)
+{
+    static const char *const heavy[] = {"run", "discover", "cdnod", "rca", "demo", NULL};
+    for (int a = 0; heavy[a]; a++)
+        if (strcmp(cmd, heavy[a]) == 0) return 1;
+    return 0;
+}
+
 static const struct command *find(const char *name)
 {
     for (size_t a = 0; a < sizeof commands / sizeof commands[0]; a++)
@@ -52,7 +62,8 @@ static int run_help(const struct command *cmd)
 
 int main(int argc, char **argv)
 {
-    /* Our matrices are small and many; OpenBLAS threads would only spin (ECOSYSTEM.md §2). */
+    if (argc >= 2 && uses_blas(argv[1])) blas_core_select(argv);
+    /* Our matrices are small and many; OpenBLAS threads would only spin. */
     openblas_set_num_threads(1);
     if (argc < 2) {
         usage(stderr);

@@ -520,6 +520,12 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
         }
         scope_window_push(s->win, json_integer_value(json_array_get(times, r)), s->row);
         if (s->inc) incident_seed(s->inc, s->names, s->row, (int)ncols);
+        if (s->mon) { /* the monitor's windows warm up from the restored rows; no events */
+            struct change_event ev[1];
+            for (int c = 0; c < s->conf.max_series; c++)
+                s->mon_row[c] = c < (int)ncols ? s->row[c] : NAN;
+            change_monitor_push(s->mon, s->mon_row, ev, 0);
+        }
     }
     return 0;
 }

@@ -19,6 +19,18 @@ expect_exit "discover_reads_stdin" 0 "" sh -c "\"$BIN\" discover --input - < \"$
 expect_exit "discover_fdr_bh_reports_q_values" 0 "" "$BIN" discover --input "$TMP/sim.csv" --fdr bh
 expect_in "discover_fdr_bh_output" "$TMP/out" '"fdr":"bh"' '"qvalue":'
 
+# OpenBLAS kernels: a core type the user sets is kept; a selected one is kept only after the
+# self-check (dgemm and dsyrk against plain loops) passes in the re-executed process.
+expect_exit "user_core_type_is_respected" 0 "" \
+  env -u CAUSALMON_BLAS_CORE OPENBLAS_CORETYPE=Haswell "$BIN" discover --input "$TMP/sim.csv"
+expect_in "user_core_type_reported" "$TMP/out" '"blas_core":"Haswell (OpenBLAS default)"'
+if grep -q avx512f /proc/cpuinfo && grep -q avx512bw /proc/cpuinfo; then
+  expect_exit "selected_core_type_passes_self_check" 0 "" \
+    env CAUSALMON_BLAS_CORE=trial OPENBLAS_CORETYPE=SkylakeX "$BIN" discover --input "$TMP/sim.csv"
+  expect_in "selected_core_type_reported" "$TMP/out" \
+    '"blas_core":"SkylakeX (selected, self-check passed)"'
+fi
+
 # A file with a UTF-8 byte order mark, CR-only line endings and NA cells (as R writes): the time
 # column is recognised, NA is a missing value.
 awk -F, 'BEGIN { OFS = "," } NR == 1 { printf "\357\273\277" } NR % 97 == 0 { $3 = "NA" }

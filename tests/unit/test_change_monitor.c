@@ -1,0 +1,187 @@
+/* The change monitor on small simulated streams: the changed child is flagged and not its
+ * parent, with the coefficients before and after; a fault-free stream with missing values and a
+ * cycle raises nothing; the new regime is adopted and stays quiet; bad parameters are refused. */
+#include "test_util.h"
+
+#include "change_monitor.h"
+#include "rng.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { N = 4 };
+
+static struct change_monitor *make(void)
+{
+    struct change_monitor_params p;
+    change_monitor_params_default(&p);
+    p.tau_max = 1;
+    char err[256];
+    struct change_monitor *m = change_monitor_new(&p, N, err, sizeof err);
+    if (!m) fail_msg("%s", err);
+    /* x0 -> x1 (lag 1), x1 -> x2 (lag 0); x3 alone */
+    int p1[] = {1 * N + 0}, p2[] = {0 * N + 1};
+    assert_int_equal(change_monitor_set_parents(m, 1, p1, 1), 0);
+    assert_int_equal(change_monitor_set_parents(m, 2, p2, 1), 0);
+    return m;
+}
+
+/* One row of the system; b is x1's coefficient on x0(t-1), noise x1 scaled by s1, mean shift
+ * of x1 by mu1. */
+static void step(struct rng *r, double *prev, double *x, double b, double s1, double mu1)
+{
+    x[0] = 0.5 * prev[0] + rng_normal(r);
+    x[1] = 0.3 * prev[1] + b * prev[0] + s1 * rng_normal(r) + mu1;
+    x[2] = 0.4 * prev[2] + 0.6 * x[1] + rng_normal(r);
+    x[3] = 0.6 * prev[3] + rng_normal(r);
+}
+
+struct run {
+    int first_series;  /* first mechanism event after the change, -1 none */
+    long first_row;    /* its row */
+    int before_change; /* mechanism events before the change */
+    int adopted, after_adoption;
+    struct change_event first;
+};
+
+static void simulate(uint64_t seed, int rows, int at, double b_after, double s_after,
+                     double mu_after, struct run *out)
+{
+    struct change_monitor *m = make();
+    struct rng r;
+    rng_seed(&r, seed);
+    double prev[N] = {0}, x[N];
+    struct change_event ev[16];
+    memset(out, 0, sizeof *out);
+    out->first_series = -1;
+    for (int t = 0; t < rows; t++) {
+        int on = t >= at;
+        step(&r, prev, x, on ? b_after : 0.8, on ? s_after : 1.0, on ? mu_after : 0.0);
+        memcpy(prev, x, sizeof x);
+        int n = change_monitor_push(m, x, ev, 16);
+        for (int e = 0; e < n && e < 16; e++) {
+            if (ev[e].type == CHANGE_EVENT_ADOPTED) out->adopted++;
+            if (ev[e].type != CHANGE_EVENT_MECHANISM) continue;
+            if (t < at)
+                out->before_change++;
+            else if (out->adopted)
+                out->after_adoption++;
+            else if (out->first_series < 0) {
+                out->first_series = ev[e].series;
+                out->first_row = t;
+                out->first = ev[e];
+            }
+        }
+    }
+    change_monitor_free(m);
+}
+
+static void test_monitor_flags_changed_child_not_parent(void **state)
+{
+    (void)state;
+    for (uint64_t s = 1; s <= 3; s++) {
+        struct run r;
+        simulate(s, 2200, 1500, 0.0, 1.0, 0.0, &r); /* the link x0 -> x1 vanishes */
+        print_message("seed %d: first event series %d after %ld rows (kind %s), %d before\n",
+                      (int)s, r.first_series, r.first_row - 1500, change_kind_str(r.first.kind),
+                      r.before_change);
+        assert_int_equal(r.before_change, 0);
+        assert_int_equal(r.first_series, 1);
+        assert_true(r.first_row - 1500 <= 150);
+        /* parents of x1: its own lag, then x0 at lag 1 (coefficient 0.8 -> 0) */
+        assert_int_equal(r.first.nparents, 2);
+        assert_int_equal(r.first.parents[1], 1 * N + 0);
+        assert_close(r.first.coef_before[2], 0.8, 0.15);
+        assert_close(r.first.coef_after[2], 0.0, 0.3);
+        assert_true(r.first.change_row >= 1500 - 30 && r.first.change_row <= 1500 + 60);
+        assert_true(r.first.qval <= 0.001);
+    }
+}
+
+static void test_monitor_names_the_kind_of_noise_and_mean_changes(void **state)
+{
+    (void)state;
+    struct run r;
+    simulate(11, 2200, 1500, 0.8, 3.0, 0.0, &r);
+    print_message("noise x3: series %d kind %s after %ld rows, noise %.2f -> %.2f\n",
+                  r.first_series, change_kind_str(r.first.kind), r.first_row - 1500,
+                  r.first.noise_before, r.first.noise_after);
+    assert_int_equal(r.first_series, 1);
+    assert_int_equal(r.first.kind, CHANGE_VARIANCE);
+    assert_close(r.first.noise_after / r.first.noise_before, 3.0, 0.9);
+    simulate(12, 2200, 1500, 0.8, 1.0, 2.0, &r);
+    print_message("mean +2: series %d kind %s after %ld rows, noise %.2f -> %.2f, intercept "
+                  "%.2f -> %.2f, change row %ld\n",
+                  r.first_series, change_kind_str(r.first.kind), r.first_row - 1500,
+                  r.first.noise_before, r.first.noise_after, r.first.coef_before[0],
+                  r.first.coef_after[0], r.first.change_row);
+    assert_int_equal(r.first_series, 1);
+    assert_int_equal(r.first.kind, CHANGE_MEAN);
+}
+
+static void test_monitor_adopts_the_new_regime_and_stays_quiet(void **state)
+{
+    (void)state;
+    struct run r;
+    simulate(21, 4000, 1500, 0.8, 1.0, 2.0, &r);
+    assert_int_equal(r.first_series, 1);
+    assert_int_equal(r.adopted, 1);
+    assert_int_equal(r.after_adoption, 0);
+}
+
+static void test_monitor_fault_free_stream_with_gaps_and_a_cycle_raises_nothing(void **state)
+{
+    (void)state;
+    struct change_monitor *m = make();
+    struct rng r;
+    rng_seed(&r, 99);
+    double prev[N] = {0}, x[N], y[N];
+    struct change_event ev[16];
+    int events = 0, period0 = 0;
+    for (int t = 0; t < 10000; t++) {
+        step(&r, prev, x, 0.8, 1.0, 0.0);
+        memcpy(prev, x, sizeof x);
+        for (int j = 0; j < N; j++) {
+            y[j] = x[j] + (j == 3 ? 3.0 * sin(2 * M_PI * t / 50.0) : 0.0);
+            if (rng_uniform(&r) < 0.05) y[j] = NAN;
+        }
+        events += change_monitor_push(m, y, ev, 16);
+        if (t == 9999) period0 = change_monitor_period(m, 3);
+    }
+    print_message("%d events in 10000 rows; period of x3: %d\n", events, period0);
+    assert_int_equal(events, 0);
+    assert_int_equal(period0, 50);
+    assert_int_equal(change_monitor_changed(m), 0);
+    assert_int_equal(change_monitor_rows(m), 10000);
+    change_monitor_free(m);
+}
+
+static void test_monitor_refuses_bad_parameters_and_parents(void **state)
+{
+    (void)state;
+    struct change_monitor_params p;
+    change_monitor_params_default(&p);
+    p.recent = 5;
+    char err[256] = "";
+    assert_null(change_monitor_new(&p, 3, err, sizeof err));
+    assert_non_null(strstr(err, "recent"));
+    struct change_monitor *m = make();
+    int self[] = {0 * N + 1}, far[] = {5 * N + 0};
+    assert_int_equal(change_monitor_set_parents(m, 1, self, 1), -1); /* x1(t) -> x1(t) */
+    assert_int_equal(change_monitor_set_parents(m, 1, far, 1), -1);  /* lag beyond tau_max */
+    assert_int_equal(change_monitor_set_parents(m, N, far, 0), -1);  /* no such series */
+    change_monitor_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_monitor_flags_changed_child_not_parent),
+        cmocka_unit_test(test_monitor_names_the_kind_of_noise_and_mean_changes),
+        cmocka_unit_test(test_monitor_adopts_the_new_regime_and_stays_quiet),
+        cmocka_unit_test(test_monitor_fault_free_stream_with_gaps_and_a_cycle_raises_nothing),
+        cmocka_unit_test(test_monitor_refuses_bad_parameters_and_parents),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
