@@ -2,6 +2,7 @@
 #include "blas_core.h"
 #include "cli.h"
 #include "csv_table.h"
+#include "graph_dot.h"
 #include "graph_json.h"
 #include "svar_discover.h"
 #include "xalloc.h"
@@ -19,7 +20,7 @@ static void discover_usage(FILE *f)
             "usage: causalmon discover --input F.csv [--method pcmci+|lpcmci] [--tau-max N]\n"
             "                          [--alpha A] [--test parcorr] [--fdr none|bh] [--max-gap N]\n"
             "                          [--max-conds N] [--max-collider-nbrs N] [--preliminary K]\n"
-            "                          [--pretty]\n"
+            "                          [--pretty] [--format json|dot]\n"
             "\n"
             "PCMCI+ (lagged and contemporaneous links) with ParCorr on the CSV's numeric\n"
             "columns; prints the graph JSON on stdout. --method lpcmci allows hidden common\n"
@@ -36,7 +37,9 @@ static void discover_usage(FILE *f)
             "  --preliminary K  lpcmci: preliminary phases before the final one (default 0)\n"
             "  --max-collider-nbrs N  collider step: enumerate subsets of only the N strongest\n"
             "                neighbours of each end (default 0 = all; see README)\n"
-            "  --pretty      indent the JSON\n");
+            "  --pretty      indent the JSON\n"
+            "  --format F    json (default) or dot: the graph in Graphviz DOT (end marks as\n"
+            "                arrowheads, lag as label, |strength| as pen width)\n");
 }
 
 int cmd_discover(int argc, char **argv)
@@ -53,6 +56,7 @@ int cmd_discover(int argc, char **argv)
         {"pretty", no_argument, NULL, 'p'},
         {"method", required_argument, NULL, 'm'},
         {"preliminary", required_argument, NULL, 'P'},
+        {"format", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -60,7 +64,7 @@ int cmd_discover(int argc, char **argv)
     long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 0, max_collider_nbrs = 0;
     enum svar_method method = SVAR_METHOD_PCMCIPLUS;
     double alpha = 0.01;
-    int fdr = 0, pretty = 0, c;
+    int fdr = 0, pretty = 0, dot = 0, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -111,6 +115,13 @@ int cmd_discover(int argc, char **argv)
             break;
         case 'P':
             if (cli_int(CMD, "preliminary", optarg, 0, 10, &prelim)) return EXIT_BAD_INPUT;
+            break;
+        case 'F':
+            if (strcmp(optarg, "dot") && strcmp(optarg, "json")) {
+                cli_error(CMD, "--format: '%s' is not one of json, dot", optarg);
+                return EXIT_BAD_INPUT;
+            }
+            dot = !strcmp(optarg, "dot");
             break;
         case 'h':
             discover_usage(stdout);
@@ -184,6 +195,17 @@ int cmd_discover(int argc, char **argv)
     free(names);
     svar_discover_result_free(&res);
     csv_table_free(tab);
+    if (dot) {
+        char *text = graph_dot(out, "discover", err, sizeof err);
+        json_decref(out);
+        int bad = fputs(text, stdout) == EOF || fflush(stdout) != 0;
+        free(text);
+        if (bad) {
+            cli_error(CMD, "writing the result failed");
+            return EXIT_FAILURE_RUN;
+        }
+        return EXIT_OK;
+    }
     if (cli_print_json(out, pretty) < 0) {
         cli_error(CMD, "writing the result failed");
         return EXIT_FAILURE_RUN;

@@ -23,6 +23,7 @@
 #include "mem_estimate.h"
 #include "query_proto.h"
 #include "metrics_http.h"
+#include "web_ui.h"
 #include "prom_text.h"
 #include "scope.h"
 #include "sinks.h"
@@ -642,6 +643,7 @@ static void publish_metrics(struct daemon *d)
     metrics_http_publish_alerts(d->metrics, js, strlen(js));
     free(js);
     json_decref(recent);
+    web_ui_publish(d->metrics, d->scopes, d->nscopes);
     d->last_metrics = now_mono();
 }
 

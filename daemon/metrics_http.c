@@ -2,6 +2,7 @@
 #include "metrics_http.h"
 
 #include "http_listen.h"
+#include "web_ui.h"
 #include "xalloc.h"
 
 #include <jansson.h>
@@ -15,8 +16,10 @@
 struct metrics_http {
     struct MHD_Daemon *mhd;
     pthread_mutex_t mu;
-    char *text, *alerts;
-    size_t len, alerts_len;
+    char *text, *alerts, *ui;
+    size_t len, alerts_len, ui_len;
+    json_t *(*graph)(void *ctx, int scope);
+    void *graph_ctx;
     double rendered; /* monotonic time of the last metrics_http_publish */
     int ready;
     char *token;
@@ -59,6 +62,31 @@ static char *alerts_of(const char *json, size_t len, const char *fp)
     return s;
 }
 
+static const char *query_arg(void *ctx, const char *key)
+{
+    const char *v = MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+    return v && v[0] ? v : NULL;
+}
+
+/* A web view page (web_ui.h), rendered from copies of the published texts outside the lock. */
+static enum MHD_Result serve_ui(struct metrics_http *m, struct MHD_Connection *c, const char *url)
+{
+    struct web_ui_view v = {0};
+    pthread_mutex_lock(&m->mu);
+    v.status = m->ui ? xstrdup(m->ui) : NULL;
+    v.status_len = m->ui ? m->ui_len : 0;
+    v.alerts = m->alerts ? xstrdup(m->alerts) : NULL;
+    v.alerts_len = m->alerts ? m->alerts_len : 0;
+    v.graph = m->graph;
+    v.graph_ctx = m->graph_ctx;
+    pthread_mutex_unlock(&m->mu);
+    struct prom_text t = {0};
+    int code = web_ui_page(url, query_arg, c, &v, &t);
+    free((char *)v.status);
+    free((char *)v.alerts);
+    return reply(c, (unsigned)code, "text/html; charset=utf-8", t.s, t.n, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
@@ -85,11 +113,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                      : TEXT(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
     }
     int metrics = !strcmp(url, "/metrics"), alerts = !strcmp(url, "/alerts");
-    if (!metrics && !alerts)
+    int ui = !strncmp(url, "/ui", 3) && (url[3] == 0 || url[3] == '/');
+    if (!metrics && !alerts && !ui)
         return TEXT(c, MHD_HTTP_NOT_FOUND,
-                    "not found: try /metrics, /alerts, /healthz or /ready\n");
+                    "not found: try /metrics, /alerts, /ui, /healthz or /ready\n");
     if (!http_bearer_ok(m->token, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")))
         return TEXT(c, MHD_HTTP_UNAUTHORIZED, "a bearer token is required\n");
+    if (ui) return serve_ui(m, c, url);
     enum MHD_Result ret;
     pthread_mutex_lock(&m->mu);
     if (metrics) {
@@ -160,6 +190,16 @@ void metrics_http_publish_alerts(struct metrics_http *m, const char *json, size_
     replace(m, &m->alerts, &m->alerts_len, json, len);
 }
 
+void metrics_http_publish_ui(struct metrics_http *m, const char *status, size_t len,
+                             json_t *(*graph)(void *ctx, int scope), void *graph_ctx)
+{
+    replace(m, &m->ui, &m->ui_len, status, len);
+    pthread_mutex_lock(&m->mu);
+    m->graph = graph;
+    m->graph_ctx = graph_ctx;
+    pthread_mutex_unlock(&m->mu);
+}
+
 void metrics_http_set_ready(struct metrics_http *m, int ready)
 {
     if (!m) return;
@@ -175,6 +215,7 @@ void metrics_http_stop(struct metrics_http *m)
     pthread_mutex_destroy(&m->mu);
     free(m->text);
     free(m->alerts);
+    free(m->ui);
     free(m->token);
     free(m);
 }

@@ -1,0 +1,121 @@
+#!/bin/bash
+# The daemon's web view, end to end: a simulated shop with a latency fault is replayed into the
+# daemon; the pages are fetched over 127.0.0.1 with curl and opened in headless Debian chromium.
+# The scope page's SVG holds every node and every link of `query graph` (which --format dot
+# renders too), the alert page ranks the root causes and highlights the top cause's path to
+# the KPI, the browser console shows no error, and the bearer token of /metrics guards /ui.
+# usage: test_web_ui_shows_graph_and_alert_path.sh TESTS_BUILD_DIR CAUSALMON
+. "$(dirname "$0")/lib.sh"
+BIN=$(readlink -f "$2")
+command -v chromium > /dev/null || { echo "chromium missing: run tools/install-deps"; exit 1; }
+
+"$BIN" simulate --services latency --samples 480 --change-at 400 --seed 4 \
+    --out "$WORK/shop.csv" 2> "$WORK/sim.err"
+P=$((20000 + RANDOM % 30000))
+conf() { # conf FILE TOKEN_LINE
+cat > "$1" <<CONF
+bucket: 1s
+lateness: 2s
+idle_flush: 1s
+state_dir: $WORK/state$3
+metrics: {listen: "127.0.0.1:$((P + 3 + $3))"$2}
+inputs:
+  - {name: shop, type: file, path: "$WORK/shop.csv", format: csv, speed: 80}
+alerts: {endpoint: "tcp://127.0.0.1:$((P + 1 + 10 * $3))"}
+query: {endpoint: "tcp://127.0.0.1:$((P + 2 + 10 * $3))"}
+scopes:
+  - {name: shop, match: ["*"], window: 360, tau_max: 1, refresh_every: 60,
+     kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20, cooldown: 30,
+     component_map: prefix, min_confidence: 0.3}
+CONF
+}
+conf "$WORK/d.yaml" "" 0
+"$BIN" run --config "$WORK/d.yaml" 2> "$WORK/daemon.err" &
+PIDS+=($!)
+M="http://127.0.0.1:$((P + 3))"
+Q="tcp://127.0.0.1:$((P + 2))"
+check "the daemon becomes ready" wait_for 10 curl -sf -o /dev/null "$M/ready"
+firing() { curl -sf "$M/alerts" | jq -e 'map(select(.data.status == "firing")) | length > 0' > /dev/null; }
+check "an alert fires within the replay" wait_for 40 firing
+sleep 2 # the replay has ended: no more refreshes
+FP=$(curl -sf "$M/alerts" | jq -r 'map(select(.data.status == "firing"))[0].data.fingerprint')
+SEQ=$(curl -sf "$M/alerts" | jq -r 'map(select(.data.status == "firing"))[0].seq')
+
+curl -s -o "$WORK/index.html" -w '%{http_code} %{content_type}\n' "$M/ui" > "$WORK/index.code"
+check "/ui answers 200 text/html" grep -q '^200 text/html' "$WORK/index.code"
+check "/ui lists the scope with a link to its page" grep -q 'href="/ui/scope/shop"' "$WORK/index.html"
+check "/ui shows the incident state" grep -q '<td class="firing">firing</td>' "$WORK/index.html"
+check "/ui links the alert" grep -q "href=\"/ui/alert/$FP\"" "$WORK/index.html"
+check "no page carries script" bash -c "! grep -qi '<script' '$WORK/index.html'"
+
+"$BIN" query --timeout 2 --connect "$Q" graph --scope shop > "$WORK/graph.json"
+curl -sf "$M/ui/scope/shop" > "$WORK/scope.html"
+NV=$(jq '.variables | length' "$WORK/graph.json")
+check "the scope has a graph ($NV series, $(jq '.links | length' "$WORK/graph.json") links)" test "$NV" -gt 5
+miss=0
+for v in $(jq -r '.variables[]' "$WORK/graph.json"); do
+  grep -qF "<g class=\"node\" data-name=\"$v\"" "$WORK/scope.html" ||
+    grep -qF "data-name=\"$v\"" "$WORK/scope.html" || { miss=$((miss + 1)); echo "# node $v missing"; }
+done
+check "the SVG holds every node of the graph" test "$miss" = 0
+miss=0
+while read -r f t; do
+  grep -qF "data-from=\"$f\" data-to=\"$t\"" "$WORK/scope.html" || { miss=$((miss + 1)); echo "# link $f -> $t missing"; }
+done < <(jq -r '.links[] | select(.from != .to) | "\(.from) \(.to)"' "$WORK/graph.json")
+check "the SVG holds every link between two series" test "$miss" = 0
+check "the page lists the links" grep -qF "$(jq '.links | length' "$WORK/graph.json") links</summary>" "$WORK/scope.html"
+
+"$BIN" query --timeout 2 --connect "$Q" graph --scope shop --format dot > "$WORK/graph.dot"
+check "query graph --format dot: a digraph with one edge per link" \
+  test "$(grep -c ' -> ' "$WORK/graph.dot")" = "$(jq '.links | length' "$WORK/graph.json")"
+check "query --format dot refuses other queries" \
+  bash -c "! '$BIN' query --connect '$Q' status --format dot 2> /dev/null"
+
+curl -sf "$M/alerts?fingerprint=$FP" | jq '.[-1]' > "$WORK/alert.json"
+curl -s -o "$WORK/alert.html" -w '%{http_code}' "$M/ui/alert/$FP" > "$WORK/alert.code"
+check "/ui/alert/FINGERPRINT answers 200" test "$(cat "$WORK/alert.code")" = 200
+ROOT=$(jq -r '.data.rca.root_causes[0].variable' "$WORK/alert.json")
+check "the alert page ranks the root causes ($ROOT first)" \
+  grep -qF "<td>1</td><td>$ROOT</td>" "$WORK/alert.html"
+miss=0
+for v in $(jq -r '.data.rca.root_causes[0].path[]' "$WORK/alert.json"); do
+  grep -qE "<g class=\"node path[^\"]*\" data-name=\"$v\"" "$WORK/alert.html" || miss=$((miss + 1))
+done
+check "every node on the path to the KPI is highlighted" test "$miss" = 0
+# the path's steps that are links of the current graph are highlighted links
+want=$(jq -r --slurpfile g "$WORK/graph.json" '.data.rca.root_causes[0].path as $p
+  | [range(0; ($p | length) - 1) | [$p[.], $p[. + 1]] as $s
+     | select(any($g[0].links[]; [.from, .to] == $s or [.to, .from] == $s))] | length' "$WORK/alert.json")
+got=$(grep -c '<g class="edge path' "$WORK/alert.html")
+echo "# path $(jq -c '.data.rca.root_causes[0].path' "$WORK/alert.json"): $want step(s) in the graph, $got highlighted"
+check "the path's links are highlighted, and only those" test "$got" = "$want"
+check "the page of the same alert by seq" \
+  bash -c "curl -sf '$M/ui/alert/$SEQ' | grep -qF 'data-name=\"$ROOT\"'"
+check "an unknown scope is a 404 page" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' "$M/ui/scope/nope%3Cb%3E")" = 404
+check "the unknown name is escaped" \
+  bash -c "curl -s '$M/ui/scope/x%3Cb%3E' | grep -qF 'x&lt;b&gt;'"
+
+# a real browser: renders the pages without console errors
+for page in "ui" "ui/scope/shop" "ui/alert/$FP"; do
+  name=$(echo "$page" | tr '/' '_' | cut -c1-20)
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/chrome" \
+    --enable-logging=stderr --v=0 --window-size=1400,1000 \
+    --screenshot="$WORK/$name.png" "$M/$page" > "$WORK/$name.out" 2> "$WORK/$name.err"
+  check "chromium renders /$page" test -s "$WORK/$name.png"
+  check "chromium's console shows no error on /$page" \
+    bash -c "! grep -E 'CONSOLE|Uncaught|Failed to load' '$WORK/$name.err'"
+done
+[ -n "${WEB_UI_SCREENSHOTS:-}" ] && cp "$WORK"/*.png "$WEB_UI_SCREENSHOTS"/
+
+# the bearer token of metrics guards the web view too
+echo "t0ken" > "$WORK/m.token"
+conf "$WORK/t.yaml" ", bearer_token_file: \"$WORK/m.token\"" 1
+"$BIN" run --config "$WORK/t.yaml" 2> "$WORK/daemon2.err" &
+PIDS+=($!)
+M2="http://127.0.0.1:$((P + 4))"
+check "the second daemon becomes ready" wait_for 10 curl -sf -o /dev/null "$M2/ready"
+check "/ui without the token is 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$M2/ui")" = 401
+check "/ui with the token is 200" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer t0ken' "$M2/ui/scope/shop")" = 200
+finish
