@@ -18,7 +18,7 @@ int sinks_start(const struct config *c, const char *external_url, struct alerts 
         const struct sink_conf *sc = &c->sinks[k];
         char *token = NULL;
         if (sc->token_file[0]) {
-            char what[96];
+            char what[128]; /* "sinks[N] (" + a 63-byte name + "): bearer_token_file" */
             snprintf(what, sizeof what, "sinks[%d] (%s): bearer_token_file", k, sc->name);
             if (!(token = http_token_read(what, sc->token_file, err, errlen))) return -1;
         }
