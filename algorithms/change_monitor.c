@@ -513,8 +513,14 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
                     ? 1.0
                     : normal_two_sided((atanh(r1[a]) - atanh(r0[a])) / sqrt(1.0 / d0 + 1.0 / d1));
         fdr_bh(pl, (size_t)s->npar, ql);
+        int d = after->ss.dim;
         for (int a = 0; a < s->npar; a++) {
-            if (ql[a] > mp->alpha) continue;
+            /* the coefficient itself must move: a partial correlation also grows when only the
+             * parent's spread grows */
+            double sx = sqrt(after->ss.scatter[a * d + a] / (double)after->ss.n);
+            double moved = fabs(after->coef[1 + a] - s->ref.coef[1 + a]) * sx;
+            if (ql[a] > mp->alpha || moved < mp->min_coef * (s->ref.sd > 0 ? s->ref.sd : 1.0))
+                continue;
             fill_event(&e, CHANGE_EVENT_LINK, j, s, now);
             e.link_from = s->par[a];
             e.r_before = r0[a];
