@@ -113,7 +113,8 @@ enum seen { SEEN_NONE, SEEN_FIRING, SEEN_RESOLVED, SEEN_STRUCTURE, SEEN_MONITOR 
 
 static int monitor_alerts, structure_alerts; /* firing ones seen, for the summary */
 
-/* Prints one alert event readably; a firing incident alert's root cause goes into root. */
+/* Prints one alert event readably; a firing incident alert's root cause in scope shop (the one
+ * that sees every series, logs included) goes into root, else root is "". */
 static enum seen print_alert(const char *text, size_t len, int fault_bucket, int64_t t0_ns,
                              char *root, size_t rootlen)
 {
@@ -205,7 +206,7 @@ static enum seen print_alert(const char *text, size_t len, int fault_bucket, int
             const char *tpl = json_string_value(json_object_get(ev2, "template"));
             if (tpl) printf("     log template: \"%s\"\n", tpl);
         }
-        printf("  graph-free ranking (BARO):");
+        printf("  graph-free ranking:");
         json_array_foreach(json_object_get(json_object_get(rca, "baseline"), "root_causes"), i, c)
         {
             if (i == 3) break;
@@ -221,13 +222,15 @@ static enum seen print_alert(const char *text, size_t len, int fault_bucket, int
     monitor_alerts += k == SEEN_MONITOR && !resolved;
     structure_alerts += k == SEEN_STRUCTURE;
     const char *rc = json_string_value(json_object_get(labels, "root_cause"));
-    if (k == SEEN_FIRING) snprintf(root, rootlen, "%s", rc ? rc : "");
+    const char *scope = json_string_value(json_object_get(labels, "scope"));
+    int full = scope && !strcmp(scope, "shop");
+    snprintf(root, rootlen, "%s", k == SEEN_FIRING && full && rc ? rc : "");
     json_decref(ev);
     return k;
 }
 
-/* Receives and prints waiting alerts, counting firing incident alerts and resolutions; the first
- * firing one's root cause goes into top. */
+/* Receives and prints waiting alerts, counting firing incident alerts and resolutions; the root
+ * cause of scope shop's first firing one goes into top. */
 static void drain_alerts(void *sub, int fault_bucket, int64_t t0_ns, int *fired, int *resolved,
                          char *top, size_t toplen)
 {
@@ -243,7 +246,7 @@ static void drain_alerts(void *sub, int fault_bucket, int64_t t0_ns, int *fired,
         char root[256];
         enum seen k = print_alert(zmq_msg_data(&body), zmq_msg_size(&body), fault_bucket, t0_ns,
                                   root, sizeof root);
-        if (k == SEEN_FIRING && !*fired) /* the first incident alert names the root cause */
+        if (root[0] && !top[0]) /* the first incident alert of scope shop names the cause */
             snprintf(top, toplen, "%s", root);
         *fired += k == SEEN_FIRING;
         *resolved += k == SEEN_RESOLVED;
