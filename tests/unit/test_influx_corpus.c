@@ -88,9 +88,13 @@ static int expected(json_t *points, struct got *want)
                 continue; /* strings are not series */
             if (want->n == MAX_REC) return -1;
             struct rec *r = &want->r[want->n++];
-            snprintf(r->name, sizeof r->name, "%s.%s%s",
-                     json_string_value(json_object_get(p, "name")),
-                     json_string_value(json_object_get(f, "key")), tagtext);
+            int w = snprintf(r->name, sizeof r->name, "%s.%s%s",
+                             json_string_value(json_object_get(p, "name")),
+                             json_string_value(json_object_get(f, "key")), tagtext);
+            if (w < 0 || (size_t)w >= sizeof r->name) { /* longer than a series name may be */
+                want->n--;
+                continue;
+            }
             r->value = val;
             r->ts = json_number_value(json_object_get(p, "time"));
         }
