@@ -5,13 +5,14 @@
  * Each KPI keeps a reference of its last `reference` values. A value whose robust z-score
  * |x - median| / max(1.4826 MAD, 1 % of |median|) exceeds z for `persist` buckets in a row is a
  * change point at the first of them (the floor keeps a KPI that is flat at its level, such as a
- * success rate at 100 %, from firing on a move of 0.1 %). From then on the reference is frozen (the incident is never absorbed into
- * "normal"): after `settle` more buckets the detector reports DETECTOR_READY, the moment to rank
- * root causes on the rows before the change (reference) and after it (incident). The incident
- * resolves when every KPI has stayed within z / 2 for `recover` buckets; the reference then
- * slides again, and no new change is declared for `cooldown` buckets. Short excursions (fewer
- * than `persist` buckets) are not added to the reference either, and nothing fires before half
- * the reference is filled. Memory: KPIs x reference doubles. One owner thread.
+ * success rate at 100 %, from firing on a move of 0.1 %). From then on the reference is frozen (the
+ * incident is never absorbed into "normal"): after `settle` more buckets the detector reports
+ * DETECTOR_READY, the moment to rank root causes on the rows before the change (reference) and
+ * after it (incident). The incident resolves when every KPI has stayed within z / 2 for `recover`
+ * buckets; the reference then slides again, and no new change is declared for `cooldown` buckets.
+ * Short excursions (fewer than `persist` buckets) are not added to the reference either, and
+ * nothing fires before half the reference is filled. Memory: KPIs x reference doubles. One owner
+ * thread.
  */
 #ifndef CAUSALMON_DETECTOR_H
 #define CAUSALMON_DETECTOR_H

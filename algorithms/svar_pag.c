@@ -38,7 +38,7 @@ int svar_pick_hidden(const struct svar_model *m, int nhidden, struct rng *r, uns
 
 struct unrolled {
     int M, steps, V;
-    size_t nV; /* V as a size */
+    size_t nV;       /* V as a size */
     int *poff, *par; /* parents of node t * M + v (CSR) */
     int *coff, *chi; /* children */
     unsigned char *mark, *inz, *anc;

@@ -219,10 +219,9 @@ static void false_alarms(int rows, int seeds)
                     if (getenv("BENCH_VERBOSE") && ev[e].type == CHANGE_EVENT_MECHANISM)
                         printf("  %s row %d series %d %s p %.2g (mean %.2g coef %.2g var %.2g) "
                                "noise %.3f -> %.3f c0 %.3f -> %.3f\n",
-                               names[fk], t, ev[e].series, change_kind_str(ev[e].kind),
-                               ev[e].pval, ev[e].p_mean, ev[e].p_coef, ev[e].p_var,
-                               ev[e].noise_before, ev[e].noise_after, ev[e].coef_before[0],
-                               ev[e].coef_after[0]);
+                               names[fk], t, ev[e].series, change_kind_str(ev[e].kind), ev[e].pval,
+                               ev[e].p_mean, ev[e].p_coef, ev[e].p_var, ev[e].noise_before,
+                               ev[e].noise_after, ev[e].coef_before[0], ev[e].coef_after[0]);
                     mech += ev[e].type == CHANGE_EVENT_MECHANISM;
                     link += ev[e].type == CHANGE_EVENT_LINK;
                 }

@@ -9,8 +9,9 @@
  *    Alertmanager keeps them active for the whole incident whatever its resolve_timeout; a
  *    resolved event is sent with endsAt = the time it resolved (never later than now), then
  *    forgotten. structure_change events have no resolution: they are sent once with endsAt
- *    4 resend intervals ahead and expire in Alertmanager. generatorURL is EXTERNAL_URL/alerts?fingerprint=FP (the daemon's view of the
- *    incident), when an external URL is given. Failed posts are retried at the next tick.
+ *    4 resend intervals ahead and expire in Alertmanager. generatorURL is
+ * EXTERNAL_URL/alerts?fingerprint=FP (the daemon's view of the incident), when an external URL is
+ * given. Failed posts are retried at the next tick.
  *  - webhook: each event is POSTed as it is (CloudEvents JSON, Content-Type
  *    application/cloudevents+json). A failed POST (transport error, 5xx or 429) is retried with
  *    backoff (1 s doubling up to 60 s) up to `retries` times, then dropped; when the queue is
