@@ -1,6 +1,6 @@
 /*
  * aligner.h - puts metric records onto a fixed bucket grid and emits one aligned row per
- * closed bucket (DESIGN.md §1, step 2).
+ * closed bucket (docs/architecture.md §1, step 2).
  *
  * Event time only: a bucket [b I, (b+1) I) closes when the watermark (the newest timestamp seen
  * minus the allowed lateness) reaches its end, so a replay at any speed gives the same rows.

@@ -1,6 +1,6 @@
 /*
  * cdnod.h - CD-NOD causal discovery from nonstationary data (Huang, Zhang et al., JMLR 2020;
- * ALGORITHMS.md §6), on time series.
+ * docs/algorithms.md §6), on time series.
  *
  *   0. Seasonal profiles are detected and removed per series (seasonality.h): a cycle is not a
  *      change. Lagged parents come from PCMCI+ (svar_discover_graph) when tau_max > 0.

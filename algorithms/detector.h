@@ -1,5 +1,5 @@
 /*
- * detector.h - the change-point trigger on a scope's KPIs (ALGORITHMS.md §8.3, §11.6), and the
+ * detector.h - the change-point trigger on a scope's KPIs (docs/algorithms.md §8.3, §11.6), and the
  * incident life cycle around it.
  *
  * Each KPI keeps a reference of its last `reference` values. A value whose robust z-score

@@ -1,5 +1,5 @@
 /*
- * fdr.h - Benjamini-Hochberg false-discovery-rate adjustment (ALGORITHMS.md §5.4).
+ * fdr.h - Benjamini-Hochberg false-discovery-rate adjustment (docs/algorithms.md §5.4).
  * Pure function; any thread.
  */
 #ifndef CAUSALMON_FDR_H

@@ -1,6 +1,6 @@
 /*
  * kci.h - the kernel conditional-independence test with the gamma approximation
- * (causal-learn KCI_CInd / KCI_UInd defaults; ALGORITHMS.md §2.4). O(n^3) time, O(n^2) memory:
+ * (causal-learn KCI_CInd / KCI_UInd defaults; docs/algorithms.md §2.4). O(n^3) time, O(n^2) memory:
  * for confirmation on small samples, not for the stream. Inputs longer than KCI_MAX_N rows are
  * thinned to KCI_MAX_N evenly spaced rows (stated in the result).
  *

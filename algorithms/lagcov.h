@@ -1,5 +1,6 @@
 /*
- * lagcov.h - sliding sufficient statistics of the lag-embedded vector (ALGORITHMS.md §1, §10.1).
+ * lagcov.h - sliding sufficient statistics of the lag-embedded vector (docs/algorithms.md §1,
+ * §10.1).
  *
  * For N series and embedding depth L, the embedded row at time t is
  *     v_t = (x_t, x_{t-1}, ..., x_{t-L})  in R^D,  D = N (L + 1),

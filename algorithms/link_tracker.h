@@ -1,7 +1,7 @@
 /*
  * link_tracker.h - structure changes with hysteresis over successive graph refreshes
- * (ALGORITHMS.md §8.1, §11.8). Each link (i, j, lag) keeps whether it was present in each of the
- * last K refreshes. Once K refreshes are seen, a link is "established" present or absent by
+ * (docs/algorithms.md §8.1, §11.8). Each link (i, j, lag) keeps whether it was present in each of
+ * the last K refreshes. Once K refreshes are seen, a link is "established" present or absent by
  * majority; an absent link whose frequency reaches f_on is reported as appeared, a present one
  * whose frequency falls to f_off as disappeared. A link whose p-value hovers around alpha
  * flickers in and out without crossing either threshold, so it is never reported.

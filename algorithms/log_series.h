@@ -1,5 +1,6 @@
 /*
- * log_series.h - log lines become count series (DESIGN.md §1, step 2; issue "Streams in" §3).
+ * log_series.h - log lines become count series (docs/architecture.md §1, step 2; issue "Streams in"
+ * §3).
  *
  * Each stream has its own Drain template miner. A log record adds 1 to the series
  * `log.<stream>.tpl<id>` (id 0 collects lines past the template cap) and, when it has a level,

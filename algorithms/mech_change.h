@@ -1,5 +1,5 @@
 /*
- * mech_change.h - the one mechanism-change primitive (ALGORITHMS.md §8.2): is the regime
+ * mech_change.h - the one mechanism-change primitive (docs/algorithms.md §8.2): is the regime
  * indicator C dependent on X_j given Pa(X_j)? Used by CD-NOD (C adjacent to X_j) and, later, by
  * the daemon's detector (C = reference vs current window).
  *

@@ -1,6 +1,6 @@
 /*
  * parcorr.h - the ParCorr conditional-independence test answered from a correlation matrix
- * (ALGORITHMS.md §2.1 and §10.2).
+ * (docs/algorithms.md §2.1 and §10.2).
  *
  * X ⊥ Y | Z is tested on coordinates of a D x D correlation matrix R (for PCMCI: the matrix of
  * the lag-embedded vector from lagcov.h) estimated from n rows. The statistic is the partial

@@ -1,4 +1,4 @@
-/* PCMCI+ (ALGORITHMS.md §4). Node ids are embedded coordinates: node (i, lag) = lag * N + i,
+/* PCMCI+ (docs/algorithms.md §4). Node ids are embedded coordinates: node (i, lag) = lag * N + i,
  * which is also the row/column of the correlation matrix. The target of every test is (j, 0) = j.
  */
 #include "pcmciplus.h"

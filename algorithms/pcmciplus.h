@@ -1,5 +1,5 @@
 /*
- * pcmciplus.h - PCMCI+ causal discovery for structural VAR processes (ALGORITHMS.md §3-§4),
+ * pcmciplus.h - PCMCI+ causal discovery for structural VAR processes (docs/algorithms.md §3-§4),
  * with the semantics of tigramite's run_pcmciplus and ParCorr:
  *   1. PC1 lagged condition selection (max_combinations = 1, strongest-first ordering);
  *   2. the MCI skeleton with contemporaneous conditions (PC-stable: adjacency sets frozen per

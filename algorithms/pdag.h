@@ -1,6 +1,6 @@
 /*
  * pdag.h - orientation of contemporaneous links in a partially directed graph: orienting with
- * conflict marking, and Meek's rules R1-R3 applied in batches (ALGORITHMS.md §4.4). Shared by
+ * conflict marking, and Meek's rules R1-R3 applied in batches (docs/algorithms.md §4.4). Shared by
  * PCMCI+ and CD-NOD.
  *
  * The graph is a view on an n x n matrix of enum link_type entries with a stride, so it can be

@@ -1,6 +1,6 @@
 /*
  * rcot.h - RCoT, the randomized conditional correlation test (Strobl, Zhang, Visweswaran 2019;
- * ALGORITHMS.md §2.5): X ⊥ Y | Z with random Fourier features, linear in n.
+ * docs/algorithms.md §2.5): X ⊥ Y | Z with random Fourier features, linear in n.
  *
  * Blocks are z-scored; X gets `num_f2`, Y `num_fy` and Z min(num_f, 25 dim(Z)) random Fourier
  * features sqrt(2) cos(w.v + b), w ~ N(0, sigma^-2 I), sigma = the median pairwise distance of

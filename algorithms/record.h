@@ -1,5 +1,6 @@
 /*
- * record.h - the record types that cross from connectors/ into algorithms/ (DESIGN.md §1).
+ * record.h - the record types that cross from connectors/ into algorithms/ (docs/architecture.md
+ * §1).
  *
  * A metric record is (series name, timestamp, value). Timestamps are int64 nanoseconds since
  * the Unix epoch, exact for every precision a source can send. The name is borrowed: it points

@@ -1,6 +1,6 @@
 /*
  * robust_score.h - the graph-free root-cause baseline of BARO (Pham et al., FSE 2024;
- * ALGORITHMS.md §9.3): for each series, median and IQR on the reference rows, then the largest
+ * docs/algorithms.md §9.3): for each series, median and IQR on the reference rows, then the largest
  * absolute deviation |x - median| / IQR over the rows after the change. The absolute value
  * (unlike BARO's signed maximum) scores drops such as falling request rates too.
  *

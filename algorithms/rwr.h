@@ -1,5 +1,5 @@
 /*
- * rwr.h - random walk with restart on a causal graph towards the root cause (ALGORITHMS.md
+ * rwr.h - random walk with restart on a causal graph towards the root cause (docs/algorithms.md
  * §9.1; transitions as in CIRCA's RandomWalkScorer, restart as in MULAN).
  *
  * parent[u * n + v] != 0 means v is a cause of u (an `o-o` or `x-x` link sets both

@@ -1,4 +1,4 @@
-/* fftw3.h must come before anything that includes <complex.h> (ALGORITHMS.md §10.4). */
+/* fftw3.h must come before anything that includes <complex.h> (docs/algorithms.md §10.4). */
 #include <fftw3.h>
 
 #include "seasonality.h"

@@ -1,6 +1,6 @@
 /*
- * seasonality.h - period detection and seasonal-profile removal (ALGORITHMS.md §10.5), so that a
- * daily or weekly cycle is not mistaken for a changing mechanism.
+ * seasonality.h - period detection and seasonal-profile removal (docs/algorithms.md §10.5), so that
+ * a daily or weekly cycle is not mistaken for a changing mechanism.
  *
  * Detection: remove the least-squares line, apply a Hann window, take the periodogram with FFTW.
  * Frequencies with at least SEASON_MIN_CYCLES full cycles and a period of at least 3 samples are

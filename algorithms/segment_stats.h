@@ -1,6 +1,6 @@
 /*
  * segment_stats.h - per-regime sufficient statistics and the linear mechanism-change tests
- * computed from them (ALGORITHMS.md §8.2).
+ * computed from them (docs/algorithms.md §8.2).
  *
  * For a target y with k parents Z, each regime (segment) s keeps n_s, the mean and the centred
  * scatter matrix of the row vector [Z, y] (dimension k + 1). From these alone:

@@ -1,5 +1,5 @@
 /*
- * svar_graph.h - the time-series causal graph of a structural VAR (ALGORITHMS.md §1).
+ * svar_graph.h - the time-series causal graph of a structural VAR (docs/algorithms.md §1).
  *
  * Entry (i, j, tau), tau = 0..tau_max, describes the link X^i_{t-tau} -> X^j_t in tigramite's
  * encoding: LINK_FWD means "i at t-tau causes j at t"; for tau = 0 the mirror entry (j, i, 0) is

@@ -1,5 +1,5 @@
 /*
- * graph_json.h - the links of a causal graph in the graph JSON of DESIGN.md §3.
+ * graph_json.h - the links of a causal graph in the graph JSON of docs/architecture.md §3.
  * Main thread or any thread that owns the graph; jansson values follow jansson's reference rules.
  */
 #ifndef CAUSALMON_GRAPH_JSON_H

@@ -1,5 +1,5 @@
 /*
- * influx_lp.h - InfluxDB line protocol -> metric records (ECOSYSTEM.md §3.5).
+ * influx_lp.h - InfluxDB line protocol -> metric records (docs/conventions.md §3.5).
  *
  *   measurement[,tag=value...] field=value[,field=value...] [timestamp]
  *

@@ -1,6 +1,6 @@
 /*
  * ingest.h - one message of bytes from any source -> records in the aligner
- * (DESIGN.md §1, steps 1-2). Every source (Kafka, ZeroMQ, file) hands its messages here.
+ * (docs/architecture.md §1, steps 1-2). Every source (Kafka, ZeroMQ, file) hands its messages here.
  *
  * Formats: `influx` (line protocol), `json` (Telegraf single/batch, prometheus-kafka-adapter,
  * flat {"name","time","value"}; see json_metrics.h), `log` (raw lines), `log_json` (Fluent Bit

@@ -1,5 +1,6 @@
 /*
- * json_metrics.h - metric JSON as ops pipelines send it -> metric records (ECOSYSTEM.md §3.5).
+ * json_metrics.h - metric JSON as ops pipelines send it -> metric records (docs/conventions.md
+ * §3.5).
  *
  * A buffer holds one or more JSON documents (JSON lines, or concatenated documents). Each
  * document is one of these forms, detected by its keys:

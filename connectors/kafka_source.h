@@ -1,5 +1,5 @@
 /*
- * kafka_source.h - a Kafka consumer-group source on librdkafka 2.0.2 (ECOSYSTEM.md §3.1).
+ * kafka_source.h - a Kafka consumer-group source on librdkafka 2.0.2 (docs/conventions.md §3.1).
  *
  * Group semantics: `group.id` (default "causalmon"), `partition.assignment.strategy`
  * cooperative-sticky (the rebalance callback also handles EAGER if a user overrides it), optional

@@ -1,5 +1,5 @@
 /*
- * log_lines.h - log lines as ops pipelines send them -> log records (ECOSYSTEM.md §3.5).
+ * log_lines.h - log lines as ops pipelines send them -> log records (docs/conventions.md §3.5).
  *
  * Two framings:
  *  - raw: every non-blank line is one record; its time is default_ts_ns; its level is the first

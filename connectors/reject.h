@@ -1,6 +1,6 @@
 /*
  * reject.h - why input was rejected, counted per reason for `query status` and logs
- * (DESIGN.md §4: bad input is counted per reason, never silently dropped).
+ * (docs/architecture.md §4: bad input is counted per reason, never silently dropped).
  */
 #ifndef CAUSALMON_REJECT_H
 #define CAUSALMON_REJECT_H

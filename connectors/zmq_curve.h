@@ -1,6 +1,6 @@
 /*
- * zmq_curve.h - CURVE security for the daemon's bound ZeroMQ sockets (ECOSYSTEM.md §3.3), with
- * an allow-list of client public keys checked by an in-process ZAP handler
+ * zmq_curve.h - CURVE security for the daemon's bound ZeroMQ sockets (docs/conventions.md §3.3),
+ * with an allow-list of client public keys checked by an in-process ZAP handler
  * (inproc://zeromq.zap.01, RFC 27). Keys are 40-character Z85 strings.
  */
 #ifndef CAUSALMON_ZMQ_CURVE_H

@@ -1,5 +1,5 @@
 /*
- * zmq_source.h - ZeroMQ ingest sockets (ECOSYSTEM.md §3.3): SUB connects to an existing
+ * zmq_source.h - ZeroMQ ingest sockets (docs/conventions.md §3.3): SUB connects to an existing
  * publisher (drops silently at the HWM, as PUB/SUB does), PULL binds and is preferred when loss
  * matters (the pusher blocks at the HWM: backpressure).
  *

@@ -1,6 +1,6 @@
 /*
- * alerts.h - publishing alerts (DESIGN.md §3): two-frame messages on the PUB socket, topic
- * "alert.<severity>.<scope>" then a CloudEvents 1.0 JSON event whose data is an
+ * alerts.h - publishing alerts (docs/architecture.md §3): two-frame messages on the PUB socket,
+ * topic "alert.<severity>.<scope>" then a CloudEvents 1.0 JSON event whose data is an
  * Alertmanager-compatible alert with an "rca" object. Each event gets the next `seq` of this
  * run (`epoch`), is appended to the journal (STATE_DIR/alerts.jsonl, rotated to alerts.jsonl.1
  * past 16 MiB) and kept in memory (the last ALERTS_KEPT) for `query alerts --since SEQ`.

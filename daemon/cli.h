@@ -1,6 +1,7 @@
 /*
  * cli.h - helpers shared by the subcommands: option value parsing with messages that name the
- * option, and the exit codes of the command-line contract (DESIGN.md §3). Main thread only.
+ * option, and the exit codes of the command-line contract (docs/architecture.md §3). Main thread
+ * only.
  */
 #ifndef CAUSALMON_CLI_H
 #define CAUSALMON_CLI_H

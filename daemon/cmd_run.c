@@ -1,7 +1,7 @@
 /*
- * `causalmon run`: the daemon (DESIGN.md §1). One zmq_poll loop serves the ZeroMQ sockets
- * (inputs, the alert PUB, the query ROUTER), every Kafka input's wake-up pipe, a signal fd and
- * a 100 ms timer fd; refreshes run on the worker pool.
+ * `causalmon run`: the daemon (docs/architecture.md §1). One zmq_poll loop serves the ZeroMQ
+ * sockets (inputs, the alert PUB, the query ROUTER), every Kafka input's wake-up pipe, a signal fd
+ * and a 100 ms timer fd; refreshes run on the worker pool.
  *
  * Signals: SIGTERM/SIGINT stop cleanly (intake stops, Kafka offsets are committed, workers
  * finish, exit 0); SIGHUP reloads the configuration: an invalid file, or one that changes

@@ -1,4 +1,4 @@
-/* causalmon: one binary, subcommands (DESIGN.md §3). */
+/* causalmon: one binary, subcommands (docs/architecture.md §3). */
 #include "blas_core.h"
 #include "cli.h"
 

@@ -1,7 +1,7 @@
 /*
  * workers.h - a fixed pool of threads for model refreshes, so the event loop never waits for
- * linear algebra (DESIGN.md §1). Jobs are queued FIFO; the queue is bounded by the caller (one
- * job in flight per scope). OpenBLAS is single-threaded in the process (main.c).
+ * linear algebra (docs/architecture.md §1). Jobs are queued FIFO; the queue is bounded by the
+ * caller (one job in flight per scope). OpenBLAS is single-threaded in the process (main.c).
  */
 #ifndef CAUSALMON_WORKERS_H
 #define CAUSALMON_WORKERS_H

@@ -1,6 +1,6 @@
 /*
  * mockbroker - a Kafka-protocol broker for tests: librdkafka's mock cluster (rdkafka_mock.h)
- * in its own process (ECOSYSTEM.md §3.2).
+ * in its own process (docs/conventions.md §3.2).
  *
  * usage: mockbroker BROKERS TOPIC:PARTITIONS [TOPIC:PARTITIONS ...]
  * Prints the bootstrap address ("127.0.0.1:port,...") on one line on stdout, then serves until
