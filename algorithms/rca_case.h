@@ -18,7 +18,7 @@ struct rca_case {
     int delay;              /* buckets from the fault to READY */
     int rank_component;     /* rank (1-based) of the faulty service; 0 = not ranked */
     int rank_series;        /* rank of the faulty series among all series */
-    int baseline_component; /* the graph-free (BARO) rank of the faulty service */
+    int baseline_component; /* the graph-free rank (anomaly evidence alone) of the faulty service */
     char top[64];           /* the top-ranked component */
     char top_series[3][64]; /* the three top-ranked series */
     char path[256];         /* the top cause's path to the KPI, "a -> b -> c" */

@@ -1,5 +1,6 @@
 /*
- * robust_score.h - the graph-free root-cause baseline of BARO (Pham et al., FSE 2024;
+ * robust_score.h - median, IQR and ranking helpers, and the published graph-free score of BARO
+ * (Pham et al., FSE 2024; kept as a reference: the ranking's own evidence is anomaly.h;
  * docs/algorithms.md §9.3): for each series, median and IQR on the reference rows, then the largest
  * absolute deviation |x - median| / IQR over the rows after the change. The absolute value
  * (unlike BARO's signed maximum) scores drops such as falling request rates too.

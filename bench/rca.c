@@ -3,10 +3,11 @@
  * detector and ranking as the daemon: SEEDS seeds x five fault kinds (CPU hog, latency injection,
  * an error burst seen only in logs, a dependency that appears, a pure mechanism change), 600
  * fault-free buckets, then the fault. Prints per kind the share of cases with the faulty service
- * at rank 1 and in the top 3 (causal ranking next to the graph-free BARO ranking), the detection
- * delay, and the false alerts on fault-free streams of FREE buckets: KPI change points, and
- * structure changes (link_tracker.h over PCMCI+ refreshes of a 340-bucket window every 30
- * buckets, as a daemon scope with structure_alerts would publish them). Reads no data files.
+ * at rank 1 and in the top 3 (causal ranking next to the graph-free ranking, anomaly evidence
+ * alone), the detection delay, and the false alerts on fault-free streams of FREE buckets: KPI
+ * change points, and structure changes (link_tracker.h over PCMCI+ refreshes of a 340-bucket window
+ * every 30 buckets, as a daemon scope with structure_alerts would publish them). Reads no data
+ * files.
  *
  * usage: bench_rca [SEEDS [FREE]]   (defaults 20, 20000)
  */
