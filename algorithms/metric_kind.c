@@ -104,6 +104,15 @@ enum metric_dir metric_dir_of(const struct metric_kind_rules *rules, const char 
     }
 }
 
+void metric_kind_fill(const struct metric_kind_rules *rules, const char *const *names, int n,
+                      signed char *dir, signed char *kind)
+{
+    for (int i = 0; i < n; i++) {
+        dir[i] = (signed char)metric_dir_of(rules, names[i]);
+        kind[i] = (signed char)metric_kind_of(names[i]);
+    }
+}
+
 const char *metric_kind_str(enum metric_kind k)
 {
     static const char *const S[MKIND_COUNT] = {"other",      "log_template", "log_level",

@@ -59,6 +59,11 @@ enum metric_kind metric_kind_of(const char *name);
 /* Its direction: a user rule first (rules may be NULL), else the class's default. */
 enum metric_dir metric_dir_of(const struct metric_kind_rules *rules, const char *name);
 
+/* Fills dir[i] (enum metric_dir, rules first) and kind[i] (enum metric_kind) for names[0..n);
+ * rules may be NULL. The caller owns every array. */
+void metric_kind_fill(const struct metric_kind_rules *rules, const char *const *names, int n,
+                      signed char *dir, signed char *kind);
+
 /* The class name ("latency", "errors", ...) for reports. */
 const char *metric_kind_str(enum metric_kind k);
 const char *metric_dir_str(enum metric_dir d);

@@ -60,10 +60,7 @@ int rca_case_run(uint64_t seed, enum sim_fault fault, int before, int after, int
         unsigned char *count = xcalloc((size_t)n, 1);
         for (int c = 0; c < n; c++) count[c] = strncmp(s.names[c], "log.", 4) == 0;
         signed char *dir = xmallocarray((size_t)n, 1), *kind = xmallocarray((size_t)n, 1);
-        for (int c = 0; c < n; c++) {
-            dir[c] = (signed char)metric_dir_of(NULL, s.names[c]);
-            kind[c] = (signed char)metric_kind_of(s.names[c]);
-        }
+        metric_kind_fill(NULL, (const char *const *)s.names, n, dir, kind);
         struct rca_prior pr = {NULL, NULL, NULL, count, comp, ncomp, dir, kind, NULL};
         struct rca_result res;
         rc = rca_run(W, rows, n, rows - since, kpi == 0 ? s.kpi_latency : s.kpi_errors, rp, &pr,

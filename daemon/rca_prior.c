@@ -102,10 +102,9 @@ static void kinds_build(const struct scope_conf *sc, const char *const *names, i
     st->dir = xmallocarray((size_t)n, 1);
     st->kind = xmallocarray((size_t)n, 1);
     st->kpi_pref = xcalloc((size_t)n, 1);
+    metric_kind_fill(&r, names, n, st->dir, st->kind);
     for (int i = 0; i < n; i++) {
-        st->dir[i] = (signed char)metric_dir_of(&r, names[i]);
-        enum metric_kind k = metric_kind_of(names[i]);
-        st->kind[i] = (signed char)k;
+        enum metric_kind k = (enum metric_kind)st->kind[i];
         if (k != MKIND_LATENCY && k != MKIND_ERRORS && k != MKIND_SUCCESS) continue;
         st->kpi_pref[i] = 1;
         int c = st->component ? st->component[i] : -1;
