@@ -8,6 +8,7 @@
 #include "pcmciplus.h"
 #include "seasonality.h"
 #include "svar_discover.h"
+#include "svar_limits.h"
 #include "xalloc.h"
 
 #include <lapacke.h>
@@ -663,9 +664,10 @@ int cdnod_run(const double *Yin, int T, int N, const int *seg, int K, const stru
             c.seg[c.n++] = seg[t];
         }
     }
-    if (c.n < 2 * c.tau + 10) {
-        snprintf(err, errlen, "only %d complete rows, fewer than 2*tau_max+10 = %d needed", c.n,
-                 2 * c.tau + 10);
+    if (c.n < svar_min_rows(c.tau)) {
+        snprintf(err, errlen,
+                 "only %d complete rows, fewer than " SVAR_MIN_ROWS_RULE " = %d needed", c.n,
+                 svar_min_rows(c.tau));
         goto fail;
     }
     collect_lagged_parents(&c);

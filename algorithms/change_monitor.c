@@ -3,6 +3,7 @@
 
 #include "dist.h"
 #include "fdr.h"
+#include "svar_limits.h"
 #include "seasonality.h"
 #include "segment_stats.h"
 #include "xalloc.h"
@@ -77,9 +78,9 @@ void change_monitor_params_default(struct change_monitor_params *p)
 struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
                                           char *err, size_t errlen)
 {
-    if (nseries < 1 || p->tau_max < 0 || p->tau_max > 20 || p->reference < 30 || p->recent < 20 ||
-        p->gap < 0 || p->every < 1 || !(p->alpha > 0 && p->alpha <= 0.5) || p->confirm < 1 ||
-        p->adopt < p->recent || p->reseason < 1) {
+    if (nseries < 1 || p->tau_max < 0 || p->tau_max > SVAR_TAU_MAX_LIMIT || p->reference < 30 ||
+        p->recent < 20 || p->gap < 0 || p->every < 1 || !(p->alpha > 0 && p->alpha <= 0.5) ||
+        p->confirm < 1 || p->adopt < p->recent || p->reseason < 1) {
         snprintf(err, errlen,
                  "change monitor: parameters out of range (reference >= 30, recent >= 20, gap "
                  ">= 0, every >= 1, alpha in (0, 0.5], confirm >= 1, adopt >= recent)");

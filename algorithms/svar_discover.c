@@ -3,6 +3,7 @@
 #include "gapfill.h"
 #include "lagblock.h"
 #include "lagcov.h"
+#include "svar_limits.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -128,10 +129,10 @@ int svar_discover_graph_method(const double *Y, int rows, int nvars,
 {
     const struct pcmci_params *p = &dp->pcmci;
     int lp = dp->method == SVAR_METHOD_LPCMCI;
-    int tau_max = p->tau_max, need = 2 * tau_max + 10, depth = lp ? tau_max : 2 * tau_max;
+    int tau_max = p->tau_max, need = svar_min_rows(tau_max), depth = lp ? tau_max : 2 * tau_max;
     long dim = (long)nvars * (depth + 1);
     if (rows < need) {
-        snprintf(err, errlen, "%d rows, fewer than 2*tau_max+10 = %d needed", rows, need);
+        snprintf(err, errlen, "%d rows, fewer than " SVAR_MIN_ROWS_RULE " = %d needed", rows, need);
         return -1;
     }
     if (!lp && rows_with_nan(Y, rows, nvars) == 0) {
@@ -165,8 +166,8 @@ int svar_discover_graph_method(const double *Y, int rows, int nvars,
     *samples = lagcov_rows(lc);
     if (*samples < need) {
         snprintf(err, errlen,
-                 "only %ld rows are complete after removing missing values, fewer than "
-                 "2*tau_max+10 = %d needed",
+                 "only %ld rows are complete after removing missing values, fewer "
+                 "than " SVAR_MIN_ROWS_RULE " = %d needed",
                  *samples, need);
         lagcov_free(lc);
         return -1;

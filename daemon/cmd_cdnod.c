@@ -1,6 +1,7 @@
 /* `causalmon cdnod`: CD-NOD on a CSV file -> graph JSON with changed mechanisms. */
 #include "cdnod.h"
 #include "cli.h"
+#include "svar_limits.h"
 #include "csv_table.h"
 #include "graph_json.h"
 #include "svar_discover.h"
@@ -150,7 +151,7 @@ int cmd_cdnod(int argc, char **argv)
             bad = cli_int(CMD, "segments", optarg, 2, 100, &segments);
             break;
         case 't':
-            bad = cli_int(CMD, "tau-max", optarg, 0, 50, &tau_max);
+            bad = cli_int(CMD, "tau-max", optarg, 0, SVAR_TAU_MAX_LIMIT, &tau_max);
             break;
         case 'a':
             bad = cli_real(CMD, "alpha", optarg, 0, 1, 1, &alpha);
@@ -225,9 +226,9 @@ int cmd_cdnod(int argc, char **argv)
         K = segments ? (int)segments : TIME_SEGMENTS;
         for (int t = 0; t < T; t++) seg[t] = (int)((long)t * K / (T ? T : 1));
     }
-    if (T < 2 * tau_max + 10) {
-        cli_error(CMD, "%s: %d rows, fewer than 2*tau_max+10 = %ld needed", input, T,
-                  2 * tau_max + 10);
+    if (T < svar_min_rows((int)tau_max)) {
+        cli_error(CMD, "%s: %d rows, fewer than " SVAR_MIN_ROWS_RULE " = %d needed", input, T,
+                  svar_min_rows((int)tau_max));
         goto out;
     }
     Y = svar_prepare(tab->values, T, tab->ncols, (int)max_gap, 0.5, status, kept, &nkept, &filled,

@@ -1,6 +1,7 @@
 /* `causalmon discover`: batch PCMCI+ or LPCMCI on a CSV file -> graph JSON. */
 #include "blas_core.h"
 #include "cli.h"
+#include "svar_limits.h"
 #include "csv_table.h"
 #include "graph_dot.h"
 #include "graph_json.h"
@@ -72,7 +73,8 @@ int cmd_discover(int argc, char **argv)
             input = optarg;
             break;
         case 't':
-            if (cli_int(CMD, "tau-max", optarg, 0, 100, &tau_max)) return EXIT_BAD_INPUT;
+            if (cli_int(CMD, "tau-max", optarg, 0, SVAR_TAU_MAX_LIMIT, &tau_max))
+                return EXIT_BAD_INPUT;
             break;
         case 'a':
             if (cli_real(CMD, "alpha", optarg, 0, 1, 1, &alpha)) return EXIT_BAD_INPUT;

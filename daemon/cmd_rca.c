@@ -1,5 +1,6 @@
 /* `causalmon rca`: offline root-cause ranking of one incident in a CSV -> RCA JSON. */
 #include "cli.h"
+#include "svar_limits.h"
 #include "config.h"
 #include "csv_table.h"
 #include "drain.h"
@@ -259,7 +260,7 @@ int cmd_rca(int argc, char **argv)
             cmap = optarg;
             break;
         case 't':
-            bad = cli_int(CMD, "tau-max", optarg, 0, 10, &tau_max);
+            bad = cli_int(CMD, "tau-max", optarg, 0, SVAR_TAU_MAX_LIMIT, &tau_max);
             break;
         case 'a':
             bad = cli_real(CMD, "alpha", optarg, 0, 1, 1, &alpha);
@@ -303,10 +304,10 @@ int cmd_rca(int argc, char **argv)
     char err[512];
     struct config *cf = NULL;
     struct scope_conf sc_default, *sc = &sc_default;
-    memset(&sc_default, 0, sizeof sc_default);
-    snprintf(sc_default.component_map, sizeof sc_default.component_map, "prefix");
-    sc_default.tau_max = 1;
-    sc_default.alpha = 0.01;
+    config_scope_defaults(&sc_default); /* a scope's defaults, but the ranking's own lag */
+    struct rca_params rca_default;
+    rca_params_default(&rca_default);
+    sc_default.tau_max = rca_default.tau_max;
     if (config) {
         cf = xmalloc(sizeof *cf);
         if (config_load(config, cf, err, sizeof err)) {

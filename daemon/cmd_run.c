@@ -749,10 +749,11 @@ static void run_usage(FILE *f)
     fprintf(f, "usage: causalmon run --config FILE\n"
                "       causalmon run --check-config FILE\n"
                "       causalmon run --config-reference\n"
+               "       causalmon run --config-default\n"
                "\n"
                "Runs the daemon (what systemd starts), validates a configuration file\n"
-               "(exit 0, or 2 with FILE:LINE:COL), or prints the commented reference of every\n"
-               "option.\n");
+               "(exit 0, or 2 with FILE:LINE:COL), prints the commented reference of every\n"
+               "option, or prints the default configuration (conf/causalmon.yaml).\n");
 }
 
 static int load(const char *path, struct config **out)
@@ -1003,6 +1004,7 @@ int cmd_run(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'k'},
         {"config-reference", no_argument, NULL, 'r'},
+        {"config-default", no_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1020,6 +1022,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'r':
             config_reference(stdout);
+            return EXIT_OK;
+        case 'd':
+            config_write_default(stdout);
             return EXIT_OK;
         case 'h':
             run_usage(stdout);

@@ -1,8 +1,15 @@
+/*
+ * config.c - the option table (config_table.h) and the YAML parser that fills a struct config
+ * from it: defaults first, then each key of the file checked against its row, then the
+ * cross-field checks a row cannot express.
+ */
 #include "config.h"
+#include "config_table.h"
 #include "rca_prior.h"
 
 #include "duration.h"
 #include "ingest.h"
+#include "svar_limits.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,33 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
-
-enum otype { T_DUR, T_INT, T_REAL, T_STR, T_ENUM, T_BOOL, T_STRS, T_PROPS, T_MAP, T_LIST };
-
-struct opt {
-    const char *key;
-    enum otype type;
-    size_t off;  /* in the containing struct */
-    size_t size; /* strings: capacity; lists: item size */
-    const char *dflt;
-    double lo, hi; /* ints, reals; durations in seconds */
-    int reload;    /* a SIGHUP may change it */
-    const char *const *choices;
-    const struct opt *sub; /* T_MAP, T_LIST: fields (T_MAP fields are in the same struct) */
-    size_t count_off;      /* T_STRS, T_PROPS, T_LIST */
-    int max;               /* items */
-    int required;
-    const char *help;
-};
-
-#define END                                                                                        \
-    {                                                                                              \
-        NULL, 0, 0, 0, NULL, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL                                    \
-    }
-#define C(f)      offsetof(struct config, f)
-#define I(f)      offsetof(struct input_conf, f)
-#define S(f)      offsetof(struct scope_conf, f)
-#define CAP(t, f) sizeof(((struct t *)0)->f)
 
 static const char *const INPUT_TYPES[] = {"zmq_pull", "zmq_sub", "kafka", "file", "http", NULL};
 static const char *const SINK_TYPES[] = {"alertmanager", "webhook", NULL};
@@ -49,248 +29,266 @@ static const char *const JSON_UNITS[] = {"s", "ms", "us", "ns", "auto", NULL};
 static const char *const STREAM_FROM[] = {"name", "key", NULL};
 static const char *const METHODS[] = {"pcmci+", "lpcmci", NULL}; /* enum svar_method order */
 
+#define OPT_STRUCT input_conf
 static const struct opt INPUT_OPTS[] = {
-    {"name", T_STR, I(name), CAP(input_conf, name), NULL, 0, 0, 0, NULL, NULL, 0, 0, 1,
-     "input name, unique; used in status and logs"},
-    {"type", T_ENUM, I(type), 0, NULL, 0, 0, 0, INPUT_TYPES, NULL, 0, 0, 1,
-     "zmq_pull (binds), zmq_sub (connects), kafka, file (a path or - for stdin), or http "
-     "(InfluxDB /write and /api/v2/write, Prometheus remote_write /api/v1/write, JSON lines "
-     "/ingest/json and /ingest/logs)"},
-    {"format", T_STR, I(format), CAP(input_conf, format), "influx", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "influx, json, log, log_json (fluentbit, vector); a multipart [format][payload] "
-     "message names its own"},
-    {"endpoint", T_STR, I(endpoint), CAP(input_conf, endpoint), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "zmq: the endpoint, e.g. tcp://127.0.0.1:7001"},
-    {"subscribe", T_STR, I(subscribe), CAP(input_conf, subscribe), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "zmq_sub: subscription prefix (empty: everything)"},
-    {"rcvhwm", T_INT, I(rcvhwm), 0, "10000", 0, 10000000, 0, NULL, NULL, 0, 0, 0,
-     "zmq: receive high-water mark, messages"},
-    {"brokers", T_STR, I(brokers), CAP(input_conf, brokers), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "kafka: bootstrap servers, host:port,..."},
-    {"topics", T_STRS, I(topics), CAP(input_conf, topics[0]), NULL, 0, 0, 0, NULL, NULL, I(ntopics),
-     CONF_MAX_LIST, 0, "kafka: topic names, or ^regex"},
-    {"group", T_STR, I(group), CAP(input_conf, group), "causalmon", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "kafka: consumer group id"},
-    {"instance_id", T_STR, I(instance_id), CAP(input_conf, instance_id), "", 0, 0, 0, NULL, NULL, 0,
-     0, 0, "kafka: group.instance.id for static membership (e.g. the host name)"},
-    {"rdkafka", T_PROPS, I(props), CAP(input_conf, props[0][0]), NULL, 0, 0, 0, NULL, NULL,
-     I(nprops), CONF_MAX_LIST, 0,
-     "kafka: librdkafka properties passed through, validated at start; \"file:PATH\" reads a "
-     "secret"},
-    {"timestamp_source", T_ENUM, I(timestamp_source), 0, "payload", 0, 0, 0, TS_SOURCES, NULL, 0, 0,
-     0, "kafka: event time from the payload, or the Kafka message timestamp"},
-    {"store", T_ENUM, I(store), 0, "checkpoint", 0, 0, 0, STORES, NULL, 0, 0, 0,
-     "kafka: commit offsets once the records' buckets are closed and checkpointed (nothing lost "
-     "at a crash), or once they are in the aligner (open buckets lost at a crash)"},
-    {"precision", T_ENUM, I(precision), CAP(input_conf, precision), "ns", 0, 0, 0, PRECISIONS, NULL,
-     0, 0, 0, "influx: timestamp precision"},
-    {"json_time_unit", T_ENUM, I(json_time_unit), CAP(input_conf, json_time_unit), "s", 0, 0, 0,
-     JSON_UNITS, NULL, 0, 0, 0, "json: unit of numeric timestamps (Telegraf json_timestamp_units)"},
-    {"stream", T_STR, I(stream), CAP(input_conf, stream), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "logs: stream name (default: the input name)"},
-    {"stream_from", T_ENUM, I(stream_from_key), 0, "name", 0, 0, 0, STREAM_FROM, NULL, 0, 0, 0,
-     "kafka logs: stream name from the input (name) or the message key"},
-    {"path", T_STR, I(path), CAP(input_conf, path), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "file: the path, or - for standard input"},
-    {"speed", T_REAL, I(speed), 0, "0", 0, 1e9, 0, NULL, NULL, 0, 0, 0,
-     "file: replay speed-up over event time (0: as fast as possible)"},
-    {"listen", T_STR, I(listen), CAP(input_conf, listen), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "http: HOST:PORT, [IPv6]:PORT, or :PORT for 127.0.0.1"},
-    {"max_body", T_INT, I(max_body), 0, "16777216", 1024, 1073741824, 0, NULL, NULL, 0, 0, 0,
-     "http: largest request body in bytes, after gzip or snappy decompression (413 beyond)"},
-    {"queue_kib", T_INT, I(queue_kib), 0, "65536", 64, 16777216, 0, NULL, NULL, 0, 0, 0,
-     "http: KiB of bodies waiting for the event loop; a full queue answers 429 (503 to "
-     "remote_write) so the sender retries"},
-    {"bearer_token_file", T_STR, I(token_file), CAP(input_conf, token_file), "", 0, 0, 0, NULL,
-     NULL, 0, 0, 0, "http: a file whose first line is the token requests must bear (401 without)"},
-    END,
+    OPT_STR_REQUIRED("name", name, RELOAD_RESTART, "input name, unique; used in status and logs"),
+    OPT_ENUM_REQUIRED("type", type, INPUT_TYPES, RELOAD_RESTART,
+                      "zmq_pull (binds), zmq_sub (connects), kafka, file (a path or - for stdin), "
+                      "or http (InfluxDB /write and /api/v2/write, Prometheus remote_write "
+                      "/api/v1/write, JSON lines /ingest/json and /ingest/logs)"),
+    OPT_STR("format", format, "influx", RELOAD_RESTART,
+            "influx, json, log, log_json (fluentbit, vector); a multipart [format][payload] "
+            "message names its own"),
+    OPT_STR("endpoint", endpoint, "", RELOAD_RESTART,
+            "zmq: the endpoint, e.g. tcp://127.0.0.1:7001"),
+    OPT_STR("subscribe", subscribe, "", RELOAD_RESTART,
+            "zmq_sub: subscription prefix (empty: everything)"),
+    OPT_INT("rcvhwm", rcvhwm, 10000, 0, 10000000, RELOAD_RESTART,
+            "zmq: receive high-water mark, messages"),
+    OPT_STR("brokers", brokers, "", RELOAD_RESTART, "kafka: bootstrap servers, host:port,..."),
+    OPT_STRS("topics", topics, ntopics, RELOAD_RESTART, "kafka: topic names, or ^regex"),
+    OPT_STR("group", group, "causalmon", RELOAD_RESTART, "kafka: consumer group id"),
+    OPT_STR("instance_id", instance_id, "", RELOAD_RESTART,
+            "kafka: group.instance.id for static membership (e.g. the host name)"),
+    OPT_PROPS("rdkafka", props, nprops, RELOAD_RESTART,
+              "kafka: librdkafka properties passed through, validated at start; \"file:PATH\" "
+              "reads a secret"),
+    OPT_ENUM("timestamp_source", timestamp_source, "payload", TS_SOURCES, RELOAD_RESTART,
+             "kafka: event time from the payload, or the Kafka message timestamp"),
+    OPT_ENUM("store", store, "checkpoint", STORES, RELOAD_RESTART,
+             "kafka: commit offsets once the records' buckets are closed and checkpointed "
+             "(nothing lost at a crash), or once they are in the aligner (open buckets lost at a "
+             "crash)"),
+    OPT_ENUM_TEXT("precision", precision, "ns", PRECISIONS, RELOAD_RESTART,
+                  "influx: timestamp precision"),
+    OPT_ENUM_TEXT("json_time_unit", json_time_unit, "s", JSON_UNITS, RELOAD_RESTART,
+                  "json: unit of numeric timestamps (Telegraf json_timestamp_units)"),
+    OPT_STR("stream", stream, "", RELOAD_RESTART, "logs: stream name (default: the input name)"),
+    OPT_ENUM("stream_from", stream_from_key, "name", STREAM_FROM, RELOAD_RESTART,
+             "kafka logs: stream name from the input (name) or the message key"),
+    OPT_STR("path", path, "", RELOAD_RESTART, "file: the path, or - for standard input"),
+    OPT_REAL("speed", speed, 0, 0, 1e9, RELOAD_RESTART,
+             "file: replay speed-up over event time (0: as fast as possible)"),
+    OPT_STR("listen", listen, "", RELOAD_RESTART,
+            "http: HOST:PORT, [IPv6]:PORT, or :PORT for 127.0.0.1"),
+    OPT_INT("max_body", max_body, 16777216, 1024, 1073741824, RELOAD_RESTART,
+            "http: largest request body in bytes, after gzip or snappy decompression (413 "
+            "beyond)"),
+    OPT_INT("queue_kib", queue_kib, 65536, 64, 16777216, RELOAD_RESTART,
+            "http: KiB of bodies waiting for the event loop; a full queue answers 429 (503 to "
+            "remote_write) so the sender retries"),
+    OPT_STR("bearer_token_file", token_file, "", RELOAD_RESTART,
+            "http: a file whose first line is the token requests must bear (401 without)"),
+    OPT_END,
 };
+#undef OPT_STRUCT
 
+/* Every scope option takes a restart: a scope's window, detector, change monitor and refresh
+ * jobs are built from its options when the daemon starts, and the running scope is shared with
+ * workers and the web view, so no option of it is swapped under them. */
+#define OPT_STRUCT scope_conf
 static const struct opt SCOPE_OPTS[] = {
-    {"name", T_STR, S(name), CAP(scope_conf, name), NULL, 0, 0, 1, NULL, NULL, 0, 0, 1,
-     "scope name, unique; alert topics end with it"},
-    {"match", T_STRS, S(match), CAP(scope_conf, match[0]), NULL, 0, 0, 1, NULL, NULL, S(nmatch),
-     CONF_MAX_LIST, 1, "series name patterns (shell globs) that belong to the scope"},
-    {"window", T_INT, S(window), 0, "600", 20, 100000, 1, NULL, NULL, 0, 0, 0,
-     "sliding window, buckets"},
-    {"tau_max", T_INT, S(tau_max), 0, "3", 0, 20, 1, NULL, NULL, 0, 0, 0, "largest lag, buckets"},
-    {"method", T_ENUM, S(method), 0, "pcmci+", 0, 0, 1, METHODS, NULL, 0, 0, 0,
-     "discovery: pcmci+, or lpcmci (hidden common causes allowed: <-> links are shared hidden "
-     "causes, never walked as causes)"},
-    {"refresh_every", T_INT, S(refresh_every), 0, "30", 1, 100000, 1, NULL, NULL, 0, 0, 0,
-     "buckets between PCMCI+ refreshes"},
-    {"alpha", T_REAL, S(alpha), 0, "0.01", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,
-     "significance level of the tests"},
-    {"kpis", T_STRS, S(kpis), CAP(scope_conf, kpis[0]), NULL, 0, 0, 1, NULL, NULL, S(nkpis),
-     CONF_MAX_LIST, 0, "the scope's key performance indicators (series names)"},
-    {"max_series", T_INT, S(max_series), 0, "100", 2, 1000, 1, NULL, NULL, 0, 0, 0,
-     "series cap of the scope; further matches are left out and counted"},
-    {"component_map", T_STR, S(component_map), CAP(scope_conf, component_map), "prefix", 0, 0, 1,
-     NULL, NULL, 0, 0, 0,
-     "series -> component: prefix, prefix:SEP, tag:KEY or regex:EXPR (first group)"},
-    {"tiers", T_STRS, S(tiers), CAP(scope_conf, tiers[0]), NULL, 0, 0, 1, NULL, NULL, S(ntiers),
-     CONF_MAX_LIST, 0,
-     "globs, lowest tier first: a series is never caused by one of a higher tier"},
-    {"forbidden", T_STRS, S(forbidden), CAP(scope_conf, forbidden[0]), NULL, 0, 0, 1, NULL, NULL,
-     S(nforbidden), CONF_MAX_LIST, 0, "links that cannot exist, \"GLOB -> GLOB\""},
-    {"required", T_STRS, S(required), CAP(scope_conf, required[0]), NULL, 0, 0, 1, NULL, NULL,
-     S(nrequired), CONF_MAX_LIST, 0, "links known to exist, \"GLOB -> GLOB\" (contemporaneous)"},
-    {"directions", T_STRS, S(directions), CAP(scope_conf, directions[0]), NULL, 0, 0, 1, NULL, NULL,
-     S(ndirections), CONF_MAX_LIST, 0,
-     "\"REGEX=up|down|both\": the change that counts as evidence, before the built-in kinds"},
-    {"entry_points", T_STRS, S(entry_points), CAP(scope_conf, entry_points[0]), NULL, 0, 0, 1, NULL,
-     NULL, S(nentry_points), CONF_MAX_LIST, 0,
-     "regexes of the components users call first (their latency/errors become the KPI)"},
-    {"z", T_REAL, S(z), 0, "5", 1, 100, 1, NULL, NULL, 0, 0, 0,
-     "KPI change point: robust z-score held for 3 buckets"},
-    {"reference", T_INT, S(reference), 0, "300", 20, 100000, 1, NULL, NULL, 0, 0, 0,
-     "reference buckets of the KPI detector (frozen during an incident)"},
-    {"settle", T_INT, S(settle), 0, "20", 5, 10000, 1, NULL, NULL, 0, 0, 0,
-     "buckets after a change point before the root causes are ranked"},
-    {"cooldown", T_INT, S(cooldown), 0, "60", 0, 1000000, 1, NULL, NULL, 0, 0, 0,
-     "buckets after a resolved incident before a new one may fire"},
-    {"structure_alerts", T_BOOL, S(structure_alerts), 0, "true", 0, 0, 1, NULL, NULL, 0, 0, 0,
-     "publish the change monitor's confirmed link changes (reference against recent window) as "
-     "structure_change alerts"},
-    {"monitor", T_BOOL, S(monitor), 0, "true", 0, 0, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: test every series given its learned parents, frozen reference against "
-     "recent window, and publish mechanism_change alerts (no KPI needed)"},
-    {"monitor_reference", T_INT, S(monitor_reference), 0, "300", 30, 100000, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: rows of the reference window"},
-    {"monitor_gap", T_INT, S(monitor_gap), 0, "60", 0, 100000, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: rows between the reference and the recent window"},
-    {"monitor_recent", T_INT, S(monitor_recent), 0, "80", 30, 100000, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: rows of the recent window"},
-    {"monitor_every", T_INT, S(monitor_every), 0, "10", 1, 100000, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: buckets between test rounds"},
-    {"monitor_alpha", T_REAL, S(monitor_alpha), 0, "0.001", 1e-12, 0.5, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: Benjamini-Hochberg level of a round (sets the false-alarm rate with "
-     "monitor_confirm)"},
-    {"monitor_confirm", T_INT, S(monitor_confirm), 0, "3", 1, 1000, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: consecutive rounds with q <= monitor_alpha that confirm a change"},
-    {"monitor_adopt", T_INT, S(monitor_adopt), 0, "300", 30, 1000000, 1, NULL, NULL, 0, 0, 0,
-     "change monitor: buckets after a change point before the new regime becomes the reference "
-     "(the alert then resolves)"},
-    {"deseason", T_BOOL, S(deseason), 0, "false", 0, 0, 1, NULL, NULL, 0, 0, 0,
-     "remove cycles detected in the window (3 or more cycles) before ranking root causes"},
-    {"min_confidence", T_REAL, S(min_confidence), 0, "0.3", 0, 1, 1, NULL, NULL, 0, 0, 0,
-     "alerts whose top root cause scores lower are suppressed (counted)"},
-    END,
+    OPT_STR_REQUIRED("name", name, RELOAD_RESTART, "scope name, unique; alert topics end with it"),
+    OPT_STRS_REQUIRED("match", match, nmatch, RELOAD_RESTART,
+                      "series name patterns (shell globs) that belong to the scope"),
+    OPT_INT("window", window, 600, 20, 100000, RELOAD_RESTART, "sliding window, buckets"),
+    OPT_INT("tau_max", tau_max, 3, 0, SVAR_TAU_MAX_LIMIT, RELOAD_RESTART, "largest lag, buckets"),
+    OPT_ENUM("method", method, "pcmci+", METHODS, RELOAD_RESTART,
+             "discovery: pcmci+, or lpcmci (hidden common causes allowed: <-> links are shared "
+             "hidden causes, never walked as causes)"),
+    OPT_INT("refresh_every", refresh_every, 30, 1, 100000, RELOAD_RESTART,
+            "buckets between PCMCI+ refreshes"),
+    OPT_REAL("alpha", alpha, 0.01, 1e-12, 0.5, RELOAD_RESTART, "significance level of the tests"),
+    OPT_STRS("kpis", kpis, nkpis, RELOAD_RESTART,
+             "the scope's key performance indicators (series names)"),
+    OPT_INT("max_series", max_series, 100, 2, 1000, RELOAD_RESTART,
+            "series cap of the scope; further matches are left out and counted"),
+    OPT_STR("component_map", component_map, "prefix", RELOAD_RESTART,
+            "series -> component: prefix, prefix:SEP, tag:KEY or regex:EXPR (first group)"),
+    OPT_STRS("tiers", tiers, ntiers, RELOAD_RESTART,
+             "globs, lowest tier first: a series is never caused by one of a higher tier"),
+    OPT_STRS("forbidden", forbidden, nforbidden, RELOAD_RESTART,
+             "links that cannot exist, \"GLOB -> GLOB\""),
+    OPT_STRS("required", required, nrequired, RELOAD_RESTART,
+             "links known to exist, \"GLOB -> GLOB\" (contemporaneous)"),
+    OPT_STRS("directions", directions, ndirections, RELOAD_RESTART,
+             "\"REGEX=up|down|both\": the change that counts as evidence, before the built-in "
+             "kinds"),
+    OPT_STRS("entry_points", entry_points, nentry_points, RELOAD_RESTART,
+             "regexes of the components users call first (their latency/errors become the KPI)"),
+    OPT_REAL("z", z, 5, 1, 100, RELOAD_RESTART,
+             "KPI change point: robust z-score held for 3 buckets"),
+    OPT_INT("reference", reference, 300, 20, 100000, RELOAD_RESTART,
+            "reference buckets of the KPI detector (frozen during an incident)"),
+    OPT_INT("settle", settle, 20, 5, 10000, RELOAD_RESTART,
+            "buckets after a change point before the root causes are ranked"),
+    OPT_INT("cooldown", cooldown, 60, 0, 1000000, RELOAD_RESTART,
+            "buckets after a resolved incident before a new one may fire"),
+    OPT_BOOL("structure_alerts", structure_alerts, true, RELOAD_RESTART,
+             "publish the change monitor's confirmed link changes (reference against recent "
+             "window) as structure_change alerts"),
+    OPT_BOOL("monitor", monitor, true, RELOAD_RESTART,
+             "change monitor: test every series given its learned parents, frozen reference "
+             "against recent window, and publish mechanism_change alerts (no KPI needed)"),
+    OPT_INT("monitor_reference", monitor_reference, 300, 30, 100000, RELOAD_RESTART,
+            "change monitor: rows of the reference window"),
+    OPT_INT("monitor_gap", monitor_gap, 60, 0, 100000, RELOAD_RESTART,
+            "change monitor: rows between the reference and the recent window"),
+    OPT_INT("monitor_recent", monitor_recent, 80, 30, 100000, RELOAD_RESTART,
+            "change monitor: rows of the recent window"),
+    OPT_INT("monitor_every", monitor_every, 10, 1, 100000, RELOAD_RESTART,
+            "change monitor: buckets between test rounds"),
+    OPT_REAL("monitor_alpha", monitor_alpha, 0.001, 1e-12, 0.5, RELOAD_RESTART,
+             "change monitor: Benjamini-Hochberg level of a round (sets the false-alarm rate "
+             "with monitor_confirm)"),
+    OPT_INT("monitor_confirm", monitor_confirm, 3, 1, 1000, RELOAD_RESTART,
+            "change monitor: consecutive rounds with q <= monitor_alpha that confirm a change"),
+    OPT_INT("monitor_adopt", monitor_adopt, 300, 30, 1000000, RELOAD_RESTART,
+            "change monitor: buckets after a change point before the new regime becomes the "
+            "reference (the alert then resolves)"),
+    OPT_BOOL("deseason", deseason, false, RELOAD_RESTART,
+             "remove cycles detected in the window (3 or more cycles) before ranking root "
+             "causes"),
+    OPT_REAL("min_confidence", min_confidence, 0.3, 0, 1, RELOAD_RESTART,
+             "alerts whose top root cause scores lower are suppressed (counted)"),
+    OPT_END,
 };
+#undef OPT_STRUCT
 
+#define OPT_STRUCT sink_conf
+static const struct opt SINK_OPTS[] = {
+    OPT_STR_REQUIRED("name", name, RELOAD_RESTART, "sink name, unique; used in metrics and logs"),
+    OPT_ENUM_REQUIRED("type", type, SINK_TYPES, RELOAD_RESTART,
+                      "alertmanager (API v2: re-sent while firing, resolved at the end) or webhook "
+                      "(each alert event POSTed as CloudEvents JSON)"),
+    OPT_STR_REQUIRED("url", url, RELOAD_RESTART,
+                     "alertmanager: its base URL (http://HOST:9093); webhook: the URL to POST to"),
+    OPT_DUR("resend", resend_ns, "30s", 1, 3600, RELOAD_RESTART,
+            "alertmanager: interval of re-sending firing alerts; keep it below Alertmanager's "
+            "resolve_timeout (endsAt is 4 intervals ahead)"),
+    OPT_DUR("timeout", timeout_ns, "5s", 0.1, 300, RELOAD_RESTART,
+            "time allowed for one HTTP request"),
+    OPT_INT("queue", queue, 256, 1, 100000, RELOAD_RESTART,
+            "webhook: events waiting to be sent; beyond, the oldest is dropped (counted); "
+            "alertmanager: alerts tracked"),
+    OPT_INT("retries", retries, 5, 0, 100, RELOAD_RESTART,
+            "webhook: retries of a failed POST (backoff 1 s doubling to 60 s), then the event is "
+            "dropped (counted)"),
+    OPT_STR("bearer_token_file", token_file, "", RELOAD_RESTART,
+            "a file whose first line is sent as the bearer token"),
+    OPT_END,
+};
+#undef OPT_STRUCT
+
+#define OPT_STRUCT config
 static const struct opt DRAIN_OPTS[] = {
-    {"depth", T_INT, C(drain_depth), 0, "4", 3, 16, 0, NULL, NULL, 0, 0, 0, "prefix tree depth"},
-    {"similarity", T_REAL, C(drain_similarity), 0, "0.4", 0.01, 1, 0, NULL, NULL, 0, 0, 0,
-     "similarity threshold"},
-    {"max_children", T_INT, C(drain_max_children), 0, "100", 2, 100000, 0, NULL, NULL, 0, 0, 0,
-     "children per tree node"},
-    {"max_clusters", T_INT, C(drain_max_clusters), 0, "1000", 1, 1000000, 0, NULL, NULL, 0, 0, 0,
-     "templates per stream; further new lines count as template 0"},
-    {"max_streams", T_INT, C(max_log_streams), 0, "64", 1, 100000, 0, NULL, NULL, 0, 0, 0,
-     "log streams"},
-    END,
+    OPT_INT("depth", drain_depth, 4, 3, 16, RELOAD_RESTART, "prefix tree depth"),
+    OPT_REAL("similarity", drain_similarity, 0.4, 0.01, 1, RELOAD_RESTART, "similarity threshold"),
+    OPT_INT("max_children", drain_max_children, 100, 2, 100000, RELOAD_RESTART,
+            "children per tree node"),
+    OPT_INT("max_clusters", drain_max_clusters, 1000, 1, 1000000, RELOAD_RESTART,
+            "templates per stream; further new lines count as template 0"),
+    OPT_INT("max_streams", max_log_streams, 64, 1, 100000, RELOAD_RESTART, "log streams"),
+    OPT_END,
 };
 
 static const struct opt ALERT_OPTS[] = {
-    {"endpoint", T_STR, C(alerts_endpoint), CAP(config, alerts_endpoint), "tcp://127.0.0.1:7002", 0,
-     0, 0, NULL, NULL, 0, 0, 0, "PUB socket the alerts go out on (bound)"},
-    {"hwm", T_INT, C(alerts_hwm), 0, "1000", 1, 10000000, 0, NULL, NULL, 0, 0, 0,
-     "send high-water mark; a subscriber that falls behind loses messages (seq shows gaps)"},
-    {"heartbeat", T_DUR, C(heartbeat_ns), 0, "5s", 0.1, 3600, 1, NULL, NULL, 0, 0, 0,
-     "interval of the heartbeat message with the latest seq"},
-    END,
+    OPT_STR("endpoint", alerts_endpoint, "tcp://127.0.0.1:7002", RELOAD_RESTART,
+            "PUB socket the alerts go out on (bound)"),
+    OPT_INT("hwm", alerts_hwm, 1000, 1, 10000000, RELOAD_RESTART,
+            "send high-water mark; a subscriber that falls behind loses messages (seq shows "
+            "gaps)"),
+    OPT_DUR("heartbeat", heartbeat_ns, "5s", 0.1, 3600, RELOAD_APPLY,
+            "interval of the heartbeat message with the latest seq"),
+    OPT_END,
 };
 
 static const struct opt QUERY_OPTS[] = {
-    {"endpoint", T_STR, C(query_endpoint), CAP(config, query_endpoint), "tcp://127.0.0.1:7003", 0,
-     0, 0, NULL, NULL, 0, 0, 0, "ROUTER socket for status, graph and alerts queries (bound)"},
-    END,
+    OPT_STR("endpoint", query_endpoint, "tcp://127.0.0.1:7003", RELOAD_RESTART,
+            "ROUTER socket for status, graph and alerts queries (bound)"),
+    OPT_END,
 };
 
 static const struct opt METRICS_OPTS[] = {
-    {"listen", T_STR, C(metrics_listen), CAP(config, metrics_listen), "", 0, 0, 0, NULL, NULL, 0, 0,
-     0,
-     "HTTP server for /metrics, /alerts, /healthz and /ready: HOST:PORT, [IPv6]:PORT, or :PORT "
-     "for 127.0.0.1 (empty: off)"},
-    {"bearer_token_file", T_STR, C(metrics_token_file), CAP(config, metrics_token_file), "", 0, 0,
-     0, NULL, NULL, 0, 0, 0,
-     "a file whose first line is the token /metrics and /alerts require (empty: none)"},
-    {"external_url", T_STR, C(external_url), CAP(config, external_url), "", 0, 0, 0, NULL, NULL, 0,
-     0, 0, "base URL others reach this server at, for alert links (default: http://HOSTNAME:PORT)"},
-    END,
-};
-
-static const struct opt SINK_OPTS[] = {
-    {"name", T_STR, offsetof(struct sink_conf, name), CAP(sink_conf, name), NULL, 0, 0, 0, NULL,
-     NULL, 0, 0, 1, "sink name, unique; used in metrics and logs"},
-    {"type", T_ENUM, offsetof(struct sink_conf, type), 0, NULL, 0, 0, 0, SINK_TYPES, NULL, 0, 0, 1,
-     "alertmanager (API v2: re-sent while firing, resolved at the end) or webhook (each alert "
-     "event POSTed as CloudEvents JSON)"},
-    {"url", T_STR, offsetof(struct sink_conf, url), CAP(sink_conf, url), NULL, 0, 0, 0, NULL, NULL,
-     0, 0, 1, "alertmanager: its base URL (http://HOST:9093); webhook: the URL to POST to"},
-    {"resend", T_DUR, offsetof(struct sink_conf, resend_ns), 0, "30s", 1, 3600, 0, NULL, NULL, 0, 0,
-     0,
-     "alertmanager: interval of re-sending firing alerts; keep it below Alertmanager's "
-     "resolve_timeout (endsAt is 4 intervals ahead)"},
-    {"timeout", T_DUR, offsetof(struct sink_conf, timeout_ns), 0, "5s", 0.1, 300, 0, NULL, NULL, 0,
-     0, 0, "time allowed for one HTTP request"},
-    {"queue", T_INT, offsetof(struct sink_conf, queue), 0, "256", 1, 100000, 0, NULL, NULL, 0, 0, 0,
-     "webhook: events waiting to be sent; beyond, the oldest is dropped (counted); "
-     "alertmanager: alerts tracked"},
-    {"retries", T_INT, offsetof(struct sink_conf, retries), 0, "5", 0, 100, 0, NULL, NULL, 0, 0, 0,
-     "webhook: retries of a failed POST (backoff 1 s doubling to 60 s), then the event is "
-     "dropped (counted)"},
-    {"bearer_token_file", T_STR, offsetof(struct sink_conf, token_file), CAP(sink_conf, token_file),
-     "", 0, 0, 0, NULL, NULL, 0, 0, 0, "a file whose first line is sent as the bearer token"},
-    END,
+    OPT_STR("listen", metrics_listen, "", RELOAD_RESTART,
+            "HTTP server for /metrics, /alerts, /healthz and /ready: HOST:PORT, [IPv6]:PORT, or "
+            ":PORT for 127.0.0.1 (empty: off)"),
+    OPT_STR("bearer_token_file", metrics_token_file, "", RELOAD_RESTART,
+            "a file whose first line is the token /metrics and /alerts require (empty: none)"),
+    OPT_STR("external_url", external_url, "", RELOAD_RESTART,
+            "base URL others reach this server at, for alert links (default: "
+            "http://HOSTNAME:PORT)"),
+    OPT_END,
 };
 
 static const struct opt CURVE_OPTS[] = {
-    {"enabled", T_BOOL, C(curve_enabled), 0, "false", 0, 0, 0, NULL, NULL, 0, 0, 0,
-     "CURVE on the alert, query and zmq_pull sockets; clients need an allowed key"},
-    {"secret_key_file", T_STR, C(curve_secret_file), CAP(config, curve_secret_file), "", 0, 0, 0,
-     NULL, NULL, 0, 0, 0, "the server's Z85 secret key (causalmon keygen); e.g. a credential"},
-    {"allowed_clients_dir", T_STR, C(curve_allowed_dir), CAP(config, curve_allowed_dir), "", 0, 0,
-     0, NULL, NULL, 0, 0, 0, "a directory of allowed client public keys, one file each"},
-    END,
+    OPT_BOOL("enabled", curve_enabled, false, RELOAD_RESTART,
+             "CURVE on the alert, query and zmq_pull sockets; clients need an allowed key"),
+    OPT_STR("secret_key_file", curve_secret_file, "", RELOAD_RESTART,
+            "the server's Z85 secret key (causalmon keygen); e.g. a credential"),
+    OPT_STR("allowed_clients_dir", curve_allowed_dir, "", RELOAD_RESTART,
+            "a directory of allowed client public keys, one file each"),
+    OPT_END,
 };
 
-static const struct opt TOP_OPTS[] = {
-    {"bucket", T_DUR, C(bucket_ns), 0, "1s", 0.001, 86400, 0, NULL, NULL, 0, 0, 0,
-     "width of the time buckets"},
-    {"lateness", T_DUR, C(lateness_ns), 0, "5s", 0, 3600, 0, NULL, NULL, 0, 0, 0,
-     "how late a record may arrive (event time) and still count"},
-    {"series_ttl", T_DUR, C(series_ttl_ns), 0, "1h", 0, 31536000, 0, NULL, NULL, 0, 0, 0,
-     "a series without records for this long (event time) is forgotten and its place in "
-     "max_series freed (0: never)"},
-    {"max_future", T_DUR, C(max_future_ns), 0, "10m", 0, 31536000, 0, NULL, NULL, 0, 0, 0,
-     "records further ahead of the host clock are rejected and counted (0: no limit)"},
-    {"idle_flush", T_DUR, C(idle_flush_ns), 0, "10s", 0.1, 86400, 1, NULL, NULL, 0, 0, 0,
-     "close open buckets when every input has been quiet this long (wall clock)"},
-    {"max_series", T_INT, C(max_series), 0, "10000", 1, 1000000, 0, NULL, NULL, 0, 0, 0,
-     "series cap of the aligner; further series are refused and counted"},
-    {"max_gap", T_INT, C(max_gap), 0, "5", 0, 100000, 0, NULL, NULL, 0, 0, 0,
-     "buckets a value is carried forward over a gap"},
-    {"state_dir", T_STR, C(state_dir), CAP(config, state_dir), "/var/lib/causalmon", 0, 0, 0, NULL,
-     NULL, 0, 0, 0, "checkpoints and the alert journal"},
-    {"checkpoint_every", T_DUR, C(checkpoint_every_ns), 0, "60s", 1, 86400, 1, NULL, NULL, 0, 0, 0,
-     "checkpoint cadence (also written on stop)"},
-    {"log_level", T_ENUM, C(log_level), 0, "info", 0, 0, 1, LOG_LEVELS, NULL, 0, 0, 0,
-     "error, warning, notice, info or debug"},
-    {"workers", T_INT, C(workers), 0, "2", 1, 64, 0, NULL, NULL, 0, 0, 0, "model refresh threads"},
-    {"drain", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, DRAIN_OPTS, 0, 0, 0, "log template mining"},
-    {"alerts", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, ALERT_OPTS, 0, 0, 0, "alert publishing"},
-    {"query", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, QUERY_OPTS, 0, 0, 0, "query socket"},
-    {"metrics", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, METRICS_OPTS, 0, 0, 0, "Prometheus metrics"},
-    {"curve", T_MAP, 0, 0, NULL, 0, 0, 0, NULL, CURVE_OPTS, 0, 0, 0, "ZeroMQ CURVE security"},
-    {"inputs", T_LIST, C(inputs), sizeof(struct input_conf), NULL, 0, 0, 0, NULL, INPUT_OPTS,
-     C(ninputs), CONF_MAX_INPUTS, 0, "where records come from"},
-    {"scopes", T_LIST, C(scopes), sizeof(struct scope_conf), NULL, 0, 0, 0, NULL, SCOPE_OPTS,
-     C(nscopes), CONF_MAX_SCOPES, 0, "the monitored sets of series, each with its own model"},
-    {"sinks", T_LIST, C(sinks), sizeof(struct sink_conf), NULL, 0, 0, 0, NULL, SINK_OPTS, C(nsinks),
-     CONF_MAX_SINKS, 0, "where alerts go besides the PUB socket: Alertmanager, webhooks"},
-    END,
+const struct opt CONFIG_OPTS[] = {
+    OPT_DUR("bucket", bucket_ns, "1s", 0.001, 86400, RELOAD_RESTART, "width of the time buckets"),
+    OPT_DUR("lateness", lateness_ns, "5s", 0, 3600, RELOAD_RESTART,
+            "how late a record may arrive (event time) and still count"),
+    OPT_DUR("series_ttl", series_ttl_ns, "1h", 0, 31536000, RELOAD_RESTART,
+            "a series without records for this long (event time) is forgotten and its place in "
+            "max_series freed (0: never)"),
+    OPT_DUR("max_future", max_future_ns, "10m", 0, 31536000, RELOAD_RESTART,
+            "records further ahead of the host clock are rejected and counted (0: no limit)"),
+    OPT_DUR("idle_flush", idle_flush_ns, "10s", 0.1, 86400, RELOAD_APPLY,
+            "close open buckets when every input has been quiet this long (wall clock)"),
+    OPT_INT("max_series", max_series, 10000, 1, 1000000, RELOAD_RESTART,
+            "series cap of the aligner; further series are refused and counted"),
+    OPT_INT("max_gap", max_gap, 5, 0, 100000, RELOAD_RESTART,
+            "buckets a value is carried forward over a gap"),
+    OPT_STR("state_dir", state_dir, "/var/lib/causalmon", RELOAD_RESTART,
+            "checkpoints and the alert journal"),
+    OPT_DUR("checkpoint_every", checkpoint_every_ns, "60s", 1, 86400, RELOAD_APPLY,
+            "checkpoint cadence (also written on stop)"),
+    OPT_ENUM("log_level", log_level, "info", LOG_LEVELS, RELOAD_APPLY,
+             "error, warning, notice, info or debug"),
+    OPT_INT("workers", workers, 2, 1, 64, RELOAD_RESTART, "model refresh threads"),
+    OPT_MAP("drain", DRAIN_OPTS, "log template mining"),
+    OPT_MAP("alerts", ALERT_OPTS, "alert publishing"),
+    OPT_MAP("query", QUERY_OPTS, "query socket"),
+    OPT_MAP("metrics", METRICS_OPTS, "Prometheus metrics"),
+    OPT_MAP("curve", CURVE_OPTS, "ZeroMQ CURVE security"),
+    OPT_LIST("inputs", inputs, ninputs, INPUT_OPTS, RELOAD_RESTART, "where records come from",
+             "# Line protocol (or [format][payload] multipart) pushed to us; PULL binds.\n"
+             "- {name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:7001\", format: influx}\n"
+             "# Kafka: consumer group, cooperative-sticky; rdkafka.* passes through to "
+             "librdkafka.\n"
+             "# - {name: k, type: kafka, brokers: \"127.0.0.1:9092\", topics: [metrics], group: "
+             "causalmon,\n"
+             "#    format: influx, rdkafka: {session.timeout.ms: \"6000\"}}\n"
+             "# Logs from Fluent Bit or Vector (JSON), counted per template and level:\n"
+             "# - {name: app, type: zmq_pull, endpoint: \"tcp://127.0.0.1:7004\", format: "
+             "log_json}\n"),
+    OPT_LIST("scopes", scopes, nscopes, SCOPE_OPTS, RELOAD_RESTART,
+             "the monitored sets of series, each with its own model",
+             "# A scope with KPIs gets root-cause alerts: a KPI change point (robust z over the\n"
+             "# last `reference` buckets, frozen during an incident), then the ranking `settle`\n"
+             "# buckets later.\n"
+             "- name: shop\n"
+             "  match: [\"shop.*\", \"log.shop-*\"]\n"
+             "  kpis: [\"shop.frontend.latency\", \"shop.frontend.errors\"]\n"
+             "  component_map: \"regex:^shop\\\\.([a-z]+)\\\\.\"  # shop.cart.cpu -> cart\n"
+             "  # prior knowledge: a series is never caused by one of a higher tier\n"
+             "  tiers: [\"shop.*.cpu\", \"*\"]\n"
+             "  # forbidden: [\"shop.frontend.* -> shop.db.*\"]\n"
+             "  # required: [\"shop.db.latency -> shop.cart.latency\"]\n"),
+    OPT_LIST("sinks", sinks, nsinks, SINK_OPTS, RELOAD_RESTART,
+             "where alerts go besides the PUB socket: Alertmanager, webhooks",
+             "# - {name: am, type: alertmanager, url: \"http://127.0.0.1:9093\"}\n"
+             "# - {name: hook, type: webhook, url: \"http://127.0.0.1:8080/alerts\"}\n"),
+    OPT_END,
 };
+#undef OPT_STRUCT
 
 struct pctx {
     const char *path;
@@ -311,7 +309,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct pctx *p, yaml_mark_
     return -1;
 }
 
-static const char *type_name(const struct opt *o)
+const char *config_type_name(const struct opt *o)
 {
     static const char *const names[] = {"duration", "integer", "number", "string", "choice",
                                         "boolean",  "list",    "map",    "map",    "list"};
@@ -495,7 +493,7 @@ static int parse_opt(struct pctx *p, const struct opt *o, yaml_node_t *v, char *
     }
     default: {
         const char *s = scalar(v);
-        if (!s) return fail(p, v->start_mark, "'%s' must be a %s", key, type_name(o));
+        if (!s) return fail(p, v->start_mark, "'%s' must be a %s", key, config_type_name(o));
         if (scalar_value(o, s, base, why, sizeof why))
             return fail(p, v->start_mark, "'%s': %s", key, why);
         return 0;
@@ -573,10 +571,11 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
         for (int b = 0; b < a; b++)
             if (!strcmp(c->scopes[b].name, s->name))
                 return fail(p, m, "scopes[%d]: duplicate scope name '%s'", a, s->name);
-        if (s->window < 4 * (s->tau_max + 1) + 10)
+        if (s->window < svar_min_rows(s->tau_max))
             return fail(p, m,
-                        "scopes[%d] (%s): window %d is too short for tau_max %d (needs >= %d)", a,
-                        s->name, s->window, s->tau_max, 4 * (s->tau_max + 1) + 10);
+                        "scopes[%d] (%s): window %d is too short for tau_max %d (needs "
+                        ">= " SVAR_MIN_ROWS_RULE " = %d)",
+                        a, s->name, s->window, s->tau_max, svar_min_rows(s->tau_max));
         char why[256];
         if (rca_prior_check(s, why, sizeof why))
             return fail(p, m, "scopes[%d] (%s): %s", a, s->name, why);
@@ -592,7 +591,7 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
 int config_load(const char *path, struct config *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    apply_defaults(TOP_OPTS, (char *)c);
+    apply_defaults(CONFIG_OPTS, (char *)c);
     snprintf(c->path, sizeof c->path, "%s", path);
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -613,7 +612,7 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root) {
         snprintf(err, errlen, "%s: empty configuration", path);
-    } else if (parse_map(&p, root, TOP_OPTS, (char *)c, "the configuration") == 0 &&
+    } else if (parse_map(&p, root, CONFIG_OPTS, (char *)c, "the configuration") == 0 &&
                check(&p, root, c) == 0) {
         rc = 0;
     }
@@ -624,74 +623,31 @@ out_parser:
     return rc;
 }
 
-static int differs(const struct opt *table, const char *a, const char *b, char *msg, size_t len,
-                   size_t *used, const char *prefix)
+void config_scope_defaults(struct scope_conf *s)
 {
-    int n = 0;
-    for (const struct opt *o = table; o->key; o++) {
-        char name[128];
-        snprintf(name, sizeof name, "%s%s", prefix, o->key);
-        if (o->type == T_MAP) {
-            char pre[160];
-            snprintf(pre, sizeof pre, "%s.", name);
-            n += differs(o->sub, a, b, msg, len, used, pre);
-            continue;
-        }
-        if (o->reload) continue;
-        size_t size = o->type == T_DUR               ? sizeof(int64_t)
-                      : o->type == T_REAL            ? sizeof(double)
-                      : o->type == T_STR             ? o->size
-                      : o->type == T_STRS            ? o->size * (size_t)o->max
-                      : o->type == T_PROPS           ? o->size * 2 * (size_t)o->max
-                      : o->type == T_LIST            ? o->size * (size_t)o->max
-                      : o->type == T_ENUM && o->size ? o->size
-                                                     : sizeof(int);
-        int same = memcmp(a + o->off, b + o->off, size) == 0;
-        if (o->count_off)
-            same = same && *(const int *)(a + o->count_off) == *(const int *)(b + o->count_off);
-        if (!same) {
-            n++;
-            if (*used < len)
-                *used +=
-                    (size_t)snprintf(msg + *used, len - *used, "%s'%s' changed: it takes a restart",
-                                     *used ? "; " : "", name);
-        }
+    memset(s, 0, sizeof *s);
+    apply_defaults(SCOPE_OPTS, (char *)s);
+}
+
+size_t config_opt_size(const struct opt *o)
+{
+    switch (o->type) {
+    case T_DUR:
+        return sizeof(int64_t);
+    case T_REAL:
+        return sizeof(double);
+    case T_STR:
+        return o->size;
+    case T_STRS:
+    case T_LIST:
+        return o->size * (size_t)o->max;
+    case T_PROPS:
+        return o->size * 2 * (size_t)o->max;
+    case T_ENUM:
+        return o->size ? o->size : sizeof(int);
+    case T_MAP:
+        return 0;
+    default:
+        return sizeof(int);
     }
-    return n;
-}
-
-int config_unreloadable_changes(const struct config *a, const struct config *b, char *msg,
-                                size_t len)
-{
-    size_t used = 0;
-    msg[0] = '\0';
-    return differs(TOP_OPTS, (const char *)a, (const char *)b, msg, len, &used, "");
-}
-
-static void reference(FILE *f, const struct opt *table, int indent, const char *prefix)
-{
-    if (strlen(prefix) > 128) return; /* the table nests two levels deep */
-    for (const struct opt *o = table; o->key; o++) {
-        fprintf(f, "%*s# %s%s (%s", indent, "", prefix, o->key, type_name(o));
-        if (o->dflt) fprintf(f, ", default %s", o->dflt[0] ? o->dflt : "empty");
-        if (o->type == T_INT || o->type == T_REAL) fprintf(f, ", %g to %g", o->lo, o->hi);
-        if (o->type == T_DUR) fprintf(f, ", %gs to %gs", o->lo, o->hi);
-        if (o->type == T_ENUM) {
-            fprintf(f, ":");
-            for (int a = 0; o->choices[a]; a++) fprintf(f, " %s", o->choices[a]);
-        }
-        if (o->required) fprintf(f, ", required");
-        fprintf(f, "%s): %s\n", o->reload ? ", reloadable" : "", o->help);
-        if (o->type == T_MAP || o->type == T_LIST) {
-            char pre[256];
-            snprintf(pre, sizeof pre, "%s%s%s", prefix, o->key, o->type == T_LIST ? "[]." : ".");
-            reference(f, o->sub, indent + 2, pre);
-        }
-    }
-}
-
-void config_reference(FILE *f)
-{
-    fprintf(f, "# causalmon configuration reference (generated from the option table)\n");
-    reference(f, TOP_OPTS, 0, "");
 }

@@ -140,9 +140,32 @@ struct config {
     int nsinks;
 };
 
+/* What a SIGHUP reload does with a changed option (config_table.h gives each option one). */
+enum reload_class {
+    RELOAD_RESTART = 0, /* needs a restart: a reload that changes it is refused as a whole */
+    RELOAD_APPLY,       /* taken from the new file when the reload is accepted */
+};
+
 /* Loads and validates FILE into *c (defaults first). Returns 0, or -1 with "FILE:LINE:COL:
  * message" in err. c is large: allocate it on the heap. Any thread; no globals. */
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
+
+/* Fills *s with the option table's defaults for a scope (name, match and kpis empty). Any
+ * thread. */
+void config_scope_defaults(struct scope_conf *s);
+
+/* One option that differs between two configurations. */
+struct config_change {
+    char name[160]; /* as the file spells it: "log_level", "alerts.heartbeat", "scopes[0].alpha",
+                       or "scopes" when items were added or removed */
+    enum reload_class reload;
+};
+
+/* Compares the running configuration a with the new one b, option by option (list items by
+ * position), and writes up to max changes into out. Returns how many options differ (which
+ * may exceed max). Pure; any thread. */
+int config_changes(const struct config *a, const struct config *b, struct config_change *out,
+                   int max);
 
 /* Writes into msg (one line each) the options that differ between a and b but cannot be
  * changed by a reload. Returns how many. */
@@ -151,5 +174,13 @@ int config_unreloadable_changes(const struct config *a, const struct config *b, 
 
 /* Prints the commented reference of every option (type, default, range, reload, meaning). */
 void config_reference(FILE *f);
+
+/* Writes c as YAML that config_load reads back into an equal struct (every option, defaults
+ * included). Returns 0, or -1 when f fails. */
+int config_write(FILE *f, const struct config *c);
+
+/* Writes the shipped default configuration (conf/causalmon.yaml): every option at its default
+ * with its help and reload class as comments, and the table's example inputs and scope. */
+void config_write_default(FILE *f);
 
 #endif

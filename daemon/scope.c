@@ -5,6 +5,7 @@
 #include "link_tracker.h"
 #include "logmsg.h"
 #include "svar_discover.h"
+#include "svar_limits.h"
 #include "xalloc.h"
 
 #include <fnmatch.h>
@@ -289,7 +290,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
     if (s->mon) monitor_row(s, t_ns, ncols);
     if (++s->since_refresh < s->conf.refresh_every) return;
     int rows = scope_window_rows(s->win);
-    if (rows < 2 * s->conf.tau_max + 10 || ncols < 2) return;
+    if (rows < svar_min_rows(s->conf.tau_max) || ncols < 2) return;
     pthread_mutex_lock(&s->mu);
     int busy = s->busy;
     if (!busy) s->busy = 1;

@@ -24,7 +24,10 @@ bad_config duplicate_names "duplicate input name 'a'" \
   $'inputs:\n  - {name: a, type: zmq_pull, endpoint: "tcp://127.0.0.1:1"}\n  - {name: a, type: zmq_sub, endpoint: "tcp://127.0.0.1:2"}'
 bad_config unknown_format "unknown format 'xml'" $'inputs:\n  - {name: a, type: zmq_pull, endpoint: "tcp://127.0.0.1:1", format: xml}'
 bad_config duplicate_key "duplicate key 'bucket'" $'bucket: 1s\nbucket: 2s'
-bad_config window_too_short "window 20 is too short for tau_max 5" $'scopes:\n  - {name: s, match: ["a*"], window: 20, tau_max: 5}'
+bad_config window_too_short "window 20 is too short for tau_max 6 (needs >= 2*tau_max+10 = 22)" \
+  $'scopes:\n  - {name: s, match: ["a*"], window: 20, tau_max: 6}'
+bad_config tau_max_above_the_shared_limit "'tau_max': 21 is out of range [0, 20]" \
+  $'scopes:\n  - {name: s, match: ["a*"], tau_max: 21}'
 bad_config yaml_syntax "yaml_syntax.yaml:2:1: YAML:" 'bucket: [1s'
 bad_config long_string "'group': longer than 127 characters" \
   "inputs: [{name: k, type: kafka, brokers: b, topics: [t], group: $(printf 'g%.0s' $(seq 200))}]"
@@ -37,4 +40,19 @@ expect_exit "reference_prints" 0 "" "$BIN" run --config-reference
 expect_in "reference_has_types_defaults_ranges_reload" "$TMP/out" \
   "# bucket (duration, default 1s, 0.001s to 86400s)" "# log_level (choice, default info" \
   "reloadable" "# inputs[].rdkafka (map)"
+expect_in "reference_marks_scope_options_restart_only" "$TMP/out" \
+  "# scopes[].alpha (number, default 0.01, 1e-12 to 0.5): "
+# conf/causalmon.yaml is what the binary generates from its option table (regenerate it with
+# `causalmon run --config-default > conf/causalmon.yaml`).
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+expect_exit "default_config_prints" 0 "" "$BIN" run --config-default
+if diff -u "$ROOT/conf/causalmon.yaml" "$TMP/out" >"$TMP/diff"; then
+  ok "shipped_conf_is_the_generated_default_config"
+else
+  bad "shipped_conf_is_the_generated_default_config" \
+    "conf/causalmon.yaml differs from causalmon run --config-default:" "$(head -c 1200 "$TMP/diff")"
+fi
+cp "$TMP/out" "$TMP/default.yaml"
+expect_exit "generated_default_config_passes" 0 "" "$BIN" run --check-config "$TMP/default.yaml"
+expect_in "generated_default_config_summary" "$TMP/out" "OK (1 inputs, 1 scopes)"
 finish

@@ -6,10 +6,12 @@
 #include "pcmciplus.h"
 #include "rng.h"
 #include "svar_discover.h"
+#include "svar_limits.h"
 #include "svar_sim.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 enum { ROWS = 4000 };
 
@@ -385,9 +387,46 @@ static void test_fdr_drops_links_whose_q_value_exceeds_alpha(void **state)
     svar_graph_free(g);
 }
 
+/* At the shared tau_max bound, input wider than the lag-block limit allows is refused with a
+ * message before anything is allocated (the commands can no longer reach this: 1000 columns at
+ * tau_max 20 fit). */
+static void test_lag_block_limit_is_an_error_not_an_allocation(void **state)
+{
+    (void)state;
+    int rows = svar_min_rows(SVAR_TAU_MAX_LIMIT), n = 2000;
+    double *Y = xcalloc((size_t)rows * n, sizeof *Y);
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, SVAR_TAU_MAX_LIMIT);
+    char err[256];
+    long samples = 0;
+    assert_int_equal(
+        svar_discover_graph_method(Y, rows, n, &p, NULL, NULL, &samples, err, sizeof err), -1);
+    assert_non_null(strstr(err, "lag-block entries, above the limit of 134217728"));
+    free(Y);
+}
+
+/* The minimum-rows rule: fewer rows than 2 tau_max + 10 are refused with the rule named. */
+static void test_too_few_rows_name_the_minimum_rows_rule(void **state)
+{
+    (void)state;
+    int tau = 3, rows = svar_min_rows(tau) - 1, n = 2;
+    assert_int_equal(svar_min_rows(tau), 16);
+    double *Y = xcalloc((size_t)rows * n, sizeof *Y);
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, tau);
+    char err[256];
+    long samples = 0;
+    assert_int_equal(
+        svar_discover_graph_method(Y, rows, n, &p, NULL, NULL, &samples, err, sizeof err), -1);
+    assert_string_equal(err, "15 rows, fewer than 2*tau_max+10 = 16 needed");
+    free(Y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lag_block_limit_is_an_error_not_an_allocation),
+        cmocka_unit_test(test_too_few_rows_name_the_minimum_rows_rule),
         cmocka_unit_test(test_collider_is_oriented),
         cmocka_unit_test(test_chain_stays_unoriented_without_a_lagged_driver),
         cmocka_unit_test(test_chain_is_oriented_by_rule_r1_from_a_lagged_driver),
