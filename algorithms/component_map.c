@@ -1,5 +1,6 @@
 /* component_map.c - series to component mapping rules (component_map.h). */
 #include "component_map.h"
+#include "log_series.h"
 
 #include "xalloc.h"
 
@@ -62,8 +63,9 @@ static int copy_out(const char *s, size_t n, char *out, size_t outlen)
 
 int component_of(const struct component_map *m, const char *name, char *out, size_t outlen)
 {
-    if (strncmp(name, "log.", 4) == 0 && strchr(name + 4, '.')) /* log.<stream>.... */
-        return copy_out(name + 4, strcspn(name + 4, "."), out, outlen);
+    struct log_series_name nm;
+    if (log_series_name_parse(name, strlen(name), &nm) != LOG_SERIES_NONE)
+        return copy_out(nm.stream, nm.stream_len, out, outlen);
     if (m->kind == CMAP_REGEX) {
         regmatch_t g[2];
         if (regexec(&m->re, name, 2, g, 0)) return -1;

@@ -102,14 +102,14 @@ int log_series_add(struct log_series *ls, const struct log_record *r, metric_rec
         i = add_stream(ls, name, drain_new(&ls->dp, err, sizeof err)); /* params checked at new */
     }
     int id = drain_add(ls->s[i].d, r->text, r->text_len);
-    char series[LOG_STREAM_MAX + LOG_LEVEL_MAX + 32];
-    int n = snprintf(series, sizeof series, "log.%s.tpl%d", name, id);
+    char series[LOG_STREAM_MAX + LOG_LEVEL_MAX + 32]; /* both names fit */
+    int n = log_series_template_name(name, id, series, sizeof series);
     struct metric_record m = {series, (size_t)n, r->ts_ns, 1.0};
     if (fn(ctx, &m)) return -2;
     if (r->level && r->level_len) {
         char lv[LOG_LEVEL_MAX + 1];
         log_level_normalise(r->level, r->level_len, lv);
-        n = snprintf(series, sizeof series, "log.%s.level.%s", name, lv);
+        n = log_series_level_name(name, lv, series, sizeof series);
         m.name_len = (size_t)n;
         if (fn(ctx, &m)) return -2;
     }
@@ -118,22 +118,13 @@ int log_series_add(struct log_series *ls, const struct log_record *r, metric_rec
 
 const char *log_series_template(struct log_series *ls, const char *series, size_t len)
 {
-    if (len < 8 || memcmp(series, "log.", 4) != 0) return NULL;
-    /* the stream name has no '.', so the template part starts at the next dot */
-    const char *dot = memchr(series + 4, '.', len - 4);
-    if (!dot) return NULL;
-    size_t sl = (size_t)(dot - series - 4), rest = len - (size_t)(dot + 1 - series);
-    if (sl > LOG_STREAM_MAX || rest < 4 || memcmp(dot + 1, "tpl", 3) != 0) return NULL;
+    struct log_series_name nm;
+    if (log_series_name_parse(series, len, &nm) != LOG_SERIES_TEMPLATE) return NULL;
     char name[LOG_STREAM_MAX + 1];
-    memcpy(name, series + 4, sl);
-    name[sl] = '\0';
-    int id = 0;
-    for (const char *p = dot + 4, *e = series + len; p < e; p++) {
-        if (*p < '0' || *p > '9' || id > 100000000) return NULL;
-        id = id * 10 + (*p - '0');
-    }
+    memcpy(name, nm.stream, nm.stream_len);
+    name[nm.stream_len] = '\0';
     int i = find_stream(ls, name);
-    return i < 0 ? NULL : drain_template(ls->s[i].d, id);
+    return i < 0 ? NULL : drain_template(ls->s[i].d, nm.id);
 }
 
 int log_series_nstreams(const struct log_series *ls)
@@ -223,4 +214,52 @@ bad:
     snprintf(err, errlen, "log series state: stream %d: bad header line", ls->n + 1);
     log_series_free(ls);
     return NULL;
+}
+
+int log_series_template_name(const char *stream, int id, char *out, size_t len)
+{
+    int n = snprintf(out, len, "log.%s.tpl%d", stream, id);
+    return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+int log_series_level_name(const char *stream, const char *level, char *out, size_t len)
+{
+    int n = snprintf(out, len, "log.%s.level.%s", stream, level);
+    return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+enum log_series_kind log_series_name_parse(const char *name, size_t len,
+                                           struct log_series_name *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len < 4 || memcmp(name, "log.", 4) != 0) return LOG_SERIES_NONE;
+    /* the stream name has no '.', so the kind starts after the next dot */
+    const char *s = name + 4, *end = name + len, *dot = memchr(s, '.', (size_t)(end - s));
+    if (!dot || dot == s || (size_t)(dot - s) > LOG_STREAM_MAX) return LOG_SERIES_NONE;
+    const char *k = dot + 1;
+    size_t rest = (size_t)(end - k);
+    if (rest > 3 && memcmp(k, "tpl", 3) == 0) {
+        int id = 0;
+        for (const char *p = k + 3; p < end; p++) {
+            if (*p < '0' || *p > '9' || id > 100000000) return LOG_SERIES_NONE;
+            id = id * 10 + (*p - '0');
+        }
+        out->id = id;
+        out->kind = LOG_SERIES_TEMPLATE;
+    } else if (rest > 6 && rest - 6 <= LOG_LEVEL_MAX && memcmp(k, "level.", 6) == 0) {
+        out->level = k + 6;
+        out->level_len = rest - 6;
+        out->kind = LOG_SERIES_LEVEL;
+    } else {
+        return LOG_SERIES_NONE;
+    }
+    out->stream = s;
+    out->stream_len = (size_t)(dot - s);
+    return out->kind;
+}
+
+int log_series_is_count(const char *name)
+{
+    struct log_series_name nm;
+    return log_series_name_parse(name, strlen(name), &nm) != LOG_SERIES_NONE;
 }

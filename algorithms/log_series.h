@@ -27,6 +27,40 @@
 
 struct log_series;
 
+/* The naming rule of log count series, the one place it is written. */
+enum log_series_kind {
+    LOG_SERIES_NONE = 0, /* not a log series */
+    LOG_SERIES_TEMPLATE, /* log.<stream>.tpl<id> */
+    LOG_SERIES_LEVEL,    /* log.<stream>.level.<LEVEL> */
+};
+
+/* Writes the series name of template id of stream ("log.<stream>.tpl<id>") into out. Returns
+ * its length, or -1 when it does not fit in len bytes. Pure; any thread. */
+int log_series_template_name(const char *stream, int id, char *out, size_t len);
+
+/* Writes the series name of level (already normalised) of stream ("log.<stream>.level.<LEVEL>")
+ * into out. Returns its length, or -1 when it does not fit. Pure; any thread. */
+int log_series_level_name(const char *stream, const char *level, char *out, size_t len);
+
+/* Whether name is a log series (template or level): a count series. Pure; any thread. */
+int log_series_is_count(const char *name);
+
+/* A parsed log series name; stream and level point into the parsed text (not terminated). */
+struct log_series_name {
+    enum log_series_kind kind;
+    const char *stream;
+    size_t stream_len;
+    int id;            /* LOG_SERIES_TEMPLATE */
+    const char *level; /* LOG_SERIES_LEVEL */
+    size_t level_len;
+};
+
+/* Parses name[0..len) against the rule: a stream of 1..LOG_STREAM_MAX bytes without '.', then
+ * "tpl" and decimal digits, or "level." and 1..LOG_LEVEL_MAX bytes. Returns the kind (also in
+ * *out), LOG_SERIES_NONE for any other name. Pure; any thread. */
+enum log_series_kind log_series_name_parse(const char *name, size_t len,
+                                           struct log_series_name *out);
+
 /* Creates the set. Returns NULL with a message if a parameter is out of range. */
 struct log_series *log_series_new(const struct drain_params *dp, int max_streams, char *err,
                                   size_t errlen);
@@ -38,8 +72,8 @@ void log_series_free(struct log_series *ls);
 int log_series_add(struct log_series *ls, const struct log_record *r, metric_record_fn fn,
                    void *ctx);
 
-/* The template text behind a series name `log.<stream>.tpl<id>` (owned by the set, valid until
- * the next add), or NULL when the name is not a template series. */
+/* The template text behind a template series name (log_series_name_parse; owned by the set,
+ * valid until the next add), or NULL when the name is not a template series. */
 const char *log_series_template(struct log_series *ls, const char *series, size_t len);
 
 int log_series_nstreams(const struct log_series *ls);

@@ -1,5 +1,6 @@
 /* metric_kind.c - the kind and bad direction of a series from its name (metric_kind.h). */
 #include "metric_kind.h"
+#include "log_series.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -68,20 +69,25 @@ static enum metric_kind classify_words(const char *name)
 
 enum metric_kind metric_kind_of(const char *name)
 {
-    if (strncmp(name, "log.", 4) == 0) {
-        const char *dot = strrchr(name, '.');
-        if (dot && strncmp(dot, ".tpl", 4) == 0) return MKIND_LOG_TEMPLATE;
-        if (strstr(name, ".level.")) return MKIND_LOG_LEVEL;
+    struct log_series_name nm;
+    switch (log_series_name_parse(name, strlen(name), &nm)) {
+    case LOG_SERIES_TEMPLATE:
+        return MKIND_LOG_TEMPLATE;
+    case LOG_SERIES_LEVEL:
+        return MKIND_LOG_LEVEL;
+    default:
+        return classify_words(name);
     }
-    return classify_words(name);
 }
 
 static enum metric_dir level_dir(const char *name)
 {
     static const char *const BAD[] = {"ERROR", "WARN", "CRIT", "ALERT", "EMERG", "FATAL"};
-    const char *l = strstr(name, ".level.") + 7;
+    struct log_series_name nm;
+    log_series_name_parse(name, strlen(name), &nm); /* a level series (metric_kind_of) */
     for (size_t a = 0; a < sizeof BAD / sizeof BAD[0]; a++)
-        if (strcmp(l, BAD[a]) == 0) return MDIR_UP;
+        if (nm.level_len == strlen(BAD[a]) && memcmp(nm.level, BAD[a], nm.level_len) == 0)
+            return MDIR_UP;
     return MDIR_BOTH;
 }
 

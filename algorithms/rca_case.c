@@ -2,6 +2,7 @@
 #include "rca_case.h"
 
 #include "component_map.h"
+#include "log_series.h"
 #include "metric_kind.h"
 #include "xalloc.h"
 
@@ -18,7 +19,7 @@ static void truth_series(const struct service_sim *s, char *out, size_t len)
         snprintf(out, len, "%s.cpu", svc);
         break;
     case SIM_FAULT_LOG_ERRORS:
-        snprintf(out, len, "log.%s.tpl3", svc);
+        log_series_template_name(svc, 3, out, len);
         break;
     default:
         snprintf(out, len, "%s.latency", svc);
@@ -58,7 +59,7 @@ int rca_case_run(uint64_t seed, enum sim_fault fault, int before, int after, int
         int *comp = xmallocarray((size_t)n, sizeof(int)), ncomp;
         char **cnames = component_assign(&cm, (const char *const *)s.names, n, comp, &ncomp);
         unsigned char *count = xcalloc((size_t)n, 1);
-        for (int c = 0; c < n; c++) count[c] = strncmp(s.names[c], "log.", 4) == 0;
+        for (int c = 0; c < n; c++) count[c] = log_series_is_count(s.names[c]);
         signed char *dir = xmallocarray((size_t)n, 1), *kind = xmallocarray((size_t)n, 1);
         metric_kind_fill(NULL, (const char *const *)s.names, n, dir, kind);
         struct rca_prior pr = {NULL, NULL, NULL, count, comp, ncomp, dir, kind, NULL};

@@ -1,5 +1,6 @@
 /* service_sim.c - the simulated microservice system with injected faults (service_sim.h). */
 #include "service_sim.h"
+#include "log_series.h"
 
 #include "xalloc.h"
 
@@ -77,7 +78,7 @@ void service_sim_init(struct service_sim *s, uint64_t seed, enum sim_fault fault
         }
         for (int k = 0; k < SIM_TEMPLATES; k++) {
             char b[64];
-            snprintf(b, sizeof b, "log.%s.tpl%d", SERVICE[i], k + 1);
+            log_series_template_name(SERVICE[i], k + 1, b, sizeof b);
             s->names[col_log(i, k)] = xstrdup(b);
         }
     }

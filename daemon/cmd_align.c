@@ -6,6 +6,7 @@
 #include "file_source.h"
 #include "ingest.h"
 #include "json_metrics.h"
+#include "log_series.h"
 #include "xalloc.h"
 
 #include <getopt.h>
@@ -132,7 +133,7 @@ static int write_templates(const char *path, struct log_series *ls)
         struct drain *d = log_series_drain(ls, i);
         for (int id = 1; id <= drain_nclusters(d); id++) {
             char name[LOG_STREAM_MAX + 32];
-            snprintf(name, sizeof name, "log.%s.tpl%d", log_series_stream(ls, i), id);
+            log_series_template_name(log_series_stream(ls, i), id, name, sizeof name);
             json_object_set_new(o, name, json_string(drain_template(d, id)));
         }
     }

@@ -2,6 +2,7 @@
 #include "rca_prior.h"
 
 #include "component_map.h"
+#include "log_series.h"
 #include "metric_kind.h"
 #include "xalloc.h"
 
@@ -139,7 +140,7 @@ int rca_prior_build(const struct scope_conf *sc, const char *const *names, int n
     memset(st, 0, sizeof *st);
     if (rca_prior_check(sc, err, errlen)) return -1;
     st->is_count = xcalloc((size_t)n, 1);
-    for (int i = 0; i < n; i++) st->is_count[i] = strncmp(names[i], "log.", 4) == 0;
+    for (int i = 0; i < n; i++) st->is_count[i] = log_series_is_count(names[i]);
     st->prior.is_count = st->is_count;
     if (sc->ntiers) {
         st->tier = xmallocarray((size_t)n, sizeof(int));
