@@ -790,6 +790,7 @@ static void reload(struct daemon *d)
             *d->conf = *c;
             free(c);
             set_log_level(d->conf);
+            for (int a = 0; a < d->nscopes; a++) scope_apply(d->scopes[a], &d->conf->scopes[a]);
             logmsg(LOG_NOTICE, "reloaded %s", d->conf->path);
         }
     } else {

@@ -83,9 +83,10 @@ static const struct opt INPUT_OPTS[] = {
 };
 #undef OPT_STRUCT
 
-/* Every scope option takes a restart: a scope's window, detector, change monitor and refresh
- * jobs are built from its options when the daemon starts, and the running scope is shared with
- * workers and the web view, so no option of it is swapped under them. */
+/* A scope's window, KPI detector, change monitor and refresh jobs are built from its options
+ * when the daemon starts, and the running scope is shared with workers and the web view, so
+ * its options take a restart; the two that only the loop reads (refresh_every when a refresh is
+ * due, structure_alerts when events are published) are applied by scope_apply on reload. */
 #define OPT_STRUCT scope_conf
 static const struct opt SCOPE_OPTS[] = {
     OPT_STR_REQUIRED("name", name, RELOAD_RESTART, "scope name, unique; alert topics end with it"),
@@ -96,7 +97,7 @@ static const struct opt SCOPE_OPTS[] = {
     OPT_ENUM("method", method, "pcmci+", METHODS, RELOAD_RESTART,
              "discovery: pcmci+, or lpcmci (hidden common causes allowed: <-> links are shared "
              "hidden causes, never walked as causes)"),
-    OPT_INT("refresh_every", refresh_every, 30, 1, 100000, RELOAD_RESTART,
+    OPT_INT("refresh_every", refresh_every, 30, 1, 100000, RELOAD_APPLY,
             "buckets between PCMCI+ refreshes"),
     OPT_REAL("alpha", alpha, 0.01, 1e-12, 0.5, RELOAD_RESTART, "significance level of the tests"),
     OPT_STRS("kpis", kpis, nkpis, RELOAD_RESTART,
@@ -124,7 +125,7 @@ static const struct opt SCOPE_OPTS[] = {
             "buckets after a change point before the root causes are ranked"),
     OPT_INT("cooldown", cooldown, 60, 0, 1000000, RELOAD_RESTART,
             "buckets after a resolved incident before a new one may fire"),
-    OPT_BOOL("structure_alerts", structure_alerts, true, RELOAD_RESTART,
+    OPT_BOOL("structure_alerts", structure_alerts, true, RELOAD_APPLY,
              "publish the change monitor's confirmed link changes (reference against recent "
              "window) as structure_change alerts"),
     OPT_BOOL("monitor", monitor, true, RELOAD_RESTART,

@@ -5,9 +5,13 @@
  * (config_reload.c), the commented reference and the generated default configuration
  * (config_emit.c) all walk this one table; nothing else lists the options.
  *
- * Reload classes: RELOAD_APPLY options take effect when a SIGHUP reload is accepted (the daemon
- * reads them live from the running configuration); RELOAD_RESTART options need a restart, and a
- * reload that changes one is refused as a whole (the running configuration stays).
+ * Reload classes: RELOAD_APPLY options take effect when a SIGHUP reload is accepted: the new
+ * configuration is copied over the running one, which the loop reads live (idle_flush,
+ * checkpoint_every, alerts.heartbeat; log_level is set again), and scope_apply copies a scope's
+ * reloadable options (refresh_every, structure_alerts) into the running scope. RELOAD_RESTART
+ * options need a restart; a reload that changes one is refused as a whole (the running
+ * configuration stays), and so is one that adds, removes or reorders list items. An option
+ * marked RELOAD_APPLY must have such a consumer; tests/unit/test_config.c checks each class.
  */
 #ifndef CAUSALMON_CONFIG_TABLE_H
 #define CAUSALMON_CONFIG_TABLE_H

@@ -552,3 +552,9 @@ void scope_series_expired(struct scope *s, int id)
     if (s->col[id] >= 0) s->col_id[s->col[id]] = -1;
     s->col[id] = -2;
 }
+
+void scope_apply(struct scope *s, const struct scope_conf *c)
+{
+    s->conf.refresh_every = c->refresh_every;
+    s->conf.structure_alerts = c->structure_alerts;
+}

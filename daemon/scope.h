@@ -60,6 +60,11 @@ struct scope {
 struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int64_t bucket_ns,
                         const char *(*template_of)(void *ctx, const char *name),
                         void *template_ctx);
+/* Applies the reloadable options of c (config_table.h: refresh_every, structure_alerts) to the
+ * running scope; its other options stay as they were built. Thread: the loop (the only reader
+ * of these options). */
+void scope_apply(struct scope *s, const struct scope_conf *c);
+
 /* Waits for no refresh to be in flight, then frees. */
 void scope_free(struct scope *s);
 
