@@ -2,7 +2,9 @@
 # The daemon end to end with the real binary: the shipped config and unit file check out; line
 # protocol pushed over ZeroMQ and produced into Kafka (mock cluster) fills the scope's window and
 # a graph appears in `query graph`; a NOTIFY_SOCKET capture sees READY, WATCHDOG, RELOADING and
-# STOPPING; SIGHUP with a broken file keeps the old config; garbage queries get an error reply.
+# STOPPING; SIGHUP with a broken file keeps the old config, one changing a restart-only option is
+# refused and names it, one changing a reloadable option is applied; garbage queries get an error
+# reply.
 # usage: test_daemon.sh TESTS_BUILD_DIR CAUSALMON
 . "$(dirname "$0")/lib.sh"
 T=$1
@@ -94,6 +96,14 @@ kill -HUP $D
 check "SIGHUP sends RELOADING=1" wait_for 5 grep -q "RELOADING=1" "$WORK/notify.log"
 check "a broken file on reload is reported" wait_for 5 grep -q "reload of .* failed, the running configuration stays" "$WORK/daemon.err"
 check "and the daemon keeps serving with the old config" quiet_status
+sed 's/refresh_every: 30}/refresh_every: 30, alpha: 0.05}/' "$WORK/good.yaml" > "$WORK/d.yaml"
+kill -HUP $D
+check "a reload changing a restart-only scope option is refused and names it" wait_for 5 \
+    grep -q "reload of .* refused, the running configuration stays: 'scopes\[0\].alpha' changed: it takes a restart" "$WORK/daemon.err"
+sed 's/refresh_every: 30}/refresh_every: 10}/' "$WORK/good.yaml" > "$WORK/d.yaml"
+kill -HUP $D
+check "a reload changing a reloadable scope option is accepted" wait_for 5 grep -q "reloaded $WORK/d.yaml" "$WORK/daemon.err"
+check "and the daemon keeps serving after it" quiet_status
 cp "$WORK/good.yaml" "$WORK/d.yaml"
 kill -TERM $D
 wait $D
