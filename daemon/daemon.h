@@ -56,6 +56,14 @@ struct daemon {
  * final checkpoint failed). Main thread. */
 int daemon_serve(struct config *conf);
 
+/* Starts everything up to the loop on d (zeroed, with d->conf set): aligner, log templates,
+ * workers, scopes, the checkpoint, sockets, sinks, inputs and the stats registry. Returns 0, or
+ * -1 (logged); call daemon_finish either way. The state directory must exist. Main thread. */
+int daemon_start(struct daemon *d);
+/* Frees what daemon_start made, in an order that keeps borrowed pointers valid (not d->conf or
+ * d itself). */
+void daemon_finish(struct daemon *d);
+
 /* A new, empty scope of d for c (the aligner, the log templates and the workers of d). */
 struct scope *daemon_new_scope(struct daemon *d, const struct scope_conf *c);
 

@@ -227,12 +227,14 @@ static int open_sockets(struct daemon *d, char *err, size_t errlen)
                       &d->sinks, err, errlen);
 }
 
-/* Everything up to READY=1: aligner, log templates, workers, scopes, the checkpoint, sockets,
- * sinks, inputs and the stats registry. Returns 0, or -1 (logged). */
-static int start(struct daemon *d)
+int daemon_start(struct daemon *d)
 {
     struct config *conf = d->conf;
     char err[1024];
+    d->started = daemon_mono();
+    set_log_level(conf);
+    snprintf(d->epoch, sizeof d->epoch, "%08lx%08lx", (unsigned long)time(NULL),
+             (unsigned long)getpid() ^ (unsigned long)(daemon_mono() * 1e6));
     struct aligner_params ap = {conf->bucket_ns, conf->lateness_ns, conf->max_series, conf->max_gap,
                                 AGG_MEAN};
     d->al = aligner_new(&ap, err, sizeof err);
@@ -343,8 +345,7 @@ static int drain(struct daemon *d)
     return ckpt;
 }
 
-/* Frees everything start() made, in an order that keeps borrowed pointers valid. */
-static void finish(struct daemon *d)
+void daemon_finish(struct daemon *d)
 {
     sources_close(&d->sources);
     workers_stop(d->workers);
@@ -364,10 +365,6 @@ int daemon_serve(struct config *conf)
 {
     struct daemon *d = calloc(1, sizeof *d);
     d->conf = conf;
-    d->started = daemon_mono();
-    set_log_level(conf);
-    snprintf(d->epoch, sizeof d->epoch, "%08lx%08lx", (unsigned long)time(NULL),
-             (unsigned long)getpid() ^ (unsigned long)(daemon_mono() * 1e6));
     int rc = EXIT_FAILURE_RUN;
     if (mkdir(conf->state_dir, 0750) && errno != EEXIST) {
         logmsg(LOG_ERR, "state_dir %s: %s", conf->state_dir, strerror(errno));
@@ -380,7 +377,7 @@ int daemon_serve(struct config *conf)
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     struct itimerspec its = {{0, 100000000}, {0, 100000000}};
     timerfd_settime(tfd, 0, &its, NULL);
-    if (start(d) == 0) {
+    if (daemon_start(d) == 0) {
         logmsg(LOG_NOTICE, "running: %d input(s), %d scope(s), alerts on %s, queries on %s",
                d->sources.n, d->nscopes, conf->alerts_endpoint, conf->query_endpoint);
         sd_notifyf(0, "READY=1\nSTATUS=running, %d inputs, %d scopes", d->sources.n, d->nscopes);
@@ -390,7 +387,7 @@ int daemon_serve(struct config *conf)
         int ckpt = drain(d);
         rc = stop == 2 || ckpt ? EXIT_FAILURE_RUN : EXIT_OK;
     }
-    finish(d);
+    daemon_finish(d);
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
