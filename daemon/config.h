@@ -20,7 +20,6 @@
 #define CONF_MAX_LIST   64
 #define CONF_STR        256
 
-
 struct input_conf {
     char name[64];
     int type; /* index into sources_type_names() (sources.h) */

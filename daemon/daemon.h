@@ -2,6 +2,7 @@
  * daemon.h - the state of a running daemon (`causalmon run`), shared by its modules:
  *   daemon_loop.c    lifecycle, signals, reload and the zmq_poll loop (the route of a sample:
  *                    docs/architecture.md)
+ *   daemon_state.c   the clocks, and how a scope of the daemon is made
  *   sources.c        the inputs, as plugins (source.h)
  *   sinks.c          where alerts go, as plugins (sink.h)
  *   daemon_stats.c   the stats registry's families of the core, status JSON, /metrics

@@ -65,32 +65,9 @@ static int install_signals(void)
     return 0;
 }
 
-double daemon_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-int64_t daemon_wall_ns(void)
-{
-    return source_wall_ns();
-}
-
 static const char *series_name(void *ctx, int id)
 {
     return aligner_series_name(ctx, id);
-}
-
-static const char *template_of(void *ctx, const char *name)
-{
-    struct daemon *d = ctx;
-    return log_series_template(d->logs, name, strlen(name));
-}
-
-struct scope *daemon_new_scope(struct daemon *d, const struct scope_conf *c)
-{
-    return scope_new(c, d->conf->max_series, d->conf->bucket_ns, template_of, d);
 }
 
 /* A closed bucket: every scope takes its row. */

@@ -84,7 +84,9 @@ struct source {
 void source_deliver(struct source *s, int fmt, const struct ingest_meta *m, const void *p,
                     size_t len);
 
-/* Wall-clock nanoseconds (the receive time of records without their own). */
+/* Wall-clock nanoseconds (the receive time of records without their own), and monotonic
+ * seconds. Any thread. */
 int64_t source_wall_ns(void);
+double source_mono(void);
 
 #endif

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* A paced replay feeds slices of at most this many bytes of whole lines. */
 #define FILE_SLICE 16384
@@ -28,13 +27,6 @@ struct file_state {
     struct replay_pacer pacer;
     double due; /* monotonic time the next slice is due (speed > 0) */
 };
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int check(const struct input_conf *c, char *err, size_t errlen)
 {
@@ -90,7 +82,7 @@ static int poll(struct source *s, int budget, struct source_turn *turn)
 {
     (void)budget; /* a chunk or a slice per turn */
     struct file_state *fs = s->impl;
-    double t = mono();
+    double t = source_mono();
     if (fs->due > t) {
         turn->due = fs->due - t;
         return 0;

@@ -47,7 +47,7 @@ int64_t source_wall_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static double mono(void)
+double source_mono(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -58,7 +58,7 @@ void source_deliver(struct source *s, int fmt, const struct ingest_meta *m, cons
                     size_t len)
 {
     ingest_message(s->env->in, &s->dec, fmt, m, p, len, &s->st);
-    *s->env->last_record = mono();
+    *s->env->last_record = source_mono();
 }
 
 static void decoding_of(const struct input_conf *c, struct input_decoding *dec)
