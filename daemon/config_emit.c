@@ -20,7 +20,7 @@ static void describe(FILE *f, const struct opt *o)
     if (o->type == T_DUR) fprintf(f, ", %gs to %gs", o->lo, o->hi);
     if (o->type == T_ENUM) {
         fprintf(f, ":");
-        for (int a = 0; o->choices[a]; a++) fprintf(f, " %s", o->choices[a]);
+        for (int a = 0; config_choices(o)[a]; a++) fprintf(f, " %s", config_choices(o)[a]);
     }
     if (o->required) fprintf(f, ", required");
     fprintf(f, "%s)", o->reload == RELOAD_APPLY ? ", reloadable" : "");
@@ -83,7 +83,7 @@ static void value(FILE *f, const struct opt *o, const char *base)
         quoted(f, at);
         break;
     case T_ENUM:
-        fputs(o->size ? at : o->choices[*(const int *)at], f);
+        fputs(o->size ? at : config_choices(o)[*(const int *)at], f);
         break;
     case T_BOOL:
         fputs(*(const int *)at ? "true" : "false", f);

@@ -42,6 +42,9 @@ struct opt {
 /* The top-level table; a row with key NULL ends each table. */
 extern const struct opt CONFIG_OPTS[];
 
+/* The choices of T_ENUM option o (inputs[].type: the registered source types, sources.h). */
+const char *const *config_choices(const struct opt *o);
+
 /* "duration", "integer", ... for messages and the reference. */
 const char *config_type_name(const struct opt *o);
 

@@ -9,6 +9,7 @@
 #include "incident.h"
 #include "rng.h"
 #include "scope_window.h"
+#include "sink.h"
 #include "workers.h"
 
 #include <jansson.h>
@@ -24,7 +25,8 @@ enum { NCOLS = 3, REFERENCE = 60, SETTLE = 10, COOLDOWN = 30, SHIFT = 8 };
 static char *NAMES[NCOLS] = {"cause", "kpi", "other"};
 
 struct rig {
-    void *zctx, *pub;
+    void *zctx, *pub, *sub; /* the alert PUB socket and a subscriber to it */
+    struct sink pub_sink;
     struct alerts *al;
     struct workers *w;
     struct scope_window *win;
@@ -52,7 +54,12 @@ static void rig_open(struct rig *g, double min_confidence)
     char ep[64];
     snprintf(ep, sizeof ep, "inproc://incident-%d", n++);
     assert_int_equal(zmq_bind(g->pub, ep), 0);
-    g->al = alerts_new(g->pub, "test", NULL);
+    g->sub = zmq_socket(g->zctx, ZMQ_SUB);
+    assert_int_equal(zmq_setsockopt(g->sub, ZMQ_SUBSCRIBE, "alert.", 6), 0);
+    assert_int_equal(zmq_connect(g->sub, ep), 0);
+    g->al = alerts_new("test");
+    assert_int_equal(sink_pub_open(&g->pub_sink, g->pub), 0);
+    alerts_add_sink(g->al, &g->pub_sink);
     g->w = workers_start(1);
     g->win = scope_window_new(400, NCOLS);
     for (int k = 0; k < NCOLS; k++) assert_int_equal(scope_window_add_column(g->win), k);
@@ -62,12 +69,32 @@ static void rig_open(struct rig *g, double min_confidence)
     g->t = 1700000000LL * BUCKET_NS;
 }
 
+/* Counts the alert events that reached the subscriber since the last call (two frames each:
+ * topic, event) into firing and resolved. */
+static void received(struct rig *g, int *firing, int *resolved)
+{
+    char buf[65536];
+    for (;;) {
+        int len = zmq_recv(g->sub, buf, sizeof buf - 1, ZMQ_DONTWAIT);
+        if (len < 0) break;
+        int more = 0;
+        size_t ml = sizeof more;
+        zmq_getsockopt(g->sub, ZMQ_RCVMORE, &more, &ml);
+        if (more) continue; /* the topic */
+        buf[len < (int)sizeof buf - 1 ? len : (int)sizeof buf - 1] = '\0';
+        *firing += strstr(buf, "\"status\":\"firing\"") != NULL;
+        *resolved += strstr(buf, "\"status\":\"resolved\"") != NULL;
+    }
+}
+
 static void rig_close(struct rig *g)
 {
     incident_free(g->inc);
     workers_stop(g->w);
     scope_window_free(g->win);
     alerts_free(g->al);
+    g->pub_sink.ops->close(&g->pub_sink);
+    zmq_close(g->sub);
     zmq_close(g->pub);
     zmq_ctx_term(g->zctx);
 }
@@ -88,12 +115,12 @@ static void rows(struct rig *g, int n, double shift)
     }
 }
 
+/* One of the incident's counters: "incidents", "alerts" or "suppressed". */
 static long status_int(struct rig *g, const char *key)
 {
-    json_t *s = incident_status(g->inc);
-    long v = (long)json_integer_value(json_object_get(s, key));
-    json_decref(s);
-    return v;
+    long incidents, alerts, suppressed;
+    incident_counts(g->inc, &incidents, &alerts, &suppressed);
+    return !strcmp(key, "incidents") ? incidents : !strcmp(key, "alerts") ? alerts : suppressed;
 }
 
 static int state_is(struct rig *g, const char *state)
@@ -187,6 +214,14 @@ static void test_alert_fires_after_settle_resolves_and_cooldown_holds_back_a_sec
     json_t *again = last_alert(&g);
     assert_string_equal(json_string_value(json_object_get(again, "status")), "firing");
     assert_int_equal(status_int(&g, "suppressed"), 0);
+    /* and the subscriber of the PUB socket got the same: two firing events, one resolved */
+    int firing = 0, resolved_n = 0;
+    for (int a = 0; a < 100 && firing + resolved_n < 3; a++) {
+        received(&g, &firing, &resolved_n);
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    assert_int_equal(firing, 2);
+    assert_int_equal(resolved_n, 1);
     json_decref(fired);
     json_decref(resolved);
     json_decref(again);
