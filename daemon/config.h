@@ -1,8 +1,10 @@
 /*
  * config.h - the daemon's YAML configuration, parsed with libyaml against one declarative
- * option table (config.c). The table gives each option its type, default, range, whether a
- * SIGHUP reload may change it, and its description; the parser, `causalmon run --check-config`
- * and `causalmon run --config-reference` (the commented reference) all read it.
+ * option table (config.c, written with the typed macros of config_table.h). The table gives
+ * each option its type, default, range, reload class and description; the parser,
+ * `causalmon run --check-config`, the reload classifier, `causalmon run --config-reference` (the
+ * commented reference) and `--config-default` (conf/causalmon.yaml) all read it
+ * (docs/configuration.md).
  *
  * Errors name FILE:LINE:COL and the key: unknown keys, wrong types, out-of-range values,
  * missing required keys, duplicate names. Strings have fixed capacities (stated in the
