@@ -3,8 +3,8 @@
  * per-column arrays rca_run takes (rca.h struct rca_prior), for a given list of series names.
  * Rules: tiers are globs, lowest tier first (a series takes the first tier it matches);
  * forbidden and required links are "GLOB -> GLOB"; the component map is a component_map.h rule.
- * Log series (log_series.h: template and level counts) are count series. Each series' direction of bad
- * change comes from the scope's `directions` rules, else its kind (metric_kind.h); its KPI
+ * Log series (log_series.h: template and level counts) are count series. Each series' direction of
+ * bad change comes from the scope's `directions` rules, else its kind (metric_kind.h); its KPI
  * preference from its kind and whether its component matches `entry_points` (default: generic
  * role words such as gateway, ingress, front, api). Main or worker thread; no globals.
  */
