@@ -99,7 +99,7 @@ int series_plot_svg(struct prom_text *o, const struct series_plot *p)
                  "stroke=\"#d62728\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"><title>change "
                  "point</title></line>\n",
                  x_edge(c, n), y0 - 2, x_edge(c, n), y1 + 2);
-        /* times: first row, change point (kept clear of the ends), last row */
+        /* times: first row and last row, the change point below them */
         char a[40];
         time_label(p, 0, 0, a, sizeof a);
         prom_add(o, "<text class=\"time\" x=\"%d\" y=\"%d\">%s</text>", SERIES_PLOT_X0, y1 + 13, a);
@@ -107,7 +107,8 @@ int series_plot_svg(struct prom_text *o, const struct series_plot *p)
         prom_add(o, "<text class=\"time\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
                  SERIES_PLOT_X1, y1 + 13, a);
         if (c < n) {
-            double xc = fmin(fmax(x_edge(c, n), SERIES_PLOT_X0 + 70.0), SERIES_PLOT_X1 - 70.0);
+            /* on a row of its own, under the line as far as the plot's width allows */
+            double xc = fmin(fmax(x_edge(c, n), SERIES_PLOT_X0 + 22.0), SERIES_PLOT_W - 23.0);
             time_label(p, c, 0, a, sizeof a);
             prom_add(o,
                      "<text class=\"time\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "

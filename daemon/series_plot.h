@@ -19,7 +19,7 @@
 #define SERIES_PLOT_W  340
 #define SERIES_PLOT_H  150
 #define SERIES_PLOT_X0 56
-#define SERIES_PLOT_X1 332
+#define SERIES_PLOT_X1 312
 #define SERIES_PLOT_Y0 24
 #define SERIES_PLOT_Y1 114
 
