@@ -9,8 +9,9 @@
  *                            by the scope's firing change alerts are highlighted;
  *   GET /ui/alert/ID         one alert by fingerprint (its latest event) or by seq: labels,
  *                            root-cause ranking with evidence, log templates, changed
- *                            mechanisms and links, and the graph with the top cause's path to
- *                            the KPI highlighted.
+ *                            mechanisms and links, a plot of each series of the alert's
+ *                            series_window around the change point (series_plot.h), and the
+ *                            graph with the top cause's path to the KPI highlighted.
  * Pages are plain HTML with inline CSS, no script; every name is HTML-escaped.
  */
 #ifndef CAUSALMON_WEB_UI_H
