@@ -586,30 +586,3 @@ int web_ui_page(const char *url, const char *(*arg)(void *arg_ctx, const char *k
     json_decref(scopes);
     return code;
 }
-
-static json_t *graph_of(void *ctx, int i)
-{
-    struct scope *const *scopes = ctx;
-    return scope_graph(scopes[i]);
-}
-
-void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
-                    int n)
-{
-    if (!m) return;
-    json_t *arr = json_array();
-    for (int a = 0; a < n; a++) {
-        json_t *st = json_deep_copy(json_array_get(status, (size_t)a));
-        if (!st) st = json_pack("{s:s}", "name", scopes[a]->conf.name);
-        json_object_set_new(st, "component_map", json_string(scopes[a]->conf.component_map));
-        json_t *tiers = json_array();
-        for (int t = 0; t < scopes[a]->conf.ntiers; t++)
-            json_array_append_new(tiers, json_string(scopes[a]->conf.tiers[t]));
-        json_object_set_new(st, "tiers", tiers);
-        json_array_append_new(arr, st);
-    }
-    char *js = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    metrics_http_publish_ui(m, js, strlen(js), graph_of, (void *)scopes);
-    free(js);
-    json_decref(arr);
-}

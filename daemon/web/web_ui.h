@@ -17,7 +17,6 @@
 #ifndef CAUSALMON_WEB_UI_H
 #define CAUSALMON_WEB_UI_H
 
-#include "metrics_http.h"
 #include "prom_text.h"
 #include "scope.h"
 
@@ -41,12 +40,5 @@ struct web_ui_view {
  * thread: it reads only the view. */
 int web_ui_page(const char *url, const char *(*arg)(void *arg_ctx, const char *key), void *arg_ctx,
                 const struct web_ui_view *view, struct prom_text *out);
-
-/* Publishes the scopes' status for the web view (metrics_http_publish_ui): status is the status
- * document's "scopes" array (borrowed; item a belongs to scopes[a]); graphs are read on demand
- * from the scopes (scope_graph locks each scope), so scopes must outlive the server.
- * Thread: the loop. */
-void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
-                    int n);
 
 #endif
