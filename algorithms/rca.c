@@ -253,11 +253,17 @@ static double *learn_graph(const double *W, int rows, int n, const unsigned char
     double r = (rho - p->rows_per_param_lo) / (p->rows_per_param_hi - p->rows_per_param_lo);
     res->reliability = r < 0 ? 0 : r > 1 ? 1 : r;
     const struct rca_learned *l = p->given;
-    int use_given = l && l->graph && l->graph->tau_max == p->tau_max;
     struct svar_graph *g = NULL;
-    if (m >= 2 && res->reliability > 0 && use_given) {
-        g = given_graph(l, cols, &m, n, prior);
-        res->samples = l->samples;
+    if (m >= 2 && res->reliability > 0 && l) {
+        if (l->graph && l->graph->tau_max == p->tau_max) {
+            g = given_graph(l, cols, &m, n, prior);
+            res->samples = l->samples;
+        } else {
+            res->reliability = 0;
+            res->graph_note = "the graph could not be learned from this window";
+            free(cols);
+            return NULL;
+        }
     }
     if (m < 2 || res->reliability <= 0) {
         res->reliability = 0;
@@ -269,7 +275,7 @@ static double *learn_graph(const double *W, int rows, int n, const unsigned char
     }
     double *Y = filled_columns(W, rows, n, cols, m, p->deseason);
     char err[256];
-    if (!use_given) g = discover(Y, rows, m, cols, n, p, prior, &res->samples, err, sizeof err);
+    if (!l) g = discover(Y, rows, m, cols, n, p, prior, &res->samples, err, sizeof err);
     if (!g) {
         free(Y), free(cols);
         res->reliability = 0;

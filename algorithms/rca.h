@@ -75,7 +75,8 @@ struct rca_params {
     double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
     const volatile int *cancel; /* polled by PCMCI+ (pcmci_params.cancel); NULL: never */
     /* a graph learned already on this window by rca_graph_learn (NULL: step 3 learns one).
-     * Its variables outside the graph columns of step 3 are left out; no discovery runs. */
+     * Its variables outside the graph columns of step 3 are left out; no discovery runs. With
+     * given->graph NULL (learning failed) or another tau_max, the ranking has no graph. */
     const struct rca_learned *given;
 };
 
