@@ -364,7 +364,12 @@ json_t *incident_status(struct incident *inc)
     const char *state = inc->firing                                                 ? "firing"
                         : detector_incident(inc->det, &when, &since, &kpi, &z) == 0 ? "incident"
                                                                                     : "normal";
-    return json_pack("{s:s, s:I, s:I, s:I, s:s}", "state", state, "incidents",
-                     (json_int_t)inc->incidents, "alerts", (json_int_t)inc->alerts, "suppressed",
-                     (json_int_t)inc->suppressed, "last_root_cause", inc->fired_root);
+    return json_pack("{s:s, s:s}", "state", state, "last_root_cause", inc->fired_root);
+}
+
+void incident_counts(struct incident *inc, long *incidents, long *alerts, long *suppressed)
+{
+    *incidents = inc->incidents;
+    *alerts = inc->alerts;
+    *suppressed = inc->suppressed;
 }

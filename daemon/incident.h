@@ -59,7 +59,9 @@ void incident_poll(struct incident *inc, struct alerts *al);
  * when no KPI alert is firing. Thread: loop. */
 json_t *incident_ranking(struct incident *inc);
 
-/* {"state", "incidents", "alerts", "suppressed", "last_root_cause"} for `query status`. */
+/* {"state", "last_root_cause"} for `query status` (the counters: incident_counts). */
 json_t *incident_status(struct incident *inc);
+/* Its counters: incidents seen, alerts fired, alerts suppressed below min_confidence. Loop. */
+void incident_counts(struct incident *inc, long *incidents, long *alerts, long *suppressed);
 
 #endif

@@ -108,6 +108,7 @@ static void adopt(struct scope *s)
             s->refresh_errors++;
             snprintf(s->last_error, sizeof s->last_error, "%s", r->err);
         }
+        s->structure_changes += r->nchanges > 0 ? r->nchanges : 0;
     }
     pthread_mutex_unlock(&s->mu);
     if (!r) return;
@@ -119,7 +120,6 @@ static void adopt(struct scope *s)
                 s->mon, j, r->parent + (size_t)j * CHANGE_MONITOR_MAX_PARENTS, r->nparent[j]);
     if (r->nchanges > 0) {
         const struct link_event *e = &r->ev[0];
-        s->structure_changes += r->nchanges;
         logmsg(LOG_DEBUG,
                "scope %s: refreshed graph: %d link(s) changed, e.g. %s -> %s (lag %d) %s",
                s->conf.name, r->nchanges, r->names[e->from], r->names[e->to], e->lag,
@@ -352,20 +352,8 @@ void scope_poll(struct scope *s, struct alerts *al)
 json_t *scope_status(struct scope *s)
 {
     pthread_mutex_lock(&s->mu);
-    json_t *o =
-        json_pack("{s:s, s:i, s:i, s:i, s:o, s:f, s:I, s:I, s:I}", "name", s->conf.name, "series",
-                  scope_window_ncols(s->win), "window_fill", scope_window_rows(s->win), "window",
-                  s->conf.window, "last_refresh", iso_time(s->last_refresh_s), "refresh_ms",
-                  s->refresh_ms, "refreshes", (json_int_t)s->refreshes, "refresh_errors",
-                  (json_int_t)s->refresh_errors, "series_left_out", (json_int_t)s->left_out);
-    json_object_set_new(o, "structure_changes", json_integer(s->structure_changes));
-    if (s->mon)
-        json_object_set_new(
-            o, "monitor",
-            json_pack("{s:I, s:I, s:i, s:I, s:I}", "rows", (json_int_t)change_monitor_rows(s->mon),
-                      "mechanism_changes", (json_int_t)s->mechanism_changes, "changed",
-                      change_monitor_changed(s->mon), "link_changes", (json_int_t)s->link_changes,
-                      "events_dropped", (json_int_t)s->events_dropped));
+    json_t *o = json_pack("{s:s, s:i, s:o}", "name", s->conf.name, "window", s->conf.window,
+                          "last_refresh", iso_time(s->last_refresh_s));
     pthread_mutex_unlock(&s->mu);
     if (s->inc) json_object_set_new(o, "incident", incident_status(s->inc));
     return o;

@@ -82,9 +82,9 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
  * refreshes (link_tracker.h) are only counted and logged. Thread: the loop. */
 void scope_poll(struct scope *s, struct alerts *al);
 
-/* The scope's status object {"name","series","window_fill","last_refresh","refresh_ms",...}
- * and its graph JSON, rendered from the model (a new reference; {"scope":..., "error":...}
- * before the first refresh). Any thread. */
+/* The scope's status object {"name","window","last_refresh","incident"} (its counters are in
+ * the stats registry: daemon_stats.c) and its graph JSON, rendered from the model (a new
+ * reference; {"scope":..., "error":...} before the first refresh). Any thread. */
 json_t *scope_status(struct scope *s);
 json_t *scope_graph(struct scope *s);
 

@@ -108,6 +108,7 @@ void scope_refresh_run(void *arg)
             rca_graph_learn(r->X, r->rows, r->ncols, &p, &ps.prior, &l, r->err, sizeof r->err) == 0;
         rca_prior_free(&ps);
     }
+    double learned_s = wall() - t0;
     if (ok) {
         if (r->links)
             r->nchanges =
@@ -120,7 +121,7 @@ void scope_refresh_run(void *arg)
     }
     if (ok)
         r->model = scope_model_new(&l, r->names, r->conf.method, r->conf.tau_max, r->conf.alpha,
-                                   wall() - t0);
+                                   learned_s);
     rca_learned_free(&l);
     r->finished_s = wall();
     r->ms = (r->finished_s - t0) * 1e3;

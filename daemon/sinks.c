@@ -1,87 +1,103 @@
-/* sinks.c - configured alert sinks (sinks.h). */
+/* sinks.c - the daemon's alert sinks and their counters (sinks.h). */
 #include "sinks.h"
 
-#include "http_listen.h"
-
-#include <stdlib.h>
 #include <string.h>
 
-static void offer(void *ctx, const json_t *ev)
+int sinks_open(const struct config *c, void *pub, const char *external_url, struct alerts *a,
+               struct sinks *out, char *err, size_t errlen)
 {
-    alert_sink_offer(ctx, ev);
-}
-
-int sinks_start(const struct config *c, const char *external_url, struct alerts *a,
-                struct sinks *out, char *err, size_t errlen)
-{
+    if (sink_pub_open(&out->k[out->n], pub)) {
+        snprintf(err, errlen, "alerts: out of memory");
+        return -1;
+    }
+    alerts_add_sink(a, &out->k[out->n++]);
+    if (c->state_dir[0]) {
+        if (sink_journal_open(&out->k[out->n], c->state_dir, err, errlen)) return -1;
+        alerts_add_sink(a, &out->k[out->n++]);
+    }
     for (int k = 0; k < c->nsinks; k++) {
-        const struct sink_conf *sc = &c->sinks[k];
-        char *token = NULL;
-        if (sc->token_file[0]) {
-            char what[128]; /* "sinks[N] (" + a 63-byte name + "): bearer_token_file" */
-            snprintf(what, sizeof what, "sinks[%d] (%s): bearer_token_file", k, sc->name);
-            if (!(token = http_token_read(what, sc->token_file, err, errlen))) return -1;
-        }
-        struct alert_sink_params p = {sc->name,
-                                      sc->type == SINK_WEBHOOK ? ALERT_SINK_WEBHOOK
-                                                               : ALERT_SINK_ALERTMANAGER,
-                                      sc->url,
-                                      sc->resend_ns * 1e-9,
-                                      sc->timeout_ns * 1e-9,
-                                      sc->queue,
-                                      sc->retries,
-                                      token,
-                                      external_url};
-        struct alert_sink *s = alert_sink_new(&p, err, errlen);
-        free(token);
-        if (!s) return -1;
-        out->s[out->n++] = s;
-        alerts_add_sink(a, offer, s);
+        if (sink_http_open(&out->k[out->n], &c->sinks[k], k, external_url, err, errlen)) return -1;
+        alerts_add_sink(a, &out->k[out->n++]);
     }
     return 0;
 }
 
-void sinks_metrics(const struct sinks *s, struct prom_text *t)
-{
-    static const char *const fam[][3] = {
-        {"causalmon_sink_requests_total", "counter",
-         "HTTP requests of an alert sink, by result (ok: 2xx; failed: transport error or "
-         "another status)."},
-        {"causalmon_sink_dropped_total", "counter",
-         "Alert events a sink gave up: queue full, retries exhausted, or rejected by the "
-         "receiver."},
-        {"causalmon_sink_queued", "gauge",
-         "Events waiting in a webhook sink, or alerts an Alertmanager sink keeps sending."},
-        {"causalmon_sink_last_success_timestamp_seconds", "gauge",
-         "Wall time of a sink's last successful request (0: none yet)."},
-    };
-    struct alert_sink_stats st[CONF_MAX_SINKS];
-    for (int k = 0; k < s->n; k++) alert_sink_stats(s->s[k], &st[k]);
-    for (int f = 0; f < 4; f++) {
-        prom_family(t, fam[f][0], fam[f][1], fam[f][2]);
-        for (int k = 0; k < s->n; k++) {
-            const char *name = alert_sink_name(s->s[k]), *kind = alert_sink_kind_name(s->s[k]);
-            if (f == 0) {
-                prom_add(t, "%s{sink=\"", fam[f][0]);
-                prom_label(t, name);
-                prom_add(t, "\",type=\"%s\",result=\"ok\"} %ld\n", kind, st[k].sent);
-                prom_add(t, "%s{sink=\"", fam[f][0]);
-                prom_label(t, name);
-                prom_add(t, "\",type=\"%s\",result=\"failed\"} %ld\n", kind, st[k].failed);
-                continue;
-            }
-            prom_add(t, "%s{sink=\"", fam[f][0]);
-            prom_label(t, name);
-            if (f == 3)
-                prom_add(t, "\",type=\"%s\"} %.3f\n", kind, st[k].last_success);
-            else
-                prom_add(t, "\",type=\"%s\"} %ld\n", kind, f == 1 ? st[k].dropped : st[k].queued);
-        }
+/* One collector per sink_counts field. */
+#define SINK_FIELD(fn, expr)                                                                       \
+    static void fn(void *ctx, struct stats_emit *e)                                                \
+    {                                                                                              \
+        struct sinks *s = ctx;                                                                     \
+        for (int k = 0; k < s->n; k++) {                                                           \
+            struct sink_counts c;                                                                  \
+            s->k[k].ops->counts(&s->k[k], &c);                                                     \
+            expr;                                                                                  \
+        }                                                                                          \
     }
+SINK_FIELD(requests, stats_sample(e, (double)c.delivered, s->k[k].name, s->k[k].ops->type, "ok");
+           stats_sample(e, (double)c.failed, s->k[k].name, s->k[k].ops->type, "failed"))
+SINK_FIELD(dropped, stats_sample(e, (double)c.dropped, s->k[k].name, s->k[k].ops->type))
+SINK_FIELD(queued, stats_sample(e, (double)c.queued, s->k[k].name, s->k[k].ops->type))
+SINK_FIELD(last_success, stats_sample(e, c.last_success, s->k[k].name, s->k[k].ops->type))
+
+static void pub_dropped(void *ctx, struct stats_emit *e)
+{
+    struct sinks *s = ctx;
+    long n = 0;
+    for (int k = 0; k < s->n; k++)
+        if (strcmp(s->k[k].ops->type, "pub") == 0) {
+            struct sink_counts c;
+            s->k[k].ops->counts(&s->k[k], &c);
+            n += c.dropped;
+        }
+    stats_sample(e, (double)n);
 }
 
-void sinks_stop(struct sinks *s)
+void sinks_stats(struct sinks *s, struct stats *reg)
 {
-    for (int k = 0; k < s->n; k++) alert_sink_free(s->s[k]);
+    const struct stat_family fams[] = {
+        {"causalmon_sink_requests_total",
+         "Deliveries of an alert sink, by result (ok: published, written or answered 2xx; failed: "
+         "a transport error or another status).",
+         STAT_COUNTER,
+         "sinks[name=sink,type=type].{result}",
+         {"sink", "type", "result"},
+         requests,
+         s},
+        {"causalmon_sink_dropped_total",
+         "Alert events a sink gave up: a subscriber at its high-water mark, queue full, retries "
+         "exhausted, or rejected by the receiver.",
+         STAT_COUNTER,
+         "sinks[name=sink,type=type].dropped",
+         {"sink", "type"},
+         dropped,
+         s},
+        {"causalmon_sink_queued",
+         "Events waiting in a webhook sink, or alerts an Alertmanager sink keeps sending.",
+         STAT_GAUGE,
+         "sinks[name=sink,type=type].queued",
+         {"sink", "type"},
+         queued,
+         s},
+        {"causalmon_sink_last_success_timestamp_seconds",
+         "Wall time of a sink's last successful delivery (0: none yet).",
+         STAT_GAUGE,
+         "sinks[name=sink,type=type].last_success",
+         {"sink", "type"},
+         last_success,
+         s},
+        {"causalmon_alerts_dropped_total",
+         "Alerts a subscriber at its high-water mark missed.",
+         STAT_COUNTER,
+         "alerts_dropped",
+         {NULL},
+         pub_dropped,
+         s},
+    };
+    for (size_t k = 0; k < sizeof fams / sizeof fams[0]; k++) stats_register(reg, &fams[k]);
+}
+
+void sinks_close(struct sinks *s)
+{
+    for (int k = 0; k < s->n; k++) s->k[k].ops->close(&s->k[k]);
     s->n = 0;
 }

@@ -137,7 +137,7 @@ static int page_index(struct prom_text *o, const json_t *scopes, const json_t *l
 {
     head(o, "Scopes");
     prom_add(o, "<table><tr><th>scope</th><th>series</th><th>window fill</th><th>last "
-                "refresh</th><th>refresh ms</th><th>refreshes</th><th>errors</th>"
+                "refresh</th><th>refresh s</th><th>refreshes</th><th>errors</th>"
                 "<th>incident</th><th>incidents / alerts</th><th>mechanism changes</th>"
                 "<th>link changes</th><th>structure changes</th></tr>\n");
     size_t i;
@@ -155,7 +155,7 @@ static int page_index(struct prom_text *o, const json_t *scopes, const json_t *l
                  (long long)json_integer_value(json_object_get(s, "window_fill")),
                  (long long)json_integer_value(json_object_get(s, "window")));
         cell_num(o, json_object_get(s, "last_refresh"));
-        cell_num(o, json_object_get(s, "refresh_ms"));
+        cell_num(o, json_object_get(s, "refresh_seconds"));
         cell_num(o, json_object_get(s, "refreshes"));
         cell_num(o, json_object_get(s, "refresh_errors"));
         if (inc) {
@@ -577,12 +577,14 @@ static json_t *graph_of(void *ctx, int i)
     return scope_graph(scopes[i]);
 }
 
-void web_ui_publish(struct metrics_http *m, struct scope *const *scopes, int n)
+void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
+                    int n)
 {
     if (!m) return;
     json_t *arr = json_array();
     for (int a = 0; a < n; a++) {
-        json_t *st = scope_status(scopes[a]);
+        json_t *st = json_deep_copy(json_array_get(status, (size_t)a));
+        if (!st) st = json_pack("{s:s}", "name", scopes[a]->conf.name);
         json_object_set_new(st, "component_map", json_string(scopes[a]->conf.component_map));
         json_t *tiers = json_array();
         for (int t = 0; t < scopes[a]->conf.ntiers; t++)

@@ -41,9 +41,11 @@ struct web_ui_view {
 int web_ui_page(const char *url, const char *(*arg)(void *arg_ctx, const char *key), void *arg_ctx,
                 const struct web_ui_view *view, struct prom_text *out);
 
-/* Publishes the scopes' status for the web view (metrics_http_publish_ui); graphs are read on
- * demand from the scopes (scope_graph locks each scope), so scopes must outlive the server.
+/* Publishes the scopes' status for the web view (metrics_http_publish_ui): status is the status
+ * document's "scopes" array (borrowed; item a belongs to scopes[a]); graphs are read on demand
+ * from the scopes (scope_graph locks each scope), so scopes must outlive the server.
  * Thread: the loop. */
-void web_ui_publish(struct metrics_http *m, struct scope *const *scopes, int n);
+void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
+                    int n);
 
 #endif

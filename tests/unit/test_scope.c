@@ -46,9 +46,9 @@ static void wait_refreshes(struct scope *s, long n)
 {
     for (int k = 0; k < 6000; k++) {
         scope_poll(s, NULL);
-        json_t *st = scope_status(s);
-        long got = (long)json_integer_value(json_object_get(st, "refreshes"));
-        json_decref(st);
+        pthread_mutex_lock(&s->mu);
+        long got = s->refreshes;
+        pthread_mutex_unlock(&s->mu);
         if (got >= n) return;
         struct timespec ts = {0, 5000000};
         nanosleep(&ts, NULL);
