@@ -96,6 +96,7 @@ static void adopt(struct scope *s)
     pthread_mutex_lock(&s->mu);
     struct scope_refresh *r = s->done;
     s->done = NULL;
+    int learned = r && r->model;
     if (r) {
         s->last_refresh_s = r->finished_s;
         s->refresh_ms = r->ms;
@@ -125,7 +126,7 @@ static void adopt(struct scope *s)
                s->conf.name, r->nchanges, r->names[e->from], r->names[e->to], e->lag,
                e->appeared ? "appeared" : "disappeared");
     }
-    if (!r->model) logmsg(LOG_DEBUG, "scope %s: refresh skipped: %s", s->conf.name, r->err);
+    if (!learned) logmsg(LOG_DEBUG, "scope %s: refresh skipped: %s", s->conf.name, r->err);
     scope_refresh_free(r);
 }
 
