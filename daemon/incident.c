@@ -42,6 +42,7 @@ struct incident {
     struct ranked *done;
 
     /* loop thread only */
+    struct incident_job *ready; /* a ranking for the scope to take (incident_take_job) */
     int firing, resolve_pending;
     int64_t resolve_ns;
     struct alert fired;
@@ -89,6 +90,7 @@ static void ranked_free(struct ranked *r)
 void incident_free(struct incident *inc)
 {
     if (!inc) return;
+    incident_job_drop(inc->ready);
     workers_wait_idle(&inc->mu, &inc->busy); /* a ranking in flight points at the incident */
     ranked_free(inc->done);
     json_decref(inc->fired_rca);
@@ -99,10 +101,10 @@ void incident_free(struct incident *inc)
     free(inc);
 }
 
-/* A ranking job: a copy of the window and everything the worker needs. */
-struct job {
+/* A ranking job: what the worker needs besides the window values, which come with the scope
+ * refresh it rides along with (incident_job_run). */
+struct incident_job {
     struct incident *inc;
-    double *X;
     int64_t *times;
     int rows, ncols, split, kpi;
     char **names;
@@ -111,22 +113,50 @@ struct job {
 
 static const char *job_template(void *ctx, const char *name)
 {
-    struct job *j = ctx;
+    struct incident_job *j = ctx;
     for (int c = 0; c < j->ncols; c++)
         if (j->templates[c] && strcmp(j->names[c], name) == 0) return j->templates[c];
     return NULL;
 }
 
-/* The job's window value at (row, col), for series_window_json. */
+static void job_free(struct incident_job *j)
+{
+    for (int c = 0; c < j->ncols; c++) {
+        free(j->names[c]);
+        free(j->templates[c]);
+    }
+    free(j->names);
+    free(j->templates);
+    free(j->times);
+    free(j);
+}
+
+/* Hands r to the loop and ends the ranking in flight. */
+static void hand_over(struct incident *inc, struct ranked *r)
+{
+    pthread_mutex_lock(&inc->mu);
+    ranked_free(inc->done);
+    inc->done = r;
+    inc->busy = 0;
+    pthread_mutex_unlock(&inc->mu);
+}
+
+/* The window values of a ranking, for series_window_json. */
+struct job_values {
+    const double *X;
+    int ncols;
+};
+
 static double job_value(void *ctx, int row, int col)
 {
-    const struct job *j = ctx;
-    return j->X[(size_t)row * (size_t)j->ncols + (size_t)col];
+    const struct job_values *v = ctx;
+    return v->X[(size_t)row * (size_t)v->ncols + (size_t)col];
 }
 
 /* The KPI and the top ranked root causes around the change point (reference rows before the
  * split, incident rows from it), for the alert page's plots. */
-static json_t *incident_series(const struct job *j, const struct rca_result *res, int64_t bucket_ns)
+static json_t *incident_series(const struct incident_job *j, const double *X,
+                               const struct rca_result *res, int64_t bucket_ns)
 {
     struct series_window_pick picks[SERIES_WINDOW_MAX_SERIES];
     int n = 0;
@@ -135,13 +165,13 @@ static json_t *incident_series(const struct job *j, const struct rca_result *res
         if (res->causes[a].var != j->kpi)
             picks[n++] = (struct series_window_pick){res->causes[a].var,
                                                      j->names[res->causes[a].var], "cause", a + 1};
-    return series_window_json(job_value, (void *)j, j->times, j->rows, bucket_ns, 0, j->split,
-                              j->rows, picks, n);
+    struct job_values v = {X, j->ncols};
+    return series_window_json(job_value, &v, j->times, j->rows, bucket_ns, 0, j->split, j->rows,
+                              picks, n);
 }
 
-static void rank_job(void *arg)
+void incident_job_run(struct incident_job *j, const double *X, const struct rca_learned *given)
 {
-    struct job *j = arg;
     struct incident *inc = j->inc;
     struct ranked *r = xcalloc(1, sizeof *r);
     struct rca_prior_store ps;
@@ -154,9 +184,10 @@ static void rank_job(void *arg)
     p.deseason = inc->conf.deseason;
     p.alpha = inc->conf.alpha;
     p.method = inc->conf.method;
+    p.given = given; /* the scope refresh's graph of this window: no second discovery */
     if (rca_prior_build(&inc->conf, (const char *const *)j->names, j->ncols, &ps, r->error,
                         sizeof r->error) == 0) {
-        if (rca_run(j->X, j->rows, j->ncols, j->split, j->kpi, &p, &ps.prior, &res, r->error,
+        if (rca_run(X, j->rows, j->ncols, j->split, j->kpi, &p, &ps.prior, &res, r->error,
                     sizeof r->error) == 0) {
             struct rca_json_ctx jc = {(const char *const *)j->names,
                                       (const char *const *)ps.component_names,
@@ -168,7 +199,7 @@ static void rank_job(void *arg)
                                       job_template,
                                       j};
             r->rca = rca_json(&res, &jc);
-            json_t *sw = incident_series(j, &res, inc->bucket_ns);
+            json_t *sw = incident_series(j, X, &res, inc->bucket_ns);
             if (sw) json_object_set_new(r->rca, "series_window", sw);
             const struct rca_cause *top = &res.causes[0];
             int comp = ps.component[top->var];
@@ -181,25 +212,36 @@ static void rank_job(void *arg)
         }
         rca_prior_free(&ps);
     }
-    pthread_mutex_lock(&inc->mu);
-    ranked_free(inc->done);
-    inc->done = r;
-    inc->busy = 0;
-    pthread_mutex_unlock(&inc->mu);
-    for (int c = 0; c < j->ncols; c++) {
-        free(j->names[c]);
-        free(j->templates[c]);
-    }
-    free(j->names);
-    free(j->templates);
-    free(j->X);
-    free(j->times);
-    free(j);
+    hand_over(inc, r);
+    job_free(j);
 }
 
-/* Snapshots the window and queues the ranking. */
+void incident_job_drop(struct incident_job *j)
+{
+    if (!j) return;
+    struct ranked *r = xcalloc(1, sizeof *r);
+    snprintf(r->error, sizeof r->error, "dropped before it ran");
+    hand_over(j->inc, r);
+    job_free(j);
+}
+
+void incident_job_shape(const struct incident_job *j, int *rows, int *ncols)
+{
+    *rows = j->rows;
+    *ncols = j->ncols;
+}
+
+struct incident_job *incident_take_job(struct incident *inc)
+{
+    struct incident_job *j = inc->ready;
+    inc->ready = NULL;
+    return j;
+}
+
+/* Snapshots what the ranking needs besides the values, for the scope to take
+ * (incident_take_job). */
 static void submit(struct incident *inc, const struct scope_window *win, char *const *names,
-                   int ncols, int since, struct workers *w)
+                   int ncols, int since)
 {
     int rows = scope_window_rows(win), split = rows - since;
     if (split < 10 || ncols < 2 || inc->kpi_col[inc->change_kpi] < 0) {
@@ -208,19 +250,17 @@ static void submit(struct incident *inc, const struct scope_window *win, char *c
         return;
     }
     pthread_mutex_lock(&inc->mu);
-    int busy = inc->busy;
+    int busy = inc->busy || inc->ready;
     if (!busy) inc->busy = 1;
     pthread_mutex_unlock(&inc->mu);
     if (busy) return;
-    struct job *j = xcalloc(1, sizeof *j);
+    struct incident_job *j = xcalloc(1, sizeof *j);
     j->inc = inc;
     j->rows = rows;
     j->ncols = ncols;
     j->split = split;
     j->kpi = inc->kpi_col[inc->change_kpi];
-    j->X = xmallocarray((size_t)rows * ncols, sizeof(double));
     j->times = xmallocarray((size_t)rows, sizeof(int64_t));
-    scope_window_snapshot(win, j->X);
     scope_window_times(win, j->times);
     j->names = xmallocarray((size_t)ncols, sizeof(char *));
     j->templates = xcalloc((size_t)ncols, sizeof(char *));
@@ -229,7 +269,7 @@ static void submit(struct incident *inc, const struct scope_window *win, char *c
         const char *t = inc->template_of ? inc->template_of(inc->template_ctx, names[c]) : NULL;
         if (t) j->templates[c] = xstrdup(t);
     }
-    workers_submit(w, rank_job, j);
+    inc->ready = j;
 }
 
 /* Resolves the KPI columns and fills inc->kv from row. */
@@ -250,7 +290,7 @@ void incident_seed(struct incident *inc, char *const *names, const double *row, 
 }
 
 void incident_row(struct incident *inc, const struct scope_window *win, char *const *names,
-                  const double *row, int ncols, int64_t t_ns, struct workers *w)
+                  const double *row, int ncols, int64_t t_ns)
 {
     kpi_values(inc, names, row, ncols);
     enum detector_event e = detector_push(inc->det, t_ns, inc->kv);
@@ -265,7 +305,7 @@ void incident_row(struct incident *inc, const struct scope_window *win, char *co
         logmsg(LOG_INFO, "scope %s: change point in %s (robust z %.1f)", inc->conf.name,
                inc->conf.kpis[kpi], z);
     } else if (e == DETECTOR_READY && detector_incident(inc->det, &when, &since, &kpi, &z) == 0) {
-        submit(inc, win, names, ncols, since, w);
+        submit(inc, win, names, ncols, since);
     } else if (e == DETECTOR_RESOLVED) {
         inc->resolve_pending = 1;
         inc->resolve_ns = t_ns;

@@ -14,6 +14,7 @@
 
 #include "alerts.h"
 #include "config.h"
+#include "rca.h"
 #include "scope_window.h"
 #include "workers.h"
 
@@ -30,9 +31,24 @@ struct incident *incident_new(const struct scope_conf *c, int64_t bucket_ns,
 /* Waits for a ranking in flight, then frees. NULL is a no-op. */
 void incident_free(struct incident *inc);
 
-/* The row just pushed into win (row[0..ncols), names[0..ncols)) at bucket t_ns. Thread: loop. */
+/* The row just pushed into win (row[0..ncols), names[0..ncols)) at bucket t_ns. When an
+ * incident is ready to rank, its job waits for the scope (incident_take_job). Thread: loop. */
 void incident_row(struct incident *inc, const struct scope_window *win, char *const *names,
-                  const double *row, int ncols, int64_t t_ns, struct workers *w);
+                  const double *row, int ncols, int64_t t_ns);
+
+/* A ranking: the job incident_row left ready (NULL when none), now the caller's. The caller
+ * snapshots the window as it was at that row (incident_job_shape: rows x ncols) and either
+ * runs it on a worker or drops it. Thread: loop. */
+struct incident_job;
+struct incident_job *incident_take_job(struct incident *inc);
+void incident_job_shape(const struct incident_job *j, int *rows, int *ncols);
+/* Ranks the incident on X (the window of the job's shape) from the graph learned on it by the
+ * scope refresh (given; NULL: rca_run learns one), hands the result to the loop
+ * (incident_poll) and frees j. Thread: a worker. */
+void incident_job_run(struct incident_job *j, const double *X, const struct rca_learned *given);
+/* Frees a job that will not run and ends its ranking (logged as failed). NULL is a no-op. Any
+ * thread but a worker. */
+void incident_job_drop(struct incident_job *j);
 
 /* A restored row (oldest first): its KPI values go straight into the detector's reference, so
  * detection resumes after a restart without a new warm-up. Thread: loop. */

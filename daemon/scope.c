@@ -1,9 +1,9 @@
 #include "scope.h"
 
 #include "duration.h"
-#include "graph_json.h"
 #include "link_tracker.h"
 #include "logmsg.h"
+#include "scope_refresh.h"
 #include "series_window.h"
 #include "svar_discover.h"
 #include "svar_limits.h"
@@ -53,33 +53,31 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
         s->events = xcalloc(SCOPE_EVENTS, sizeof *s->events);
         s->event_t = xcalloc(SCOPE_EVENTS, sizeof *s->event_t);
         s->mon_row = xmallocarray((size_t)c->max_series, sizeof(double));
-        s->parents_pending =
-            xmallocarray((size_t)c->max_series * CHANGE_MONITOR_MAX_PARENTS, sizeof(int));
-        s->nparents_pending = xcalloc((size_t)c->max_series, sizeof(int));
     }
     pthread_mutex_init(&s->mu, NULL);
     return s;
 }
 
+static void adopt(struct scope *s);
+
 void scope_free(struct scope *s)
 {
     if (!s) return;
-    workers_wait_idle(&s->mu, &s->busy); /* a refresh in flight still points at the scope */
+    workers_wait_idle(&s->mu, &s->busy); /* a refresh in flight hands itself to the scope */
+    adopt(s);                      /* logged and counted; the tracker it borrowed comes back */
+    scope_refresh_free(s->queued); /* ends the incident's ranking that waited */
     incident_free(s->inc);
     link_tracker_free(s->links);
-    json_decref(s->structure_pending);
+    scope_model_free(s->model);
     change_monitor_free(s->mon);
     free(s->events);
     free(s->event_t);
     free(s->mon_row);
-    free(s->parents_pending);
-    free(s->nparents_pending);
     for (int a = 0; a < s->conf.max_series; a++) free(s->names[a]);
     free(s->names);
     free(s->row);
     free(s->col);
     free(s->col_id);
-    free(s->graph);
     scope_window_free(s->win);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -92,140 +90,81 @@ static int matches(const struct scope_conf *c, const char *name)
     return 0;
 }
 
-struct refresh {
-    struct scope *s;
-    double *X;
-    int rows, ncols;
-    char **names;
-    double t_submit;
-    int64_t t_last; /* bucket time of the newest row */
-};
-
-/* Worker: the refresh's graph into the link history; persistent changes become a pending
- * structure_change event ({"changed_links": [...]}) for the loop to publish. */
-static void track_links(struct refresh *r, const struct svar_discover_result *res)
+/* Loop: takes a finished refresh from the mailbox: its model becomes the scope's (under the
+ * lock, for queries), the link tracker comes back, the learned parents go to the change
+ * monitor, and persistent link changes are counted and logged (links that flicker over
+ * refreshes of overlapping windows are not alerted on). */
+static void adopt(struct scope *s)
 {
-    struct scope *s = r->s;
-    struct link_event ev[32];
-    int n = link_tracker_update(s->links, res->graph, res->kept, ev, 32);
-    if (n == 0) return;
-    json_t *arr = json_array();
-    for (int k = 0; k < n && k < 32; k++)
-        json_array_append_new(arr,
-                              json_pack("{s:s, s:s, s:i, s:s, s:f}", "from", r->names[ev[k].from],
-                                        "to", r->names[ev[k].to], "lag", ev[k].lag, "change",
-                                        ev[k].appeared ? "appeared" : "disappeared", "frequency",
-                                        ev[k].frequency));
-    json_t *o = json_pack("{s:o, s:i, s:I}", "changed_links", arr, "changes", n, "time_ns",
-                          (json_int_t)r->t_last);
     pthread_mutex_lock(&s->mu);
-    json_decref(s->structure_pending);
-    s->structure_pending = o;
-    pthread_mutex_unlock(&s->mu);
-}
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Worker: the refresh's directed links (lagged, and oriented contemporaneous ones) become the
- * change monitor's parents, handed to the loop under the lock (strongest first, capped). */
-struct cand {
-    int node;
-    double strength;
-};
-
-static int cand_cmp(const void *x, const void *y)
-{
-    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
-    return a < b ? 1 : a > b ? -1 : 0;
-}
-
-static void learned_parents(struct refresh *r, const struct svar_discover_result *res)
-{
-    struct scope *s = r->s;
-    if (!s->mon) return;
-    int N = s->conf.max_series, cap = CHANGE_MONITOR_MAX_PARENTS, tau = res->graph->tau_max;
-    int *nodes = xcalloc((size_t)N * cap, sizeof(int)), *cnt = xcalloc((size_t)N, sizeof(int));
-    struct cand *c = xmallocarray((size_t)res->nkept * (tau + 1) + 1, sizeof *c);
-    for (int b = 0; b < res->nkept; b++) {
-        int j = res->kept[b], n = 0;
-        for (int a = 0; a < res->nkept; a++)
-            for (int lag = 0; lag <= tau; lag++) {
-                size_t at = svar_graph_at(res->graph, a, b, lag);
-                if (a == b || res->graph->type[at] != LINK_FWD) continue;
-                c[n].node = lag * N + res->kept[a];
-                c[n++].strength = fabs(res->graph->val[at]);
-            }
-        qsort(c, (size_t)n, sizeof *c, cand_cmp);
-        for (int k = 0; k < n && k < cap; k++) nodes[(size_t)j * cap + k] = c[k].node;
-        cnt[j] = n < cap ? n : cap;
-    }
-    pthread_mutex_lock(&s->mu);
-    memcpy(s->parents_pending, nodes, (size_t)N * cap * sizeof(int));
-    memcpy(s->nparents_pending, cnt, (size_t)N * sizeof(int));
-    s->parents_ready = 1;
-    pthread_mutex_unlock(&s->mu);
-    free(nodes);
-    free(cnt);
-    free(c);
-}
-
-/* Worker: PCMCI+ on the snapshot, then the graph JSON replaces the scope's. */
-static void refresh_job(void *arg)
-{
-    struct refresh *r = arg;
-    struct scope *s = r->s;
-    double t0 = wall();
-    struct svar_discover_params p;
-    svar_discover_params_default(&p, s->conf.tau_max);
-    p.pcmci.alpha = s->conf.alpha;
-    p.pcmci.cancel = workers_cancel_flag(); /* a stop ends the refresh early */
-    p.method = (enum svar_method)s->conf.method;
-    struct svar_discover_result res;
-    char err[256];
-    char *text = NULL;
-    if (svar_discover_run(r->X, r->rows, r->ncols, &p, &res, err, sizeof err) == 0) {
-        const char **names = xmallocarray((size_t)(res.nkept ? res.nkept : 1), sizeof *names);
-        json_t *vars = json_array();
-        for (int a = 0; a < res.nkept; a++) {
-            names[a] = r->names[res.kept[a]];
-            json_array_append_new(vars, json_string(names[a]));
+    struct scope_refresh *r = s->done;
+    s->done = NULL;
+    int learned = r && r->model;
+    if (r) {
+        s->last_refresh_s = r->finished_s;
+        s->refresh_ms = r->ms;
+        if (r->model) {
+            scope_model_free(s->model);
+            s->model = r->model;
+            r->model = NULL;
+            s->refreshes++;
+        } else {
+            s->refresh_errors++;
+            snprintf(s->last_error, sizeof s->last_error, "%s", r->err);
         }
-        json_t *g = json_pack("{s:s, s:s, s:o, s:I, s:i, s:f, s:s, s:o, s:f}", "scope",
-                              s->conf.name, "method", svar_method_str(p.method), "variables", vars,
-                              "samples", (json_int_t)res.samples, "tau_max", s->conf.tau_max,
-                              "alpha", s->conf.alpha, "test", "parcorr", "links",
-                              graph_json_links(res.graph, names), "seconds", wall() - t0);
-        text = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(10));
-        json_decref(g);
-        track_links(r, &res);
-        learned_parents(r, &res);
-        free(names);
-        svar_discover_result_free(&res);
+        s->structure_changes += r->nchanges > 0 ? r->nchanges : 0;
     }
-    double ms = (wall() - t0) * 1e3;
-    pthread_mutex_lock(&s->mu);
-    if (text) {
-        free(s->graph);
-        s->graph = text;
-        s->refreshes++;
-    } else {
-        s->refresh_errors++;
-        snprintf(s->last_error, sizeof s->last_error, "%s", err);
-    }
-    s->last_refresh_s = wall();
-    s->refresh_ms = ms;
-    s->busy = 0;
     pthread_mutex_unlock(&s->mu);
-    if (!text) logmsg(LOG_DEBUG, "scope %s: refresh skipped: %s", s->conf.name, err);
-    for (int a = 0; a < r->ncols; a++) free(r->names[a]);
-    free(r->names);
-    free(r->X);
-    free(r);
+    if (!r) return;
+    s->links = r->links;
+    r->links = NULL;
+    if (s->mon && r->parent)
+        for (int j = 0; j < s->conf.max_series; j++)
+            change_monitor_set_parents(
+                s->mon, j, r->parent + (size_t)j * CHANGE_MONITOR_MAX_PARENTS, r->nparent[j]);
+    if (r->nchanges > 0) {
+        const struct link_event *e = &r->ev[0];
+        logmsg(LOG_DEBUG,
+               "scope %s: refreshed graph: %d link(s) changed, e.g. %s -> %s (lag %d) %s",
+               s->conf.name, r->nchanges, r->names[e->from], r->names[e->to], e->lag,
+               e->appeared ? "appeared" : "disappeared");
+    }
+    if (!learned) logmsg(LOG_DEBUG, "scope %s: refresh skipped: %s", s->conf.name, r->err);
+    scope_refresh_free(r);
+}
+
+/* Loop: a snapshot of the window for a refresh (rows x ncols). */
+static struct scope_refresh *snapshot(struct scope *s, int64_t t_ns)
+{
+    int rows = scope_window_rows(s->win), ncols = scope_window_ncols(s->win);
+    double *X = xmallocarray((size_t)rows * (size_t)ncols, sizeof(double));
+    scope_window_snapshot(s->win, X);
+    return scope_refresh_new(&s->conf, X, rows, ncols, s->names, t_ns);
+}
+
+/* Loop: submits r when no refresh is in flight or waiting to be adopted (returns 1), lending
+ * it the link tracker; else returns 0 and r stays the caller's. */
+static int dispatch(struct scope *s, struct scope_refresh *r, struct workers *w)
+{
+    pthread_mutex_lock(&s->mu);
+    int idle = !s->busy && !s->done;
+    if (idle) s->busy = 1;
+    pthread_mutex_unlock(&s->mu);
+    if (!idle) return 0;
+    s->since_refresh = 0;
+    r->links = s->links;
+    s->links = NULL;
+    r->parents = s->mon != NULL;
+    r->box = (struct scope_mailbox){&s->mu, &s->done, &s->busy};
+    workers_submit(w, scope_refresh_run, r);
+    return 1;
+}
+
+/* Loop: adopts a finished refresh and submits the one that waited (an incident's). */
+static void step(struct scope *s)
+{
+    adopt(s);
+    if (s->queued && s->w && dispatch(s, s->queued, s->w)) s->queued = NULL;
 }
 
 /* Loop: the row into the change monitor (with the parents of the last refresh), its events into
@@ -233,15 +172,6 @@ static void refresh_job(void *arg)
 static void monitor_row(struct scope *s, int64_t t_ns, int ncols)
 {
     int N = s->conf.max_series;
-    pthread_mutex_lock(&s->mu);
-    if (s->parents_ready) {
-        for (int j = 0; j < N; j++)
-            change_monitor_set_parents(s->mon, j,
-                                       s->parents_pending + (size_t)j * CHANGE_MONITOR_MAX_PARENTS,
-                                       s->nparents_pending[j]);
-        s->parents_ready = 0;
-    }
-    pthread_mutex_unlock(&s->mu);
     for (int c = 0; c < N; c++) s->mon_row[c] = c < ncols ? s->row[c] : NAN;
     struct change_event ev[16];
     int n = change_monitor_push(s->mon, s->mon_row, ev, 16);
@@ -258,6 +188,7 @@ static void monitor_row(struct scope *s, int64_t t_ns, int ncols)
 void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w)
 {
+    s->w = w;
     for (int id = 0; id < n && id < s->ncol_map; id++) {
         if (s->col[id] != -2) continue;
         const char *name = name_of(ctx, id);
@@ -287,27 +218,20 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
     for (int id = 0; id < n && id < s->ncol_map; id++)
         if (s->col[id] >= 0) s->row[s->col[id]] = row[id];
     scope_window_push(s->win, t_ns, s->row);
-    if (s->inc) incident_row(s->inc, s->win, s->names, s->row, ncols, t_ns, w);
+    if (s->inc) incident_row(s->inc, s->win, s->names, s->row, ncols, t_ns);
     if (s->mon) monitor_row(s, t_ns, ncols);
-    if (++s->since_refresh < s->conf.refresh_every) return;
+    struct incident_job *rank = s->inc ? incident_take_job(s->inc) : NULL;
+    if (rank) { /* the incident's window is refreshed now, and ranked from that graph */
+        scope_refresh_free(s->queued);
+        s->queued = snapshot(s, t_ns);
+        s->queued->rank = rank;
+    }
+    step(s);
+    if (++s->since_refresh < s->conf.refresh_every || s->queued) return;
     int rows = scope_window_rows(s->win);
     if (rows < svar_min_rows(s->conf.tau_max) || ncols < 2) return;
-    pthread_mutex_lock(&s->mu);
-    int busy = s->busy;
-    if (!busy) s->busy = 1;
-    pthread_mutex_unlock(&s->mu);
-    if (busy) return; /* the previous refresh is still running: try at the next row */
-    s->since_refresh = 0;
-    struct refresh *r = xcalloc(1, sizeof *r);
-    r->s = s;
-    r->rows = rows;
-    r->ncols = ncols;
-    r->X = xmallocarray((size_t)rows * (size_t)ncols, sizeof(double));
-    scope_window_snapshot(s->win, r->X);
-    r->names = xmallocarray((size_t)ncols, sizeof(char *));
-    for (int c = 0; c < ncols; c++) r->names[c] = xstrdup(s->names[c]);
-    r->t_last = t_ns;
-    workers_submit(w, refresh_job, r);
+    struct scope_refresh *r = snapshot(s, t_ns);
+    if (!dispatch(s, r, w)) scope_refresh_free(r); /* still running: try at the next row */
 }
 
 static json_t *iso_time(double epoch_s)
@@ -452,6 +376,7 @@ static void publish_link(struct scope *s, struct alerts *al, const struct change
 
 void scope_poll(struct scope *s, struct alerts *al)
 {
+    step(s);
     if (s->inc) incident_poll(s->inc, al);
     for (int k = 0; k < s->nevents; k++) {
         const struct change_event *e = &s->events[k];
@@ -464,21 +389,6 @@ void scope_poll(struct scope *s, struct alerts *al)
         }
     }
     s->nevents = 0;
-    pthread_mutex_lock(&s->mu);
-    json_t *sc = s->structure_pending;
-    s->structure_pending = NULL;
-    pthread_mutex_unlock(&s->mu);
-    if (!sc) return;
-    /* links that flicker over refreshes of overlapping windows: counted and logged only */
-    json_t *links = json_object_get(sc, "changed_links"), *first = json_array_get(links, 0);
-    s->structure_changes += json_integer_value(json_object_get(sc, "changes"));
-    logmsg(LOG_DEBUG, "scope %s: refreshed graph: %d link(s) changed, e.g. %s -> %s (lag %d) %s",
-           s->conf.name, (int)json_integer_value(json_object_get(sc, "changes")),
-           json_string_value(json_object_get(first, "from")),
-           json_string_value(json_object_get(first, "to")),
-           (int)json_integer_value(json_object_get(first, "lag")),
-           json_string_value(json_object_get(first, "change")));
-    json_decref(sc);
 }
 
 json_t *scope_status(struct scope *s)
@@ -494,7 +404,7 @@ json_t *scope_status(struct scope *s)
 json_t *scope_graph(struct scope *s)
 {
     pthread_mutex_lock(&s->mu);
-    json_t *g = s->graph ? json_loads(s->graph, 0, NULL) : NULL;
+    json_t *g = s->model ? scope_model_json(s->model, s->conf.name) : NULL;
     if (!g)
         g = json_pack("{s:s, s:s}", "scope", s->conf.name, "error",
                       s->refresh_errors ? s->last_error : "no refresh yet");

@@ -1,9 +1,12 @@
 /*
  * scope.h - one configured scope in the daemon: which aligned series belong to it (shell-glob
- * match on the name, up to max_series), its sliding window, and its live graph, refreshed by
- * PCMCI+ on a worker every refresh_every buckets (at most one refresh in flight per scope).
- * The loop thread feeds rows; workers write the graph under the scope's lock; queries read it
- * under the lock.
+ * match on the name, up to max_series), its sliding window, and its model (scope_model.h), the
+ * graph learned with the scope's priors on a worker every refresh_every buckets, and when an
+ * incident is ready to rank (at most one refresh in flight per scope; scope_refresh.h). The
+ * incident is ranked from that refresh's graph, so `query graph` shows the graph the alert
+ * explains. The loop thread feeds rows and adopts finished refreshes from the scope's mailbox;
+ * a worker owns its refresh job and shares nothing else with the loop; queries read the model
+ * under the lock, and its JSON is rendered only then.
  */
 #ifndef CAUSALMON_SCOPE_H
 #define CAUSALMON_SCOPE_H
@@ -12,6 +15,7 @@
 #include "change_monitor.h"
 #include "config.h"
 #include "incident.h"
+#include "scope_model.h"
 #include "scope_window.h"
 #include "workers.h"
 
@@ -20,6 +24,8 @@
 #include <stdint.h>
 
 #define SCOPE_EVENTS 64 /* monitor events queued between polls; more are counted as dropped */
+
+struct scope_refresh;
 
 struct scope {
     struct scope_conf conf;
@@ -30,13 +36,12 @@ struct scope {
     int nevents;
     int64_t *event_t; /* [SCOPE_EVENTS] bucket time of the row that raised each */
     long events_dropped, mechanism_changes, link_changes;
-    double *mon_row;                         /* [max_series] */
-    int *parents_pending, *nparents_pending; /* guarded by mu: learned parents per column */
-    int parents_ready;
-    struct incident *inc;       /* KPI detector and alerts; NULL without KPIs */
-    struct link_tracker *links; /* structure changes over refreshes (refresh jobs only) */
-    json_t *structure_pending;  /* guarded by mu: a structure change for the loop to publish */
-    long structure_changes;     /* links changed persistently (loop thread) */
+    double *mon_row;              /* [max_series] */
+    struct incident *inc;         /* KPI detector and alerts; NULL without KPIs */
+    struct link_tracker *links;   /* structure changes over refreshes; NULL while lent to a job */
+    long structure_changes;       /* links changed persistently (loop thread) */
+    struct scope_refresh *queued; /* an incident's refresh waiting for the one in flight */
+    struct workers *w;            /* the pool of the last scope_row */
     struct scope_window *win;
     int *col;      /* aligner series id -> window column, -1 not in scope, -2 not yet looked at */
     int ncol_map;  /* size of col (the aligner's series cap) */
@@ -46,10 +51,11 @@ struct scope {
     long left_out; /* matching series beyond max_series */
     int since_refresh;
 
-    pthread_mutex_t mu; /* guards what follows */
-    int busy;
-    char *graph;           /* graph JSON text of the last refresh, or NULL */
-    double last_refresh_s; /* wall clock (epoch s) */
+    pthread_mutex_t mu;         /* guards what follows */
+    int busy;                   /* a refresh is in flight */
+    struct scope_refresh *done; /* the mailbox: a finished refresh for the loop to adopt */
+    struct scope_model *model;  /* of the last successful refresh, or NULL */
+    double last_refresh_s;      /* wall clock (epoch s) */
     double refresh_ms;
     long refreshes, refresh_errors;
     char last_error[256];
@@ -73,7 +79,8 @@ void scope_free(struct scope *s);
 void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w);
 
-/* Publishes the scope's finished rankings and resolutions, and the change monitor's events:
+/* Adopts a finished refresh and submits a waiting one (as scope_row does), then publishes the
+ * scope's finished rankings and resolutions, and the change monitor's events:
  * mechanism_change alerts (a series' mechanism changed given its learned parents; resolved when
  * the new regime is adopted as the reference or the series reverts; the rca carries the series
  * and its parents around the change point, series_window.h) and structure_change alerts
@@ -82,8 +89,8 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
 void scope_poll(struct scope *s, struct alerts *al);
 
 /* The scope's status object {"name","window","last_refresh","incident"} (its counters are in
- * the stats registry: daemon_stats.c)
- * and its graph (a new reference; {"scope":..., "error":...} before the first refresh). */
+ * the stats registry: daemon_stats.c) and its graph JSON, rendered from the model (a new
+ * reference; {"scope":..., "error":...} before the first refresh). Any thread. */
 json_t *scope_status(struct scope *s);
 json_t *scope_graph(struct scope *s);
 

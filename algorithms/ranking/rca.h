@@ -52,6 +52,8 @@
 #include "rwr.h"
 #include "svar_graph.h"
 
+struct rca_learned;
+
 struct rca_params {
     int tau_max;       /* 1 */
     double alpha;      /* PCMCI+ pc_alpha (0.01) */
@@ -72,6 +74,18 @@ struct rca_params {
     double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
     double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
     const volatile int *cancel; /* polled by PCMCI+ (pcmci_params.cancel); NULL: never */
+    /* a graph learned already on this window by rca_graph_learn (NULL: step 3 learns one).
+     * Its variables outside the graph columns of step 3 are left out; no discovery runs. With
+     * given->graph NULL (learning failed) or another tau_max, the ranking has no graph. */
+    const struct rca_learned *given;
+};
+
+/* A graph of step 3 with the input column of each of its variables. */
+struct rca_learned {
+    struct svar_graph *graph; /* over nkept variables; NULL when none was learned */
+    int nkept;
+    int *kept;    /* [nkept] input column of each graph variable */
+    long samples; /* rows used by every test */
 };
 
 /* Prior knowledge and mapping, all optional (NULL). Arrays are indexed by input column. */
@@ -155,5 +169,17 @@ void rca_params_default(struct rca_params *p);
 int rca_run(const double *X, int rows, int n, int split, int kpi, const struct rca_params *p,
             const struct rca_prior *prior, struct rca_result *res, char *err, size_t errlen);
 void rca_result_free(struct rca_result *res);
+
+/* Step 3's graph alone, learned the way rca_run learns it, for a window without a split: the
+ * columns of X (rows x n, NaN missing; not modified) that take two distinct values and miss at
+ * most graph_max_missing of their values (count series read missing as 0), every gap filled,
+ * cycles removed when p->deseason, discovery by p->method, then the prior applied. The
+ * reliability of step 3 is not looked at: the caller decides what the graph is trusted for.
+ * Returns 0 and fills *out (release with rca_learned_free), or -1 with a message when fewer
+ * than 2 columns qualify or discovery fails. Pure; any thread. */
+int rca_graph_learn(const double *X, int rows, int n, const struct rca_params *p,
+                    const struct rca_prior *prior, struct rca_learned *out, char *err,
+                    size_t errlen);
+void rca_learned_free(struct rca_learned *l);
 
 #endif

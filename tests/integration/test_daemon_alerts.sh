@@ -51,6 +51,18 @@ check "query alerts --since 0 returns it" grep -q "$(field .data.fingerprint)" "
 # the change monitor may have raised alerts of its own since: only those newer than 1 may come
 check "query alerts --since 1 returns only newer alerts" jq -e '[.alerts[].seq] | all(. > 1)' "$WORK/q1.json"
 check "the journal keeps it" grep -q '"seq":1' "$WORK/state/alerts.jsonl"
+# the ranking starts from the scope's refreshed graph: `query graph` holds every step of the
+# root cause's path to the KPI (the replay ends before another refresh of the window is due)
+"$BIN" query --timeout 2 --connect "$Q" graph --scope shop > "$WORK/graph.json"
+PATH_LINKS=$(field '.data.rca.root_causes[0].path | [range(1; length) as $i | "\(.[$i - 1]) \(.[$i])"] | .[]')
+echo "# path steps: $(echo "$PATH_LINKS" | tr '\n' ';')"
+missing=0
+while read -r a b; do
+  [ -z "$a" ] && continue
+  jq -e --arg a "$a" --arg b "$b" 'any(.links[]; (.from == $a and .to == $b) or (.from == $b and .to == $a))' \
+    "$WORK/graph.json" > /dev/null || missing=$((missing + 1))
+done <<< "$PATH_LINKS"
+check "query graph holds each step of the alert's path ($missing missing)" test -n "$PATH_LINKS" -a "$missing" -eq 0
 "$BIN" query --timeout 2 --connect "$Q" status > "$WORK/status.json"
 check "status shows the scope's incident firing" grep -q '"state":"firing"' "$WORK/status.json"
 finish

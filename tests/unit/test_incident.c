@@ -1,6 +1,7 @@
-/* A scope's incident policy (incident.h) driven with synthetic KPI rows through a real worker
- * pool and a real ZeroMQ PUB socket: when an alert fires, that it resolves, that the cooldown
- * holds back a second alert, and that min_confidence suppresses (and counts) a weak one. */
+/* A scope's incident policy (incident.h) driven with synthetic KPI rows, the ranking job run in
+ * line as the scope runs it with its refresh, alerts on a real ZeroMQ PUB socket: when an alert
+ * fires, that it resolves, that the cooldown holds back a second alert, and that min_confidence
+ * suppresses (and counts) a weak one. */
 #include "test_util.h"
 
 #include "alerts.h"
@@ -10,7 +11,6 @@
 #include "rng.h"
 #include "scope_window.h"
 #include "sink.h"
-#include "workers.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -28,7 +28,6 @@ struct rig {
     void *zctx, *pub, *sub; /* the alert PUB socket and a subscriber to it */
     struct sink pub_sink;
     struct alerts *al;
-    struct workers *w;
     struct scope_window *win;
     struct incident *inc;
     struct rng r;
@@ -60,7 +59,6 @@ static void rig_open(struct rig *g, double min_confidence)
     g->al = alerts_new("test");
     assert_int_equal(sink_pub_open(&g->pub_sink, g->pub), 0);
     alerts_add_sink(g->al, &g->pub_sink);
-    g->w = workers_start(1);
     g->win = scope_window_new(400, NCOLS);
     for (int k = 0; k < NCOLS; k++) assert_int_equal(scope_window_add_column(g->win), k);
     g->inc = incident_new(&c, BUCKET_NS, NULL, NULL);
@@ -90,7 +88,6 @@ static void received(struct rig *g, int *firing, int *resolved)
 static void rig_close(struct rig *g)
 {
     incident_free(g->inc);
-    workers_stop(g->w);
     scope_window_free(g->win);
     alerts_free(g->al);
     g->pub_sink.ops->close(&g->pub_sink);
@@ -109,7 +106,16 @@ static void rows(struct rig *g, int n, double shift)
         row[2] = rng_normal(&g->r);
         g->cause_prev = row[0];
         scope_window_push(g->win, g->t, row);
-        incident_row(g->inc, g->win, NAMES, row, NCOLS, g->t, g->w);
+        incident_row(g->inc, g->win, NAMES, row, NCOLS, g->t);
+        struct incident_job *j = incident_take_job(g->inc);
+        if (j) { /* what the scope does on a worker with its refresh, here in line */
+            int jr, jc;
+            incident_job_shape(j, &jr, &jc);
+            double *X = malloc(sizeof(double) * (size_t)jr * (size_t)jc);
+            scope_window_snapshot(g->win, X);
+            incident_job_run(j, X, NULL); /* NULL: the ranking learns the graph itself */
+            free(X);
+        }
         incident_poll(g->inc, g->al);
         g->t += BUCKET_NS;
     }

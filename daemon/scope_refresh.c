@@ -1,0 +1,133 @@
+/* scope_refresh.c - one refresh of a scope's model on a worker (scope_refresh.h). */
+#include "scope_refresh.h"
+
+#include "change_monitor.h"
+#include "rca_prior.h"
+#include "workers.h"
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct scope_refresh *scope_refresh_new(const struct scope_conf *c, double *X, int rows, int ncols,
+                                        char *const *names, int64_t t_last)
+{
+    struct scope_refresh *r = xcalloc(1, sizeof *r);
+    r->conf = *c;
+    r->X = X;
+    r->rows = rows;
+    r->ncols = ncols;
+    r->names = xmallocarray((size_t)ncols, sizeof(char *));
+    for (int a = 0; a < ncols; a++) r->names[a] = xstrdup(names[a]);
+    r->t_last = t_last;
+    return r;
+}
+
+void scope_refresh_free(struct scope_refresh *r)
+{
+    if (!r) return;
+    incident_job_drop(r->rank);
+    link_tracker_free(r->links);
+    scope_model_free(r->model);
+    for (int a = 0; a < r->ncols; a++) free(r->names[a]);
+    free(r->names);
+    free(r->X);
+    free(r->parent);
+    free(r->nparent);
+    free(r);
+}
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+struct cand {
+    int node;
+    double strength;
+};
+
+static int cand_cmp(const void *x, const void *y)
+{
+    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
+    return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* The graph's directed links (lagged, and oriented contemporaneous ones) as the change
+ * monitor's parents of each window column, strongest first, capped. */
+static void learned_parents(struct scope_refresh *r, const struct rca_learned *l)
+{
+    int N = r->conf.max_series, cap = CHANGE_MONITOR_MAX_PARENTS, tau = l->graph->tau_max;
+    r->parent = xcalloc((size_t)N * cap, sizeof(int));
+    r->nparent = xcalloc((size_t)N, sizeof(int));
+    struct cand *c = xmallocarray((size_t)l->nkept * (tau + 1) + 1, sizeof *c);
+    for (int b = 0; b < l->nkept; b++) {
+        int j = l->kept[b], n = 0;
+        for (int a = 0; a < l->nkept; a++)
+            for (int lag = 0; lag <= tau; lag++) {
+                size_t at = svar_graph_at(l->graph, a, b, lag);
+                if (a == b || l->graph->type[at] != LINK_FWD) continue;
+                c[n].node = lag * N + l->kept[a];
+                c[n++].strength = fabs(l->graph->val[at]);
+            }
+        qsort(c, (size_t)n, sizeof *c, cand_cmp);
+        for (int k = 0; k < n && k < cap; k++) r->parent[(size_t)j * cap + k] = c[k].node;
+        r->nparent[j] = n < cap ? n : cap;
+    }
+    free(c);
+}
+
+static void rca_params_of(const struct scope_conf *c, struct rca_params *p)
+{
+    rca_params_default(p);
+    p->cancel = workers_cancel_flag(); /* a stop ends the refresh early */
+    p->tau_max = c->tau_max;
+    p->deseason = c->deseason;
+    p->alpha = c->alpha;
+    p->method = c->method;
+}
+
+void scope_refresh_run(void *arg)
+{
+    struct scope_refresh *r = arg;
+    double t0 = wall();
+    struct rca_params p;
+    rca_params_of(&r->conf, &p);
+    struct rca_prior_store ps;
+    struct rca_learned l;
+    memset(&l, 0, sizeof l);
+    int ok = rca_prior_build(&r->conf, (const char *const *)r->names, r->ncols, &ps, r->err,
+                             sizeof r->err) == 0;
+    if (ok) {
+        ok =
+            rca_graph_learn(r->X, r->rows, r->ncols, &p, &ps.prior, &l, r->err, sizeof r->err) == 0;
+        rca_prior_free(&ps);
+    }
+    double learned_s = wall() - t0;
+    if (ok) {
+        if (r->links)
+            r->nchanges =
+                link_tracker_update(r->links, l.graph, l.kept, r->ev, SCOPE_REFRESH_EVENTS);
+        if (r->parents) learned_parents(r, &l);
+    }
+    if (r->rank) { /* the incident is ranked from this very graph */
+        incident_job_run(r->rank, r->X, &l);
+        r->rank = NULL;
+    }
+    if (ok)
+        r->model = scope_model_new(&l, r->names, r->conf.method, r->conf.tau_max, r->conf.alpha,
+                                   learned_s);
+    rca_learned_free(&l);
+    r->finished_s = wall();
+    r->ms = (r->finished_s - t0) * 1e3;
+    struct scope_mailbox box = r->box;
+    pthread_mutex_lock(box.mu);
+    *box.done = r;
+    *box.busy = 0;
+    pthread_mutex_unlock(box.mu);
+}
