@@ -73,6 +73,8 @@ static const struct opt INPUT_OPTS[] = {
      "zmq_sub: subscription prefix (empty: everything)"},
     {"rcvhwm", T_INT, I(rcvhwm), 0, "10000", 0, 10000000, 0, NULL, NULL, 0, 0, 0,
      "zmq: receive high-water mark, messages"},
+    {"max_message", T_INT, I(max_message), 0, "16777216", 1024, 1073741824, 0, NULL, NULL, 0, 0, 0,
+     "zmq: largest message frame in bytes; ZeroMQ drops the sender's connection on a bigger one"},
     {"brokers", T_STR, I(brokers), CAP(input_conf, brokers), "", 0, 0, 0, NULL, NULL, 0, 0, 0,
      "kafka: bootstrap servers, host:port,..."},
     {"topics", T_STRS, I(topics), CAP(input_conf, topics[0]), NULL, 0, 0, 0, NULL, NULL, I(ntopics),
