@@ -76,20 +76,24 @@ for _ in $(seq 40); do status > /dev/null && { up=1; break; }; sleep 0.25; done
 idle_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$D/status")
 
 for k in $(seq "$NPUSH"); do
-    timeout $((SECS + 20)) "$HELPER" push "tcp://127.0.0.1:$P" "$SECS" 200 "$k" > "$DIR/push$k.out" &
+    timeout $((SECS + 20)) "$HELPER" push "tcp://127.0.0.1:$P" $((SECS + 1)) 200 "$k" > "$DIR/push$k.out" &
     PIDS+=($!)
 done
-t_start=$(date +%s.%N)
-rec0=$(status | jq '.inputs[0].records')
 : > "$DIR/lat"
 : > "$DIR/rss"
+: > "$DIR/rec"
 fails=0
-for t in $(seq "$SECS"); do
+t0=$(date +%s%N)
+end=$((t0 + SECS * 1000000000))
+t=0
+while [ "$(date +%s%N)" -lt $end ]; do
+    t=$((t + 1))
     a=$(date +%s%N)
     if doc=$(status); then
         b=$(date +%s%N)
         echo $(((b - a) / 1000000)) >> "$DIR/lat"
         rec=$(echo "$doc" | jq '.inputs[0].records')
+        echo "$(((a - t0) / 1000000)) $rec" >> "$DIR/rec"
     else
         b=$(date +%s%N)
         echo 99999 >> "$DIR/lat"
@@ -99,12 +103,10 @@ for t in $(seq "$SECS"); do
     rss=$(awk '/VmRSS/ { print $2 }' "/proc/$D/status" 2> /dev/null)
     echo "${rss:-0}" >> "$DIR/rss"
     echo "t=${t}s status $(((b - a) / 1000000)) ms records ${rec} rss ${rss} kB"
-    left=$((1000 - (b - a) / 1000000))
-    [ $left -gt 0 ] && sleep "$(awk -v l=$left 'BEGIN { printf "%.3f", l / 1000 }')"
+    # the next poll one second after the previous one started
+    left=$((t0 + t * 1000000000 - $(date +%s%N)))
+    [ $left -gt 0 ] && sleep "$(awk -v l=$left 'BEGIN { printf "%.3f", l / 1e9 }')"
 done
-doc=$(status)
-t_end=$(date +%s.%N)
-rec1=$(echo "$doc" | jq '.inputs[0].records')
 for k in $(seq "$NPUSH"); do
     for _ in $(seq 100); do [ -s "$DIR/push$k.out" ] && break; sleep 0.2; done
 done
@@ -128,9 +130,12 @@ for _ in $(seq 50); do [ -s "$DIR/notify.out" ] && break; sleep 0.1; done
 read -r _ pings _ ready _ gap < "$DIR/notify.out" || true
 
 # 4. figures
-dur=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }')
-sent_s=$(awk -v s="$sent" -v d="$SECS" 'BEGIN { printf "%.0f", s / d }')
-acc_s=$(awk -v a="$rec0" -v b="$rec1" -v d="$dur" 'BEGIN { printf "%.0f", (b - a) / d }')
+# accepted: from the first to the last answered poll, all within the pushers' run
+read -r ms0 rec0 < "$DIR/rec"
+read -r ms1 rec1 < <(tail -1 "$DIR/rec")
+dur=$(awk -v a="$ms0" -v b="$ms1" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
+sent_s=$(awk -v s="$sent" -v d="$((SECS + 1))" 'BEGIN { printf "%.0f", s / d }')
+acc_s=$(awk -v a="$rec0" -v b="$rec1" -v d="$dur" 'BEGIN { printf "%.0f", (d > 0) ? (b - a) / d : 0 }')
 ratio=$(awk -v c="$cap" -v a="$acc_s" 'BEGIN { printf "%.1f", (a > 0) ? c / a : 0 }')
 lat_max=$(sort -n "$DIR/lat" | tail -1)
 lat_med=$(sort -n "$DIR/lat" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
