@@ -142,7 +142,10 @@ int main(int argc, char **argv)
     double worst = 0;
     json_array_foreach(json_object_get(st, "scopes"), i, sc)
     {
-        double ms = json_number_value(json_object_get(sc, "refresh_ms"));
+        /* refresh_seconds (refresh_ms before the counters moved to the stats registry) */
+        json_t *sec = json_object_get(sc, "refresh_seconds");
+        double ms = sec ? 1e3 * json_number_value(sec)
+                        : json_number_value(json_object_get(sc, "refresh_ms"));
         if (ms > worst) worst = ms;
         printf("  scope %s: %lld series, window %lld, %lld refreshes, last refresh %.1f ms\n",
                json_string_value(json_object_get(sc, "name")),

@@ -6,7 +6,6 @@
 #include "incident.h"
 #include "metrics_http.h"
 #include "prom_text.h"
-#include "web_ui.h"
 #include "zmq_curve.h"
 
 #include <pthread.h>
@@ -209,6 +208,33 @@ json_t *daemon_status(struct daemon *d)
     return st;
 }
 
+static json_t *graph_of(void *ctx, int i)
+{
+    struct scope *const *scopes = ctx;
+    return scope_graph(scopes[i]);
+}
+
+/* The web view's data: each scope's status with its component map and tiers; graphs are read
+ * on demand from the scopes (scope_graph locks each), which outlive the HTTP server. */
+static void publish_ui(struct daemon *d, const json_t *status)
+{
+    json_t *arr = json_array();
+    for (int a = 0; a < d->nscopes; a++) {
+        const struct scope_conf *c = &d->scopes[a]->conf;
+        json_t *st = json_deep_copy(json_array_get(status, (size_t)a));
+        if (!st) st = json_pack("{s:s}", "name", c->name);
+        json_object_set_new(st, "component_map", json_string(c->component_map));
+        json_t *tiers = json_array();
+        for (int t = 0; t < c->ntiers; t++) json_array_append_new(tiers, json_string(c->tiers[t]));
+        json_object_set_new(st, "tiers", tiers);
+        json_array_append_new(arr, st);
+    }
+    char *js = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    metrics_http_publish_ui(d->metrics, js, strlen(js), graph_of, (void *)d->scopes);
+    free(js);
+    json_decref(arr);
+}
+
 void daemon_publish_http(struct daemon *d)
 {
     struct prom_text t = {0};
@@ -222,7 +248,7 @@ void daemon_publish_http(struct daemon *d)
     free(js);
     json_decref(recent);
     json_t *st = daemon_status(d);
-    web_ui_publish(d->metrics, json_object_get(st, "scopes"), d->scopes, d->nscopes);
+    publish_ui(d, json_object_get(st, "scopes"));
     json_decref(st);
     d->last_metrics = daemon_mono();
 }

@@ -5,7 +5,9 @@
  * root cause's own mechanism changed, anomaly otherwise; critical from a score of 0.6, warning
  * from min_confidence, suppressed (counted) below. The same fingerprint is not fired again
  * within `cooldown` buckets after it resolved. When the KPIs recover, the alert is sent again
- * as resolved. Threads: rows and polls on the loop; the ranking on a worker.
+ * as resolved. The alert's rca is the ranking (rca_json.h) plus "series_window"
+ * (series_window.h): the KPI and the top root causes around the change point, reference rows
+ * against incident rows. Threads: rows and polls on the loop; the ranking on a worker.
  */
 #ifndef CAUSALMON_INCIDENT_H
 #define CAUSALMON_INCIDENT_H

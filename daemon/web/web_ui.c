@@ -2,6 +2,7 @@
 #include "web_ui.h"
 
 #include "graph_svg.h"
+#include "series_plot.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -16,7 +17,8 @@ static const char CSS[] =
     "th{background:#eef}a{color:#1f5fa8}.firing{color:#c0392b;font-weight:bold}"
     ".resolved{color:#2e7d32}.note{color:#666}nav a{margin-right:1em}"
     ".svgbox{overflow:auto;border:1px solid #ddd;max-height:80vh}"
-    "code{background:#f4f4f4;padding:1px 4px}";
+    "code{background:#f4f4f4;padding:1px 4px}"
+    ".plots svg{margin:0 10px 8px 0;border:1px solid #eee}";
 
 static void head(struct prom_text *o, const char *title)
 {
@@ -454,6 +456,19 @@ static void kv_table(struct prom_text *o, const char *title, const json_t *arr)
     prom_add(o, "</table>\n");
 }
 
+/* The alert's series around the change point, one small plot each. */
+static void series_plots(struct prom_text *o, const json_t *sw)
+{
+    if (!json_array_size(json_object_get(sw, "series"))) return;
+    prom_add(o, "<h2>Series around the change point</h2>\n<p class=\"note\">"
+                "<span style=\"background:#e3edf9\">&nbsp;reference&nbsp;</span> "
+                "<span style=\"background:#fde3e0\">&nbsp;incident&nbsp;</span> rows of the "
+                "window, the dashed line at the change point; gaps are missing values; times "
+                "UTC.</p>\n<div class=\"plots\">\n");
+    series_plot_window(o, sw);
+    prom_add(o, "</div>\n");
+}
+
 static int page_alert(struct prom_text *o, const char *id, const json_t *events,
                       const json_t *scopes, const struct web_ui_view *v)
 {
@@ -497,6 +512,7 @@ static int page_alert(struct prom_text *o, const char *id, const json_t *events,
     cell_str(o, str(rca, "kpi"));
     prom_add(o, "</tr></table>\n");
     rca_table(o, rca);
+    series_plots(o, json_object_get(rca, "series_window"));
     kv_table(o, "Changed mechanisms", json_object_get(rca, "changed_mechanisms"));
     kv_table(o, "Changed links", json_object_get(rca, "changed_links"));
     kv_table(o, "Parents", json_object_get(rca, "parents"));
@@ -569,31 +585,4 @@ int web_ui_page(const char *url, const char *(*arg)(void *arg_ctx, const char *k
     json_decref(events);
     json_decref(scopes);
     return code;
-}
-
-static json_t *graph_of(void *ctx, int i)
-{
-    struct scope *const *scopes = ctx;
-    return scope_graph(scopes[i]);
-}
-
-void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
-                    int n)
-{
-    if (!m) return;
-    json_t *arr = json_array();
-    for (int a = 0; a < n; a++) {
-        json_t *st = json_deep_copy(json_array_get(status, (size_t)a));
-        if (!st) st = json_pack("{s:s}", "name", scopes[a]->conf.name);
-        json_object_set_new(st, "component_map", json_string(scopes[a]->conf.component_map));
-        json_t *tiers = json_array();
-        for (int t = 0; t < scopes[a]->conf.ntiers; t++)
-            json_array_append_new(tiers, json_string(scopes[a]->conf.tiers[t]));
-        json_object_set_new(st, "tiers", tiers);
-        json_array_append_new(arr, st);
-    }
-    char *js = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    metrics_http_publish_ui(m, js, strlen(js), graph_of, (void *)scopes);
-    free(js);
-    json_decref(arr);
 }

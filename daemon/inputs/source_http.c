@@ -1,5 +1,5 @@
 /* source_http.c - the http input type: InfluxDB /write and /api/v2/write, Prometheus
- * remote_write and JSON lines over HTTP (connectors/http_source.h). */
+ * remote_write and JSON lines over HTTP (connectors/transports/http_source.h). */
 #include "source.h"
 #include "sources.h"
 

@@ -1,5 +1,5 @@
 /* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
- * the records are durable (store: checkpoint) or incorporated (connectors/kafka_source.h). */
+ * the records are durable (store: checkpoint) or incorporated (connectors/transports/kafka_source.h). */
 #include "source.h"
 #include "sources.h"
 

@@ -1,6 +1,6 @@
 /* sink_http.c - the configured HTTP sinks (config sinks[]): Alertmanager's API v2, re-sent while
  * firing, and generic webhooks with retry, backoff and a bounded queue; the delivery runs on the
- * connector's thread (connectors/alert_sink.h). */
+ * connector's thread (connectors/transports/alert_sink.h). */
 #include "sink.h"
 
 #include "alert_sink.h"
