@@ -243,7 +243,7 @@ static void over_zmq(void)
     struct msgs m = build(0);
     void *ctx = zmq_ctx_new();
     char err[256];
-    struct zmq_source_conf c = {"z", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 10000, NULL};
+    struct zmq_source_conf c = {"z", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 10000, 0, NULL};
     struct zmq_source *src = zmq_source_new(ctx, &c, err, sizeof err);
     struct pusher p = {ctx, "", &m};
     size_t epl = sizeof p.ep;

@@ -52,6 +52,9 @@ static const struct opt INPUT_OPTS[] = {
             "zmq_sub: subscription prefix (empty: everything)"),
     OPT_INT("rcvhwm", rcvhwm, 10000, 0, 10000000, RELOAD_RESTART,
             "zmq: receive high-water mark, messages"),
+    OPT_INT("max_message", max_message, 16777216, 1024, 1073741824, RELOAD_RESTART,
+            "zmq: largest message frame in bytes; ZeroMQ drops the sender's connection on a "
+            "bigger one"),
     OPT_STR("brokers", brokers, "", RELOAD_RESTART, "kafka: bootstrap servers, host:port,..."),
     OPT_STRS("topics", topics, ntopics, RELOAD_RESTART, "kafka: topic names, or ^regex"),
     OPT_STR("group", group, "causalmon", RELOAD_RESTART, "kafka: consumer group id"),

@@ -29,6 +29,7 @@ struct input_conf {
     char endpoint[CONF_STR];
     char subscribe[CONF_STR];
     int rcvhwm;
+    int max_message; /* zmq: ZMQ_MAXMSGSIZE, bytes per frame */
     char brokers[CONF_STR * 2];
     char topics[CONF_MAX_LIST][CONF_STR];
     int ntopics;

@@ -229,7 +229,7 @@ int svar_true_pag(const struct svar_model *m, const unsigned char *hidden, int t
                 pag_link(g, x, y, MARK_CIRCLE, tau > 0 ? MARK_ARROW : MARK_CIRCLE);
             }
     memset(tr.u.inz, 0, tr.u.nV);
-    pag_orient(g, anc_sepset, &tr, NULL);
+    pag_orient(g, anc_sepset, &tr, NULL, NULL);
     if (pagout) {
         *pagout = svar_graph_new(No, tau_max);
         pag_to_graph(g, *pagout);

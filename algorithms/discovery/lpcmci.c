@@ -32,7 +32,15 @@ struct run {
     double *skey;
     unsigned *stamp;
     unsigned stamp_now;
+    int cancelled; /* the cancel flag was seen */
 };
+
+/* The caller's cancel flag is set (remembered, so the run reports it). */
+static int cancelled(struct run *r)
+{
+    if (r->prm->cancel && *r->prm->cancel) r->cancelled = 1;
+    return r->cancelled;
+}
 
 static size_t lat(const struct run *r, int i, int j, int tau)
 {
@@ -152,6 +160,7 @@ static int candidates(struct run *r, int e, int *out, double *key)
 /* One test of the link at (X, Y) given z[0..k); returns 1 if independent. */
 static int test(struct run *r, size_t at, int X, int Y, const int *z, int k)
 {
+    if (cancelled(r)) return 1; /* every link goes: the loops end quickly */
     struct ci_result res;
     parcorr_test(&r->pc, X, Y, z, k, &res);
     if (fabs(res.val) < r->strength[at]) {
@@ -213,6 +222,7 @@ static int search_with(struct run *r, int X, int Y, int b, const int *z, int k)
             int kz = nd;
             memcpy(r->zbuf, r->sdz, (size_t)nd * sizeof(int));
             for (int q = 0; q < p; q++) r->zbuf[kz++] = r->sC[r->scomb[q]];
+            if (cancelled(r)) return 1;
             struct ci_result res;
             parcorr_test(&r->pc, X, Y, r->zbuf, kz, &res);
             if (res.pval > r->prm->alpha) return 1;
@@ -238,6 +248,7 @@ static void skeleton(struct run *r)
             for (int i = 0; i < N; i++)
                 for (int tau = 0; tau <= r->tau_max; tau++) {
                     if (tau == 0 && i >= j) continue;
+                    if (cancelled(r)) goto done; /* the candidate scans alone take seconds */
                     int X = tau * N + i, Y = j;
                     size_t at = lat(r, i, j, tau);
                     if (pag_get(r->g, X, Y) == MARK_NONE) continue;
@@ -254,8 +265,9 @@ static void skeleton(struct run *r)
                     }
                     if (gone) pag_link(r->g, X, Y, MARK_NONE, MARK_NONE);
                 }
-        if (!any) break;
+        if (!any || cancelled(r)) break;
     }
+done:
     free(dz);
     free(Cy);
     free(Cx);
@@ -277,7 +289,7 @@ static void phase(struct run *r, struct pag_orient_stats *ost)
     r->npool = 0;
     skeleton(r);
     memcpy(r->snap, r->g->mark, r->L * 2);
-    pag_orient(r->g, in_sepset, r, ost);
+    if (!cancelled(r)) pag_orient(r->g, in_sepset, r, r->prm->cancel, ost);
 }
 
 /* The --> links of the phase become the next phase's default conditions. */
@@ -300,6 +312,7 @@ void lpcmci_params_default(struct lpcmci_params *p, int tau_max)
     p->alpha = 0.01;
     p->max_conds_dim = -1;
     p->n_preliminary = 0;
+    p->cancel = NULL;
 }
 
 int lpcmci_run(const double *R, int nvars, long n, const struct lpcmci_params *params,
@@ -336,9 +349,15 @@ int lpcmci_run(const double *R, int nvars, long n, const struct lpcmci_params *p
     parcorr_init(&r.pc, R, r.D, n, 16);
 
     struct pag_orient_stats ost = {0};
-    for (int ph = 0; ph <= params->n_preliminary; ph++) {
+    for (int ph = 0; ph <= params->n_preliminary && !cancelled(&r); ph++) {
         phase(&r, &ost);
         if (ph < params->n_preliminary) take_defaults(&r);
+    }
+    int rc = 0;
+    if (cancelled(&r)) {
+        snprintf(err, errlen, "lpcmci: cancelled");
+        rc = -1;
+        goto out;
     }
     pag_to_graph(r.g, g);
     for (size_t a = 0; a < r.L; a++) {
@@ -367,6 +386,7 @@ int lpcmci_run(const double *R, int nvars, long n, const struct lpcmci_params *p
         st->rule_hits = ost.rule_hits;
         st->conflicts = ost.conflicts;
     }
+out:
     parcorr_fini(&r.pc);
     pag_free(r.g);
     free(r.snap);
@@ -383,5 +403,5 @@ int lpcmci_run(const double *R, int nvars, long n, const struct lpcmci_params *p
     free(r.scomb);
     free(r.skey);
     free(r.stamp);
-    return 0;
+    return rc;
 }

@@ -28,6 +28,9 @@ struct lpcmci_params {
     double alpha;      /* significance level of every test, (0, 1) */
     int max_conds_dim; /* cap on the p-subset size per test; -1 = unlimited */
     int n_preliminary; /* preliminary phases before the final one, 0..10 */
+    /* Polled before every CI test and in the orientation loops; once non-zero the run ends
+     * early and fails with "lpcmci: cancelled" (NULL: never). Set from any thread. */
+    const volatile int *cancel;
 };
 
 struct lpcmci_stats {
@@ -40,7 +43,8 @@ struct lpcmci_stats {
     int conflicts;   /* rule conclusions refused in the final phase */
 };
 
-/* Fills p with the defaults (alpha 0.01, no cap, no preliminary phase: see docs/lpcmci.md). */
+/* Fills p with the defaults (alpha 0.01, no cap, no preliminary phase, no cancel flag: see
+ * docs/lpcmci.md). */
 void lpcmci_params_default(struct lpcmci_params *p, int tau_max);
 
 /* Runs the algorithm on the correlation matrix R of the embedded vector of `nvars` series with
@@ -48,7 +52,8 @@ void lpcmci_params_default(struct lpcmci_params *p, int tau_max);
  * n rows. Writes the PAG (link types -->, <--, <->, o->, <-o, o-o, svar_graph.h), each link's
  * largest p-value and its statistic into g (created by the caller with the same nvars and
  * tau_max; overwritten) and counters into st (may be NULL). Returns 0, or -1 with a message in
- * err if the parameters are invalid. Single-threaded; R and g are used only during the call. */
+ * err if the parameters are invalid or the run was cancelled (params->cancel; g is then left
+ * unspecified). Single-threaded; R and g are used only during the call. */
 int lpcmci_run(const double *R, int nvars, long n, const struct lpcmci_params *params,
                struct svar_graph *g, struct lpcmci_stats *st, char *err, size_t errlen);
 

@@ -106,7 +106,14 @@ struct orient {
     struct pag_orient_stats st;
     int changed;
     char *onpath; /* R9 search */
+    const volatile int *cancel;
 };
+
+/* The caller's cancel flag is set: the loops end early (the marks are then incomplete). */
+static int stopped(const struct orient *o)
+{
+    return o->cancel && *o->cancel;
+}
 
 /* Sets the mark at u on u - v to m if it is a circle; a different decided mark is a conflict. */
 static void decide(struct orient *o, int u, int v, enum pag_mark m)
@@ -141,7 +148,7 @@ static void colliders(struct orient *o)
 {
     size_t cap = 64, n = 0;
     int(*t)[3] = xmallocarray(cap, sizeof *t);
-    for (int b = 0; b < o->V; b++)
+    for (int b = 0; b < o->V && !stopped(o); b++)
         for (int x = 0; x < o->nnb[b]; x++)
             for (int y = x + 1; y < o->nnb[b]; y++) {
                 int a = o->nb[b][x], c = o->nb[b][y];
@@ -161,7 +168,7 @@ static void colliders(struct orient *o)
 /* R1: a *-> b o-* c, a and c not adjacent -> b --> c. */
 static void rule1(struct orient *o)
 {
-    for (int b = 0; b < o->V; b++)
+    for (int b = 0; b < o->V && !stopped(o); b++)
         for (int x = 0; x < o->nnb[b]; x++) {
             int a = o->nb[b][x];
             if (pag_get(o->g, b, a) != MARK_ARROW) continue;
@@ -177,7 +184,7 @@ static void rule1(struct orient *o)
 /* R2: a --> b *-> c or a *-> b --> c, and a *-o c -> a *-> c. */
 static void rule2(struct orient *o)
 {
-    for (int a = 0; a < o->V; a++)
+    for (int a = 0; a < o->V && !stopped(o); a++)
         for (int x = 0; x < o->nnb[a]; x++) {
             int c = o->nb[a][x];
             if (pag_get(o->g, c, a) != MARK_CIRCLE) continue;
@@ -196,7 +203,7 @@ static void rule2(struct orient *o)
 /* R3: a *-> b <-* c, a *-o d o-* c, a and c not adjacent, d *-o b -> d *-> b. */
 static void rule3(struct orient *o)
 {
-    for (int b = 0; b < o->V; b++)
+    for (int b = 0; b < o->V && !stopped(o); b++)
         for (int x = 0; x < o->nnb[b]; x++) {
             int d = o->nb[b][x];
             if (pag_get(o->g, b, d) != MARK_CIRCLE) continue;
@@ -225,7 +232,7 @@ static void rule4(struct orient *o)
 {
     int V = o->V;
     int *prev = xmallocarray((size_t)V, sizeof(int)), *queue = xmallocarray((size_t)V, sizeof(int));
-    for (int b = 0; b < V; b++)
+    for (int b = 0; b < V && !stopped(o); b++)
         for (int x = 0; x < o->nnb[b]; x++) {
             int c = o->nb[b][x];
             if (pag_get(o->g, b, c) != MARK_CIRCLE) continue;
@@ -274,7 +281,7 @@ static int is_o_arrow(const struct pag *g, int a, int c)
 
 static void rule8(struct orient *o)
 {
-    for (int a = 0; a < o->V; a++)
+    for (int a = 0; a < o->V && !stopped(o); a++)
         for (int x = 0; x < o->nnb[a]; x++) {
             int c = o->nb[a][x];
             if (!is_o_arrow(o->g, a, c)) continue;
@@ -310,7 +317,7 @@ static int pd_path(struct orient *o, int before, int from, int to, int left)
  * -> a --> c. */
 static void rule9(struct orient *o)
 {
-    for (int a = 0; a < o->V; a++)
+    for (int a = 0; a < o->V && !stopped(o); a++)
         for (int x = 0; x < o->nnb[a]; x++) {
             int c = o->nb[a][x];
             if (!is_o_arrow(o->g, a, c)) continue;
@@ -331,7 +338,7 @@ static void rule9(struct orient *o)
  * b and d not adjacent -> a --> c. */
 static void rule10(struct orient *o)
 {
-    for (int a = 0; a < o->V; a++)
+    for (int a = 0; a < o->V && !stopped(o); a++)
         for (int x = 0; x < o->nnb[a]; x++) {
             int c = o->nb[a][x], done = 0;
             if (!is_o_arrow(o->g, a, c)) continue;
@@ -350,10 +357,12 @@ static void rule10(struct orient *o)
         }
 }
 
-void pag_orient(struct pag *g, pag_sepset_fn in_sepset, void *ctx, struct pag_orient_stats *st)
+void pag_orient(struct pag *g, pag_sepset_fn in_sepset, void *ctx, const volatile int *cancel,
+                struct pag_orient_stats *st)
 {
     struct orient o = {0};
     o.g = g;
+    o.cancel = cancel;
     o.V = g->nvars * (g->tau_max + 1);
     o.in_sepset = in_sepset;
     o.ctx = ctx;
@@ -375,7 +384,7 @@ void pag_orient(struct pag *g, pag_sepset_fn in_sepset, void *ctx, struct pag_or
         if (!o.changed) rule8(&o);
         if (!o.changed) rule9(&o);
         if (!o.changed) rule10(&o);
-    } while (o.changed);
+    } while (o.changed && !stopped(&o));
     for (int u = 0; u < o.V; u++) free(o.nb[u]);
     free(o.nb);
     free(o.nnb);

@@ -53,8 +53,11 @@ struct pag_orient_stats {
  * collider step, then Zhang's rules R1, R2, R3, R4 (discriminating paths), R8, R9 and R10
  * (R9/R10 on uncovered potentially directed paths of bounded length) until none applies.
  * No selection bias is assumed (R5-R7 are not used). A rule never overwrites a decided mark;
- * such conflicts are counted. st may be NULL. Single-threaded. */
-void pag_orient(struct pag *g, pag_sepset_fn in_sepset, void *ctx, struct pag_orient_stats *st);
+ * such conflicts are counted. st may be NULL. Once *cancel is non-zero (cancel may be NULL:
+ * never; set from any thread) the loops stop early and the marks are incomplete: the caller
+ * must discard the result. Single-threaded. */
+void pag_orient(struct pag *g, pag_sepset_fn in_sepset, void *ctx, const volatile int *cancel,
+                struct pag_orient_stats *st);
 
 /* Writes the PAG into the link types of gr (same nvars and tau_max; p-values untouched). */
 void pag_to_graph(const struct pag *g, struct svar_graph *gr);

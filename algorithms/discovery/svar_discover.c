@@ -182,6 +182,7 @@ int svar_discover_graph_method(const double *Y, int rows, int nvars,
         lpp.alpha = p->alpha;
         lpp.max_conds_dim = p->max_conds_dim;
         lpp.n_preliminary = dp->n_preliminary;
+        lpp.cancel = p->cancel;
         struct lpcmci_stats ls;
         rc = lpcmci_run(R, nvars, *samples, &lpp, g, &ls, err, errlen);
         if (rc == 0 && st) {

@@ -39,7 +39,7 @@ int svar_method_parse(const char *s, enum svar_method *m);
 
 struct svar_discover_params {
     enum svar_method method;   /* PCMCI+ (default) or LPCMCI */
-    struct pcmci_params pcmci; /* tau_max, alpha and max_conds_dim are used by both methods */
+    struct pcmci_params pcmci; /* tau_max, alpha, max_conds_dim and cancel: both methods */
     int n_preliminary;         /* LPCMCI preliminary phases */
     int fdr_bh;                /* apply Benjamini-Hochberg at pcmci.alpha */
     int max_gap;               /* longest interior gap filled by interpolation */

@@ -73,7 +73,8 @@ struct rca_params {
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
     double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
     double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
-    const volatile int *cancel; /* polled by PCMCI+ (pcmci_params.cancel); NULL: never */
+    const volatile int *cancel; /* polled by PCMCI+ and LPCMCI (pcmci_params.cancel); NULL:
+                                 * never */
     /* a graph learned already on this window by rca_graph_learn (NULL: step 3 learns one).
      * Its variables outside the graph columns of step 3 are left out; no discovery runs. With
      * given->graph NULL (learning failed) or another tau_max, the ranking has no graph. */

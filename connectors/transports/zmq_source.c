@@ -3,6 +3,7 @@
 #include "zmq_curve.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ struct zmq_source *zmq_source_new(void *zctx, const struct zmq_source_conf *c, c
     }
     zmq_socket_defaults(sock);
     if (c->rcvhwm > 0) zmq_setsockopt(sock, ZMQ_RCVHWM, &c->rcvhwm, sizeof c->rcvhwm);
+    if (c->max_message > 0) {
+        int64_t max = c->max_message;
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    }
     int rc;
     if (c->kind == ZSRC_SUB) {
         const char *sub = c->subscribe ? c->subscribe : "";

@@ -22,6 +22,7 @@ struct zmq_source_conf {
     const char *endpoint;    /* e.g. tcp://127.0.0.1:7001 */
     const char *subscribe;   /* SUB prefix; NULL or "" = everything */
     int rcvhwm;              /* 0: ZeroMQ's default (1000) */
+    long max_message;        /* ZMQ_MAXMSGSIZE, bytes per frame; 0: no limit */
     struct zmq_curve *curve; /* PULL: a CURVE server with the allow-list, or NULL */
 };
 

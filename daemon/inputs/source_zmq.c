@@ -14,8 +14,13 @@ static int check(const struct input_conf *c, char *err, size_t errlen)
 static int open_as(struct source *s, enum zmq_source_kind kind, char *err, size_t errlen)
 {
     const struct input_conf *c = s->conf;
-    struct zmq_source_conf zc = {c->name,      kind,      c->endpoint,
-                                 c->subscribe, c->rcvhwm, kind == ZSRC_PULL ? s->env->curve : NULL};
+    struct zmq_source_conf zc = {c->name,
+                                 kind,
+                                 c->endpoint,
+                                 c->subscribe,
+                                 c->rcvhwm,
+                                 c->max_message,
+                                 kind == ZSRC_PULL ? s->env->curve : NULL};
     s->impl = zmq_source_new(s->env->zctx, &zc, err, errlen);
     return s->impl ? 0 : -1;
 }

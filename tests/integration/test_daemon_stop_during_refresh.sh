@@ -1,12 +1,14 @@
 #!/bin/bash
 # SIGTERM while a worker runs the heaviest refresh (200 series x 1,500 rows at tau_max 5 of
 # densely dependent series): the refresh is cancelled, the checkpoint is written and the
-# daemon exits 0 within 5 s.
-# usage: test_daemon_stop_during_refresh.sh TESTS_BUILD_DIR CAUSALMON
+# daemon exits 0 within 5 s. METHOD=lpcmci runs the same with LPCMCI (default pcmci+).
+# usage: [METHOD=pcmci+|lpcmci] test_daemon_stop_during_refresh.sh TESTS_BUILD_DIR CAUSALMON
 . "$(dirname "$0")/lib.sh"
 T=$1
 BIN=$(readlink -f "$2")
 P=$((20000 + RANDOM % 30000))
+METHOD=${METHOD:-pcmci+}
+case $METHOD in lpcmci) WHAT=lpcmci ;; *) WHAT=pcmciplus ;; esac
 # every series follows one of two common factors, its neighbour and one other series: densely
 # dependent, so PCMCI+ needs large condition sets (uncancelled, this refresh takes minutes)
 awk 'BEGIN { srand(11); for (b = 0; b < 1500; b++) { f = 0.8 * f + rand() - 0.5; g = 0.7 * g + rand() - 0.5
@@ -21,7 +23,7 @@ inputs:
 alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))"}
 query: {endpoint: "tcp://127.0.0.1:$((P + 2))"}
 scopes:
-  - {name: big, match: ["s*"], window: 1500, max_series: 200, tau_max: 5, refresh_every: 1500}
+  - {name: big, match: ["s*"], window: 1500, max_series: 200, tau_max: 5, refresh_every: 1500, method: "$METHOD"}
 CONF
 Q="tcp://127.0.0.1:$((P + 2))"
 "$BIN" run --config "$WORK/d.yaml" 2> "$WORK/daemon.err" &
@@ -39,7 +41,7 @@ secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 echo "# exit $rc after $secs s"
 check "SIGTERM during the refresh exits 0 (got $rc)" test $rc -eq 0
 check "within 5 s ($secs s)" awk -v s="$secs" 'BEGIN { exit !(s < 5) }'
-check "the refresh in flight was cancelled" grep -q "refresh skipped: pcmciplus: cancelled" "$WORK/daemon.err"
+check "the refresh in flight was cancelled" grep -q "refresh skipped: $WHAT: cancelled" "$WORK/daemon.err"
 check "the checkpoint holds the 1,500-row window" test "$("$T/ckwindows" "$WORK/state/checkpoint.json" 2>/dev/null | grep -c ' s000.v ')" -eq 1500
 grep -i "refresh\|cancel\|stopping" "$WORK/daemon.err" | tail -5
 finish

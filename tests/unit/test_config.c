@@ -37,6 +37,7 @@ static const char EVERY_OPTION[] =
     "    endpoint: \"tcp://127.0.0.1:2\"\n"
     "    subscribe: x\n"
     "    rcvhwm: 5\n"
+    "    max_message: 4096\n"
     "    brokers: \"127.0.0.1:9092\"\n"
     "    topics: [a, \"^b\\\\..*\"]\n"
     "    group: g\n"

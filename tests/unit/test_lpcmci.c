@@ -289,6 +289,28 @@ static void test_invalid_parameters_are_refused(void **state)
     svar_graph_free(g);
 }
 
+/* A set cancel flag ends the run with "lpcmci: cancelled" and no test run; a clear one does
+ * not change the result. */
+static void test_cancel_flag_ends_the_run(void **state)
+{
+    (void)state;
+    double R[4] = {1, 0.9, 0.9, 1};
+    struct svar_graph *g = svar_graph_new(2, 0);
+    struct lpcmci_params p;
+    lpcmci_params_default(&p, 0);
+    volatile int flag = 0;
+    p.cancel = &flag;
+    char err[128] = "";
+    struct lpcmci_stats st;
+    assert_int_equal(lpcmci_run(R, 2, 100, &p, g, &st, err, sizeof err), 0);
+    assert_int_equal(svar_graph_count_links(g), 1); /* the dependent pair */
+    assert_true(st.tests > 0);
+    flag = 1;
+    assert_int_equal(lpcmci_run(R, 2, 100, &p, g, &st, err, sizeof err), -1);
+    assert_string_equal(err, "lpcmci: cancelled");
+    svar_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_true_pag_marks_agree_with_the_mag),
         cmocka_unit_test(test_ranking_never_walks_a_shared_hidden_cause),
         cmocka_unit_test(test_invalid_parameters_are_refused),
+        cmocka_unit_test(test_cancel_flag_ends_the_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

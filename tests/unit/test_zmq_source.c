@@ -1,10 +1,12 @@
 /* ZeroMQ sources with real sockets over TCP on 127.0.0.1: PUSH -> PULL with one-frame and
- * [format][payload] messages, and PUB -> SUB with a format-prefix subscription. */
+ * [format][payload] messages, PUB -> SUB with a format-prefix subscription, and the maximum
+ * message size. */
 #include "test_util.h"
 
 #include "ingest.h"
 #include "zmq_source.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -61,7 +63,7 @@ static void test_push_to_pull_one_frame_and_multipart(void **state)
     struct sink s;
     sink_init(&s);
     char err[256];
-    struct zmq_source_conf c = {"m", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 0, NULL};
+    struct zmq_source_conf c = {"m", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 0, 0, NULL};
     struct zmq_source *src = zmq_source_new(ctx, &c, err, sizeof err);
     assert_non_null(src);
     char ep[256];
@@ -83,7 +85,7 @@ static void test_push_to_pull_one_frame_and_multipart(void **state)
     assert_int_equal(s.st.rejected[REJECT_UNKNOWN_FORMAT], 1);
     assert_int_equal(zmq_source_messages(src), 4);
     /* a bad bind address is an error naming the endpoint */
-    struct zmq_source_conf bad = {"m", ZSRC_PULL, "tcp://127.0.0.1:notaport", NULL, 0, NULL};
+    struct zmq_source_conf bad = {"m", ZSRC_PULL, "tcp://127.0.0.1:notaport", NULL, 0, 0, NULL};
     assert_null(zmq_source_new(ctx, &bad, err, sizeof err));
     assert_non_null(strstr(err, "notaport"));
     zmq_close(push);
@@ -104,7 +106,7 @@ static void test_pub_to_sub_filters_by_format_prefix(void **state)
     size_t epl = sizeof ep;
     zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, ep, &epl);
     char err[256];
-    struct zmq_source_conf c = {"s", ZSRC_SUB, ep, "influx", 0, NULL};
+    struct zmq_source_conf c = {"s", ZSRC_SUB, ep, "influx", 0, 0, NULL};
     struct zmq_source *src = zmq_source_new(ctx, &c, err, sizeof err);
     assert_non_null(src);
     /* PUB/SUB drops until the subscription arrives: publish until the first record lands */
@@ -128,11 +130,64 @@ static void test_pub_to_sub_filters_by_format_prefix(void **state)
     zmq_ctx_term(ctx);
 }
 
+/* A frame over max_message never reaches the aligner: ZeroMQ drops the sender's connection.
+ * The sender reconnects by itself, and other senders are not disturbed. */
+static void test_pull_drops_message_over_max_message_and_keeps_taking_normal_ones(void **state)
+{
+    (void)state;
+    void *ctx = zmq_ctx_new();
+    struct sink s;
+    sink_init(&s);
+    char err[256];
+    struct zmq_source_conf c = {"m", ZSRC_PULL, "tcp://127.0.0.1:*", NULL, 0, 1024, NULL};
+    struct zmq_source *src = zmq_source_new(ctx, &c, err, sizeof err);
+    assert_non_null(src);
+    char ep[256];
+    size_t epl = sizeof ep;
+    zmq_getsockopt(zmq_source_socket(src), ZMQ_LAST_ENDPOINT, ep, &epl);
+    void *a = zmq_socket(ctx, ZMQ_PUSH), *b = zmq_socket(ctx, ZMQ_PUSH);
+    int reconnect = 50;
+    zmq_setsockopt(a, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
+    assert_int_equal(zmq_connect(a, ep), 0);
+    assert_int_equal(zmq_connect(b, ep), 0);
+    zmq_send(a, "ok v=1 1700000000000000000", 26, 0);
+    pump(src, &s, 1, 5000);
+    assert_int_equal(s.accepted, 1);
+    /* 2,000 bytes of valid lines: over the 1,024-byte limit */
+    char big[2100];
+    size_t bl = 0;
+    for (int i = 0; bl < 2000; i++)
+        bl += (size_t)snprintf(big + bl, sizeof big - bl, "big v=%d 17000000%02d000000000\n", i,
+                               i % 100);
+    assert_true(bl > 1024);
+    zmq_send(a, big, bl, 0);
+    /* the other sender goes on */
+    zmq_send(b, "other v=2 1700000000000000000", 29, 0);
+    pump(src, &s, 2, 5000);
+    assert_int_equal(s.accepted, 2);
+    /* the first sender reconnects and its normal messages arrive again */
+    long before = s.accepted;
+    for (int k = 0; k < 100 && s.accepted == before; k++) {
+        zmq_send(a, "after v=3 1700000000000000000", 29, ZMQ_DONTWAIT);
+        pump(src, &s, before + 1, 50);
+    }
+    assert_true(s.accepted > before);
+    assert_int_equal(aligner_nseries(s.al), 3); /* ok, other, after; never big */
+    printf("# accepted %ld records from %ld messages; the %zu-byte message was dropped\n",
+           s.accepted, zmq_source_messages(src), bl);
+    zmq_close(a);
+    zmq_close(b);
+    zmq_source_close(src);
+    aligner_free(s.al);
+    zmq_ctx_term(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push_to_pull_one_frame_and_multipart),
         cmocka_unit_test(test_pub_to_sub_filters_by_format_prefix),
+        cmocka_unit_test(test_pull_drops_message_over_max_message_and_keeps_taking_normal_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
