@@ -54,7 +54,8 @@ struct reject_stats {
 void reject_count(struct reject_stats *st, enum reject_reason r, const char *line, size_t len);
 
 /* reject_count, plus the place of the error (1-based line and byte column in the text given
- * to the parser) and what was wrong, kept in last_detail. */
+ * to the parser: an HTTP body, a Kafka or ZeroMQ message, a chunk of a file) and what was
+ * wrong, kept in last_detail and logged by reject_log. */
 void reject_count_at(struct reject_stats *st, enum reject_reason r, const char *line, size_t len,
                      long lineno, long col, const char *what);
 
