@@ -336,6 +336,7 @@ static json_t *status_json(struct daemon *d)
                                   "written", (json_int_t)d->ckpt_written, "failures",
                                   (json_int_t)d->ckpt_failures, "last_error", d->ckpt_error));
     json_object_set_new(st, "alerts_dropped", json_integer(alerts_dropped(d->alerts)));
+    json_object_set_new(st, "sinks", sinks_status(&d->sinks));
     return st;
 }
 

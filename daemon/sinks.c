@@ -80,6 +80,21 @@ void sinks_metrics(const struct sinks *s, struct prom_text *t)
     }
 }
 
+json_t *sinks_status(const struct sinks *s)
+{
+    json_t *arr = json_array();
+    for (int k = 0; k < s->n; k++) {
+        struct alert_sink_stats st;
+        alert_sink_stats(s->s[k], &st);
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "name", alert_sink_name(s->s[k]),
+                           "type", alert_sink_kind_name(s->s[k]), "sent", (json_int_t)st.sent,
+                           "failed", (json_int_t)st.failed, "dropped", (json_int_t)st.dropped,
+                           "queued", (json_int_t)st.queued, "last_success", st.last_success));
+    }
+    return arr;
+}
+
 void sinks_stop(struct sinks *s)
 {
     for (int k = 0; k < s->n; k++) alert_sink_free(s->s[k]);

@@ -22,6 +22,9 @@ int sinks_start(const struct config *c, const char *external_url, struct alerts 
                 struct sinks *out, char *err, size_t errlen);
 /* Appends causalmon_sink_* series for every sink. */
 void sinks_metrics(const struct sinks *s, struct prom_text *t);
+/* The sinks for `query status`: [{name, type, sent, failed, dropped, queued, last_success}]
+ * (new reference; the counters are those of causalmon_sink_* on /metrics). */
+json_t *sinks_status(const struct sinks *s);
 /* Stops every sink (one last delivery attempt each). */
 void sinks_stop(struct sinks *s);
 
