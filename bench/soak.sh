@@ -3,7 +3,8 @@
 # window 600) at 1 bucket/s for MINUTES of event time (default 30), replayed through a file
 # input SPEED times faster than real time (default 60, so 30 minutes take 30 s). Prints the
 # resident set size once a second and its growth after the windows are full. Self-contained:
-# the data is generated here.
+# the data is generated here. With SPEED 1 the soak runs in real time (60 minutes: bench/soak.sh
+# CAUSALMON 60 1).
 # usage: bench/soak.sh CAUSALMON [MINUTES [SPEED]]
 set -eu
 BIN=$(readlink -f "$1")
@@ -42,7 +43,12 @@ for t in $(seq "$secs"); do
     [ -z "$full" ] && [ $((t * SPEED)) -ge 700 ] && full=$rss
     echo "t=${t}s event=$((t * SPEED))s rss=${rss} kB"
 done
+sleep 3 # the last buckets close on the idle flush
 status=$("$BIN" query --connect "tcp://127.0.0.1:$((P + 2))" status)
-echo "$status" | grep -o '"records":[0-9]*' | head -1
-echo "$status" | grep -o '"name":"s[0-9]","series":[0-9]*,"window_fill":[0-9]*,"window":600,"last_refresh":"[^"]*","refresh_ms":[0-9.]*,"refreshes":[0-9]*'
+expected=$((BUCKETS * 200))
+echo "$status" | jq -r --argjson e "$expected" '.inputs[0] |
+  "records \(.records) of \($e) sent: lost \($e - .records), rejected \([.rejected[]] | add)"'
+echo "$status" | jq -r '.scopes[] |
+  "scope \(.name): \(.series) series, window \(.window_fill)/\(.window), \(.refreshes) refreshes, \(.refresh_errors) errors, last \(.refresh_seconds) s"'
+echo "$status" | jq -r '"aligner: \(.aligner.rows) rows, late \(.aligner.late); checkpoints \(.checkpoint.written) written, \(.checkpoint.failures) failed"'
 echo "rss: start ${first} kB, windows full ${full:-?} kB, end ${rss} kB, growth after full $(( rss - ${full:-rss} )) kB"

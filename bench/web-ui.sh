@@ -3,15 +3,19 @@
 # components of 10, simulated SVAR data replayed through a file input): after the first graph
 # refresh, fetches each page ROUNDS times over 127.0.0.1 with curl and prints the median and
 # the worst time_total per page: the scope list, the scope folded to components, one component
-# expanded, all 200 series drawn (?expand=*), and the graph JSON over the query socket for
-# comparison. Target: every page under 200 ms. Self-contained: the data is generated here.
+# expanded, all 200 series drawn (?expand=*), one component alone, and the page of the alert of
+# a mean shift in the scope's KPI (ranking, series plots and the folded graph). Target: every
+# page under 200 ms. Self-contained: the data is generated here.
 # usage: bench/web-ui.sh CAUSALMON [ROUNDS]
 set -eu
 BIN=$(readlink -f "$1")
 ROUNDS=${2:-20}
 DIR=$(mktemp -d /tmp/causalmon-webui.XXXXXX)
 trap 'kill $D 2>/dev/null; wait $D 2>/dev/null; rm -rf "$DIR"' EXIT
-"$BIN" simulate --vars 200 --samples 700 --tau-max 1 --seed 5 --out "$DIR/raw.csv" 2>/dev/null
+"$BIN" simulate --vars 200 --samples 700 --tau-max 1 --seed 5 --change mean_shift --change-at 620 \
+    --truth "$DIR/truth.json" --out "$DIR/raw.csv" 2>/dev/null
+# the changed series is the KPI: its incident gives the alert page (ranking, graph, plots)
+KPI=$(jq -r '.changed[0].variable | ltrimstr("x") | tonumber | "svc\(. / 10 | floor).m\(. % 10)"' "$DIR/truth.json")
 # x<i> -> svc<i/10>.m<i%10>: twenty components of ten series
 awk -F, 'BEGIN { OFS = "," } NR == 1 { for (c = 1; c <= NF; c++) if ($c ~ /^x[0-9]+$/) {
     i = substr($c, 2) + 0; $c = sprintf("svc%d.m%d", int(i / 10), i % 10) } } { print }' \
@@ -29,7 +33,8 @@ inputs:
 alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))"}
 query: {endpoint: "tcp://127.0.0.1:$((P + 2))"}
 scopes:
-  - {name: wide, match: ["*"], max_series: 256, window: 600, tau_max: 1, refresh_every: 600}
+  - {name: wide, match: ["*"], max_series: 256, window: 600, tau_max: 1, refresh_every: 600,
+     kpis: ["$KPI"], reference: 300, z: 2, settle: 20, min_confidence: 0}
 CONF
 "$BIN" run --config "$DIR/w.yaml" 2> "$DIR/daemon.err" &
 D=$!
@@ -54,3 +59,15 @@ page "/ui/scope/wide (folded)" "$M/ui/scope/wide"
 page "/ui/scope/wide?expand=svc3" "$M/ui/scope/wide?expand=svc3"
 page "/ui/scope/wide?expand=* (200)" "$M/ui/scope/wide?expand=*"
 page "/ui/scope/wide?component=svc3" "$M/ui/scope/wide?component=svc3"
+for _ in $(seq 240); do
+    FP=$(curl -sf "$M/alerts" | jq -r 'map(select(.data.rca.kpi))[0].data.fingerprint // empty')
+    [ -n "$FP" ] && break
+    sleep 0.5
+done
+if [ -n "$FP" ]; then
+    curl -sf "$M/alerts?fingerprint=$FP" | jq -c '.[-1].data.rca' > "$DIR/rca.json"
+    echo "alert of KPI $KPI: $(jq -r '.series_window | "\(.series | length) series x \(.rows) rows plotted"' "$DIR/rca.json"), rca $(wc -c < "$DIR/rca.json") bytes of which series_window $(jq -c .series_window "$DIR/rca.json" | wc -c)"
+    page "/ui/alert/FP (plots + graph)" "$M/ui/alert/$FP"
+else
+    echo "no alert of KPI $KPI within 120 s: alert page not measured"
+fi

@@ -6,51 +6,32 @@
 #include "utf8.h"
 #include "xalloc.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
-
-#define JOURNAL_MAX (16L << 20)
 
 struct alerts {
-    void *pub;
     char epoch[40];
     char host[128];
-    char *journal; /* path, or NULL */
     long seq;
-    long dropped;              /* events a subscriber at its high-water mark did not get */
     json_t *kept[ALERTS_KEPT]; /* ring by seq */
-    struct {
-        alerts_sink_fn fn;
-        void *ctx;
-    } sinks[ALERTS_MAX_SINKS];
+    struct sink *sinks[ALERTS_MAX_SINKS];
     int nsinks;
 };
 
-void alerts_add_sink(struct alerts *a, alerts_sink_fn fn, void *ctx)
+void alerts_add_sink(struct alerts *a, struct sink *k)
 {
-    if (a->nsinks == ALERTS_MAX_SINKS) return;
-    a->sinks[a->nsinks].fn = fn;
-    a->sinks[a->nsinks++].ctx = ctx;
+    if (a->nsinks < ALERTS_MAX_SINKS) a->sinks[a->nsinks++] = k;
 }
 
-struct alerts *alerts_new(void *pub, const char *epoch, const char *state_dir)
+struct alerts *alerts_new(const char *epoch)
 {
     struct alerts *a = xcalloc(1, sizeof *a);
-    a->pub = pub;
     snprintf(a->epoch, sizeof a->epoch, "%s", epoch);
     if (gethostname(a->host, sizeof a->host)) snprintf(a->host, sizeof a->host, "localhost");
     a->host[sizeof a->host - 1] = 0;
-    if (state_dir && state_dir[0]) {
-        size_t n = strlen(state_dir) + 16;
-        a->journal = xmalloc(n);
-        snprintf(a->journal, n, "%s/alerts.jsonl", state_dir);
-    }
     return a;
 }
 
@@ -58,7 +39,6 @@ void alerts_free(struct alerts *a)
 {
     if (!a) return;
     for (int k = 0; k < ALERTS_KEPT; k++) json_decref(a->kept[k]);
-    free(a->journal);
     free(a);
 }
 
@@ -91,23 +71,6 @@ void alert_fingerprint(const struct alert *al, char out[17])
         h = (fnv(h, values[k]) ^ 0xff) * 1099511628211ULL;
     }
     snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
-static void journal_append(struct alerts *a, const char *text)
-{
-    struct stat st;
-    if (stat(a->journal, &st) == 0 && st.st_size > JOURNAL_MAX) {
-        char old[4200];
-        snprintf(old, sizeof old, "%s.1", a->journal);
-        rename(a->journal, old);
-    }
-    FILE *f = fopen(a->journal, "a");
-    if (!f) {
-        logmsg(LOG_WARNING, "alert journal %s: %s", a->journal, strerror(errno));
-        return;
-    }
-    fprintf(f, "%s\n", text);
-    if (fclose(f)) logmsg(LOG_WARNING, "alert journal %s: %s", a->journal, strerror(errno));
 }
 
 long alerts_publish(struct alerts *a, const struct alert *in)
@@ -162,12 +125,8 @@ long alerts_publish(struct alerts *a, const struct alert *in)
     char topic[300];
     int tl = snprintf(topic, sizeof topic, "alert.%s.%s", al->severity, al->scope);
     if (tl >= (int)sizeof topic) tl = (int)utf8_cut(topic, sizeof topic - 1, sizeof topic - 1);
-    /* the PUB socket has ZMQ_XPUB_NODROP: a subscriber at its high-water mark gives EAGAIN */
-    if (zmq_send(a->pub, topic, (size_t)tl, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(a->pub, text, strlen(text), ZMQ_DONTWAIT) < 0)
-        a->dropped++;
-    if (a->journal) journal_append(a, text);
-    for (int k = 0; k < a->nsinks; k++) a->sinks[k].fn(a->sinks[k].ctx, ev);
+    struct sink_event se = {ev, text, topic, (size_t)tl};
+    for (int k = 0; k < a->nsinks; k++) a->sinks[k]->ops->deliver(a->sinks[k], &se);
     free(text);
     json_t **slot = &a->kept[seq % ALERTS_KEPT];
     json_decref(*slot);
@@ -175,11 +134,6 @@ long alerts_publish(struct alerts *a, const struct alert *in)
     logmsg(LOG_NOTICE, "alert %ld: %s %s %s in scope %s: %s", seq,
            al->resolved ? "resolved" : "firing", al->severity, al->kind, al->scope, al->summary);
     return seq;
-}
-
-long alerts_dropped(const struct alerts *a)
-{
-    return a ? a->dropped : 0;
 }
 
 long alerts_seq(const struct alerts *a)

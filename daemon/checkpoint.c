@@ -1,5 +1,9 @@
 #include "checkpoint.h"
 
+#include "aligner_state.h"
+#include "daemon.h"
+#include "logmsg.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -162,4 +166,113 @@ json_t *checkpoint_read(const char *dir, char *err, size_t errlen)
     free(buf);
     if (!j) snprintf(err, errlen, "%s: %s", path, why);
     return j;
+}
+
+/* --- what a checkpoint holds (daemon.h): composed from and restored into a running daemon --- */
+
+int checkpoint_save(struct daemon *d)
+{
+    int64_t closed_before = aligner_closed_before(d->al);
+    json_t *scopes = json_array();
+    for (int a = 0; a < d->nscopes; a++)
+        json_array_append_new(scopes, scope_checkpoint(d->scopes[a]));
+    size_t len;
+    char *logs = log_series_save(d->logs, &len);
+    json_t *state =
+        json_pack("{s:s, s:i, s:I, s:I, s:s, s:o, s:s, s:o}", "format", "causalmon-checkpoint",
+                  "version", CHECKPOINT_VERSION, "bucket_ns", (json_int_t)d->conf->bucket_ns, "seq",
+                  (json_int_t)alerts_seq(d->alerts), "epoch", d->epoch, "scopes", scopes, "logs",
+                  logs, "aligner", aligner_state_save(d->al));
+    free(logs);
+    char err[512];
+    int rc = state ? checkpoint_write(d->conf->state_dir, state, err, sizeof err) : -1;
+    if (!state) snprintf(err, sizeof err, "checkpoint: the state has a string that is not UTF-8");
+    if (rc) {
+        logmsg(LOG_ERR, "%s", err);
+        d->ckpt_failures++;
+        d->ckpt_ok = 0;
+        snprintf(d->ckpt_error, sizeof d->ckpt_error, "%s", err);
+    } else {
+        logmsg(LOG_DEBUG, "checkpoint written to %s", d->conf->state_dir);
+        d->ckpt_ok = 1;
+        d->ckpt_written++;
+        sources_durable(&d->sources, closed_before); /* these records are durable now */
+    }
+    json_decref(state);
+    d->last_checkpoint = daemon_mono();
+    return rc;
+}
+
+static int series_id(void *ctx, const char *name)
+{
+    return aligner_series(ctx, name, strlen(name));
+}
+
+void checkpoint_restore(struct daemon *d)
+{
+    char err[512];
+    json_t *j = checkpoint_read(d->conf->state_dir, err, sizeof err);
+    if (!j) {
+        if (err[0]) logmsg(LOG_WARNING, "ignoring the checkpoint: %s", err);
+        return;
+    }
+    json_t *bucket = json_object_get(j, "bucket_ns"), *logs = json_object_get(j, "logs");
+    if (json_integer_value(bucket) != d->conf->bucket_ns || !json_is_string(logs)) {
+        logmsg(LOG_WARNING, "ignoring the checkpoint: another bucket width or no log state");
+        json_decref(j);
+        return;
+    }
+    struct drain_params dp = {d->conf->drain_depth, d->conf->drain_similarity,
+                              d->conf->drain_max_children, d->conf->drain_max_clusters, 1};
+    struct log_series *ls = log_series_load(json_string_value(logs), json_string_length(logs), &dp,
+                                            d->conf->max_log_streams, err, sizeof err);
+    if (!ls) {
+        logmsg(LOG_WARNING, "ignoring the checkpoint: %s", err);
+        json_decref(j);
+        return;
+    }
+    log_series_free(d->logs);
+    d->logs = ls;
+    d->in.logs = ls;
+    int restored = 0;
+    size_t i;
+    json_t *sj;
+    json_array_foreach(json_object_get(j, "scopes"), i, sj)
+    {
+        const char *name = json_string_value(json_object_get(sj, "name"));
+        for (int a = 0; name && a < d->nscopes; a++) {
+            if (strcmp(d->scopes[a]->conf.name, name) != 0) continue;
+            if (scope_restore(d->scopes[a], sj, series_id, d->al, err, sizeof err) == 0) {
+                restored++;
+            } else { /* start this scope afresh */
+                logmsg(LOG_WARNING, "checkpoint: %s; the scope starts empty", err);
+                struct scope_conf c = d->scopes[a]->conf;
+                scope_free(d->scopes[a]);
+                d->scopes[a] = daemon_new_scope(d, &c);
+            }
+        }
+    }
+    for (int a = 0; a < d->nscopes; a++) { /* a window ending far ahead would never grow */
+        int64_t last = scope_window_last_time(d->scopes[a]->win);
+        if (d->conf->max_future_ns > 0 && scope_window_rows(d->scopes[a]->win) > 0 &&
+            last - daemon_wall_ns() > d->conf->max_future_ns) {
+            logmsg(LOG_WARNING,
+                   "checkpoint: scope %s ends %.0f s ahead of the clock; it starts empty",
+                   d->scopes[a]->conf.name, (last - daemon_wall_ns()) * 1e-9);
+            struct scope_conf c = d->scopes[a]->conf;
+            scope_free(d->scopes[a]);
+            d->scopes[a] = daemon_new_scope(d, &c);
+            restored--;
+        }
+    }
+    if (aligner_state_restore(d->al, json_object_get(j, "aligner"), daemon_wall_ns(),
+                              d->conf->max_future_ns, err, sizeof err))
+        logmsg(LOG_WARNING, "checkpoint: %s; replayed records are not deduplicated", err);
+    else if (aligner_closed_before(d->al) != INT64_MIN)
+        logmsg(LOG_INFO, "aligner resumes at %lld (earlier records are duplicates)",
+               (long long)aligner_closed_before(d->al));
+    long seq = (long)json_integer_value(json_object_get(j, "seq"));
+    logmsg(LOG_NOTICE, "restored the checkpoint: %d scope window(s), %d log stream(s), seq %ld",
+           restored, log_series_nstreams(ls), seq);
+    json_decref(j);
 }

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "rca_prior.h"
+#include "sources.h"
 
 #include "duration.h"
 #include "ingest.h"
@@ -39,7 +40,8 @@ struct opt {
 #define S(f)      offsetof(struct scope_conf, f)
 #define CAP(t, f) sizeof(((struct t *)0)->f)
 
-static const char *const INPUT_TYPES[] = {"zmq_pull", "zmq_sub", "kafka", "file", "http", NULL};
+/* inputs[].type: the registered source types (sources.h), looked up when used. */
+static const char *const INPUT_TYPES[] = {NULL};
 static const char *const SINK_TYPES[] = {"alertmanager", "webhook", NULL};
 static const char *const TS_SOURCES[] = {"payload", "kafka", NULL};
 static const char *const STORES[] = {"incorporated", "checkpoint", NULL};
@@ -48,6 +50,12 @@ static const char *const PRECISIONS[] = {"ns", "us", "ms", "s", NULL};
 static const char *const JSON_UNITS[] = {"s", "ms", "us", "ns", "auto", NULL};
 static const char *const STREAM_FROM[] = {"name", "key", NULL};
 static const char *const METHODS[] = {"pcmci+", "lpcmci", NULL}; /* enum svar_method order */
+
+/* An enum option's choices (the input types come from the source registry). */
+static const char *const *choices_of(const struct opt *o)
+{
+    return o->choices == INPUT_TYPES ? sources_type_names() : o->choices;
+}
 
 static const struct opt INPUT_OPTS[] = {
     {"name", T_STR, I(name), CAP(input_conf, name), NULL, 0, 0, 0, NULL, NULL, 0, 0, 1,
@@ -372,8 +380,8 @@ static int scalar_value(const struct opt *o, const char *s, char *base, char *wh
         strcpy(base + o->off, s);
         return 0;
     case T_ENUM:
-        for (int a = 0; o->choices[a]; a++)
-            if (strcmp(o->choices[a], s) == 0) {
+        for (int a = 0; choices_of(o)[a]; a++)
+            if (strcmp(choices_of(o)[a], s) == 0) {
                 if (o->size) /* stored as text */
                     snprintf(base + o->off, o->size, "%s", s);
                 else
@@ -382,8 +390,8 @@ static int scalar_value(const struct opt *o, const char *s, char *base, char *wh
             }
         {
             size_t n = (size_t)snprintf(why, wl, "'%s' is not one of", s);
-            for (int a = 0; o->choices[a] && n < wl; a++)
-                n += (size_t)snprintf(why + n, wl - n, " %s", o->choices[a]);
+            for (int a = 0; choices_of(o)[a] && n < wl; a++)
+                n += (size_t)snprintf(why + n, wl - n, " %s", choices_of(o)[a]);
         }
         return -1;
     case T_BOOL:
@@ -549,19 +557,14 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
         for (int b = 0; b < a; b++)
             if (!strcmp(c->inputs[b].name, in->name))
                 return fail(p, m, "inputs[%d]: duplicate input name '%s'", a, in->name);
+        const struct source_ops *ops = sources_ops(in->type);
         enum input_format f;
         if (input_format_parse(in->format, strlen(in->format), &f) ||
-            (f == FMT_CSV && in->type != IN_FILE))
+            (f == FMT_CSV && strcmp(ops->type, "file") != 0))
             return fail(p, m, "inputs[%d] (%s): unknown format '%s'", a, in->name, in->format);
-        if ((in->type == IN_ZMQ_PULL || in->type == IN_ZMQ_SUB) && !in->endpoint[0])
-            return fail(p, m, "inputs[%d] (%s): a zmq input needs 'endpoint'", a, in->name);
-        if (in->type == IN_KAFKA && (!in->brokers[0] || in->ntopics == 0))
-            return fail(p, m, "inputs[%d] (%s): a kafka input needs 'brokers' and 'topics'", a,
-                        in->name);
-        if (in->type == IN_FILE && !in->path[0])
-            return fail(p, m, "inputs[%d] (%s): a file input needs 'path'", a, in->name);
-        if (in->type == IN_HTTP && !in->listen[0])
-            return fail(p, m, "inputs[%d] (%s): an http input needs 'listen'", a, in->name);
+        char why[256];
+        if (ops->check && ops->check(in, why, sizeof why))
+            return fail(p, m, "inputs[%d] (%s): %s", a, in->name, why);
         if (!in->stream[0]) memcpy(in->stream, in->name, strlen(in->name) + 1); /* 64 < 128 */
     }
     for (int a = 0; a < c->nsinks; a++)
@@ -678,7 +681,7 @@ static void reference(FILE *f, const struct opt *table, int indent, const char *
         if (o->type == T_DUR) fprintf(f, ", %gs to %gs", o->lo, o->hi);
         if (o->type == T_ENUM) {
             fprintf(f, ":");
-            for (int a = 0; o->choices[a]; a++) fprintf(f, " %s", o->choices[a]);
+            for (int a = 0; choices_of(o)[a]; a++) fprintf(f, " %s", choices_of(o)[a]);
         }
         if (o->required) fprintf(f, ", required");
         fprintf(f, "%s): %s\n", o->reload ? ", reloadable" : "", o->help);

@@ -20,11 +20,9 @@
 #define CONF_MAX_LIST   64
 #define CONF_STR        256
 
-enum input_type { IN_ZMQ_PULL = 0, IN_ZMQ_SUB, IN_KAFKA, IN_FILE, IN_HTTP };
-
 struct input_conf {
     char name[64];
-    int type; /* enum input_type */
+    int type; /* index into sources_type_names() (sources.h) */
     char format[32];
     char endpoint[CONF_STR];
     char subscribe[CONF_STR];

@@ -6,6 +6,7 @@
 #include "rca.h"
 #include "rca_json.h"
 #include "rca_prior.h"
+#include "series_window.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -116,6 +117,28 @@ static const char *job_template(void *ctx, const char *name)
     return NULL;
 }
 
+/* The job's window value at (row, col), for series_window_json. */
+static double job_value(void *ctx, int row, int col)
+{
+    const struct job *j = ctx;
+    return j->X[(size_t)row * (size_t)j->ncols + (size_t)col];
+}
+
+/* The KPI and the top ranked root causes around the change point (reference rows before the
+ * split, incident rows from it), for the alert page's plots. */
+static json_t *incident_series(const struct job *j, const struct rca_result *res, int64_t bucket_ns)
+{
+    struct series_window_pick picks[SERIES_WINDOW_MAX_SERIES];
+    int n = 0;
+    picks[n++] = (struct series_window_pick){j->kpi, j->names[j->kpi], "kpi", 0};
+    for (int a = 0; a < res->ncauses && n < SERIES_WINDOW_MAX_SERIES; a++)
+        if (res->causes[a].var != j->kpi)
+            picks[n++] = (struct series_window_pick){res->causes[a].var,
+                                                     j->names[res->causes[a].var], "cause", a + 1};
+    return series_window_json(job_value, (void *)j, j->times, j->rows, bucket_ns, 0, j->split,
+                              j->rows, picks, n);
+}
+
 static void rank_job(void *arg)
 {
     struct job *j = arg;
@@ -145,6 +168,8 @@ static void rank_job(void *arg)
                                       job_template,
                                       j};
             r->rca = rca_json(&res, &jc);
+            json_t *sw = incident_series(j, &res, inc->bucket_ns);
+            if (sw) json_object_set_new(r->rca, "series_window", sw);
             const struct rca_cause *top = &res.causes[0];
             int comp = ps.component[top->var];
             snprintf(r->root_cause, sizeof r->root_cause, "%s",
@@ -331,7 +356,12 @@ json_t *incident_status(struct incident *inc)
     const char *state = inc->firing                                                 ? "firing"
                         : detector_incident(inc->det, &when, &since, &kpi, &z) == 0 ? "incident"
                                                                                     : "normal";
-    return json_pack("{s:s, s:I, s:I, s:I, s:s}", "state", state, "incidents",
-                     (json_int_t)inc->incidents, "alerts", (json_int_t)inc->alerts, "suppressed",
-                     (json_int_t)inc->suppressed, "last_root_cause", inc->fired_root);
+    return json_pack("{s:s, s:s}", "state", state, "last_root_cause", inc->fired_root);
+}
+
+void incident_counts(struct incident *inc, long *incidents, long *alerts, long *suppressed)
+{
+    *incidents = inc->incidents;
+    *alerts = inc->alerts;
+    *suppressed = inc->suppressed;
 }

@@ -5,7 +5,9 @@
  * root cause's own mechanism changed, anomaly otherwise; critical from a score of 0.6, warning
  * from min_confidence, suppressed (counted) below. The same fingerprint is not fired again
  * within `cooldown` buckets after it resolved. When the KPIs recover, the alert is sent again
- * as resolved. Threads: rows and polls on the loop; the ranking on a worker.
+ * as resolved. The alert's rca is the ranking (rca_json.h) plus "series_window"
+ * (series_window.h): the KPI and the top root causes around the change point, reference rows
+ * against incident rows. Threads: rows and polls on the loop; the ranking on a worker.
  */
 #ifndef CAUSALMON_INCIDENT_H
 #define CAUSALMON_INCIDENT_H
@@ -43,7 +45,9 @@ void incident_poll(struct incident *inc, struct alerts *al);
  * when no KPI alert is firing. Thread: loop. */
 json_t *incident_ranking(struct incident *inc);
 
-/* {"state", "incidents", "alerts", "suppressed", "last_root_cause"} for `query status`. */
+/* {"state", "last_root_cause"} for `query status` (the counters: incident_counts). */
 json_t *incident_status(struct incident *inc);
+/* Its counters: incidents seen, alerts fired, alerts suppressed below min_confidence. Loop. */
+void incident_counts(struct incident *inc, long *incidents, long *alerts, long *suppressed);
 
 #endif

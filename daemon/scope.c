@@ -4,6 +4,7 @@
 #include "graph_json.h"
 #include "link_tracker.h"
 #include "logmsg.h"
+#include "series_window.h"
 #include "svar_discover.h"
 #include "xalloc.h"
 
@@ -332,6 +333,42 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+static double window_value(void *ctx, int row, int col)
+{
+    return scope_window_value(ctx, row, col);
+}
+
+/* The changed series and its parents in the window rows around the change point: reference
+ * the rows before change_ns, incident the rows from it to the event's row (t_ns). NULL when
+ * the change point has left the window. */
+static json_t *mechanism_series(struct scope *s, const struct change_event *e, int64_t change_ns,
+                                int64_t t_ns)
+{
+    int rows = scope_window_rows(s->win), N = s->conf.max_series;
+    if (rows < 2 || e->series >= scope_window_ncols(s->win)) return NULL;
+    int64_t *t = xmallocarray((size_t)rows, sizeof(int64_t));
+    scope_window_times(s->win, t);
+    int change = -1, end = 0;
+    for (int r = 0; r < rows; r++) {
+        if (change < 0 && t[r] >= change_ns) change = r;
+        if (t[r] <= t_ns) end = r + 1;
+    }
+    struct series_window_pick picks[SERIES_WINDOW_MAX_SERIES];
+    int n = 0;
+    picks[n++] = (struct series_window_pick){e->series, s->names[e->series], "changed", 0};
+    for (int a = 0; a < e->nparents && n < SERIES_WINDOW_MAX_SERIES; a++) {
+        int i = e->parents[a] % N, dup = i == e->series || i >= scope_window_ncols(s->win);
+        for (int k = 0; k < n; k++) dup |= picks[k].col == i;
+        if (!dup) picks[n++] = (struct series_window_pick){i, s->names[i], "parent", 0};
+    }
+    json_t *o = change > 0 && change < end
+                    ? series_window_json(window_value, s->win, t, end, s->bucket_ns, 0, change, end,
+                                         picks, n)
+                    : NULL;
+    free(t);
+    return o;
+}
+
 /* The mechanism_change alert of a monitor event (resolved for ADOPTED / REVERTED). */
 static void publish_mechanism(struct scope *s, struct alerts *al, const struct change_event *e,
                               int64_t t_ns)
@@ -362,6 +399,8 @@ static void publish_mechanism(struct scope *s, struct alerts *al, const struct c
     json_t *ranking = s->inc ? incident_ranking(s->inc) : NULL;
     if (ranking) json_object_set_new(rca, "root_causes", ranking);
     json_object_set_new(rca, "kpi_affected", json_boolean(ranking != NULL));
+    json_t *sw = mechanism_series(s, e, change_ns, t_ns);
+    if (sw) json_object_set_new(rca, "series_window", sw);
     char summary[600];
     if (resolved)
         snprintf(summary, sizeof summary, "%s: %s", series,
@@ -444,20 +483,8 @@ void scope_poll(struct scope *s, struct alerts *al)
 json_t *scope_status(struct scope *s)
 {
     pthread_mutex_lock(&s->mu);
-    json_t *o =
-        json_pack("{s:s, s:i, s:i, s:i, s:o, s:f, s:I, s:I, s:I}", "name", s->conf.name, "series",
-                  scope_window_ncols(s->win), "window_fill", scope_window_rows(s->win), "window",
-                  s->conf.window, "last_refresh", iso_time(s->last_refresh_s), "refresh_ms",
-                  s->refresh_ms, "refreshes", (json_int_t)s->refreshes, "refresh_errors",
-                  (json_int_t)s->refresh_errors, "series_left_out", (json_int_t)s->left_out);
-    json_object_set_new(o, "structure_changes", json_integer(s->structure_changes));
-    if (s->mon)
-        json_object_set_new(
-            o, "monitor",
-            json_pack("{s:I, s:I, s:i, s:I, s:I}", "rows", (json_int_t)change_monitor_rows(s->mon),
-                      "mechanism_changes", (json_int_t)s->mechanism_changes, "changed",
-                      change_monitor_changed(s->mon), "link_changes", (json_int_t)s->link_changes,
-                      "events_dropped", (json_int_t)s->events_dropped));
+    json_t *o = json_pack("{s:s, s:i, s:o}", "name", s->conf.name, "window", s->conf.window,
+                          "last_refresh", iso_time(s->last_refresh_s));
     pthread_mutex_unlock(&s->mu);
     if (s->inc) json_object_set_new(o, "incident", incident_status(s->inc));
     return o;

@@ -70,12 +70,14 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
 
 /* Publishes the scope's finished rankings and resolutions, and the change monitor's events:
  * mechanism_change alerts (a series' mechanism changed given its learned parents; resolved when
- * the new regime is adopted as the reference or the series reverts) and structure_change alerts
+ * the new regime is adopted as the reference or the series reverts; the rca carries the series
+ * and its parents around the change point, series_window.h) and structure_change alerts
  * (a link's strength changed, reference against recent window). Links that flicker over
  * refreshes (link_tracker.h) are only counted and logged. Thread: the loop. */
 void scope_poll(struct scope *s, struct alerts *al);
 
-/* The scope's status object {"name","series","window_fill","last_refresh","refresh_ms",...}
+/* The scope's status object {"name","window","last_refresh","incident"} (its counters are in
+ * the stats registry: daemon_stats.c)
  * and its graph (a new reference; {"scope":..., "error":...} before the first refresh). */
 json_t *scope_status(struct scope *s);
 json_t *scope_graph(struct scope *s);

@@ -3,7 +3,9 @@
 # daemon; the pages are fetched over 127.0.0.1 with curl and opened in headless Debian chromium.
 # The scope page's SVG holds every node and every link of `query graph` (which --format dot
 # renders too), the alert page ranks the root causes and highlights the top cause's path to
-# the KPI, the browser console shows no error, and the bearer token of /metrics guards /ui.
+# the KPI and plots the KPI and its top root causes around the change point (reference against
+# incident), a change monitor's alert plots its changed series and parents, the browser console
+# shows no error, and the bearer token of /metrics guards /ui.
 # usage: test_web_ui_shows_graph_and_alert_path.sh TESTS_BUILD_DIR CAUSALMON
 . "$(dirname "$0")/lib.sh"
 BIN=$(readlink -f "$2")
@@ -11,6 +13,11 @@ command -v chromium > /dev/null || { echo "chromium missing: run tools/install-d
 
 "$BIN" simulate --services latency --samples 480 --change-at 400 --seed 4 \
     --out "$WORK/shop.csv" 2> "$WORK/sim.err"
+# a second scope without KPIs (series without a dot, same rows): a mean shift for its change
+# monitor
+"$BIN" simulate --vars 4 --samples 480 --tau-max 1 --change mean_shift --change-at 360 --seed 3 \
+    --out "$WORK/mon.csv" --truth "$WORK/mon.truth.json" 2> "$WORK/sim2.err"
+paste -d, "$WORK/shop.csv" <(cut -d, -f2- "$WORK/mon.csv") > "$WORK/both.csv"
 P=$((20000 + RANDOM % 30000))
 conf() { # conf FILE TOKEN_LINE
 cat > "$1" <<CONF
@@ -20,13 +27,15 @@ idle_flush: 1s
 state_dir: $WORK/state$3
 metrics: {listen: "127.0.0.1:$((P + 3 + $3))"$2}
 inputs:
-  - {name: shop, type: file, path: "$WORK/shop.csv", format: csv, speed: 80}
+  - {name: shop, type: file, path: "$WORK/both.csv", format: csv, speed: 80}
 alerts: {endpoint: "tcp://127.0.0.1:$((P + 1 + 10 * $3))"}
 query: {endpoint: "tcp://127.0.0.1:$((P + 2 + 10 * $3))"}
 scopes:
-  - {name: shop, match: ["*"], window: 360, tau_max: 1, refresh_every: 60,
+  - {name: shop, match: ["*.*"], window: 360, tau_max: 1, refresh_every: 60,
      kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20, cooldown: 30,
      component_map: prefix, min_confidence: 0.3}
+  - {name: mon, match: ["x*"], window: 240, tau_max: 1, refresh_every: 60, monitor_reference: 100,
+     monitor_gap: 20, monitor_recent: 40, monitor_confirm: 2}
 CONF
 }
 conf "$WORK/d.yaml" "" 0
@@ -35,11 +44,13 @@ PIDS+=($!)
 M="http://127.0.0.1:$((P + 3))"
 Q="tcp://127.0.0.1:$((P + 2))"
 check "the daemon becomes ready" wait_for 10 curl -sf -o /dev/null "$M/ready"
-firing() { curl -sf "$M/alerts" | jq -e 'map(select(.data.status == "firing")) | length > 0' > /dev/null; }
+# the KPI incident's alert (the change monitors may fire alerts of their own)
+KPI_ALERT='map(select(.data.status == "firing" and .data.labels.scope == "shop" and .data.rca.kpi))'
+firing() { curl -sf "$M/alerts" | jq -e "$KPI_ALERT | length > 0" > /dev/null; }
 check "an alert fires within the replay" wait_for 40 firing
 sleep 2 # the replay has ended: no more refreshes
-FP=$(curl -sf "$M/alerts" | jq -r 'map(select(.data.status == "firing"))[0].data.fingerprint')
-SEQ=$(curl -sf "$M/alerts" | jq -r 'map(select(.data.status == "firing"))[0].seq')
+FP=$(curl -sf "$M/alerts" | jq -r "$KPI_ALERT[0].data.fingerprint")
+SEQ=$(curl -sf "$M/alerts" | jq -r "$KPI_ALERT[0].seq")
 
 curl -s -o "$WORK/index.html" -w '%{http_code} %{content_type}\n' "$M/ui" > "$WORK/index.code"
 check "/ui answers 200 text/html" grep -q '^200 text/html' "$WORK/index.code"
@@ -89,6 +100,37 @@ want=$(jq -r --slurpfile g "$WORK/graph.json" '.data.rca.root_causes[0].path as 
 got=$(grep -c '<g class="edge path' "$WORK/alert.html")
 echo "# path $(jq -c '.data.rca.root_causes[0].path' "$WORK/alert.json"): $want step(s) in the graph, $got highlighted"
 check "the path's links are highlighted, and only those" test "$got" = "$want"
+# the series around the change point: in the alert, and plotted on its page
+NSW=$(jq '.data.rca.series_window.series | length' "$WORK/alert.json")
+jqe() { jq -e "$@" > /dev/null; }
+check "the alert carries the KPI and its top root causes around the change point ($NSW series, $(jq '.data.rca.series_window.rows' "$WORK/alert.json") rows)" \
+  jqe '.data.rca as $r | $r.series_window | .series[0].name == $r.kpi and .series[0].role == "kpi"
+    and .series[1].name == $r.root_causes[0].variable and (.series | length) <= 4 and .rows <= 240
+    and (.rows as $n | all(.series[]; (.values | length) == $n)) and .reference[1] == .change_row
+    and .incident[0] == .change_row and .change_row > 0 and .change_row < .rows' "$WORK/alert.json"
+check "the change point of the plots is the alert's fault time" \
+  jqe '.data.rca | .series_window.start_ns + .series_window.change_row * .series_window.bucket_ns
+    == (.fault_time * 1e9 | round)' "$WORK/alert.json"
+check "the alert page has one plot per series" \
+  test "$(grep -c '<svg class="series-plot"' "$WORK/alert.html")" = "$NSW"
+# the change monitor's mechanism_change alert: the changed series and its parents
+MON_ALERT='map(select(.data.labels.scope == "mon" and .data.labels.alertname == "CausalMechanismChange"
+  and .data.status == "firing"))'
+monfiring() { curl -sf "$M/alerts" | jq -e "$MON_ALERT | length > 0" > /dev/null; }
+check "the change monitor fires a mechanism_change alert" wait_for 20 monfiring
+curl -sf "$M/alerts" | jq "$MON_ALERT[0]" > "$WORK/mon.json"
+echo "# monitor: $(jq -c '.data.rca | {series, change_kind, plotted: [.series_window.series[] | .name]}' "$WORK/mon.json"), truth changed $(jq -c .changed "$WORK/mon.truth.json")"
+check "it carries the changed series first, then its parents, around the change point" \
+  jqe '.data.rca as $r | $r.series_window | .series[0].name == $r.series
+    and .series[0].role == "changed" and all(.series[1:][]; .role == "parent")
+    and ([.series[].name] | length == (unique | length)) and .rows <= 240
+    and (.rows as $n | all(.series[]; (.values | length) == $n))
+    and .start_ns + .change_row * .bucket_ns == $r.change_time_ns' "$WORK/mon.json"
+MFP=$(jq -r '.data.fingerprint' "$WORK/mon.json")
+curl -sf "$M/ui/alert/$MFP" > "$WORK/mon.html"
+NMP=$(jq '.data.rca.series_window.series | length' "$WORK/mon.json")
+check "its page plots each of them ($NMP)" \
+  test "$(grep -c '<svg class="series-plot"' "$WORK/mon.html")" = "$NMP" -a "$NMP" -gt 0
 check "the page of the same alert by seq" \
   bash -c "curl -sf '$M/ui/alert/$SEQ' | grep -qF 'data-name=\"$ROOT\"'"
 check "an unknown scope is a 404 page" \
@@ -97,7 +139,7 @@ check "the unknown name is escaped" \
   bash -c "curl -s '$M/ui/scope/x%3Cb%3E' | grep -qF 'x&lt;b&gt;'"
 
 # a real browser: renders the pages without console errors
-for page in "ui" "ui/scope/shop" "ui/alert/$FP"; do
+for page in "ui" "ui/scope/shop" "ui/alert/$FP" "ui/alert/$MFP"; do
   name=$(echo "$page" | tr '/' '_' | cut -c1-20)
   timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/chrome" \
     --enable-logging=stderr --v=0 --window-size=1400,1000 \
@@ -106,6 +148,25 @@ for page in "ui" "ui/scope/shop" "ui/alert/$FP"; do
   check "chromium's console shows no error on /$page" \
     bash -c "! grep -E 'CONSOLE|Uncaught|Failed to load' '$WORK/$name.err'"
 done
+# the plots as the browser parsed them: per series an <svg> with its name, a line, the change
+# point and the reference and incident bands
+timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/chrome" \
+  --enable-logging=stderr --v=0 --dump-dom "$M/ui/alert/$FP" > "$WORK/alert.dom" 2> "$WORK/dom.err"
+plots() { # plots FILE: the series plots that hold a line, the change point and both bands
+  awk 'BEGIN { RS = "<svg class=\"series-plot\"" } NR > 1 { s = substr($0, 1, index($0, "</svg>"))
+    n += s ~ /<polyline class="series"/ && s ~ /class="change"/ && s ~ /class="band ref"/ &&
+      s ~ /class="band inc"/ } END { print n + 0 }' "$1"
+}
+check "chromium's DOM of the alert page holds $NSW complete plots (line, change point, bands)" \
+  test "$(plots "$WORK/alert.dom")" = "$NSW"
+miss=0
+for v in $(jq -r '.data.rca.series_window.series[].name' "$WORK/alert.json"); do
+  grep -qE "<svg class=\"series-plot\"[^>]* data-name=\"${v//./\\.}\"" "$WORK/alert.dom" ||
+    { miss=$((miss + 1)); echo "# plot of $v missing"; }
+done
+check "each plotted series is named on its plot" test "$miss" = 0
+check "chromium's console shows no error while parsing the plots" \
+  bash -c "! grep -E 'CONSOLE|Uncaught|Failed to load' '$WORK/dom.err'"
 [ -n "${WEB_UI_SCREENSHOTS:-}" ] && cp "$WORK"/*.png "$WEB_UI_SCREENSHOTS"/
 
 # the bearer token of metrics guards the web view too

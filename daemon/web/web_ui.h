@@ -9,8 +9,9 @@
  *                            by the scope's firing change alerts are highlighted;
  *   GET /ui/alert/ID         one alert by fingerprint (its latest event) or by seq: labels,
  *                            root-cause ranking with evidence, log templates, changed
- *                            mechanisms and links, and the graph with the top cause's path to
- *                            the KPI highlighted.
+ *                            mechanisms and links, a plot of each series of the alert's
+ *                            series_window around the change point (series_plot.h), and the
+ *                            graph with the top cause's path to the KPI highlighted.
  * Pages are plain HTML with inline CSS, no script; every name is HTML-escaped.
  */
 #ifndef CAUSALMON_WEB_UI_H
@@ -41,9 +42,11 @@ struct web_ui_view {
 int web_ui_page(const char *url, const char *(*arg)(void *arg_ctx, const char *key), void *arg_ctx,
                 const struct web_ui_view *view, struct prom_text *out);
 
-/* Publishes the scopes' status for the web view (metrics_http_publish_ui); graphs are read on
- * demand from the scopes (scope_graph locks each scope), so scopes must outlive the server.
+/* Publishes the scopes' status for the web view (metrics_http_publish_ui): status is the status
+ * document's "scopes" array (borrowed; item a belongs to scopes[a]); graphs are read on demand
+ * from the scopes (scope_graph locks each scope), so scopes must outlive the server.
  * Thread: the loop. */
-void web_ui_publish(struct metrics_http *m, struct scope *const *scopes, int n);
+void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
+                    int n);
 
 #endif

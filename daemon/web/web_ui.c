@@ -2,6 +2,7 @@
 #include "web_ui.h"
 
 #include "graph_svg.h"
+#include "series_plot.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -16,7 +17,8 @@ static const char CSS[] =
     "th{background:#eef}a{color:#1f5fa8}.firing{color:#c0392b;font-weight:bold}"
     ".resolved{color:#2e7d32}.note{color:#666}nav a{margin-right:1em}"
     ".svgbox{overflow:auto;border:1px solid #ddd;max-height:80vh}"
-    "code{background:#f4f4f4;padding:1px 4px}";
+    "code{background:#f4f4f4;padding:1px 4px}"
+    ".plots svg{margin:0 10px 8px 0;border:1px solid #eee}";
 
 static void head(struct prom_text *o, const char *title)
 {
@@ -137,7 +139,7 @@ static int page_index(struct prom_text *o, const json_t *scopes, const json_t *l
 {
     head(o, "Scopes");
     prom_add(o, "<table><tr><th>scope</th><th>series</th><th>window fill</th><th>last "
-                "refresh</th><th>refresh ms</th><th>refreshes</th><th>errors</th>"
+                "refresh</th><th>refresh s</th><th>refreshes</th><th>errors</th>"
                 "<th>incident</th><th>incidents / alerts</th><th>mechanism changes</th>"
                 "<th>link changes</th><th>structure changes</th></tr>\n");
     size_t i;
@@ -155,7 +157,7 @@ static int page_index(struct prom_text *o, const json_t *scopes, const json_t *l
                  (long long)json_integer_value(json_object_get(s, "window_fill")),
                  (long long)json_integer_value(json_object_get(s, "window")));
         cell_num(o, json_object_get(s, "last_refresh"));
-        cell_num(o, json_object_get(s, "refresh_ms"));
+        cell_num(o, json_object_get(s, "refresh_seconds"));
         cell_num(o, json_object_get(s, "refreshes"));
         cell_num(o, json_object_get(s, "refresh_errors"));
         if (inc) {
@@ -454,6 +456,19 @@ static void kv_table(struct prom_text *o, const char *title, const json_t *arr)
     prom_add(o, "</table>\n");
 }
 
+/* The alert's series around the change point, one small plot each. */
+static void series_plots(struct prom_text *o, const json_t *sw)
+{
+    if (!json_array_size(json_object_get(sw, "series"))) return;
+    prom_add(o, "<h2>Series around the change point</h2>\n<p class=\"note\">"
+                "<span style=\"background:#e3edf9\">&nbsp;reference&nbsp;</span> "
+                "<span style=\"background:#fde3e0\">&nbsp;incident&nbsp;</span> rows of the "
+                "window, the dashed line at the change point; gaps are missing values; times "
+                "UTC.</p>\n<div class=\"plots\">\n");
+    series_plot_window(o, sw);
+    prom_add(o, "</div>\n");
+}
+
 static int page_alert(struct prom_text *o, const char *id, const json_t *events,
                       const json_t *scopes, const struct web_ui_view *v)
 {
@@ -497,6 +512,7 @@ static int page_alert(struct prom_text *o, const char *id, const json_t *events,
     cell_str(o, str(rca, "kpi"));
     prom_add(o, "</tr></table>\n");
     rca_table(o, rca);
+    series_plots(o, json_object_get(rca, "series_window"));
     kv_table(o, "Changed mechanisms", json_object_get(rca, "changed_mechanisms"));
     kv_table(o, "Changed links", json_object_get(rca, "changed_links"));
     kv_table(o, "Parents", json_object_get(rca, "parents"));
@@ -577,12 +593,14 @@ static json_t *graph_of(void *ctx, int i)
     return scope_graph(scopes[i]);
 }
 
-void web_ui_publish(struct metrics_http *m, struct scope *const *scopes, int n)
+void web_ui_publish(struct metrics_http *m, const json_t *status, struct scope *const *scopes,
+                    int n)
 {
     if (!m) return;
     json_t *arr = json_array();
     for (int a = 0; a < n; a++) {
-        json_t *st = scope_status(scopes[a]);
+        json_t *st = json_deep_copy(json_array_get(status, (size_t)a));
+        if (!st) st = json_pack("{s:s}", "name", scopes[a]->conf.name);
         json_object_set_new(st, "component_map", json_string(scopes[a]->conf.component_map));
         json_t *tiers = json_array();
         for (int t = 0; t < scopes[a]->conf.ntiers; t++)

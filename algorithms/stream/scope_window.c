@@ -80,3 +80,10 @@ void scope_window_times(const struct scope_window *w, int64_t *out)
     int first = (w->head - w->rows + w->window) % w->window;
     for (int r = 0; r < w->rows; r++) out[r] = w->t[(first + r) % w->window];
 }
+
+double scope_window_value(const struct scope_window *w, int row, int col)
+{
+    if (row < 0 || row >= w->rows || col < 0 || col >= w->ncols) return NAN;
+    int first = (w->head - w->rows + w->window) % w->window;
+    return w->ring[(size_t)((first + row) % w->window) * (size_t)w->max_series + (size_t)col];
+}

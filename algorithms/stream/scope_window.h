@@ -29,5 +29,7 @@ int64_t scope_window_last_time(const struct scope_window *w);
 void scope_window_snapshot(const struct scope_window *w, double *out);
 /* The times of the rows, oldest first, into out[rows]. */
 void scope_window_times(const struct scope_window *w, int64_t *out);
+/* The value of column col in row row (0 = oldest), NaN when missing or out of range. */
+double scope_window_value(const struct scope_window *w, int row, int col);
 
 #endif

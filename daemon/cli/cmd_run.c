@@ -1,0 +1,84 @@
+/*
+ * `causalmon run`: the command line of the daemon. It validates a configuration file
+ * (--check-config, with the memory it takes up front), prints the commented reference of every
+ * option (--config-reference), or runs the daemon on it (daemon.h, daemon_loop.c).
+ */
+#include "cli.h"
+#include "config.h"
+#include "daemon.h"
+#include "mem_estimate.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const CMD = "run";
+
+static void run_usage(FILE *f)
+{
+    fprintf(f, "usage: causalmon run --config FILE\n"
+               "       causalmon run --check-config FILE\n"
+               "       causalmon run --config-reference\n"
+               "\n"
+               "Runs the daemon (what systemd starts), validates a configuration file\n"
+               "(exit 0, or 2 with FILE:LINE:COL), or prints the commented reference of every\n"
+               "option.\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, 'k'},
+        {"config-reference", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    int check = 0, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            path = optarg;
+            check = 1;
+            break;
+        case 'r':
+            config_reference(stdout);
+            return EXIT_OK;
+        case 'h':
+            run_usage(stdout);
+            return EXIT_OK;
+        default:
+            run_usage(stderr);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (!path) {
+        cli_error(CMD, "--config FILE is required");
+        run_usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    struct config *conf = malloc(sizeof *conf);
+    char err[1024];
+    if (config_load(path, conf, err, sizeof err)) {
+        cli_error(CMD, "%s", err);
+        free(conf);
+        return EXIT_BAD_INPUT;
+    }
+    if (mem_estimate_check(conf, err, sizeof err)) { /* refuse now, not abort at start */
+        cli_error(CMD, "%s", err);
+        free(conf);
+        return EXIT_BAD_INPUT;
+    }
+    if (check) {
+        printf("%s: OK (%d inputs, %d scopes)\n%s: about %.0f MB allocated up front\n", path,
+               conf->ninputs, conf->nscopes, path, mem_estimate_bytes(conf) / 1e6);
+        free(conf);
+        return EXIT_OK;
+    }
+    return daemon_serve(conf);
+}

@@ -1,0 +1,92 @@
+/*
+ * source.h - an input of the daemon as a plugin, the way Fluent Bit does its input plugins: a
+ * table of operations (struct source_ops) per input type, one file per connector
+ * (source_zmq.c, source_kafka.c, source_file.c, source_http.c) and one registry line each in
+ * sources.c. The loop never names a connector: it opens, polls, stores durability, collects
+ * stats and closes every input through these operations.
+ *
+ * A source hands each message it takes to source_deliver(), which decodes it through the
+ * shared ingest path (the aligner, the log templates, reject counting by reason).
+ *
+ * There is no pause/resume operation: the loop takes at most a budget per source and turn, and a
+ * source that is not read pushes back through its own transport (ZeroMQ's high-water mark,
+ * Kafka's fetch queue, HTTP 429/503).
+ *
+ * Thread: the loop, for every operation; a connector may run threads of its own behind them.
+ */
+#ifndef CAUSALMON_SOURCE_H
+#define CAUSALMON_SOURCE_H
+#include "config.h"
+#include "ingest.h"
+#include "stats.h"
+
+#include <stdint.h>
+#include <zmq.h>
+
+struct zmq_curve;
+struct source;
+struct sources;
+
+/* What the daemon lends every source: owned by the daemon, valid until the source is closed. */
+struct source_env {
+    void *zctx;              /* ZeroMQ context */
+    struct zmq_curve *curve; /* CURVE server keys for bound sockets (NULL: plain) */
+    struct ingest *in;       /* where decoded records go */
+    const struct config *conf;
+    double *last_record; /* the loop's "a record arrived" monotonic time, updated */
+};
+
+/* What one poll reports beyond the count of messages taken. */
+struct source_turn {
+    int backlog; /* more is waiting right now: poll again without sleeping */
+    double due;  /* > 0: seconds until this source has work again (a paced file) */
+    int fatal;   /* the source cannot go on; the daemon exits for a restart */
+    int done;    /* a finite source (a file) has nothing more to give */
+};
+
+struct source_ops {
+    const char *type; /* the config's inputs[].type */
+    /* Cross-field checks of the type's options (e.g. a required key). 0, or -1 with a message
+     * naming the key. May be NULL. Any thread. */
+    int (*check)(const struct input_conf *c, char *err, size_t errlen);
+    /* Starts the input; fills s->impl. 0, or -1 with a message (close is still called). */
+    int (*open)(struct source *s, char *err, size_t errlen);
+    /* The socket or fd whose readability means "poll me"; 0 when there is none (the loop's
+     * timer drives the source). */
+    int (*pollitem)(struct source *s, zmq_pollitem_t *item);
+    /* Takes at most budget messages, handing each to source_deliver. Returns how many. */
+    int (*poll)(struct source *s, int budget, struct source_turn *turn);
+    /* Records with event times before closed_ns are durable (checkpointed): a source that can
+     * replay may now forget them (Kafka stores its offsets). May be NULL. */
+    void (*on_durable)(struct source *s, int64_t closed_ns);
+    /* 1 when the source can replay what was not durable at a stop (open buckets may then stay
+     * open across a restart). May be NULL (0). */
+    int (*replayable)(const struct source *s);
+    /* Registers the type's own counter families (lag, requests, ...), whose collectors walk the
+     * inputs of this type in ss. Called once per type in use. May be NULL. */
+    void (*stats)(struct sources *ss, struct stats *reg);
+    /* Stops the input and frees s->impl (also after a failed open). */
+    void (*close)(struct source *s);
+};
+
+struct source {
+    const struct source_ops *ops;
+    const struct input_conf *conf; /* points into the running configuration */
+    const struct source_env *env;
+    struct input_decoding dec;
+    struct reject_stats st;
+    int done;
+    void *impl; /* the connector's state */
+};
+
+/* Decodes one message of s through the ingest path: fmt is an ingest format id (-1: the
+ * input's), m its metadata. Loop thread. */
+void source_deliver(struct source *s, int fmt, const struct ingest_meta *m, const void *p,
+                    size_t len);
+
+/* Wall-clock nanoseconds (the receive time of records without their own), and monotonic
+ * seconds. Any thread. */
+int64_t source_wall_ns(void);
+double source_mono(void);
+
+#endif

@@ -1,0 +1,157 @@
+/* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
+ * the records are durable (store: checkpoint) or incorporated (connectors/transports/kafka_source.h). */
+#include "source.h"
+#include "sources.h"
+
+#include "kafka_source.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int check(const struct input_conf *c, char *err, size_t errlen)
+{
+    if (c->brokers[0] && c->ntopics > 0) return 0;
+    snprintf(err, errlen, "a kafka input needs 'brokers' and 'topics'");
+    return -1;
+}
+
+static int open_source(struct source *s, char *err, size_t errlen)
+{
+    const struct input_conf *c = s->conf;
+    struct kafka_source_conf kc = {.name = c->name, .brokers = c->brokers, .group = c->group};
+    for (int a = 0; a < c->ntopics && a < KAFKA_MAX_TOPICS; a++)
+        kc.topics[kc.ntopics++] = c->topics[a];
+    kc.instance_id = c->instance_id[0] ? c->instance_id : NULL;
+    for (int a = 0; a < c->nprops && a < KAFKA_MAX_PROPS; a++) {
+        kc.props[kc.nprops][0] = c->props[a][0];
+        kc.props[kc.nprops++][1] = c->props[a][1];
+    }
+    kc.store = c->store ? KAFKA_STORE_CHECKPOINT : KAFKA_STORE_INCORPORATED;
+    kc.align_ns = s->env->conf->lateness_ns / 2;
+    kc.grain_ns = s->env->conf->bucket_ns;
+    s->impl = kafka_source_new(&kc, err, errlen);
+    return s->impl ? 0 : -1;
+}
+
+static int pollitem(struct source *s, zmq_pollitem_t *item)
+{
+    item->fd = kafka_source_fd(s->impl);
+    return 1;
+}
+
+static int64_t on_message(void *ctx, const void *payload, size_t len, const struct kafka_meta *km)
+{
+    struct source *s = ctx;
+    struct ingest_meta m = {km->ts_ns >= 0 ? km->ts_ns : source_wall_ns(),
+                            s->conf->timestamp_source ? km->ts_ns : -1, NULL, 0};
+    if (s->conf->stream_from_key && km->key_len) {
+        m.stream = km->key;
+        m.stream_len = km->key_len;
+    }
+    int fmt = -1;
+    const void *hv;
+    size_t hl;
+    if (kafka_meta_header(km, "format", &hv, &hl) == 0) /* a per-message format header */
+        fmt = ingest_message_format(hv, hl);
+    source_deliver(s, fmt, &m, payload, len);
+    return s->env->in->msg_max_ts_ns;
+}
+
+static int poll(struct source *s, int budget, struct source_turn *turn)
+{
+    int got = kafka_source_poll(s->impl, budget, on_message, s);
+    if (got < 0) turn->fatal = 1;
+    return got < 0 ? 0 : got;
+}
+
+static void on_durable(struct source *s, int64_t closed_ns)
+{
+    kafka_source_store_durable(s->impl, closed_ns);
+}
+
+static int replayable(const struct source *s)
+{
+    return s->conf->store == KAFKA_STORE_CHECKPOINT;
+}
+
+static int is_kafka(const struct source *s);
+
+static void lag(void *ctx, struct stats_emit *e)
+{
+    struct sources *ss = ctx;
+    for (int a = 0; a < ss->n; a++) {
+        if (!is_kafka(&ss->s[a]) || !ss->s[a].impl) continue;
+        struct kafka_lag l[64];
+        int n = kafka_source_lag(ss->s[a].impl, l, 64);
+        for (int k = 0; k < n; k++) {
+            char part[16];
+            snprintf(part, sizeof part, "%d", (int)l[k].partition);
+            stats_sample(e, (double)l[k].lag, ss->s[a].conf->name, l[k].topic, part);
+        }
+    }
+}
+
+/* One collector per kafka_stats field, chosen by offset. */
+#define KAFKA_COUNTER(fn, field)                                                                   \
+    static void fn(void *ctx, struct stats_emit *e)                                                \
+    {                                                                                              \
+        struct sources *ss = ctx;                                                                  \
+        for (int a = 0; a < ss->n; a++)                                                            \
+            if (is_kafka(&ss->s[a]) && ss->s[a].impl)                                              \
+                stats_sample(e, (double)kafka_source_stats(ss->s[a].impl)->field,                  \
+                             ss->s[a].conf->name);                                                 \
+    }
+KAFKA_COUNTER(errors, errors)
+KAFKA_COUNTER(rebalances, rebalances)
+KAFKA_COUNTER(messages, messages)
+
+static void stats(struct sources *ss, struct stats *reg)
+{
+    const struct stat_family fams[] = {
+        {"causalmon_kafka_lag",
+         "Messages behind the high watermark, per assigned partition.",
+         STAT_GAUGE,
+         "inputs[name=input].lag[topic=topic,partition=partition].lag",
+         {"input", "topic", "partition"},
+         lag,
+         ss},
+        {"causalmon_kafka_messages_total",
+         "Messages a Kafka input consumed.",
+         STAT_COUNTER,
+         "inputs[name=input].kafka.messages",
+         {"input"},
+         messages,
+         ss},
+        {"causalmon_kafka_errors_total",
+         "Errors librdkafka reported to a Kafka input.",
+         STAT_COUNTER,
+         "inputs[name=input].kafka.errors",
+         {"input"},
+         errors,
+         ss},
+        {"causalmon_kafka_rebalances_total",
+         "Partition assignments and revocations of a Kafka "
+         "input.",
+         STAT_COUNTER,
+         "inputs[name=input].kafka.rebalances",
+         {"input"},
+         rebalances,
+         ss},
+    };
+    for (size_t k = 0; k < sizeof fams / sizeof fams[0]; k++) stats_register(reg, &fams[k]);
+}
+
+static void close_source(struct source *s)
+{
+    kafka_source_close(s->impl); /* commits the stored offsets */
+    s->impl = NULL;
+}
+
+const struct source_ops source_kafka = {
+    "kafka", check, open_source, pollitem, poll, on_durable, replayable, stats, close_source,
+};
+
+static int is_kafka(const struct source *s)
+{
+    return s->ops == &source_kafka;
+}
