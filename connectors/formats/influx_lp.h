@@ -3,23 +3,32 @@
  *
  *   measurement[,tag=value...] field=value[,field=value...] [timestamp]
  *
- * Several lines per buffer ('\n'-separated; '\r' before '\n' is ignored; '#' starts a comment
- * line). Escapes follow InfluxDB: in the measurement a backslash escapes ',' and ' '; in tag
- * keys, tag values and field keys it escapes ',', '=' and ' '; a backslash before any other
- * character is literal; a backslash that ends a token is a bad escape. String field values are
- * double-quoted with \" and \\ escapes and may contain newlines. Field values: floats, integers
- * (123i), unsigned (123u), booleans (t, T, true, True, TRUE, f, F, false, False, FALSE -> 1/0),
- * strings (valid but not numeric: counted in skipped_fields, no record). NaN and Inf are
- * rejected. The timestamp is an integer in the given precision; without one, default_ts_ns is
- * used. Timestamps must fall in [1970, 2100).
+ * Several lines per buffer ('\n'-separated; "\r\n" ends a line too; blank lines and lines
+ * starting with '#' are skipped). The grammar is InfluxDB's (its published decode cases are a
+ * test, tests/unit/test_influx_corpus.c):
+ *  - Escapes: in the measurement a backslash escapes ',' and ' '; in tag keys, tag values and
+ *    field keys it escapes ',', '=' and ' '; a backslash before any other byte (a backslash
+ *    included) is a literal backslash: the tag value written `east\\ ` reads `east\ ` (a
+ *    literal backslash, then an escaped space). A backslash that ends the text is a bad
+ *    escape.
+ *  - Names (measurement, tag keys and values, field keys) may not contain control characters
+ *    (0x00-0x1f, 0x7f) and must be valid UTF-8; a tag key may appear once per line.
+ *  - Field values: floats (decimal, any number of digits), integers (123i), unsigned (123u),
+ *    booleans (t, T, true, True, TRUE, f, F, false, False, FALSE -> 1/0), strings
+ *    (double-quoted, \" and \\ escapes, may contain newlines; valid but not numeric: counted
+ *    in skipped_fields, no record). NaN and Inf are rejected.
+ *  - The timestamp is an integer in the given precision, followed only by spaces; without one,
+ *    default_ts_ns is used. Timestamps must fall in [1970, 2100) (InfluxDB takes any int64).
  *
  * Each numeric field becomes one record named `measurement.field`, followed by `{k1=v1,k2=v2}`
  * with the tags sorted by key (bytewise) when there are tags; escapes are removed. A line is
  * accepted or rejected whole: on any error none of its fields is delivered, the line is
- * counted under its reason, and parsing goes on with the next line.
+ * counted under its reason with the line and column of the error and what was wrong
+ * (reject_count_at), and parsing goes on with the next line.
  *
  * Zero-copy: tokens are read in place; only the series name is assembled, in a stack buffer of
- * LP_MAX_NAME bytes. Never reads outside buf[0..len). Pure; any thread.
+ * LP_MAX_NAME bytes (a float literal of 64 bytes or more is copied to the heap to be read).
+ * Never reads outside buf[0..len). Pure; any thread.
  */
 #ifndef CAUSALMON_INFLUX_LP_H
 #define CAUSALMON_INFLUX_LP_H

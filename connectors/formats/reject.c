@@ -1,5 +1,6 @@
 #include "reject.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +24,15 @@ void reject_count(struct reject_stats *st, enum reject_reason r, const char *lin
         st->last_sample[a] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
     st->last_sample[n] = '\0';
+    st->last_detail[0] = '\0';
+}
+
+void reject_count_at(struct reject_stats *st, enum reject_reason r, const char *line, size_t len,
+                     long lineno, long col, const char *what)
+{
+    reject_count(st, r, line, len);
+    snprintf(st->last_detail, sizeof st->last_detail, "line %ld, column %ld: %s", lineno, col,
+             what);
 }
 
 void reject_log(struct reject_stats *st)
@@ -30,9 +40,10 @@ void reject_log(struct reject_stats *st)
     long total = 0;
     for (int a = 0; a < REJECT_REASONS; a++) total += st->rejected[a];
     if (total == st->logged || st->limit.last == time(NULL)) return;
-    logmsg(LOG_WARNING, "input %s: %ld record(s) rejected (%ld in all); last: %s: %s",
+    logmsg(LOG_WARNING, "input %s: %ld record(s) rejected (%ld in all); last: %s%s%s: %s",
            st->input[0] ? st->input : "?", total - st->logged, total,
-           reject_reason_str(st->last_reason), st->last_sample);
+           reject_reason_str(st->last_reason), st->last_detail[0] ? ", " : "", st->last_detail,
+           st->last_sample);
     st->limit.last = time(NULL);
     st->logged = total;
 }

@@ -30,6 +30,7 @@ enum reject_reason {
 const char *reject_reason_str(enum reject_reason r);
 
 #define REJECT_SAMPLE_LEN 160
+#define REJECT_DETAIL_LEN 160
 
 /* Counters of one input. The last rejected line of each call is kept (truncated) as a sample
  * for rate-limited logs. */
@@ -40,6 +41,9 @@ struct reject_stats {
     long skipped_fields; /* string fields: valid, but not numeric series */
     enum reject_reason last_reason;
     char last_sample[REJECT_SAMPLE_LEN];
+    /* where and what, when the parser knows: "line 3, column 17: expected '=' after the tag
+     * key, found ' '" (empty if the last rejection had no place) */
+    char last_detail[REJECT_DETAIL_LEN];
     /* for reject_log: the input's name, what was logged, and the once-a-second limit */
     char input[64];
     long logged;
@@ -48,6 +52,12 @@ struct reject_stats {
 
 /* Counts a rejection and keeps a printable sample of the offending bytes. */
 void reject_count(struct reject_stats *st, enum reject_reason r, const char *line, size_t len);
+
+/* reject_count, plus the place of the error (1-based line and byte column in the text given
+ * to the parser: an HTTP body, a Kafka or ZeroMQ message, a chunk of a file) and what was
+ * wrong, kept in last_detail and logged by reject_log. */
+void reject_count_at(struct reject_stats *st, enum reject_reason r, const char *line, size_t len,
+                     long lineno, long col, const char *what);
 
 /* Logs new rejections of an input at most once a second: how many since the last message, the
  * last reason and its sample. Thread: the input's owner. */

@@ -40,6 +40,7 @@ struct alert_sink {
     int stop;
     struct event *q; /* ring */
     int head, n;
+    char *inflight; /* webhook: the body being posted (the sender thread frees it if dropped) */
     struct tracked *am;
     int nam;
     int dirty;        /* alertmanager: a change to send now */
@@ -118,23 +119,33 @@ static void count(struct alert_sink *s, long code)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Webhook: sends the front event when due. Called with the lock held; returns with it held. */
+/* Webhook: sends the front event when due. Called with the lock held; returns with it held.
+ * While the lock is released the body is marked in flight: if the queue overflows meanwhile
+ * and drops this event, alert_sink_offer leaves the body to be freed here. */
 static void webhook_step(struct alert_sink *s)
 {
     struct event *e = &s->q[s->head];
     char *body = e->body;
+    s->inflight = body;
     pthread_mutex_unlock(&s->mu);
     long code = post(s, s->url, "application/cloudevents+json", body);
     count(s, code);
     pthread_mutex_lock(&s->mu);
-    if (s->n == 0 || s->q[s->head].body != body) return; /* dropped meanwhile (queue full) */
+    s->inflight = NULL;
+    if (s->n == 0 || s->q[s->head].body != body) { /* dropped meanwhile (queue full) */
+        free(body);
+        return;
+    }
     int retry = code == 0 || code == 429 || code >= 500;
     if (code >= 200 && code <= 299) {
         retry = 0;
     } else if (retry && e->attempts < s->retries) {
         double wait = pow(2.0, e->attempts);
+        if (wait > BACKOFF_MAX_S) wait = BACKOFF_MAX_S;
         e->attempts++;
-        e->due = wall() + (wait > BACKOFF_MAX_S ? BACKOFF_MAX_S : wait);
+        e->due = wall() + wait;
+        logmsg(LOG_INFO, "sink %s: retry %d of %d in %.0f s", s->name, e->attempts, s->retries,
+               wait);
         return;
     } else {
         s->st.dropped++;
@@ -319,8 +330,9 @@ void alert_sink_offer(struct alert_sink *s, const json_t *ev)
     if (s->kind == ALERT_SINK_WEBHOOK) {
         char *body = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10));
         pthread_mutex_lock(&s->mu);
-        if (s->n == s->cap) { /* drop the oldest; one in flight is skipped when it returns */
-            free(s->q[s->head].body);
+        if (s->n == s->cap) { /* drop the oldest; one in flight is freed when its post returns */
+            if (s->q[s->head].body != s->inflight) free(s->q[s->head].body);
+            logmsg(LOG_WARNING, "sink %s: queue full (%d): oldest event dropped", s->name, s->cap);
             s->head = (s->head + 1) % s->cap;
             s->n--;
             s->st.dropped++;

@@ -14,8 +14,10 @@
  * given. Failed posts are retried at the next tick.
  *  - webhook: each event is POSTed as it is (CloudEvents JSON, Content-Type
  *    application/cloudevents+json). A failed POST (transport error, 5xx or 429) is retried with
- *    backoff (1 s doubling up to 60 s) up to `retries` times, then dropped; when the queue is
- *    full the oldest event is dropped. Both drops are counted.
+ *    backoff (1 s doubling up to 60 s) up to `retries` times, then dropped; events go out one at a
+ *    time, in order; when the queue is full the oldest event is dropped (even while its post
+ *    is under way: the sender thread frees it when the post returns). Both drops are counted
+ *    and logged.
  */
 #ifndef CAUSALMON_ALERT_SINK_H
 #define CAUSALMON_ALERT_SINK_H

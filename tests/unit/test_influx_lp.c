@@ -3,6 +3,8 @@
 
 #include "influx_lp.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +128,97 @@ static void test_every_reject_reason(void **state)
     free(longline);
 }
 
+/* InfluxDB's escaping: a backslash escapes only the bytes its token escapes and is literal
+ * before anything else, a backslash included. */
+static void test_backslash_escapes_only_escapable_bytes(void **state)
+{
+    (void)state;
+    struct reject_stats st;
+    struct got g = parse("cpu,regions=east\\\\  value=1\n", LP_NS, &st); /* east\\<sp><sp> */
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.name[0], "cpu.value{regions=east\\ }");
+    g = parse("cpu,regions=\\\\ east value=1\n", LP_NS, &st);
+    assert_string_equal(g.name[0], "cpu.value{regions=\\ east}");
+    g = parse("u,s=\\\\,\\,\\t e=1\n", LP_NS, &st);
+    assert_string_equal(g.name[0], "u.e{s=\\,,\\t}");
+    g = parse("cpu,reg\\\\=ion=east value=1\n", LP_NS, &st);
+    assert_string_equal(g.name[0], "cpu.value{reg\\=ion=east}");
+    g = parse("m\\=x\\,y v=1\n", LP_NS, &st); /* '=' is not escapable in a measurement */
+    assert_string_equal(g.name[0], "m\\=x,y.v");
+    g = parse("\" U=F\n\" U=t\n", LP_NS, &st); /* a quote only opens a string in a value */
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.name[1], "\".U");
+    assert_close(g.value[1], 1, 0);
+}
+
+static void test_long_floats_and_trailing_carriage_return(void **state)
+{
+    (void)state;
+    struct reject_stats st;
+    char line[512];
+    int n = sprintf(line, "u e=-");
+    for (int a = 0; a < 300; a++) line[n++] = a < 8 ? '0' : '1';
+    sprintf(line + n, ".5\r");
+    struct got g = parse(line, LP_NS, &st);
+    assert_int_equal(g.n, 1);
+    assert_true(fabs(g.value[0] / -1.1111111111111111e291 - 1) < 1e-15); /* 292 ones, 8 zeros */
+    g = parse("d b=f\r\nf b=t 1700000000000000000\r", LP_NS, &st);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(st.lines, 2);
+    g = parse("m v=00000000000000000000000042i 1700000000000000000\n", LP_NS, &st);
+    assert_close(g.value[0], 42, 0);
+    expect_reject("m v=1\rx\n", REJECT_SYNTAX); /* a lone \r is not a line end */
+    expect_reject("m v=1e\n", REJECT_BAD_VALUE);
+    expect_reject("m v=.\n", REJECT_BAD_VALUE);
+    expect_reject("m v=+1\n", REJECT_BAD_VALUE);
+    expect_reject("m v=1e999\n", REJECT_BAD_VALUE);
+}
+
+static void test_utf8_control_characters_and_duplicate_tags_rejected(void **state)
+{
+    (void)state;
+    expect_reject("bad\xff v=1\n", REJECT_BAD_UTF8);
+    expect_reject("m,bad\xff=foo v=1\n", REJECT_BAD_UTF8);
+    expect_reject("m,foo=bad\xff v=1\n", REJECT_BAD_UTF8);
+    expect_reject("m bad\xff=1\n", REJECT_BAD_UTF8);
+    expect_reject("m f=\"bad\xff\",v=1\n", REJECT_BAD_UTF8);
+    expect_reject("m,k=\xed\xa0\x80 v=1\n", REJECT_BAD_UTF8); /* a surrogate */
+    expect_reject("x\x01y v=1\n", REJECT_SYNTAX);
+    expect_reject("m,k=x\x01y v=1\n", REJECT_SYNTAX);
+    expect_reject("m x\x7fy=1\n", REJECT_SYNTAX);
+    expect_reject("\tm v=1\n", REJECT_SYNTAX);
+    expect_reject("# a comment with a \x01 control\n", REJECT_SYNTAX);
+    expect_reject("cpu,b=2,c=3,b=1 value=1i\n", REJECT_SYNTAX);
+    expect_reject("cpu,host=a,host=a value=1i\n", REJECT_SYNTAX);
+    struct reject_stats st;
+    struct got g = parse("m,k=\xc3\xa9 s=\"caf\xc3\xa9\",v=1\n", LP_NS, &st);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.name[0], "m.v{k=\xc3\xa9}");
+}
+
+/* Every rejection says where (line and column of the text) and what was wrong. */
+static void test_rejection_names_line_column_and_cause(void **state)
+{
+    (void)state;
+    struct reject_stats st;
+    parse("a v=1\nb,t=x y v=2\n", LP_NS, &st);
+    assert_int_equal(st.rejected[REJECT_SYNTAX], 1);
+    assert_string_equal(st.last_detail,
+                        "line 2, column 8: expected '=' after the field key, found ' '");
+    parse("a v=1\n\n# note\nlog s=\"two\nlines\",v=1 1\nc,t=\x01 v=1\n", LP_NS, &st);
+    assert_string_equal(st.last_detail, "line 6, column 5: expected a tag value, found byte 0x01");
+    parse("cpu,host=a\n", LP_NS, &st);
+    assert_string_equal(st.last_detail,
+                        "line 1, column 11: no field after the measurement and tags");
+    parse("m v=oops\n", LP_NS, &st);
+    assert_string_equal(st.last_detail,
+                        "line 1, column 5: field value of unknown type, starting with 'o'");
+    parse("m v=1 12x\n", LP_NS, &st);
+    assert_string_equal(st.last_detail, "line 1, column 7: the timestamp is not an integer");
+    parse("cpu,b=2,b=1 v=1\n", LP_NS, &st);
+    assert_string_equal(st.last_detail, "line 1, column 9: the tag key is given twice");
+}
+
 static void test_a_bad_line_loses_nothing_else(void **state)
 {
     (void)state;
@@ -163,6 +256,10 @@ int main(void)
         cmocka_unit_test(test_escapes_types_and_precisions),
         cmocka_unit_test(test_strings_comments_crlf_and_quoted_newlines),
         cmocka_unit_test(test_every_reject_reason),
+        cmocka_unit_test(test_backslash_escapes_only_escapable_bytes),
+        cmocka_unit_test(test_long_floats_and_trailing_carriage_return),
+        cmocka_unit_test(test_utf8_control_characters_and_duplicate_tags_rejected),
+        cmocka_unit_test(test_rejection_names_line_column_and_cause),
         cmocka_unit_test(test_a_bad_line_loses_nothing_else),
         cmocka_unit_test(test_callback_can_stop_the_parser),
     };
