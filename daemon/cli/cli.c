@@ -144,3 +144,18 @@ int cmd_keygen(int argc, char **argv)
     printf("%s\n", pub);
     return EXIT_OK;
 }
+
+int cli_no_operands(const char *cmd, int argc, char **argv)
+{
+    if (optind >= argc) return 0;
+    cli_error(cmd, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+struct csv_table *cli_read_csv(const char *cmd, const char *path)
+{
+    char err[512];
+    struct csv_table *tab = csv_table_read(path, err, sizeof err);
+    if (!tab) cli_error(cmd, "%s", err);
+    return tab;
+}

@@ -30,6 +30,12 @@ json_t *cli_excluded_columns(const char *cmd, const char *input, const struct cs
                              const enum column_status *status, int skip);
 /* Monotonic clock in seconds. */
 double cli_now(void);
+/* After getopt: reports the first operand left in argv (cli_error) and returns -1; 0 when
+ * there is none. */
+int cli_no_operands(const char *cmd, int argc, char **argv);
+/* Reads the CSV at path (csv_table_read); on failure reports its message (cli_error) and
+ * returns NULL. The caller frees the table (csv_table_free). */
+struct csv_table *cli_read_csv(const char *cmd, const char *path);
 
 int cmd_discover(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);

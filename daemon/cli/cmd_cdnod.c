@@ -186,10 +186,7 @@ int cmd_cdnod(int argc, char **argv)
         }
         if (bad) return EXIT_BAD_INPUT;
     }
-    if (optind < argc) {
-        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
-        return EXIT_BAD_INPUT;
-    }
+    if (cli_no_operands(CMD, argc, argv)) return EXIT_BAD_INPUT;
     if (!input) {
         cli_error(CMD, "--input is required");
         return EXIT_BAD_INPUT;
@@ -200,11 +197,8 @@ int cmd_cdnod(int argc, char **argv)
     }
     char err[512];
     double t0 = cli_now();
-    struct csv_table *tab = csv_table_read(input, err, sizeof err);
-    if (!tab) {
-        cli_error(CMD, "%s", err);
-        return EXIT_BAD_INPUT;
-    }
+    struct csv_table *tab = cli_read_csv(CMD, input);
+    if (!tab) return EXIT_BAD_INPUT;
     int rc = EXIT_BAD_INPUT, K = 0, ctx_col = -1, T = tab->rows;
     int *seg = xmallocarray((size_t)(T ? T : 1), sizeof(int));
     enum column_status *status = xcalloc((size_t)tab->ncols, sizeof *status);

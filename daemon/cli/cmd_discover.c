@@ -133,10 +133,7 @@ int cmd_discover(int argc, char **argv)
             return EXIT_BAD_INPUT;
         }
     }
-    if (optind < argc) {
-        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
-        return EXIT_BAD_INPUT;
-    }
+    if (cli_no_operands(CMD, argc, argv)) return EXIT_BAD_INPUT;
     if (!input) {
         cli_error(CMD, "--input is required");
         discover_usage(stderr);
@@ -145,11 +142,8 @@ int cmd_discover(int argc, char **argv)
 
     char err[512];
     double t0 = cli_now();
-    struct csv_table *tab = csv_table_read(input, err, sizeof err);
-    if (!tab) {
-        cli_error(CMD, "%s", err);
-        return EXIT_BAD_INPUT;
-    }
+    struct csv_table *tab = cli_read_csv(CMD, input);
+    if (!tab) return EXIT_BAD_INPUT;
     struct svar_discover_params p;
     svar_discover_params_default(&p, (int)tau_max);
     p.method = method;

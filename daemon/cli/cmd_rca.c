@@ -289,10 +289,7 @@ int cmd_rca(int argc, char **argv)
         }
         if (bad) return EXIT_BAD_INPUT;
     }
-    if (optind < argc) {
-        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
-        return EXIT_BAD_INPUT;
-    }
+    if (cli_no_operands(CMD, argc, argv)) return EXIT_BAD_INPUT;
     if (!input || !fault) {
         cli_error(CMD, "--input and --fault-time are required");
         return EXIT_BAD_INPUT;
@@ -340,9 +337,8 @@ int cmd_rca(int argc, char **argv)
         free(cf);
         return EXIT_BAD_INPUT;
     }
-    struct csv_table *tab = csv_table_read(input, err, sizeof err);
+    struct csv_table *tab = cli_read_csv(CMD, input);
     if (!tab) {
-        cli_error(CMD, "%s", err);
         free(cf);
         return EXIT_BAD_INPUT;
     }

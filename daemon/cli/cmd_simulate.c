@@ -262,10 +262,7 @@ int cmd_simulate(int argc, char **argv)
         }
         if (bad) return EXIT_BAD_INPUT;
     }
-    if (optind < argc) {
-        cli_error(CMD, "unexpected argument '%s'", argv[optind]);
-        return EXIT_BAD_INPUT;
-    }
+    if (cli_no_operands(CMD, argc, argv)) return EXIT_BAD_INPUT;
     if ((double)nvars * (double)T > 5e7) {
         cli_error(CMD, "--vars x --samples must stay below 5e7 cells");
         return EXIT_BAD_INPUT;
