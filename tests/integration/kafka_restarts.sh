@@ -49,7 +49,7 @@ finish_daemon() {
 
 round() {
     local tools=$1 bin=$2 topic=$3 samples=$4 kills=$5 sig=$6 every=$7
-    local dir="$WORK/$topic" port=$((30000 + RANDOM % 20000))
+    local dir="$WORK/$topic" port=$(free_base)
     BIN=$bin
     mkdir -p "$dir/dut" "$dir/ref"
     local window=$((samples / 1000 + 20))

@@ -19,7 +19,26 @@ check() { # check "description" command...
 }
 finish() {
     if [ "$FAILS" -eq 0 ]; then echo "PASS: $(basename "$0")"; exit 0; fi
+    for f in "$WORK"/*.err "$WORK"/*.log; do # what the daemons said, for the failure's cause
+        [ -s "$f" ] && { echo "# --- last lines of $(basename "$f")"; tail -n 15 "$f" | sed 's/^/# /'; }
+    done
     echo "FAIL: $(basename "$0"): $FAILS check(s) failed"; exit 1
+}
+
+# free_base: a base port P such that P..P+9 on 127.0.0.1 are not listening now, below the
+# kernel's ephemeral range (32768 and up), so that no outgoing connection of another test can
+# hold one of them.
+free_base() {
+    local p k
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 12000))
+        for k in $(seq 0 9); do
+            (exec 3<> "/dev/tcp/127.0.0.1/$((p + k))") 2> /dev/null && continue 2
+        done
+        echo "$p"
+        return 0
+    done
+    echo $((20000 + RANDOM % 12000))
 }
 
 # start_broker TOOLS TOPIC:PARTS... -> sets BOOTSTRAP; the broker lives until the test exits.

@@ -10,7 +10,7 @@
 BIN=$(readlink -f "$2")
 AM=$(command -v prometheus-alertmanager) || { echo "prometheus-alertmanager missing: run tools/install-deps"; exit 1; }
 command -v amtool > /dev/null || { echo "amtool missing: run tools/install-deps"; exit 1; }
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 cat > "$WORK/am.yml" <<CONF
 global:
   resolve_timeout: 1m

@@ -26,7 +26,7 @@ if command -v systemd-analyze > /dev/null; then
 fi
 
 start_broker "$T" metrics:2
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 cat > "$WORK/d.yaml" <<CONF
 bucket: 1s
 lateness: 2s

@@ -11,7 +11,7 @@ BIN=$(readlink -f "$2")
     --out "$WORK/shop.csv" 2> "$WORK/sim.err"
 SVC=$(sed -n 's/.* in service \([a-z]*\) .*/\1/p' "$WORK/sim.err")
 check "the simulator names the faulty service ($SVC)" test -n "$SVC"
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 cat > "$WORK/d.yaml" <<CONF
 bucket: 1s
 lateness: 2s

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 T=$1
 BIN=$(readlink -f "$2")
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 cat > "$WORK/d.yaml" <<CONF
 bucket: 1s
 lateness: 2s

@@ -10,7 +10,7 @@ SERVER_PUB=$("$BIN" keygen --out "$WORK/server")
 "$BIN" keygen --out "$WORK/mallory" > /dev/null
 cp "$WORK/alice.pub" "$WORK/allowed/"
 check "keygen writes a 0600 secret key" test "$(stat -c %a "$WORK/server.key")" = 600
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 cat > "$WORK/c.yaml" <<CONF
 state_dir: $WORK/state
 alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))", heartbeat: 200ms}

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 BIN=$(readlink -f "$2")
 command -v promtool > /dev/null || { echo "promtool missing: run tools/install-deps"; exit 1; }
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 echo "s3cret" > "$WORK/in.token"
 echo "m3trics" > "$WORK/m.token"
 cat > "$WORK/d.yaml" <<CONF

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 T=$1
 BIN=$(readlink -f "$2")
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 METHOD=${METHOD:-pcmci+}
 case $METHOD in lpcmci) WHAT=lpcmci ;; *) WHAT=pcmciplus ;; esac
 # every series follows one of two common factors, its neighbour and one other series: densely

@@ -7,7 +7,7 @@
 BIN=$(readlink -f "$2")
 PROM=$(command -v prometheus) || { echo "prometheus missing: run tools/install-deps"; exit 1; }
 NODE=$(command -v prometheus-node-exporter) || { echo "prometheus-node-exporter missing: run tools/install-deps"; exit 1; }
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 cat > "$WORK/d.yaml" <<CONF
 bucket: 1s
 lateness: 5s

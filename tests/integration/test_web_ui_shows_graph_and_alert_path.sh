@@ -18,7 +18,7 @@ command -v chromium > /dev/null || { echo "chromium missing: run tools/install-d
 "$BIN" simulate --vars 4 --samples 480 --tau-max 1 --change mean_shift --change-at 360 --seed 3 \
     --out "$WORK/mon.csv" --truth "$WORK/mon.truth.json" 2> "$WORK/sim2.err"
 paste -d, "$WORK/shop.csv" <(cut -d, -f2- "$WORK/mon.csv") > "$WORK/both.csv"
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 conf() { # conf FILE TOKEN_LINE
 cat > "$1" <<CONF
 bucket: 1s
@@ -117,7 +117,7 @@ check "the alert page has one plot per series" \
 MON_ALERT='map(select(.data.labels.scope == "mon" and .data.labels.alertname == "CausalMechanismChange"
   and .data.status == "firing"))'
 monfiring() { curl -sf "$M/alerts" | jq -e "$MON_ALERT | length > 0" > /dev/null; }
-check "the change monitor fires a mechanism_change alert" wait_for 20 monfiring
+check "the change monitor fires a mechanism_change alert" wait_for 90 monfiring
 curl -sf "$M/alerts" | jq "$MON_ALERT[0]" > "$WORK/mon.json"
 echo "# monitor: $(jq -c '.data.rca | {series, change_kind, plotted: [.series_window.series[] | .name]}' "$WORK/mon.json"), truth changed $(jq -c .changed "$WORK/mon.truth.json")"
 check "it carries the changed series first, then its parents, around the change point" \

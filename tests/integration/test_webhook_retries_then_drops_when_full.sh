@@ -17,7 +17,7 @@ BIN=$(readlink -f "$2")
 
 "$BIN" simulate --services latency --samples 480 --change-at 400 --seed 4 \
     --out "$WORK/shop.csv" 2> "$WORK/sim.err"
-P=$((20000 + RANDOM % 30000))
+P=$(free_base)
 FLAKY=$P DOWN=$((P + 1)) Q="tcp://127.0.0.1:$((P + 2))" MP=$((P + 3))
 "$T/hook_recv" "$FLAKY" 2 503 > "$WORK/flaky.out" 2> "$WORK/flaky.err" &
 PIDS+=($!)
