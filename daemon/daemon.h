@@ -3,8 +3,8 @@
  *   daemon_loop.c    lifecycle, signals, reload and the zmq_poll loop (the route of a sample:
  *                    docs/architecture.md)
  *   daemon_state.c   the clocks, and how a scope of the daemon is made
- *   sources.c        the inputs, as plugins (source.h)
- *   sinks.c          where alerts go, as plugins (sink.h)
+ *   inputs/sources.c the inputs, as plugins (inputs/source.h)
+ *   sinks/sinks.c    where alerts go, as plugins (sinks/sink.h)
  *   daemon_stats.c   the stats registry's families of the core, status JSON, /metrics
  *   query_server.c   the ZeroMQ query protocol
  *   checkpoint.c     what a checkpoint holds, written and restored

@@ -282,7 +282,7 @@ static int loop(struct daemon *d, int sfd, int tfd)
         items[1] = (zmq_pollitem_t){NULL, sfd, ZMQ_POLLIN, 0};
         items[2] = (zmq_pollitem_t){NULL, tfd, ZMQ_POLLIN, 0};
         int n = 3 + sources_pollitems(&d->sources, items + 3, CONF_MAX_INPUTS);
-        int wait_ms = backlog ? 0 : due < 0 ? 1000 : (int)(due * 1e3);
+        int wait_ms = backlog ? 0 : due < 0 || due >= 1.0 ? 1000 : (int)(due * 1e3);
         zmq_poll(items, n, wait_ms > 1000 ? 1000 : wait_ms);
         if (items[0].revents & ZMQ_POLLIN) query_serve(d);
         if (sources_poll(&d->sources, TURN_BUDGET, &backlog, &due)) stop = 2;
@@ -327,7 +327,7 @@ void daemon_finish(struct daemon *d)
 {
     sources_close(&d->sources);
     workers_stop(d->workers);
-    sinks_close(&d->sinks); /* before the alerts they are registered with */
+    sinks_close(&d->sinks); /* no alert is published after the workers stopped */
     metrics_http_stop(d->metrics);
     for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
     alerts_free(d->alerts);

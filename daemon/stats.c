@@ -1,6 +1,8 @@
 /* stats.c - the counter registry and its two renderers (stats.h). */
 #include "stats.h"
 
+#include "logmsg.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,9 +18,15 @@ struct stats_emit {
 
 int stats_register(struct stats *s, const struct stat_family *f)
 {
-    if (s->n >= STATS_MAX_FAMILIES) return -1;
+    if (s->n >= STATS_MAX_FAMILIES) {
+        logmsg(LOG_ERR, "stats: no room for %s (STATS_MAX_FAMILIES)", f->name);
+        return -1;
+    }
     for (int k = 0; k < s->n; k++)
-        if (strcmp(s->f[k].name, f->name) == 0) return -1;
+        if (strcmp(s->f[k].name, f->name) == 0) {
+            logmsg(LOG_ERR, "stats: %s is registered twice", f->name);
+            return -1;
+        }
     s->f[s->n++] = *f;
     return 0;
 }
@@ -63,10 +71,13 @@ static const char *label_value(const struct stat_family *f, const char *const *v
     return NULL;
 }
 
-static json_t *label_json(const char *v)
+/* A label value as a JSON field: a number for a numeric field (a Kafka partition), a string
+ * for every other (a name made of digits stays a string and still matches its item). */
+static json_t *label_json(const char *field, const char *v)
 {
     size_t n = strlen(v);
-    if (n && n < 16 && strspn(v, "0123456789") == n) return json_integer(strtoll(v, NULL, 10));
+    if (strcmp(field, "partition") == 0 && n && n < 16 && strspn(v, "0123456789") == n)
+        return json_integer(strtoll(v, NULL, 10));
     return json_string(v);
 }
 
@@ -90,7 +101,7 @@ static json_t *array_item(const struct stat_family *f, const char *const *vals, 
         }
         char field[64];
         snprintf(field, sizeof field, "%.*s", (int)(eq - spec - at), spec + at);
-        json_object_set_new(want, field, label_json(v));
+        json_object_set_new(want, field, label_json(field, v));
         at = end + 1;
     }
     size_t i;
@@ -120,7 +131,8 @@ static void json_sample(struct stats_emit *e, double v, const char *const *vals)
         const char *br = memchr(p, '[', seg);
         char key[96];
         if (p[0] == '{') { /* {label}: the key is a label value */
-            const char *lv = seg > 2 ? label_value(f, vals, p + 1, seg - 2) : NULL;
+            const char *lv =
+                seg > 2 && p[seg - 1] == '}' ? label_value(f, vals, p + 1, seg - 2) : NULL;
             if (!lv) goto bad;
             snprintf(key, sizeof key, "%s", lv);
         } else {
@@ -136,11 +148,11 @@ static void json_sample(struct stats_emit *e, double v, const char *const *vals)
         }
         json_t *next = json_object_get(node, key);
         if (br) {
+            if (p[seg - 1] != ']' || p[seg] == '\0') goto bad; /* an array item is not a value */
             if (!next) json_object_set_new(node, key, next = json_array());
-            if (!json_is_array(next) || p[seg - 1] != ']') goto bad;
+            if (!json_is_array(next)) goto bad;
             next = array_item(f, vals, next, br + 1, (size_t)(p + seg - 1 - br - 1));
             if (!next) goto bad;
-            if (p[seg] == '\0') goto bad; /* an array item is not a value */
         } else if (!next) {
             json_object_set_new(node, key, next = json_object());
         }

@@ -7,7 +7,7 @@
  * Where a family lands in status JSON is a path of segments separated by '.':
  *   key              an object member
  *   key[f=label,...] an array member of `key` whose fields f equal the sample's label values
- *                    (created with those fields when missing; a value of digits is a number)
+ *                    (created with those fields when missing; a `partition` is a number)
  *   {label}          an object member named by the sample's label value
  * and the last segment names the value, e.g. "inputs[name=input].rejected.{reason}".
  *
@@ -45,11 +45,11 @@ struct stats {
 };
 
 /* Adds a family (copied; its strings and ctx must outlive the registry). Returns 0, or -1 when
- * the registry is full or the name is taken (a programming error: logged by the caller). */
+ * the registry is full or the name is taken (a programming error, logged here). */
 int stats_register(struct stats *s, const struct stat_family *f);
 
 /* Emits one sample: v with the family's label values in order (as many as it has labels).
- * Collector threads only. */
+ * From a collector only (the loop thread). */
 void stats_sample(struct stats_emit *e, double v, ...);
 
 /* Renders every family as Prometheus text (HELP, TYPE, samples) appended to t. */

@@ -1,5 +1,6 @@
 /* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
- * the records are durable (store: checkpoint) or incorporated (connectors/transports/kafka_source.h). */
+ * the records are durable (store: checkpoint) or incorporated
+ * (connectors/transports/kafka_source.h). */
 #include "source.h"
 #include "sources.h"
 
@@ -71,7 +72,7 @@ static void on_durable(struct source *s, int64_t closed_ns)
 
 static int replayable(const struct source *s)
 {
-    return s->conf->store == KAFKA_STORE_CHECKPOINT;
+    return s->conf->store != 0; /* store: checkpoint */
 }
 
 static int is_kafka(const struct source *s);
