@@ -1,6 +1,6 @@
 /* source_file.c - the file input type: a file or standard input ("-"), read as fast as possible
- * or replayed at a speed-up over event time (connectors/transports/file_source.h). Line formats are read
- * in chunks of whole lines; CSV is read whole at the start (its limits apply) and replayed row
+ * or replayed at a speed-up over event time (connectors/transports/file_source.h). Line formats are
+ * read in chunks of whole lines; CSV is read whole at the start (its limits apply) and replayed row
  * by row. There is no pollable fd: the loop's timer drives it, and each poll says when it is
  * next due. */
 #include "source.h"
