@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGNER_FIELD(fn, expr)                                                                    \
+/* One collector per daemon-wide number: expr may use d and as (the aligner's counters). */
+#define CORE_FIELD(fn, expr)                                                                       \
     static void fn(void *ctx, struct stats_emit *e)                                                \
     {                                                                                              \
         struct daemon *d = ctx;                                                                    \
@@ -20,18 +21,18 @@
         (void)as;                                                                                  \
         stats_sample(e, (double)(expr));                                                           \
     }
-ALIGNER_FIELD(al_series, aligner_nalive(d->al))
-ALIGNER_FIELD(al_rows, as->rows)
-ALIGNER_FIELD(al_late, as->late)
-ALIGNER_FIELD(al_cap, as->series_cap)
-ALIGNER_FIELD(al_dup, as->duplicates)
-ALIGNER_FIELD(al_future, as->future)
-ALIGNER_FIELD(al_expired, as->expired)
-ALIGNER_FIELD(alerts_total, alerts_seq(d->alerts))
-ALIGNER_FIELD(uptime, daemon_mono() - d->started)
-ALIGNER_FIELD(ckpt_failures, d->ckpt_failures)
-ALIGNER_FIELD(ckpt_written, d->ckpt_written)
-ALIGNER_FIELD(ckpt_ok, d->ckpt_ok || !d->ckpt_failures)
+CORE_FIELD(al_series, aligner_nalive(d->al))
+CORE_FIELD(al_rows, as->rows)
+CORE_FIELD(al_late, as->late)
+CORE_FIELD(al_cap, as->series_cap)
+CORE_FIELD(al_dup, as->duplicates)
+CORE_FIELD(al_future, as->future)
+CORE_FIELD(al_expired, as->expired)
+CORE_FIELD(alerts_total, alerts_seq(d->alerts))
+CORE_FIELD(uptime, daemon_mono() - d->started)
+CORE_FIELD(ckpt_failures, d->ckpt_failures)
+CORE_FIELD(ckpt_written, d->ckpt_written)
+CORE_FIELD(ckpt_ok, d->ckpt_ok || !d->ckpt_failures)
 
 static void reloads(void *ctx, struct stats_emit *e)
 {
