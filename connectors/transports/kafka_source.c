@@ -34,6 +34,7 @@ struct part {
     int64_t event_ns; /* newest event time its messages carried, or -1 */
     double last_s;    /* monotonic time of its last message (or assignment) */
     int align_paused;
+    int included; /* counts for the slowest partition (not idle, or delivering again) */
 };
 
 struct kafka_source {
@@ -54,6 +55,9 @@ struct kafka_source {
     int slowest_part;              /* index of the slowest partition, or -1 */
     int npaused;                   /* partitions paused by the alignment */
     double last_msg_s, flow_since; /* last message from any partition; start of the flow */
+    void (*on_progress)(void *ctx, int64_t mark_ns);
+    void *progress_ctx;
+    int64_t reported_ns; /* the last mark given to on_progress */
     volatile int fatal;
     struct kafka_stats st;
     struct log_limit err_limit;
@@ -62,6 +66,7 @@ struct kafka_source {
 static struct part *part_of(struct kafka_source *s, const char *topic, int32_t partition);
 static double mono_now(void);
 static void store_durable(struct kafka_source *s);
+static void update_slowest(struct kafka_source *s);
 
 int kafka_prop_is_secret(const char *name)
 {
@@ -138,6 +143,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 struct part *p = part_of(s, parts->elems[i].topic, parts->elems[i].partition);
                 if (p) p->last_s = now;
             }
+            update_slowest(s); /* a new partition holds the mark until it delivers */
         }
         logmsg(LOG_INFO, "input %s: assigned %d partition(s)", s->name, parts->cnt);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -156,9 +162,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                     s->npaused -= s->parts[a].align_paused;
                     free(s->parts[a].ring);
                     s->parts[a] = s->parts[--s->nparts];
-                    s->slowest_part = -1;
                     break;
                 }
+        if (s->align_ns > 0) update_slowest(s); /* they no longer hold the mark */
         if (coop) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
             if (e) rd_kafka_error_destroy(e);
@@ -197,6 +203,9 @@ struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *e
     s->durable_ns = INT64_MIN;
     s->slowest_ns = INT64_MIN; /* until the first evaluation: nothing is known */
     s->slowest_part = -1;
+    s->on_progress = c->on_progress;
+    s->progress_ctx = c->progress_ctx;
+    s->reported_ns = INT64_MAX; /* no hold until a partition is assigned */
     s->pipe[0] = s->pipe[1] = -1;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char host[64] = "localhost", client_id[128];
@@ -309,6 +318,7 @@ static struct part *part_of(struct kafka_source *s, const char *topic, int32_t p
     p->partition = partition;
     p->held = -1;
     p->event_ns = -1;
+    p->included = 1;
     s->last_part = s->nparts++;
     return p;
 }
@@ -404,6 +414,33 @@ static int caught_up(struct kafka_source *s, const struct part *p)
     return pos >= 0 ? pos >= hi : lo >= hi;
 }
 
+/* The slowest partition: the oldest newest-event among the included partitions; one that has
+ * not delivered yet counts as oldest of all (slowest_ns INT64_MIN), and INT64_MAX means none is
+ * included. Reports a changed mark through on_progress: every included partition has delivered
+ * its records up to it, so the aligner's watermark may follow it. */
+static void update_slowest(struct kafka_source *s)
+{
+    int64_t slowest = INT64_MAX;
+    int unknown = 0;
+    s->slowest_part = -1;
+    for (int a = 0; a < s->nparts; a++) {
+        struct part *p = &s->parts[a];
+        if (!p->included) continue;
+        if (p->event_ns < 0) {
+            unknown = 1;
+        } else if (p->event_ns < slowest) {
+            slowest = p->event_ns;
+            s->slowest_part = a;
+        }
+    }
+    s->slowest_ns = unknown ? INT64_MIN : slowest;
+    if (unknown) s->slowest_part = -1; /* every partition that delivered waits for it */
+    if (s->on_progress && s->slowest_ns != s->reported_ns) {
+        s->reported_ns = s->slowest_ns;
+        s->on_progress(s->progress_ctx, s->slowest_ns);
+    }
+}
+
 /* Event-time alignment. The slowest partition is the one with the oldest newest-event among
  * those that may still have records to deliver, paused ones included; one that has not
  * delivered yet counts as oldest of all. A partition is left out when it looks caught up
@@ -413,46 +450,59 @@ static int caught_up(struct kafka_source *s, const struct part *p)
  * partition run ahead), or when it has been silent that long for ALIGN_IDLE_S without being
  * paused by us (a stuck partition must not stop the others for longer than that). Silence is
  * counted from the start of the flow, so a partition whose first fetch is still on its way
- * after an idle period is waited for.
- * Partitions more than align_ns ahead of the slowest are paused, paused ones within
- * align_ns / 2 of it are resumed, and all are resumed when none is behind. The slowest
- * partition itself is never paused, so reading never stops. */
+ * after an idle period is waited for. A partition left out counts again once it delivers.
+ * Partitions more than align_ns ahead of the slowest are paused (checked at every message, so a
+ * partition cannot run further ahead than one message), paused ones within align_ns / 2 of it
+ * are resumed, and all are resumed when none is behind. The slowest partition itself is never
+ * paused, so reading never stops. */
 #define ALIGN_GRACE_S 1.0
 #define ALIGN_IDLE_S  5.0
 static void align_partitions(struct kafka_source *s)
 {
     double now = mono_now();
-    int64_t slowest = INT64_MAX;
-    int unknown = 0;
-    s->slowest_part = -1;
     for (int a = 0; a < s->nparts; a++) {
         struct part *p = &s->parts[a];
         double silent = now - (p->last_s > s->flow_since ? p->last_s : s->flow_since);
-        if ((!p->align_paused && silent > ALIGN_IDLE_S) ||
-            (silent >= ALIGN_GRACE_S && caught_up(s, p)))
-            continue;
-        if (p->event_ns < 0) {
-            unknown = 1;
-        } else if (p->event_ns < slowest) {
-            slowest = p->event_ns;
-            s->slowest_part = a;
-        }
+        p->included = !((!p->align_paused && silent > ALIGN_IDLE_S) ||
+                        (silent >= ALIGN_GRACE_S && caught_up(s, p)));
     }
-    s->slowest_ns = unknown ? INT64_MIN : slowest;
+    update_slowest(s);
+    int64_t slowest = s->slowest_ns;
+    int unknown = slowest == INT64_MIN;
     for (int a = 0; a < s->nparts; a++) {
         struct part *p = &s->parts[a];
         if (p->event_ns < 0) continue;
         int ahead = unknown || (slowest != INT64_MAX && p->event_ns - slowest > s->align_ns);
         int near = !unknown && (slowest == INT64_MAX || p->event_ns - slowest <= s->align_ns / 2);
-        if (!p->align_paused && ahead) {
+        if (!p->align_paused && ahead && a != s->slowest_part) {
             pause_one(s, p, 1);
             s->st.align_pauses++;
-        } else if (p->align_paused && near) {
+        } else if (p->align_paused && (near || a == s->slowest_part)) {
             pause_one(s, p, 0);
             p->last_s = now; /* silent until now because we paused it */
         }
     }
     s->last_align_s = now;
+}
+
+/* A message of tracked partition p carried records up to event_ns: the slowest partition and
+ * the mark follow it, and p is paused at once if it runs more than align_ns ahead. */
+static void align_message(struct kafka_source *s, struct part *p, int64_t event_ns)
+{
+    int idx = (int)(p - s->parts);
+    int was_slowest = idx == s->slowest_part || s->slowest_ns == INT64_MIN || !p->included;
+    p->event_ns = event_ns;
+    p->included = 1;
+    if (was_slowest) update_slowest(s);
+    if (!p->align_paused && s->slowest_ns != INT64_MAX && idx != s->slowest_part &&
+        (s->slowest_ns == INT64_MIN || event_ns - s->slowest_ns > s->align_ns)) {
+        pause_one(s, p, 1);
+        s->st.align_pauses++;
+    }
+    if (s->slowest_part >= 0 && s->parts[s->slowest_part].align_paused) {
+        pause_one(s, &s->parts[s->slowest_part], 0); /* the slowest one always reads */
+        s->parts[s->slowest_part].last_s = mono_now();
+    }
 }
 
 int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ctx)
@@ -500,14 +550,10 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
             p->last_s = now;
         }
         if (p && event_ns > p->event_ns) {
-            p->event_ns = event_ns;
-            /* running ahead of the slowest backlog: pause now, before more of it is read */
-            if (s->align_ns > 0 && !p->align_paused && s->slowest_ns != INT64_MAX &&
-                p - s->parts != s->slowest_part &&
-                (s->slowest_ns == INT64_MIN || event_ns - s->slowest_ns > s->align_ns)) {
-                pause_one(s, p, 1);
-                s->st.align_pauses++;
-            }
+            if (s->align_ns > 0)
+                align_message(s, p, event_ns);
+            else
+                p->event_ns = event_ns;
         }
         if (p && p->held < 0)
             logmsg(LOG_DEBUG, "input %s: %s[%d] first message at offset %lld, event time %lld",

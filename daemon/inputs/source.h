@@ -67,6 +67,10 @@ struct source_ops {
     void (*stats)(struct sources *ss, struct stats *reg);
     /* Stops the input and frees s->impl (also after a failed open). */
     void (*close)(struct source *s);
+    /* 1 when the input reads several ordered streams at different paces (Kafka partitions) and
+     * holds the aligner's watermark at its slowest stream (aligner_set_hold, through
+     * s->holder): the aligner then keeps up to one lateness more of open buckets. */
+    int holds_watermark;
 };
 
 struct source {
@@ -76,6 +80,7 @@ struct source {
     struct input_decoding dec;
     struct reject_stats st;
     int done;
+    int holder; /* the aligner holder id of an input that holds_watermark, else -1 */
     void *impl; /* the connector's state */
 };
 

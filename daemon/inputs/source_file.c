@@ -124,5 +124,5 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_file = {
-    "file", check, open_source, NULL, poll, NULL, NULL, NULL, close_source,
+    "file", check, open_source, NULL, poll, NULL, NULL, NULL, close_source, 0,
 };

@@ -112,7 +112,7 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_http = {
-    "http", check, open_source, pollitem, poll, NULL, NULL, stats, close_source,
+    "http", check, open_source, pollitem, poll, NULL, NULL, stats, close_source, 0,
 };
 
 static int is_http(const struct source *s)

@@ -4,6 +4,7 @@
 #include "source.h"
 #include "sources.h"
 
+#include "aligner.h"
 #include "kafka_source.h"
 
 #include <stdio.h>
@@ -14,6 +15,14 @@ static int check(const struct input_conf *c, char *err, size_t errlen)
     if (c->brokers[0] && c->ntopics > 0) return 0;
     snprintf(err, errlen, "a kafka input needs 'brokers' and 'topics'");
     return -1;
+}
+
+/* The partitions' progress mark holds the aligner's watermark (kafka_source.h). */
+static void on_progress(void *ctx, int64_t mark_ns)
+{
+    struct source *s = ctx;
+    struct ingest *in = s->env->in;
+    aligner_set_hold(in->al, s->holder, mark_ns, in->row_fn, in->row_ctx);
 }
 
 static int open_source(struct source *s, char *err, size_t errlen)
@@ -30,6 +39,10 @@ static int open_source(struct source *s, char *err, size_t errlen)
     kc.store = c->store ? KAFKA_STORE_CHECKPOINT : KAFKA_STORE_INCORPORATED;
     kc.align_ns = s->env->conf->lateness_ns / 2;
     kc.grain_ns = s->env->conf->bucket_ns;
+    if (kc.align_ns > 0 && (s->holder = aligner_add_holder(s->env->in->al)) >= 0) {
+        kc.on_progress = on_progress;
+        kc.progress_ctx = s;
+    }
     s->impl = kafka_source_new(&kc, err, errlen);
     return s->impl ? 0 : -1;
 }
@@ -149,7 +162,8 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_kafka = {
-    "kafka", check, open_source, pollitem, poll, on_durable, replayable, stats, close_source,
+    "kafka",    check, open_source,  pollitem, poll, on_durable,
+    replayable, stats, close_source, 1, /* holds the watermark at the slowest partition */
 };
 
 static int is_kafka(const struct source *s)

@@ -60,8 +60,8 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_zmq_pull = {
-    "zmq_pull", check, open_pull, pollitem, poll, NULL, NULL, NULL, close_source,
+    "zmq_pull", check, open_pull, pollitem, poll, NULL, NULL, NULL, close_source, 0,
 };
 const struct source_ops source_zmq_sub = {
-    "zmq_sub", check, open_sub, pollitem, poll, NULL, NULL, NULL, close_source,
+    "zmq_sub", check, open_sub, pollitem, poll, NULL, NULL, NULL, close_source, 0,
 };

@@ -81,6 +81,7 @@ int sources_open(struct sources *out, const struct source_env *env, char *err, s
         s->conf = c;
         s->env = env;
         decoding_of(c, &s->dec);
+        s->holder = -1;
         snprintf(s->st.input, sizeof s->st.input, "%s", c->name);
         if (!s->ops) {
             snprintf(err, errlen, "input %s: no such input type", c->name);
@@ -122,6 +123,15 @@ int sources_poll(struct sources *ss, int budget, int *backlog, double *due)
         }
     }
     return rc;
+}
+
+int sources_hold_watermark(const struct config *c)
+{
+    for (int a = 0; a < c->ninputs; a++) {
+        const struct source_ops *ops = sources_ops(c->inputs[a].type);
+        if (ops && ops->holds_watermark) return 1;
+    }
+    return 0;
 }
 
 void sources_durable(struct sources *ss, int64_t closed_ns)

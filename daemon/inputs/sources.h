@@ -38,6 +38,10 @@ int sources_pollitems(struct sources *ss, zmq_pollitem_t *items, int max);
  * (logged), else 0. */
 int sources_poll(struct sources *ss, int budget, int *backlog, double *due);
 
+/* 1 when an input of c holds the aligner's watermark (source_ops.holds_watermark): the aligner
+ * then needs hold_ns = lateness. Any thread. */
+int sources_hold_watermark(const struct config *c);
+
 /* Tells every input that records before closed_ns are durable. */
 void sources_durable(struct sources *ss, int64_t closed_ns);
 

@@ -66,5 +66,5 @@ static void close_ticks(struct source *s)
 }
 
 const struct source_ops ticks_source = {
-    "ticks", NULL, open_ticks, NULL, poll_ticks, NULL, NULL, stats_ticks, close_ticks,
+    "ticks", NULL, open_ticks, NULL, poll_ticks, NULL, NULL, stats_ticks, close_ticks, 0,
 };
