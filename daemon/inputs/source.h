@@ -24,6 +24,7 @@
 #include <zmq.h>
 
 struct zmq_curve;
+struct opt;
 struct source;
 struct sources;
 
@@ -46,6 +47,13 @@ struct source_turn {
 
 struct source_ops {
     const char *type; /* the config's inputs[].type */
+    /* The type's own options (config_table.h rows, ended by OPT_END; NULL: none), accepted in
+     * inputs[] items of this type besides the common ones; an item of another type that sets
+     * one is refused. Their fields are at opts_off in struct input_conf: 0 for the built-in
+     * types, whose fields are input_conf's; offsetof(struct input_conf, ext) for a type that
+     * keeps a struct of its own there. */
+    const struct opt *opts;
+    size_t opts_off;
     /* Cross-field checks of the type's options (e.g. a required key). 0, or -1 with a message
      * naming the key. May be NULL. Any thread. */
     int (*check)(const struct input_conf *c, char *err, size_t errlen);

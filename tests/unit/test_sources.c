@@ -12,7 +12,7 @@ static void test_new_source_is_one_file_and_one_registry_line(void **state)
     assert_int_equal(sources_register(&ticks_source), 0); /* the one line */
     struct fixture fx;
     fixture_init(&fx, 10);
-    fixture_config(&fx, "ticks", "    rcvhwm: 300\n");
+    fixture_config(&fx, "ticks", "    count: 300\n");
     /* the scope takes the tick series */
     FILE *f = fopen(fx.conf_path, "a");
     fprintf(f, "  - name: t\n    match: [\"tick.*\"]\n    window: 400\n");
@@ -68,12 +68,55 @@ static void test_type_checks_come_from_the_plugin(void **state)
     fixture_clean(&fx);
 }
 
+/* An input takes the common options and those of its own type: another type's option, and a
+ * plug-in type's option on a built-in type, are refused naming file:line, the type and the keys
+ * it knows. */
+static void test_an_option_of_another_type_is_refused_naming_the_type(void **state)
+{
+    (void)state;
+    if (sources_ops(5) == NULL) sources_register(&ticks_source);
+    const char *cases[][3] = {
+        {"zmq_pull", "    endpoint: tcp://127.0.0.1:1\n    brokers: x\n",
+         ":14:5: inputs[0]: option 'brokers' is not known to inputs of type zmq_pull (known: "
+         "name, type, format, precision, json_time_unit, stream, endpoint, rcvhwm, "
+         "max_message)"},
+        {"zmq_pull", "    endpoint: tcp://127.0.0.1:1\n    subscribe: x\n",
+         "option 'subscribe' is not known to inputs of type zmq_pull"},
+        {"file", "    path: /tmp/x\n    count: 3\n",
+         "option 'count' is not known to inputs of type file"},
+        {"ticks", "    rcvhwm: 3\n", "option 'rcvhwm' is not known to inputs of type ticks"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct fixture fx;
+        fixture_init(&fx, 10);
+        fixture_config(&fx, cases[k][0], cases[k][1]);
+        struct config *c = malloc(sizeof *c);
+        char err[1024];
+        assert_int_equal(config_load(fx.conf_path, c, err, sizeof err), -1);
+        if (!strstr(err, cases[k][2])) fail_msg("got: %s", err);
+        assert_non_null(strstr(err, fx.conf_path));
+        free(c);
+        fixture_clean(&fx);
+    }
+    /* and a type's own option lands in its own struct, with its default when unset */
+    struct fixture fx;
+    fixture_init(&fx, 10);
+    fixture_config(&fx, "ticks", "");
+    struct config *c = malloc(sizeof *c);
+    char err[1024];
+    if (config_load(fx.conf_path, c, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(*(const int *)c->inputs[0].ext, 100);
+    free(c);
+    fixture_clean(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_type_names_the_registered_ones),
         cmocka_unit_test(test_type_checks_come_from_the_plugin),
         cmocka_unit_test(test_new_source_is_one_file_and_one_registry_line),
+        cmocka_unit_test(test_an_option_of_another_type_is_refused_naming_the_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

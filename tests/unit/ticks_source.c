@@ -1,12 +1,28 @@
 /* ticks_source.c - a test-only input type, to show that a new source is one file plus one
- * registry line: `type: ticks` emits `count` (the input's rcvhwm option) seconds of two series
- * tick.up and tick.down as line protocol, a slice per poll, then ends; it counts its ticks in its
- * own stats family. */
+ * registry line: `type: ticks` emits `count` (its own option) seconds of two series tick.up and
+ * tick.down as line protocol, then ends; it counts its ticks in its own stats family. */
 #include "source.h"
 #include "sources.h"
 
+#include "config_table.h"
+
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* The type's options, in the input's ext area. */
+struct ticks_conf {
+    int count;
+};
+_Static_assert(sizeof(struct ticks_conf) <= sizeof(((struct input_conf *)0)->ext),
+               "ticks options fit the input's ext area");
+
+#define OPT_STRUCT ticks_conf
+static const struct opt TICKS_OPTS[] = {
+    OPT_INT("count", count, 100, 1, 1000000, RELOAD_RESTART, "seconds of ticks to emit"),
+    OPT_END,
+};
+#undef OPT_STRUCT
 
 struct ticks {
     long next, count;
@@ -19,7 +35,7 @@ static int open_ticks(struct source *s, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    t->count = s->conf->rcvhwm;
+    t->count = ((const struct ticks_conf *)s->conf->ext)->count;
     s->impl = t;
     return 0;
 }
@@ -66,5 +82,11 @@ static void close_ticks(struct source *s)
 }
 
 const struct source_ops ticks_source = {
-    "ticks", NULL, open_ticks, NULL, poll_ticks, NULL, NULL, stats_ticks, close_ticks,
+    .type = "ticks",
+    .opts = TICKS_OPTS,
+    .opts_off = offsetof(struct input_conf, ext),
+    .open = open_ticks,
+    .poll = poll_ticks,
+    .stats = stats_ticks,
+    .close = close_ticks,
 };
