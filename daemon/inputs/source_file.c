@@ -2,7 +2,7 @@
  * or replayed at a speed-up over event time (connectors/transports/file_source.h). Line formats are
  * read in chunks of whole lines; CSV is read whole at the start (its limits apply) and replayed row
  * by row. There is no pollable fd: the loop's timer drives it, and each poll says when it is
- * next due. */
+ * next due. A paused input is not polled, so the file is not read (no pause operation). */
 #include "source.h"
 
 #include "config_table.h"

@@ -1,5 +1,7 @@
 /* source_http.c - the http input type: InfluxDB /write and /api/v2/write, Prometheus
- * remote_write and JSON lines over HTTP (connectors/transports/http_source.h). */
+ * remote_write and JSON lines over HTTP (connectors/transports/http_source.h). A paused input is
+ * not polled (no pause operation): its queue of bodies fills to queue_kib and the server then
+ * answers 429 (503 to remote_write), so senders retry later. */
 #include "source.h"
 #include "sources.h"
 

@@ -1,6 +1,9 @@
 /* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
  * the records are durable (store: checkpoint) or incorporated
- * (connectors/transports/kafka_source.h). */
+ * (connectors/transports/kafka_source.h). A paused input is not polled (no pause operation):
+ * librdkafka fills its fetch queue up to queued.max.messages.kbytes and stops fetching, and a
+ * pause ends within SOURCE_PAUSE_MAX_S, well inside max.poll.interval.ms. The transport pauses
+ * single partitions itself when one runs ahead of the others (its watermark alignment). */
 #include "source.h"
 #include "sources.h"
 

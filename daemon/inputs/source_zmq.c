@@ -1,4 +1,6 @@
-/* source_zmq.c - the zmq_pull (binds, CURVE when enabled) and zmq_sub (connects) input types. */
+/* source_zmq.c - the zmq_pull (binds, CURVE when enabled) and zmq_sub (connects) input types. A
+ * paused input's socket is not polled (no pause operation): its high-water mark (rcvhwm) then
+ * pushes back on PUSH senders; a PUB sender drops beyond it. */
 #include "source.h"
 #include "zmq_source.h"
 
