@@ -1,14 +1,43 @@
 /* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
  * the records are durable (store: checkpoint) or incorporated
- * (connectors/transports/kafka_source.h). */
+ * (connectors/transports/kafka_source.h). A paused input is not polled (no pause operation):
+ * librdkafka fills its fetch queue up to queued.max.messages.kbytes and stops fetching, and a
+ * pause ends within SOURCE_PAUSE_MAX_S, well inside max.poll.interval.ms. The transport pauses
+ * single partitions itself when one runs ahead of the others (its watermark alignment). */
 #include "source.h"
 #include "sources.h"
 
 #include "aligner.h"
+#include "config_table.h"
 #include "kafka_source.h"
 
 #include <stdio.h>
 #include <string.h>
+
+static const char *const TS_SOURCES[] = {"payload", "kafka", NULL};
+static const char *const STORES[] = {"incorporated", "checkpoint", NULL};
+static const char *const STREAM_FROM[] = {"name", "key", NULL};
+
+#define OPT_STRUCT input_conf
+static const struct opt KAFKA_OPTS[] = {
+    OPT_STR("brokers", brokers, "", RELOAD_RESTART, "bootstrap servers, host:port,..."),
+    OPT_STRS("topics", topics, ntopics, RELOAD_RESTART, "topic names, or ^regex"),
+    OPT_STR("group", group, "causalmon", RELOAD_RESTART, "consumer group id"),
+    OPT_STR("instance_id", instance_id, "", RELOAD_RESTART,
+            "group.instance.id for static membership (e.g. the host name)"),
+    OPT_PROPS("rdkafka", props, nprops, RELOAD_RESTART,
+              "librdkafka properties passed through, validated at start; \"file:PATH\" reads a "
+              "secret"),
+    OPT_ENUM("timestamp_source", timestamp_source, "payload", TS_SOURCES, RELOAD_RESTART,
+             "event time from the payload, or the Kafka message timestamp"),
+    OPT_ENUM("store", store, "checkpoint", STORES, RELOAD_RESTART,
+             "commit offsets once the records' buckets are closed and checkpointed (nothing lost "
+             "at a crash), or once they are in the aligner (open buckets lost at a crash)"),
+    OPT_ENUM("stream_from", stream_from_key, "name", STREAM_FROM, RELOAD_RESTART,
+             "logs: stream name from the input (name) or the message key"),
+    OPT_END,
+};
+#undef OPT_STRUCT
 
 static int check(const struct input_conf *c, char *err, size_t errlen)
 {
@@ -162,8 +191,17 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_kafka = {
-    "kafka",    check, open_source,  pollitem, poll, on_durable,
-    replayable, stats, close_source, 1, /* holds the watermark at the slowest partition */
+    .type = "kafka",
+    .opts = KAFKA_OPTS,
+    .check = check,
+    .open = open_source,
+    .pollitem = pollitem,
+    .poll = poll,
+    .on_durable = on_durable,
+    .replayable = replayable,
+    .stats = stats,
+    .close = close_source,
+    .holds_watermark = 1, /* at the slowest partition (kafka_source.h) */
 };
 
 static int is_kafka(const struct source *s)
