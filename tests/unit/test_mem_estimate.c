@@ -174,9 +174,16 @@ static void test_refresh_estimate_covers_the_measured_peak(void **state)
     printf("# peak resident growth of one refresh, 200 series x 300 rows, tau_max 3: lpcmci "
            "%.1f MB measured, %.1f MB estimated; pcmci+ %.1f MB measured, %.1f MB estimated\n",
            got_lp / 1e6, est_lp / 1e6, got_pc / 1e6, est_pc / 1e6);
-    assert_true(got_lp <= est_lp);
+#ifdef __SANITIZE_ADDRESS__
+    /* the sanitizer's redzones and quarantine (freed memory is not reused at once) add to the
+     * measured growth what a release build does not allocate */
+    const double slack = 1.5;
+#else
+    const double slack = 1.0;
+#endif
+    assert_true(got_lp <= slack * est_lp);
     assert_true(got_lp >= 0.9 * two_matrices); /* the two D x D matrices are really there */
-    assert_true(got_pc <= est_pc);
+    assert_true(got_pc <= slack * est_pc);
     free(lp), free(pc);
 }
 
