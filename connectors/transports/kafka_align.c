@@ -161,3 +161,35 @@ void kafka_align_seen(struct kafka_source *s, struct part *p, int64_t event_ns)
     else
         p->event_ns = event_ns;
 }
+
+void kafka_source_pause_all(struct kafka_source *s, int pause)
+{
+    if (!s || s->all_paused == pause) return;
+    rd_kafka_topic_partition_list_t *l = NULL;
+    if (rd_kafka_assignment(s->rk, &l) == RD_KAFKA_RESP_ERR_NO_ERROR && l) {
+        if (!pause) { /* those the alignment holds stay paused */
+            rd_kafka_topic_partition_list_t *keep = rd_kafka_topic_partition_list_new(l->cnt);
+            for (int a = 0; a < l->cnt; a++) {
+                const rd_kafka_topic_partition_t *tp = &l->elems[a];
+                struct part *p = kafka_part_of(s, tp->topic, tp->partition);
+                if (!p || !p->align_paused)
+                    rd_kafka_topic_partition_list_add(keep, tp->topic, tp->partition);
+            }
+            rd_kafka_topic_partition_list_destroy(l);
+            l = keep;
+        }
+        if (l->cnt > 0) {
+            if (pause)
+                rd_kafka_pause_partitions(s->rk, l);
+            else
+                rd_kafka_resume_partitions(s->rk, l);
+        }
+    }
+    if (l) rd_kafka_topic_partition_list_destroy(l);
+    if (!pause) { /* silent because we paused them, not idle */
+        double now = kafka_mono_now();
+        for (int a = 0; a < s->nparts; a++) s->parts[a].last_s = now;
+        if (s->flow_since < now) s->flow_since = now;
+    }
+    s->all_paused = pause;
+}

@@ -57,6 +57,7 @@ struct kafka_source {
     double last_align_s;
     int slowest_part;              /* index of the slowest partition, or -1 */
     int npaused;                   /* partitions paused by the alignment */
+    int all_paused;                /* kafka_source_pause_all(s, 1) is in force */
     double last_msg_s, flow_since; /* last message from any partition; start of the flow */
     void (*on_progress)(void *ctx, int64_t mark_ns);
     void *progress_ctx;

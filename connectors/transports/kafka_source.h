@@ -128,6 +128,11 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
  * stores (auto-committed within 5 s, and on revoke and close) per partition the offset of the
  * oldest message with records at or after it. Does nothing for store=incorporated. */
 void kafka_source_store_durable(struct kafka_source *s, int64_t durable_ns);
+/* Pauses (pause 1) or resumes (0) fetching of every assigned partition, for the caller's own
+ * flow control while it does not poll s: librdkafka then stops fetching instead of filling its
+ * queue. Resuming leaves the partitions that the event-time alignment paused paused, and counts
+ * their silence from now. Idempotent. Thread: the owner's. */
+void kafka_source_pause_all(struct kafka_source *s, int pause);
 
 /* Fills at most max entries for the assigned partitions; returns the count. */
 int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max);

@@ -82,8 +82,8 @@ struct source_ops {
      * inputs of this type in ss. Called once per type in use. May be NULL. */
     void (*stats)(struct sources *ss, struct stats *reg);
     /* The loop stops polling s (pause) or polls it again (resume), for what the source must
-     * do beyond not being read. May be NULL: not being polled is the whole pause (zmq, kafka,
-     * file, http). */
+     * do beyond not being read (kafka: stop fetching). May be NULL: not being polled is the
+     * whole pause (zmq, file, http). */
     void (*pause)(struct source *s);
     void (*resume)(struct source *s);
     /* Stops the input and frees s->impl (also after a failed open). */

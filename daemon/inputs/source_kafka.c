@@ -1,8 +1,9 @@
 /* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
  * the records are durable (store: checkpoint) or incorporated
- * (connectors/transports/kafka_source.h). A paused input is not polled (no pause operation):
- * librdkafka fills its fetch queue up to queued.max.messages.kbytes and stops fetching, and a
- * pause ends within SOURCE_PAUSE_MAX_S, well inside max.poll.interval.ms. The transport pauses
+ * (connectors/transports/kafka_source.h). A paused input is not polled, and its pause operation
+ * stops librdkafka fetching every assigned partition (instead of filling its fetch queue, up to
+ * queued.max.messages.kbytes); a pause ends within SOURCE_PAUSE_MAX_S, well inside
+ * max.poll.interval.ms. The transport also pauses
  * single partitions itself when one runs ahead of the others (its watermark alignment). */
 #include "source.h"
 #include "sources.h"
@@ -184,6 +185,16 @@ static void stats(struct sources *ss, struct stats *reg)
     for (size_t k = 0; k < sizeof fams / sizeof fams[0]; k++) stats_register(reg, &fams[k]);
 }
 
+static void pause_source(struct source *s)
+{
+    kafka_source_pause_all(s->impl, 1);
+}
+
+static void resume_source(struct source *s)
+{
+    kafka_source_pause_all(s->impl, 0);
+}
+
 static void close_source(struct source *s)
 {
     kafka_source_close(s->impl); /* commits the stored offsets */
@@ -200,6 +211,8 @@ const struct source_ops source_kafka = {
     .on_durable = on_durable,
     .replayable = replayable,
     .stats = stats,
+    .pause = pause_source,
+    .resume = resume_source,
     .close = close_source,
     .holds_watermark = 1, /* at the slowest partition (kafka_source.h) */
 };

@@ -1,11 +1,11 @@
 #!/bin/bash
 # The Kafka source against a real Kafka-protocol broker (librdkafka's mock cluster in its own
-# process): at-least-once into the aligner across kill -9, poison messages skipped, and two
-# consumers in one group sharing the partitions.
+# process): at-least-once into the aligner across kill -9, poison messages skipped, two
+# consumers in one group sharing the partitions, and a paused consumer that fetches nothing.
 # usage: test_kafka_source.sh TESTS_BUILD_DIR
 . "$(dirname "$0")/lib.sh"
 T=$1
-start_broker "$T" metrics:4 shared:4
+start_broker "$T" metrics:4 shared:4 paused:2
 
 # 100,000 samples, 20 lines per message, every 50th message poison.
 "$T/kproduce" "$BOOTSTRAP" metrics 100000 20 50 > "$WORK/produce.out" || fail "produce"
@@ -62,4 +62,22 @@ check "each consumer read some partitions (a: $pa; b: $pb)" test -n "$pa" -a -n 
 check "together they covered partitions 0-3 ($union)" test "$union" = "0 1 2 3 "
 both=$(cat "$WORK/ta" "$WORK/tb" 2>/dev/null | sort -un | wc -l)
 check "together they got all 20000 samples ($both)" test "$both" -eq 20000
+# Pause: the loop pauses an input it does not read for a while (sources.c); fetching stops, and
+# every sample arrives once it resumes.
+"$T/kproduce" "$BOOTSTRAP" paused 20000 10 > /dev/null || fail "produce paused"
+KCONSUME_PAUSE_AFTER=200 "$T/kconsume" "$BOOTSTRAP" paused g3 "$WORK/tp" 4 500 > "$WORK/p.out" 2> "$WORK/p.err"
+echo "# paused consumer: $(cat "$WORK/p.out")"
+check "the consumer paused and resumed" jq -e 'has("paused_messages")' "$WORK/p.out"
+check "no message came in the pause's last second" jq -e '.paused_last_second == 0' "$WORK/p.out"
+check "every one of 20000 samples arrived after the resume ($(sort -un "$WORK/tp" | wc -l))" \
+  test "$(sort -un "$WORK/tp" | wc -l)" -eq 20000
+# Pause: the loop pauses an input it does not read for a while (sources.c); fetching stops, and
+# every sample arrives once it resumes.
+"$T/kproduce" "$BOOTSTRAP" paused 20000 10 > /dev/null || fail "produce paused"
+KCONSUME_PAUSE_AFTER=200 "$T/kconsume" "$BOOTSTRAP" paused g3 "$WORK/tp" 4 500 > "$WORK/p.out" 2> "$WORK/p.err"
+echo "# paused consumer: $(cat "$WORK/p.out")"
+check "the consumer paused and resumed" jq -e 'has("paused_messages")' "$WORK/p.out"
+check "no message came in the pause's last second" jq -e '.paused_last_second == 0' "$WORK/p.out"
+check "every one of 20000 samples arrived after the resume ($(sort -un "$WORK/tp" | wc -l))" \
+  test "$(sort -un "$WORK/tp" | wc -l)" -eq 20000
 finish

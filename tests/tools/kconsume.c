@@ -8,6 +8,9 @@
  * Exits after IDLE_EXIT_S seconds (default 5) without messages once something was consumed,
  * or on SIGTERM; then prints a JSON summary (messages, records, rejections by reason,
  * partitions seen, seconds, samples per second) on stdout. TRACE "-" disables the trace.
+ * With KCONSUME_PAUSE_AFTER=M in the environment, fetching of every partition is paused
+ * (kafka_source_pause_all) for 2 s once M messages were handled, while polling goes on; the
+ * summary then tells the messages handled in the pause and in its last second.
  */
 #include "aligner.h"
 #include "ingest.h"
@@ -124,18 +127,40 @@ int main(int argc, char **argv)
         return 2;
     }
     double t_first = -1, t_last = now(), t_start = now();
+    const char *pa = getenv("KCONSUME_PAUSE_AFTER");
+    long pause_after = pa ? atol(pa) : -1, in_pause = 0, in_last = 0, mark = 0;
+    int phase = 0; /* 0 before the pause, 1 its first second, 2 its last second, 3 after */
+    double paused_at = 0;
+    int batch = pause_after >= 0 ? 50 : 1000;
     while (!stop) {
+        if (phase == 0 && pause_after >= 0 && c.messages >= pause_after) {
+            kafka_source_pause_all(ks, 1);
+            paused_at = now();
+            mark = c.messages;
+            phase = 1;
+        } else if (phase == 1 && now() - paused_at >= 1) {
+            in_pause = c.messages - mark;
+            mark = c.messages;
+            phase = 2;
+        } else if (phase == 2 && now() - paused_at >= 2) {
+            in_last = c.messages - mark;
+            in_pause += in_last;
+            kafka_source_pause_all(ks, 0);
+            t_last = now(); /* the pause is not idleness */
+            phase = 3;
+        }
         struct pollfd p = {kafka_source_fd(ks), POLLIN, 0};
         poll(&p, 1, 100);
         int n;
         do {
-            n = kafka_source_poll(ks, 1000, on_message, &c);
+            n = kafka_source_poll(ks, batch, on_message, &c);
             if (n < 0) return 1;
             if (n > 0) {
                 t_last = now();
                 if (t_first < 0) t_first = t_last;
             }
-        } while (n == 1000 && !stop);
+        } while (n == batch && !stop &&
+                 !(phase == 0 && pause_after >= 0 && c.messages >= pause_after));
         if (now() - t_last > idle_exit && (t_first >= 0 || now() - t_start > 60)) break;
     }
     double secs = t_first >= 0 ? t_last - t_first : 0;
@@ -160,7 +185,10 @@ int main(int argc, char **argv)
             printf("%s%d", first ? "" : ", ", p);
             first = 0;
         }
-    printf("], \"seconds\": %.3f, \"samples_per_s\": %.0f}\n", secs,
+    printf("]");
+    if (phase == 3)
+        printf(", \"paused_messages\": %ld, \"paused_last_second\": %ld", in_pause, in_last);
+    printf(", \"seconds\": %.3f, \"samples_per_s\": %.0f}\n", secs,
            secs > 0 ? c.st.records / secs : 0);
     if (c.trace >= 0) close(c.trace);
     free(c.buf);
