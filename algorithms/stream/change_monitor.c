@@ -3,6 +3,7 @@
 
 #include "dist.h"
 #include "fdr.h"
+#include "link_scan.h"
 #include "svar_limits.h"
 #include "seasonality.h"
 #include "segment_stats.h"
@@ -44,6 +45,13 @@ struct series {
     double level;    /* of the deseasoned series */
     long nseen;
     double centre, absdev; /* for clipping outliers */
+    /* new-parent scan: reference correlations frozen with the reference ([K], lazily), the
+     * p-value and best candidate of the last scan, the new parent of a confirmed change */
+    double *scan_r0;
+    int scan_n0;
+    double scan_p;
+    int scan_best, scan_node;
+    double scan_rb, scan_ra;
 };
 
 struct change_monitor {
@@ -56,6 +64,10 @@ struct change_monitor {
     /* per-round scratch */
     double *pm, *qm;
     double *buf;
+    /* new-parent scan: K = N x tau_max candidates; correlations of the last scan; scratch */
+    int K;
+    long next_scan;
+    double *r0, *r1, *E, *Z;
 };
 
 void change_monitor_params_default(struct change_monitor_params *p)
@@ -73,6 +85,8 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->min_shift = 1.0;
     p->min_scale = 1.2;
     p->min_coef = 0.2;
+    p->scan_every = 10;
+    p->min_link = 0.2;
 }
 
 struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
@@ -80,10 +94,12 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
 {
     if (nseries < 1 || p->tau_max < 0 || p->tau_max > SVAR_TAU_MAX_LIMIT || p->reference < 30 ||
         p->recent < 20 || p->gap < 0 || p->every < 1 || !(p->alpha > 0 && p->alpha <= 0.5) ||
-        p->confirm < 1 || p->adopt < p->recent || p->reseason < 1) {
+        p->confirm < 1 || p->adopt < p->recent || p->reseason < 1 || p->scan_every < 0 ||
+        !(p->min_link >= 0 && p->min_link < 1)) {
         snprintf(err, errlen,
                  "change monitor: parameters out of range (reference >= 30, recent >= 20, gap "
-                 ">= 0, every >= 1, alpha in (0, 0.5], confirm >= 1, adopt >= recent)");
+                 ">= 0, every >= 1, alpha in (0, 0.5], confirm >= 1, adopt >= recent, "
+                 "scan_every >= 0, min_link in [0, 1))");
         return NULL;
     }
     if (p->recent <= MAXP + 3) {
@@ -106,6 +122,18 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
     m->pm = xmallocarray((size_t)nseries, sizeof(double));
     m->qm = xmallocarray((size_t)nseries, sizeof(double));
     m->buf = xmallocarray((size_t)m->H, sizeof(double));
+    for (int j = 0; j < nseries; j++) {
+        m->s[j].scan_p = 1.0;
+        m->s[j].scan_best = m->s[j].scan_node = -1;
+    }
+    if (p->scan_every > 0 && p->tau_max > 0) {
+        m->K = nseries * p->tau_max;
+        size_t rows = (size_t)(p->reference > p->recent ? p->reference : p->recent);
+        m->r0 = xcalloc((size_t)nseries * m->K, sizeof(double));
+        m->r1 = xcalloc((size_t)nseries * m->K, sizeof(double));
+        m->E = xmallocarray(rows * nseries, sizeof(double));
+        m->Z = xmallocarray(rows * m->K, sizeof(double));
+    }
     return m;
 }
 
@@ -121,7 +149,12 @@ void change_monitor_free(struct change_monitor *m)
     for (int j = 0; j < m->N; j++) {
         wstats_fini(&m->s[j].ref);
         free(m->s[j].profile);
+        free(m->s[j].scan_r0);
     }
+    free(m->r0);
+    free(m->r1);
+    free(m->E);
+    free(m->Z);
     free(m->s);
     free(m->ring);
     free(m->pm);
@@ -276,6 +309,23 @@ static void partial_corr(const struct segment_stats *ss, double *r)
     }
 }
 
+/* Standard errors of the slopes of a fit from its sufficient statistics and noise sd:
+ * sd x sqrt(diag(scatter of the parents)^-1); 0 where the scatter is singular. */
+static void coef_se(const struct segment_stats *ss, double sd, double *se)
+{
+    int d = ss->dim, k = d - 1;
+    double P[MAXP * MAXP];
+    for (int a = 0; a < k; a++)
+        for (int c = 0; c < k; c++) P[a * k + c] = ss->scatter[a * d + c];
+    for (int a = 0; a < k; a++) P[a * k + a] += 1e-9 * ss->scatter[a * d + a] + 1e-12;
+    if (k == 0 || LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', k, P, k) != 0 ||
+        LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', k, P, k) != 0) {
+        for (int a = 0; a < k; a++) se[a] = 0;
+        return;
+    }
+    for (int a = 0; a < k; a++) se[a] = sd * sqrt(fmax(P[a * k + a], 0));
+}
+
 static double normal_two_sided(double z)
 {
     return erfc(fabs(z) / M_SQRT2);
@@ -333,7 +383,10 @@ static long change_point(const struct change_monitor *m, int j, const struct ser
     }
     long best_t = hi - m->p.recent;
     double best = INFINITY;
-    for (int k = 5; k <= n - 5; k++) {
+    /* a confirmed change has shown in a quarter of the recent window at least: shorter
+     * segments at the ends would fit a fluctuation */
+    int side = m->p.recent / 4 > 5 ? m->p.recent / 4 : 5;
+    for (int k = side; k <= n - side; k++) {
         double c = 0;
         for (int side = 0; side < 2; side++) {
             int a0 = side ? k : 0, a1 = side ? n : k;
@@ -496,31 +549,46 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
         e.kind = CHANGE_COEF;
     else
         e.kind = kind_of(pm, pc, pv);
+    if (s->scan_node >= 0) e.kind = CHANGE_COEF; /* a new parent */
     s->kind = e.kind;
     memcpy(e.coef_before, s->ref.coef, (size_t)(s->npar + 1) * sizeof(double));
     memcpy(e.coef_after, after->coef, (size_t)(s->npar + 1) * sizeof(double));
     e.noise_before = s->ref.sd;
     e.noise_after = after->sd;
     nev = emit(ev, maxev, nev, &e);
+    if (s->scan_node >= 0) { /* the new parent: correlation of the residual with it */
+        fill_event(&e, CHANGE_EVENT_LINK, j, s, now);
+        e.link_from = s->scan_node;
+        e.r_before = s->scan_rb;
+        e.r_after = s->scan_ra;
+        e.pval = p;
+        e.qval = q;
+        e.kind = CHANGE_COEF;
+        nev = emit(ev, maxev, nev, &e);
+    }
     if (s->kind == CHANGE_COEF) {
-        double r0[MAXP], r1[MAXP], pl[MAXP], ql[MAXP];
+        /* a link changed when its coefficient moved (t-test of the difference, BH across the
+         * series' parents): a partial correlation also moves when only the parent's or the
+         * other parents' spread changes, which is no change of the structure */
+        double r0[MAXP], r1[MAXP], se0[MAXP], se1[MAXP], pl[MAXP], ql[MAXP];
         partial_corr(&s->ref.ss, r0);
         partial_corr(&after->ss, r1);
-        double d0 = (double)s->ref.ss.n - (s->npar - 1) - 3,
-               d1 = (double)after->ss.n - (s->npar - 1) - 3;
-        for (int a = 0; a < s->npar; a++)
-            pl[a] =
-                d0 < 1 || d1 < 1
-                    ? 1.0
-                    : normal_two_sided((atanh(r1[a]) - atanh(r0[a])) / sqrt(1.0 / d0 + 1.0 / d1));
+        coef_se(&s->ref.ss, s->ref.sd, se0);
+        coef_se(&after->ss, after->sd, se1);
+        for (int a = 0; a < s->npar; a++) {
+            double v = se0[a] * se0[a] + se1[a] * se1[a];
+            pl[a] = v > 0 && isfinite(v)
+                        ? normal_two_sided((after->coef[1 + a] - s->ref.coef[1 + a]) / sqrt(v))
+                        : 1.0;
+        }
         fdr_bh(pl, (size_t)s->npar, ql);
         int d = after->ss.dim;
         for (int a = 0; a < s->npar; a++) {
-            /* the coefficient itself must move: a partial correlation also grows when only the
-             * parent's spread grows */
             double sx = sqrt(after->ss.scatter[a * d + a] / (double)after->ss.n);
             double moved = fabs(after->coef[1 + a] - s->ref.coef[1 + a]) * sx;
-            if (ql[a] > mp->alpha || moved < mp->min_coef * (s->ref.sd > 0 ? s->ref.sd : 1.0))
+            /* a link is between two series: the own lags are the series' mechanism */
+            if (ql[a] > mp->alpha || s->par[a] % m->N == j ||
+                moved < mp->min_coef * (s->ref.sd > 0 ? s->ref.sd : 1.0))
                 continue;
             fill_event(&e, CHANGE_EVENT_LINK, j, s, now);
             e.link_from = s->par[a];
@@ -536,6 +604,80 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
     return nev;
 }
 
+/* Residual of series j at row t under the fit cf (intercept, then slopes of par[0..np)). */
+static double residual(const struct change_monitor *m, int j, const int *par, int np,
+                       const double *cf, long t)
+{
+    double e = value(m, t, j) - cf[0];
+    for (int a = 0; a < np && isfinite(e); a++) e -= cf[1 + a] * value(m, t, par[a]);
+    return e;
+}
+
+/* Fills the scan's matrices for rows [lo, lo + n): residuals of every series with a reference
+ * (refs[j], rows from `floor` on when floor is set) and the candidates, node (1 + c / N) * N +
+ * c % N for column c. */
+static void scan_rows(struct change_monitor *m, const struct wstats *const *refs, long lo, int n,
+                      int floor)
+{
+    int N = m->N, K = m->K;
+    for (int r = 0; r < n; r++) {
+        long t = lo + r;
+        for (int j = 0; j < N; j++) {
+            const struct series *s = &m->s[j];
+            m->E[(size_t)r * N + j] = refs[j] && (!floor || t >= s->floor_row)
+                                          ? residual(m, j, s->par, s->npar, refs[j]->coef, t)
+                                          : NAN;
+        }
+        for (int c = 0; c < K; c++) m->Z[(size_t)r * K + c] = value(m, t, (1 + c / N) * N + c % N);
+    }
+}
+
+/* The new-parent scan of a round: the trailing reference window [lo0, hi0) (the correlations
+ * every quiet series is compared with, kept in m->r0 for a freeze) and the recent window
+ * [lo1, hi1); sets scan_p and scan_best of every series. refs[j]: the fit series j is tested
+ * against (NULL: none this round). */
+static void scan(struct change_monitor *m, const struct wstats *const *refs, long lo0, long hi0,
+                 long lo1, long hi1)
+{
+    int N = m->N, K = m->K, n0 = (int)(hi0 - lo0), n1 = (int)(hi1 - lo1);
+    double *mu0 = xmallocarray((size_t)K, sizeof(double)),
+           *sd0 = xmallocarray((size_t)K, sizeof(double)),
+           *mu1 = xmallocarray((size_t)K, sizeof(double)),
+           *sd1 = xmallocarray((size_t)K, sizeof(double));
+    scan_rows(m, refs, lo0, n0, 1);
+    link_scan_moments(m->Z, n0, K, mu0, sd0);
+    link_scan_corr(m->E, n0, N, m->Z, K, m->r0);
+    scan_rows(m, refs, lo1, n1, 0);
+    link_scan_moments(m->Z, n1, K, mu1, sd1);
+    link_scan_corr(m->E, n1, N, m->Z, K, m->r1);
+    /* A candidate whose own level moved is no candidate: a step shared by two series (one
+     * drives the other, or both follow a third) correlates them within the recent window
+     * whatever their links. */
+    int *moved = xcalloc((size_t)K, sizeof(int)), *skip = xcalloc((size_t)K, sizeof(int));
+    for (int c = 0; c < K; c++) moved[c] = !(fabs(mu1[c] - mu0[c]) < m->p.min_shift * sd0[c]);
+    free(mu0);
+    free(sd0);
+    free(mu1);
+    free(sd1);
+    for (int j = 0; j < N; j++) {
+        struct series *s = &m->s[j];
+        if (s->state == QUIET) s->scan_n0 = (int)(hi0 - (lo0 > s->floor_row ? lo0 : s->floor_row));
+        const double *r0 = s->state == QUIET ? m->r0 + (size_t)j * K : s->scan_r0;
+        s->scan_p = 1.0;
+        s->scan_best = -1;
+        if (!refs[j] || !r0) continue;
+        for (int c = 0; c < K; c++) {
+            int node = (1 + c / N) * N + c % N;
+            skip[c] = c % N == j || moved[c];
+            for (int a = 0; a < s->npar && !skip[c]; a++) skip[c] = s->par[a] == node;
+        }
+        s->scan_p = link_scan_test(r0, s->scan_n0, m->r1 + (size_t)j * K, n1, skip, K,
+                                   m->p.min_link, &s->scan_best);
+    }
+    free(skip);
+    free(moved);
+}
+
 static int round_run(struct change_monitor *m, struct change_event *ev, int maxev)
 {
     const struct change_monitor_params *p = &m->p;
@@ -544,11 +686,12 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
     struct wstats *cur = xcalloc((size_t)N, sizeof *cur),
                   *trail = xcalloc((size_t)N, sizeof *trail);
     struct linear_change *lc = xcalloc((size_t)N, sizeof *lc);
-    double *pmk = xmallocarray((size_t)N * 3, sizeof(double));
+    double *pmk = xmallocarray((size_t)N * 4, sizeof(double));
+    const struct wstats **refs = xcalloc((size_t)N, sizeof *refs);
     for (int j = 0; j < N; j++) {
         struct series *s = &m->s[j];
         m->pm[j] = 1.0;
-        pmk[3 * j] = pmk[3 * j + 1] = pmk[3 * j + 2] = 1.0;
+        pmk[4 * j] = pmk[4 * j + 1] = pmk[4 * j + 2] = pmk[4 * j + 3] = 1.0;
         const struct wstats *ref = &s->ref;
         if (s->state == QUIET) {
             long lo = tr_hi - p->reference;
@@ -560,15 +703,30 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
         }
         if (!ref->ok || window_stats(m, j, s->par, s->npar, cur_lo, now, ref, &cur[j]) < 0)
             continue;
+        refs[j] = ref;
         m->pm[j] =
-            mech_test(p, ref, &cur[j], &lc[j], &pmk[3 * j], &pmk[3 * j + 1], &pmk[3 * j + 2]);
+            mech_test(p, ref, &cur[j], &lc[j], &pmk[4 * j], &pmk[4 * j + 1], &pmk[4 * j + 2]);
     }
+    if (m->K > 0 && now >= m->next_scan) {
+        scan(m, refs, tr_hi - p->reference, tr_hi, cur_lo, now);
+        m->next_scan = now + p->scan_every;
+    }
+    if (m->K > 0) /* Bonferroni over the four tests: mean, coefficients, noise, new parent */
+        for (int j = 0; j < N; j++) {
+            pmk[4 * j + 3] = refs[j] ? m->s[j].scan_p : 1.0;
+            m->pm[j] = fmin(1.0, fmin(m->pm[j] * 4.0 / 3.0, 4.0 * pmk[4 * j + 3]));
+        }
+    free(refs);
     fdr_bh(m->pm, (size_t)N, m->qm);
     for (int j = 0; j < N; j++) {
         struct series *s = &m->s[j];
         int hit = m->qm[j] <= p->alpha && cur[j].ok;
         struct change_event e;
         if (s->state == QUIET && hit) { /* freeze the reference it was measured against */
+            if (m->K > 0) {
+                if (!s->scan_r0) s->scan_r0 = xmallocarray((size_t)m->K, sizeof(double));
+                memcpy(s->scan_r0, m->r0 + (size_t)j * m->K, (size_t)m->K * sizeof(double));
+            }
             s->ref = trail[j];
             trail[j].ok = 0;
             trail[j].ss.mean = NULL;
@@ -590,6 +748,14 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
             s->reported = 0;
             s->pq[0] = m->pm[j];
             s->pq[1] = m->qm[j];
+            s->scan_node = -1; /* the new parent decided it */
+            double pmech = fmin(pmk[4 * j], fmin(pmk[4 * j + 1], pmk[4 * j + 2]));
+            if (s->scan_best >= 0 && s->scan_p <= pmech && s->scan_r0) {
+                int c = s->scan_best;
+                s->scan_node = (1 + c / N) * N + c % N;
+                s->scan_rb = s->scan_r0[c];
+                s->scan_ra = m->r1[(size_t)j * m->K + c];
+            }
             m->changed++;
         }
         if (s->state == CHANGED && !s->reported) {
@@ -611,7 +777,13 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
                            adopt && s->revert < p->confirm ? CHANGE_EVENT_ADOPTED
                                                            : CHANGE_EVENT_REVERTED,
                            j, s, now);
-                if (e.type == CHANGE_EVENT_ADOPTED) s->floor_row = s->change_row;
+                if (e.type == CHANGE_EVENT_ADOPTED) {
+                    s->floor_row = s->change_row;
+                    if (s->scan_node >= 0 && s->npar < MAXP) /* the new parent joins */
+                        s->par[s->npar++] = s->scan_node;
+                    if (s->scan_node >= 0 && s->pending && s->npend < CHANGE_MONITOR_MAX_PARENTS)
+                        s->pend[s->npend++] = s->scan_node;
+                }
                 e.pval = m->pm[j];
                 e.qval = m->qm[j];
                 nev = emit(ev, maxev, nev, &e);
