@@ -96,7 +96,7 @@ long cm_change_point(const struct change_monitor *m, int j, const struct series 
 void cm_deseason(struct change_monitor *m);
 /* Refines the profile of a series with the value x of row t. */
 void cm_profile_update(struct series *s, long t, double x);
-/* x clipped to the series' centre +- 6 robust sds (NaN stays NaN). */
+/* x clipped to the series' centre +- 4.5 robust sds (NaN stays NaN). */
 double cm_clip(struct series *s, double x);
 
 /* monitor_scan.c */

@@ -74,8 +74,23 @@ void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo
             skip[c] = c % N == j || moved[c];
             for (int a = 0; a < s->npar && !skip[c]; a++) skip[c] = s->par[a] == node;
         }
-        s->scan_p = link_scan_test(r0, s->scan_n0, m->r1 + (size_t)j * K, n1, skip, K,
-                                   m->p.min_link, &s->scan_best);
+        const double *r1 = m->r1 + (size_t)j * K;
+        s->scan_p = link_scan_test(r0, s->scan_n0, r1, n1, skip, K, m->p.min_link, &s->scan_best);
+        /* A new parent must explain more than the known lagged parents do: when the residual
+         * moved as much with a known parent (its own lag included), that parent's coefficient
+         * changed, and a candidate that moved along is a copy or a proxy of it. */
+        if (s->scan_best >= 0) {
+            double dbest = fabs(r1[s->scan_best] - r0[s->scan_best]), dknown = 0;
+            for (int c = 0; c < K; c++) {
+                int node = (1 + c / N) * N + c % N, known = c % N == j;
+                for (int a = 0; a < s->npar && !known; a++) known = s->par[a] == node;
+                if (known) dknown = fmax(dknown, fabs(r1[c] - r0[c]));
+            }
+            if (dknown >= 0.8 * dbest) {
+                s->scan_p = 1.0;
+                s->scan_best = -1;
+            }
+        }
     }
     free(skip);
     free(moved);

@@ -70,7 +70,7 @@ void cm_profile_update(struct series *s, long t, double x)
 
 /* Clips x to the series' centre +- CLIP robust sds (exponential averages of the value and of
  * its absolute deviation): a heavy-tailed outlier must not pass for a changed coefficient. */
-#define CLIP 6.0
+#define CLIP 4.5
 double cm_clip(struct series *s, double x)
 {
     if (!isfinite(x)) return x;
