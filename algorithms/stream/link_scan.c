@@ -7,7 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define WINSOR 2.5
+#define WINSOR        2.5
+#define WINSOR_PASSES 3
 
 /* Centres every column of A (n x k) over its present entries, sets missing ones to 0 and
  * writes the root sum of squares of each column into norm. */
@@ -33,14 +34,18 @@ static void centre(double *A, int n, int k, double *norm)
             *v = isfinite(*v) ? *v - sum[c] : 0.0;
             norm[c] += *v * *v;
         }
-    /* winsorised at WINSOR sds: one heavy-tailed outlier must not make a correlation */
+    /* winsorised at WINSOR sds, the sd taken again after each of WINSOR_PASSES passes (an
+     * outlier inflates the sd it is clipped with): one heavy-tailed outlier must not make a
+     * correlation */
     for (int c = 0; c < k; c++) {
-        double lim = WINSOR * sqrt(norm[c] / (cnt[c] > 1 ? cnt[c] - 1 : 1));
-        norm[c] = 0.0;
-        for (int t = 0; t < n; t++) {
-            double *v = &A[(size_t)t * k + c];
-            *v = fmax(-lim, fmin(lim, *v));
-            norm[c] += *v * *v;
+        for (int pass = 0; pass < WINSOR_PASSES; pass++) {
+            double lim = WINSOR * sqrt(norm[c] / (cnt[c] > 1 ? cnt[c] - 1 : 1));
+            norm[c] = 0.0;
+            for (int t = 0; t < n; t++) {
+                double *v = &A[(size_t)t * k + c];
+                *v = fmax(-lim, fmin(lim, *v));
+                norm[c] += *v * *v;
+            }
         }
         norm[c] = sqrt(norm[c]);
     }

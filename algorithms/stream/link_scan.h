@@ -16,7 +16,8 @@
 /* Correlations r[j * K + c] of column j of E (n x N, row-major) with column c of Z (n x K,
  * row-major) over the rows where both are present (NaN = missing; a missing entry counts as the
  * column mean, which shrinks r slightly and keeps its null distribution centred), every column
- * winsorised at 2.5 sds so that a heavy-tailed outlier does not make a correlation. E and Z are
+ * winsorised at 2.5 sds (the sd taken again after each of 3 passes) so that a heavy-tailed
+ * outlier does not make a correlation. E and Z are
  * overwritten (centred, clipped, missing set to 0). A constant column gives r = 0. */
 void link_scan_corr(double *E, int n, int N, double *Z, int K, double *r);
 
