@@ -13,7 +13,12 @@
  * Cost: 200 series, tau_max 3, a round every row (reference 300, recent 80), mean time per
  * pushed row.
  *
- * usage: bench_monitor [--seeds S] [--rows R]
+ * BENCH_KIND=k / BENCH_SEED=s run one kind / seed of the detection; BENCH_VERBOSE=1 prints every
+ * case (the changed series, its parent, whether the parent was learned, and the effect of the
+ * change in noise sds: 0.75 x |coefficient| x sd(parent) / noise sd for a coefficient drop) and
+ * every false alarm; BENCH_FA_ONLY=1 skips the detection.
+ *
+ * usage: bench_monitor [--seeds S] [--rows R] [--fa-seeds F]
  */
 #include "bench_util.h"
 #include "change_monitor.h"
@@ -30,13 +35,15 @@
 #include <unistd.h>
 
 /* Learns parents on rows [0, rows) of X with PCMCI+ and gives them to the monitor. */
-static void learn_parents(struct change_monitor *m, const double *X, int rows, int N, int tau)
+static int learn_parents(struct change_monitor *m, const double *X, int rows, int N, int tau,
+                         int want, int node)
 {
+    int has = 0;
     struct svar_discover_params dp;
     svar_discover_params_default(&dp, tau);
     struct svar_discover_result res;
     char err[256];
-    if (svar_discover_run(X, rows, N, &dp, &res, err, sizeof err) != 0) return;
+    if (svar_discover_run(X, rows, N, &dp, &res, err, sizeof err) != 0) return 0;
     int nodes[256];
     for (int b = 0; b < res.nkept; b++) {
         int j = res.kept[b], n = 0;
@@ -45,9 +52,11 @@ static void learn_parents(struct change_monitor *m, const double *X, int rows, i
                 int t = res.graph->type[svar_graph_at(res.graph, a, b, lag)];
                 if (t == LINK_FWD && !(lag == 0 && a == b)) nodes[n++] = lag * N + res.kept[a];
             }
+        for (int a = 0; a < n; a++) has |= j == want && nodes[a] == node;
         change_monitor_set_parents(m, j, nodes, n);
     }
     svar_discover_result_free(&res);
+    return has;
 }
 
 static struct change_monitor *monitor(int N, int tau)
@@ -62,6 +71,32 @@ static struct change_monitor *monitor(int N, int tau)
         exit(1);
     }
     return m;
+}
+
+/* One detection case in words: the changed series and parent, whether the parent was learned,
+ * the first event, and the effect of the change in the child's noise sds (the parent's term
+ * that changed: |coefficient change| x sd(parent) / noise sd). */
+static void verbose_case(const char *kind, int seed, const struct svar_model *mod,
+                         const struct svar_change *ch, const double *X, int has, int first,
+                         int first_row)
+{
+    int N = mod->nvars, T1 = mod->tau_max + 1, at = ch->at;
+    double c = ch->parent >= 0 ? mod->coef[((size_t)ch->parent * N + ch->var) * T1 + ch->lag] : 0;
+    double dc = ch->kind == SVAR_CHANGE_COEF          ? 0.75 * fabs(c)
+                : ch->kind == SVAR_CHANGE_EDGE_REMOVE ? fabs(c)
+                : ch->kind == SVAR_CHANGE_EDGE_ADD    ? 0.5
+                                                      : 0.0;
+    double s1 = 0, s2 = 0;
+    for (int t = 0; t < at && ch->parent >= 0; t++) {
+        double v = X[(size_t)t * N + ch->parent];
+        s1 += v;
+        s2 += v * v;
+    }
+    double sdp = ch->parent >= 0 ? sqrt(fmax(s2 / at - (s1 / at) * (s1 / at), 0)) : 0;
+    printf("  %s seed %d N %d series %d parent %d lag %d learned %d: first event series %d after "
+           "%d rows; effect %.2f noise sd\n",
+           kind, seed, N, ch->var, ch->parent, ch->lag, has, first,
+           first_row >= 0 ? first_row - at : -1, dc * sdp / mod->noise_sd[ch->var]);
 }
 
 static void detection(int seeds)
@@ -79,7 +114,9 @@ static void detection(int seeds)
         int ok = 0, late = 0, other = 0, runs = 0, falsev = 0;
         double delays[200];
         int nd = 0;
+        if (getenv("BENCH_KIND") && atoi(getenv("BENCH_KIND")) != k) continue;
         for (int s = 1; s <= seeds; s++) {
+            if (getenv("BENCH_SEED") && atoi(getenv("BENCH_SEED")) != s) continue;
             int N = 8 + (int)((s * 7919u) % 43u);
             struct svar_sim_params sp;
             svar_sim_params_default(&sp, N, 2, (uint64_t)(9000 + s));
@@ -103,7 +140,7 @@ static void detection(int seeds)
             rng_seed(&r, (uint64_t)s * 131 + (uint64_t)k);
             svar_model_simulate_change(mod, &ch, &r, T, 300, X);
             struct change_monitor *m = monitor(N, 2);
-            learn_parents(m, X, 600, N, 2);
+            int has = learn_parents(m, X, 600, N, 2, ch.var, ch.lag * N + ch.parent);
             int first = -1, first_row = -1;
             for (int t = 0; t < T && first < 0; t++) {
                 int n = change_monitor_push(m, X + (size_t)t * N, ev, 64);
@@ -118,6 +155,8 @@ static void detection(int seeds)
                 }
             }
             runs++;
+            if (getenv("BENCH_VERBOSE"))
+                verbose_case(names[k], s, mod, &ch, X, has, first, first_row);
             if (first == ch.var && first_row - at <= 120) {
                 ok++;
                 delays[nd++] = first_row - at;
@@ -212,7 +251,7 @@ static void false_alarms(int rows, int seeds)
             }
             struct change_monitor *m = monitor(N, 2);
             /* parents from the first 600 rows (gaps filled by the discovery's screening) */
-            learn_parents(m, X, 600, N, 2);
+            learn_parents(m, X, 600, N, 2, -1, -1);
             for (int t = 0; t < rows; t++) {
                 int n = change_monitor_push(m, X + (size_t)t * N, ev, 64);
                 for (int e = 0; e < n && e < 64; e++) {
@@ -277,12 +316,14 @@ static void cost(void)
 
 int main(int argc, char **argv)
 {
-    int seeds = 20, rows = 20000, a = 1;
+    int seeds = 20, rows = 20000, fa_seeds = 1, a = 1;
     while (a + 1 < argc) {
         if (strcmp(argv[a], "--seeds") == 0)
             seeds = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--rows") == 0)
             rows = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--fa-seeds") == 0)
+            fa_seeds = atoi(argv[a + 1]);
         a += 2;
     }
     if (seeds < 1 || seeds > 200) seeds = 20;
@@ -292,7 +333,8 @@ int main(int argc, char **argv)
     printf("bench/monitor: %d seeds per kind, 1 core (%ld on this machine)\n", seeds,
            sysconf(_SC_NPROCESSORS_ONLN));
     if (!getenv("BENCH_FA_ONLY")) detection(seeds);
-    false_alarms(rows, 1);
+    if (fa_seeds < 1 || fa_seeds > 50) fa_seeds = 1;
+    false_alarms(rows, fa_seeds);
     cost();
     return 0;
 }

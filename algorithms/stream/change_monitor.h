@@ -9,12 +9,19 @@
  *     sufficient statistics) and noise scale (Welch test on log |residual|, the recent window's
  *     residuals taken under the reference fit, so a changed coefficient or a new parent shows
  *     too; heavy tails do not fool it, unlike the F-test of variances); a test counts only when
- *     its effect is at least min_shift / min_scale / min_coef; p = 3 min p (Bonferroni);
+ *     its effect is at least min_shift / min_scale / min_coef;
+ *   - new parent: the correlation of the residual under the reference fit with every other
+ *     series at lags 1..tau_max, reference window against recent window (link_scan.h; Fisher-z
+ *     difference, Bonferroni over the candidates), so an edge the learned graph does not have
+ *     yet is seen too; p = 4 min p (Bonferroni over the four tests);
  *   Benjamini-Hochberg across series, per round.
  * Sequential evidence: a series is confirmed changed when its q-value is <= alpha in `confirm`
  * consecutive rounds. The change point is then estimated on the residuals under the reference
  * fit, and the event (kind, coefficients and noise scale after) is measured on the rows after
  * it: a window that straddles a step in the mean shows a spurious autocorrelation.
+ * A change the new-parent scan found also gives a CHANGE_EVENT_LINK for the new parent (the
+ * correlations of the residual with it, before and after) and, once adopted, that parent joins
+ * the series' parents.
  * Links: for a confirmed change of the coefficients, the partial correlation of x_j with each
  * parent given the others, reference against the rows after the change point (Fisher-z
  * difference, BH across the series' parents); each link with q <= alpha is a
@@ -31,8 +38,9 @@
  * per-phase median profile subtracted, as cdnod does.
  * Missing values (NaN): a row enters a series' statistics only when the series and its parents
  * are all present.
- * Memory: (reference + gap + recent) x N doubles plus O(N x parents^2); no I/O; one thread at a
- * time per monitor (the caller's).
+ * Memory: (reference + gap + recent) x N doubles plus O(N x parents^2), and with the scan
+ * (reference + recent) x N x (tau_max + 1) plus 3 x N^2 x tau_max doubles; no I/O; one thread
+ * at a time per monitor (the caller's).
  */
 #ifndef CAUSALMON_CHANGE_MONITOR_H
 #define CAUSALMON_CHANGE_MONITOR_H
@@ -59,6 +67,11 @@ struct change_monitor_params {
     double min_shift; /* mean residual of the recent window; default 1 */
     double min_scale; /* ratio of noise scales (either way); default 1.2 */
     double min_coef;  /* sd of (coefficients after - before) . parents; default 0.2 */
+    /* New lagged parents (link_scan.h): the residual of every series against every series at
+     * lags 1..tau_max, reference against recent window, every scan_every rows (at a round);
+     * 0 turns the scan off. A candidate counts when its correlation moved by min_link. */
+    int scan_every;  /* default 10 */
+    double min_link; /* default 0.2 */
 };
 
 enum change_event_type {
@@ -91,7 +104,8 @@ struct change_monitor;
 void change_monitor_params_default(struct change_monitor_params *p);
 
 /* Returns a monitor of nseries series, or NULL with a message in err when a parameter is out of
- * range (windows < 10 rows, recent <= parents, every < 1, alpha not in (0, 0.5], confirm < 1). */
+ * range (windows < 10 rows, recent <= parents, every < 1, alpha not in (0, 0.5], confirm < 1,
+ * scan_every < 0, min_link not in [0, 1)). */
 struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
                                           char *err, size_t errlen);
 void change_monitor_free(struct change_monitor *m);

@@ -1,6 +1,8 @@
 /* The change monitor on small simulated streams: the changed child is flagged and not its
- * parent, with the coefficients before and after; a fault-free stream with missing values and a
- * cycle raises nothing; the new regime is adopted and stays quiet; bad parameters are refused. */
+ * parent, with the coefficients before and after; a new lagged parent the monitor was not told
+ * of is found and its child flagged; a parent's larger spread changes no link; a fault-free stream
+ * with missing values and a cycle raises nothing; the new regime is adopted and stays quiet; bad
+ * parameters are refused. */
 #include "test_util.h"
 
 #include "change_monitor.h"
@@ -27,14 +29,20 @@ static struct change_monitor *make(void)
     return m;
 }
 
-/* One row of the system; b is x1's coefficient on x0(t-1), noise x1 scaled by s1, mean shift
- * of x1 by mu1. */
-static void step(struct rng *r, double *prev, double *x, double b, double s1, double mu1)
+/* A regime of the system: b is x1's coefficient on x0(t-1), noise x1 scaled by s1, mean shift
+ * of x1 by mu1, noise of x0 scaled by s0, coefficient of x3 on x0(t-1) (an edge the monitor was
+ * not told of) e30. */
+struct regime {
+    double b, s1, mu1, s0, e30;
+};
+static const struct regime BASE = {0.8, 1.0, 0.0, 1.0, 0.0};
+
+static void step(struct rng *r, double *prev, double *x, const struct regime *g)
 {
-    x[0] = 0.5 * prev[0] + rng_normal(r);
-    x[1] = 0.3 * prev[1] + b * prev[0] + s1 * rng_normal(r) + mu1;
+    x[0] = 0.5 * prev[0] + g->s0 * rng_normal(r);
+    x[1] = 0.3 * prev[1] + g->b * prev[0] + g->s1 * rng_normal(r) + g->mu1;
     x[2] = 0.4 * prev[2] + 0.6 * x[1] + rng_normal(r);
-    x[3] = 0.6 * prev[3] + rng_normal(r);
+    x[3] = 0.6 * prev[3] + g->e30 * prev[0] + rng_normal(r);
 }
 
 struct run {
@@ -43,10 +51,12 @@ struct run {
     int before_change; /* mechanism events before the change */
     int adopted, after_adoption;
     struct change_event first;
+    int links, link_series, link_from; /* link events after the change; the first one's ends */
+    int events_of[N];                  /* mechanism events per series after the change */
 };
 
-static void simulate(uint64_t seed, int rows, int at, double b_after, double s_after,
-                     double mu_after, struct run *out)
+static void simulate_regime(uint64_t seed, int rows, int at, const struct regime *after,
+                            struct run *out)
 {
     struct change_monitor *m = make();
     struct rng r;
@@ -54,15 +64,19 @@ static void simulate(uint64_t seed, int rows, int at, double b_after, double s_a
     double prev[N] = {0}, x[N];
     struct change_event ev[16];
     memset(out, 0, sizeof *out);
-    out->first_series = -1;
+    out->first_series = out->link_series = out->link_from = -1;
     for (int t = 0; t < rows; t++) {
-        int on = t >= at;
-        step(&r, prev, x, on ? b_after : 0.8, on ? s_after : 1.0, on ? mu_after : 0.0);
+        step(&r, prev, x, t >= at ? after : &BASE);
         memcpy(prev, x, sizeof x);
         int n = change_monitor_push(m, x, ev, 16);
         for (int e = 0; e < n && e < 16; e++) {
             if (ev[e].type == CHANGE_EVENT_ADOPTED) out->adopted++;
+            if (ev[e].type == CHANGE_EVENT_LINK && t >= at && out->links++ == 0) {
+                out->link_series = ev[e].series;
+                out->link_from = ev[e].link_from;
+            }
             if (ev[e].type != CHANGE_EVENT_MECHANISM) continue;
+            if (t >= at) out->events_of[ev[e].series]++;
             if (t < at)
                 out->before_change++;
             else if (out->adopted)
@@ -77,15 +91,26 @@ static void simulate(uint64_t seed, int rows, int at, double b_after, double s_a
     change_monitor_free(m);
 }
 
+static void simulate(uint64_t seed, int rows, int at, double b_after, double s_after,
+                     double mu_after, struct run *out)
+{
+    struct regime g = BASE;
+    g.b = b_after;
+    g.s1 = s_after;
+    g.mu1 = mu_after;
+    simulate_regime(seed, rows, at, &g, out);
+}
+
 static void test_monitor_flags_changed_child_not_parent(void **state)
 {
     (void)state;
     for (uint64_t s = 1; s <= 3; s++) {
         struct run r;
         simulate(s, 2200, 1500, 0.0, 1.0, 0.0, &r); /* the link x0 -> x1 vanishes */
-        print_message("seed %d: first event series %d after %ld rows (kind %s), %d before\n",
-                      (int)s, r.first_series, r.first_row - 1500, change_kind_str(r.first.kind),
-                      r.before_change);
+        print_message(
+            "seed %d: first event series %d after %ld rows (kind %s), change row %ld, %d before\n",
+            (int)s, r.first_series, r.first_row - 1500, change_kind_str(r.first.kind),
+            r.first.change_row, r.before_change);
         assert_int_equal(r.before_change, 0);
         assert_int_equal(r.first_series, 1);
         assert_true(r.first_row - 1500 <= 150);
@@ -140,7 +165,7 @@ static void test_monitor_fault_free_stream_with_gaps_and_a_cycle_raises_nothing(
     struct change_event ev[16];
     int events = 0, period0 = 0;
     for (int t = 0; t < 10000; t++) {
-        step(&r, prev, x, 0.8, 1.0, 0.0);
+        step(&r, prev, x, &BASE);
         memcpy(prev, x, sizeof x);
         for (int j = 0; j < N; j++) {
             y[j] = x[j] + (j == 3 ? 3.0 * sin(2 * M_PI * t / 50.0) : 0.0);
@@ -155,6 +180,52 @@ static void test_monitor_fault_free_stream_with_gaps_and_a_cycle_raises_nothing(
     assert_int_equal(change_monitor_changed(m), 0);
     assert_int_equal(change_monitor_rows(m), 10000);
     change_monitor_free(m);
+}
+
+/* x0(t-1) -> x3 appears; the monitor knows only x3's own lag: the new-parent scan flags x3 (the
+ * child, not x0) and names the new link. */
+static void test_monitor_finds_a_new_lagged_parent_and_flags_the_child(void **state)
+{
+    (void)state;
+    for (uint64_t s = 1; s <= 3; s++) {
+        struct regime g = BASE;
+        g.e30 = 0.8;
+        struct run r;
+        simulate_regime(30 + s, 2200, 1500, &g, &r);
+        print_message("seed %d: first event series %d after %ld rows (kind %s); first link %d -> "
+                      "%d, %d before\n",
+                      (int)s, r.first_series, r.first_row - 1500, change_kind_str(r.first.kind),
+                      r.link_from, r.link_series, r.before_change);
+        assert_int_equal(r.before_change, 0);
+        assert_int_equal(r.first_series, 3);
+        assert_true(r.first_row - 1500 <= 150);
+        assert_int_equal(r.first.kind, CHANGE_COEF);
+        assert_int_equal(r.link_series, 3);
+        assert_int_equal(r.link_from, 1 * N + 0);
+        assert_int_equal(r.events_of[0], 0);
+    }
+}
+
+/* x0's noise triples: x0's mechanism changed (its noise), x1's did not (x1 given x0(t-1) is as
+ * before, only its parent spreads more), so x1 and x2 raise nothing and no link changes. */
+static void test_monitor_parent_spread_alone_changes_no_link(void **state)
+{
+    (void)state;
+    for (uint64_t s = 1; s <= 3; s++) {
+        struct regime g = BASE;
+        g.s0 = 3.0;
+        struct run r;
+        simulate_regime(40 + s, 2200, 1500, &g, &r);
+        print_message("seed %d: first event series %d (kind %s); events x1 %d x2 %d; links %d\n",
+                      (int)s, r.first_series, change_kind_str(r.first.kind), r.events_of[1],
+                      r.events_of[2], r.links);
+        assert_int_equal(r.before_change, 0);
+        assert_int_equal(r.first_series, 0);
+        assert_int_equal(r.first.kind, CHANGE_VARIANCE);
+        assert_int_equal(r.events_of[1], 0);
+        assert_int_equal(r.events_of[2], 0);
+        assert_int_equal(r.links, 0);
+    }
 }
 
 static void test_monitor_refuses_bad_parameters_and_parents(void **state)
@@ -181,6 +252,8 @@ int main(void)
         cmocka_unit_test(test_monitor_names_the_kind_of_noise_and_mean_changes),
         cmocka_unit_test(test_monitor_adopts_the_new_regime_and_stays_quiet),
         cmocka_unit_test(test_monitor_fault_free_stream_with_gaps_and_a_cycle_raises_nothing),
+        cmocka_unit_test(test_monitor_finds_a_new_lagged_parent_and_flags_the_child),
+        cmocka_unit_test(test_monitor_parent_spread_alone_changes_no_link),
         cmocka_unit_test(test_monitor_refuses_bad_parameters_and_parents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
