@@ -11,6 +11,7 @@
 #include "duration.h"
 #include "ingest.h"
 #include "svar_limits.h"
+#include "timestamp.h"
 
 #include <errno.h>
 #include <math.h>
@@ -127,6 +128,12 @@ static const struct opt SCOPE_OPTS[] = {
              "kinds"),
     OPT_STRS("entry_points", entry_points, nentry_points, RELOAD_RESTART,
              "regexes of the components users call first (their latency/errors become the KPI)"),
+    OPT_STRS("rank_at", rank_at, nrank_at, RELOAD_RESTART,
+             "incident start times (RFC 3339 or epoch seconds) at which the root causes are "
+             "ranked whatever the KPI detector says, for replays of known incidents: up to "
+             "`reference` rows before the start against rank_after rows from it"),
+    OPT_INT("rank_after", rank_after, 10, 1, 100000, RELOAD_RESTART,
+            "incident rows of a ranking scheduled by rank_at"),
     OPT_REAL("z", z, 5, 1, 100, RELOAD_RESTART,
              "KPI change point: robust z-score held for 3 buckets"),
     OPT_INT("reference", reference, 300, 20, 100000, RELOAD_RESTART,
@@ -585,6 +592,17 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
         char why[256];
         if (rca_prior_check(s, why, sizeof why))
             return fail(p, m, "scopes[%d] (%s): %s", a, s->name, why);
+        for (int k = 0; k < s->nrank_at; k++) {
+            double t;
+            if (timestamp_parse(s->rank_at[k], strlen(s->rank_at[k]), &t, why, sizeof why))
+                return fail(p, m, "scopes[%d] (%s): rank_at[%d] '%s': %s", a, s->name, k,
+                            s->rank_at[k], why);
+        }
+        if (s->nrank_at > 0 && s->rank_after + 10 > s->window)
+            return fail(p, m,
+                        "scopes[%d] (%s): window %d must hold 10 reference rows + rank_after "
+                        "%d",
+                        a, s->name, s->window, s->rank_after);
         if (s->nkpis > 0 && s->reference + s->settle + 10 > s->window)
             return fail(p, m,
                         "scopes[%d] (%s): window %d must hold reference + settle + 10 = %d "
