@@ -4,15 +4,17 @@
 # and its top root cause is compared with that of `causalmon rca` on the same rows.
 #
 # Per day: the pods' metrics are merged into one CSV (bench/real-sets.sh) and replayed by a
-# real `causalmon run` through a file input (speed SPEED x real time, default 0: as fast as it reads; max_gap MAX_GAP, default 0:
-# no value carried over a gap, as `rca` reads the file).
+# real `causalmon run` through a file input (speed SPEED x real time, default 0: as fast as it
+# reads; max_gap MAX_GAP, default 0: no value carried over a gap, as `rca` reads the file).
 # The scope lists the injection times in rank_at, so the daemon ranks each fault on the hour
 # before it (reference 60 rows) against the 10 rows from it (rank_after 10), as
 # bench/rca-real.sh runs `rca --reference 60 --after 10`; no KPI is given to either, both
-# choose their own. The daemon's alerts (its journal) give its top root cause per fault.
-# Printed: per fault the true root, rca's and the daemon's top component; then the share of
-# faults where the two agree, the top-1 of each against the true root, the faults the daemon
-# did not rank, and the replay's wall time.
+# choose their own. The daemon's alerts (its journal) hold its ranking per fault.
+# Printed: per fault the true root, the top component of rca's ranking and of the daemon's
+# (components[0] of each); then the share of faults where the two agree, the share where the
+# alert's root_cause label (the component of the top series) is the component of rca's top
+# series, the top-1 of each against the true root, the faults the daemon did not rank, and
+# the replay's wall time.
 # usage: [SPEED=0] [MAX_GAP=0] [TIMEOUT=600] [DAYS=GLOB] [VERBOSE=1] [KEEP=1] bench/rca-replay.sh [CAUSALMON] [DATA_DIR]
 set -u
 BIN=$(readlink -f "${1:-build/causalmon}")
@@ -44,7 +46,7 @@ port() {
   echo 27400
 }
 
-total=0 agree=0 rca_ok=0 daemon_ok=0 missing=0
+total=0 agree=0 rca_ok=0 daemon_ok=0 missing=0 label_agree=0
 for day in "$DATA"/boutique/${DAYS:-*}/; do
   [ -f "$day/fault_list.json" ] || continue
   d=$(basename "$day")
@@ -107,8 +109,12 @@ CONF
     "$BIN" rca --input "$TMP/$d.csv" --fault-time "$ft" --reference 60 --after 10 \
       --component-map "$CMAP" --tau-max 1 > "$TMP/rca.json" 2> "$TMP/rca.err" || echo "{}" > "$TMP/rca.json"
     r=$(jq -r '.components[0].component // "-"' "$TMP/rca.json")
-    dm=$(jq -r --arg s "$starts" 'select(.data.status == "firing" and .data.startsAt == $s) | .data.labels.root_cause' \
+    alert=$(jq -c --arg s "$starts" 'select(.data.status == "firing" and .data.startsAt == $s)' \
       "$journal" 2> /dev/null | head -1)
+    dm=$(jq -r '.data.rca.components[0].component // empty' <<< "$alert")
+    label=$(jq -r '.data.labels.root_cause // empty' <<< "$alert")
+    rs=$(jq -r '.root_causes[0].component // "-"' "$TMP/rca.json")
+    [ -n "$label" ] && [ "$label" = "$rs" ] && label_agree=$((label_agree + 1))
     [ -z "$dm" ] && dm="-" && missing=$((missing + 1))
     total=$((total + 1))
     [ "$r" = "$dm" ] && agree=$((agree + 1))
@@ -120,3 +126,4 @@ CONF
 done
 f() { bc -l <<< "scale=3; $1" | sed 's/^\./0./'; }
 echo "faults $total: daemon top-1 = rca top-1 on $agree ($(f "$agree/$total")); top-1 vs the true root: rca $(f "$rca_ok/$total"), daemon $(f "$daemon_ok/$total"); not ranked by the daemon: $missing"
+echo "the alert's root_cause label (component of the top series) = that of rca's top series on $label_agree ($(f "$label_agree/$total"))"

@@ -253,12 +253,7 @@ void incident_job_run(struct incident_job *j, const double *X, const struct rca_
             r->rca = rca_json(&res, &jc);
             json_t *sw = incident_series(j, X, &res, inc->bucket_ns);
             if (sw) json_object_set_new(r->rca, "series_window", sw);
-            /* the top component (as `rca` ranks them) and its best series; without a
-             * component the top series */
             const struct rca_cause *top = &res.causes[0];
-            if (res.ncomponents > 0 && res.components[0].best_var >= 0)
-                for (int a = 0; a < res.ncauses; a++)
-                    if (res.causes[a].var == res.components[0].best_var) top = &res.causes[a];
             int comp = ps.component[top->var];
             snprintf(r->root_cause, sizeof r->root_cause, "%s",
                      comp >= 0 ? ps.component_names[comp] : j->names[top->var]);
