@@ -95,7 +95,7 @@ static void pipeline_init(struct pipeline *pl, enum input_format f, double json_
 {
     memset(pl, 0, sizeof *pl);
     char err[256];
-    struct aligner_params ap = {1000000000LL, lateness_ns(), 1000, 5, AGG_MEAN};
+    struct aligner_params ap = {1000000000LL, lateness_ns(), 1000, 5, AGG_MEAN, 0};
     pl->al = aligner_new(&ap, err, sizeof err);
     pl->in = (struct ingest){pl->al, NULL, NULL, NULL, NULL, NULL, -1};
     input_decoding_default(&pl->dec, "b");

@@ -23,7 +23,7 @@ total_lost=0 total_wrong=0 total_extra=0
 for r in $(seq "$ROUNDS"); do
     S0=$SECONDS
     round "$B/tests" "$B/causalmon" "r$r" "$SAMPLES" "$KILLS" "$SIG" "${CHECKPOINT:-}"
-    echo "round $r: $CELLS cells, lost $LOST, wrong $WRONG, extra $EXTRA ($((SECONDS - S0)) s)"
+    echo "round $r: $CELLS cells, lost $LOST, wrong $WRONG, extra $EXTRA, late $LATE ($((SECONDS - S0)) s)"
     total_lost=$((total_lost + LOST)) total_wrong=$((total_wrong + WRONG)) total_extra=$((total_extra + EXTRA))
 done
 echo "total: lost $total_lost, wrong $total_wrong, extra $total_extra over $ROUNDS round(s) of $KILLS SIG$SIG"

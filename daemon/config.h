@@ -1,10 +1,10 @@
 /*
  * config.h - the daemon's YAML configuration, parsed with libyaml against one declarative
- * option table (config.c, written with the typed macros of config_table.h). The table gives
- * each option its type, default, range, reload class and description; the parser,
- * `causalmon run --check-config`, the reload classifier, `causalmon run --config-reference` (the
- * commented reference) and `--config-default` (conf/causalmon.yaml) all read it
- * (docs/configuration.md).
+ * option table (config_table.c and each input type's sub-table, written with the typed macros
+ * of config_table.h). The table gives each option its type, default, range, reload class and
+ * description; the parser, `causalmon run --check-config`, the reload classifier, `causalmon run
+ * --config-reference` (the commented reference) and `--config-default` (conf/causalmon.yaml)
+ * all read it (docs/configuration.md).
  *
  * Errors name FILE:LINE:COL and the key: unknown keys, wrong types, out-of-range values,
  * missing required keys, duplicate names. Strings have fixed capacities (stated in the
@@ -22,14 +22,21 @@
 #define CONF_MAX_LIST   64
 #define CONF_STR        256
 
+/* An input: the options common to all types, then those of the built-in types (each type's
+ * option table, in its source_ops, fills its own), then ext. */
 struct input_conf {
     char name[64];
     int type; /* index into sources_type_names() (sources.h) */
     char format[32];
+    char precision[4];
+    char json_time_unit[8];
+    char stream[128];
+    /* zmq_pull, zmq_sub */
     char endpoint[CONF_STR];
     char subscribe[CONF_STR];
     int rcvhwm;
-    int max_message; /* zmq: ZMQ_MAXMSGSIZE, bytes per frame */
+    int max_message; /* ZMQ_MAXMSGSIZE, bytes per frame */
+    /* kafka */
     char brokers[CONF_STR * 2];
     char topics[CONF_MAX_LIST][CONF_STR];
     int ntopics;
@@ -39,10 +46,8 @@ struct input_conf {
     int nprops;
     int timestamp_source; /* 0 payload, 1 kafka */
     int store;            /* 0 incorporated, 1 checkpoint */
-    char precision[4];
-    char json_time_unit[8];
-    char stream[128];
     int stream_from_key;
+    /* file */
     char path[CONF_STR];
     double speed;
     /* http */
@@ -50,6 +55,9 @@ struct input_conf {
     int max_body;  /* bytes, after decompression */
     int queue_kib; /* bodies waiting for the loop */
     char token_file[CONF_STR];
+    /* the options of a type that keeps them in a struct of its own (a type added with
+     * sources_register; its source_ops.opts_off is offsetof(struct input_conf, ext)) */
+    _Alignas(8) unsigned char ext[64];
 };
 
 enum sink_type { SINK_ALERTMANAGER = 0, SINK_WEBHOOK };

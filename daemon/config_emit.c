@@ -26,6 +26,47 @@ static void describe(FILE *f, const struct opt *o)
     fprintf(f, "%s)", o->reload == RELOAD_APPLY ? ", reloadable" : "");
 }
 
+/* The heading of the options that items of list o with choice c take besides the common ones
+ * (inputs[] of a type). */
+static const char *variant_heading(const struct opt *o, const char *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s of %s %s also take:", o->key, o->variant_key, c);
+    return buf;
+}
+
+/* The variant tables of list o, one per choice of its variant key, in the choices' order:
+ * calls fn with each choice's name and table. */
+static void each_variant(const struct opt *o,
+                         void (*fn)(const struct opt *o, const char *choice, const struct opt *vt,
+                                    void *ctx),
+                         void *ctx)
+{
+    if (!o->variant) return;
+    const char *const *ch = config_choices(config_row(o->sub, o->variant_key));
+    for (int c = 0; ch[c]; c++) {
+        size_t off;
+        const struct opt *vt = o->variant(c, &off);
+        if (vt && vt->key) fn(o, ch[c], vt, ctx);
+    }
+}
+
+struct ref_at {
+    FILE *f;
+    int indent;
+    const char *prefix;
+};
+
+static void reference(FILE *f, const struct opt *table, int indent, const char *prefix);
+
+static void reference_variant(const struct opt *o, const char *choice, const struct opt *vt,
+                              void *ctx)
+{
+    struct ref_at *r = ctx;
+    char head[160];
+    fprintf(r->f, "%*s# %s\n", r->indent, "", variant_heading(o, choice, head, sizeof head));
+    reference(r->f, vt, r->indent + 2, r->prefix);
+}
+
 static void reference(FILE *f, const struct opt *table, int indent, const char *prefix)
 {
     if (strlen(prefix) > 128) return; /* the table nests two levels deep */
@@ -37,6 +78,8 @@ static void reference(FILE *f, const struct opt *table, int indent, const char *
             char pre[256];
             snprintf(pre, sizeof pre, "%s%s%s", prefix, o->key, o->type == T_LIST ? "[]." : ".");
             reference(f, o->sub, indent + 2, pre);
+            struct ref_at r = {f, indent + 2, pre};
+            each_variant(o, reference_variant, &r);
         }
     }
 }
@@ -132,7 +175,11 @@ static void write_map(FILE *f, const struct opt *table, const char *base, int in
             for (int i = 0; i < n; i++) {
                 char dash[64];
                 snprintf(dash, sizeof dash, "%*s- ", indent + 2, "");
-                write_map(f, o->sub, base + o->off + (size_t)i * o->size, indent + 4, dash);
+                const char *item = base + o->off + (size_t)i * o->size;
+                write_map(f, o->sub, item, indent + 4, dash);
+                size_t off;
+                const struct opt *vt = config_item_variant(o, item, &off);
+                if (vt) write_map(f, vt, item + off, indent + 4, NULL);
             }
         } else {
             fprintf(f, "%*s%s: ", pad, "", o->key);
@@ -192,6 +239,21 @@ static void default_value(FILE *f, const struct opt *o)
         fputs(o->dflt, f);
 }
 
+struct default_at {
+    FILE *f;
+    int indent;
+    const char *prefix;
+};
+
+static void default_variant(const struct opt *o, const char *choice, const struct opt *vt,
+                            void *ctx)
+{
+    struct default_at *d = ctx;
+    char head[160];
+    comment(d->f, d->indent, variant_heading(o, choice, head, sizeof head));
+    for (const struct opt *s = vt; s->key; s++) option_comment(d->f, s, d->indent + 2, d->prefix);
+}
+
 static void default_map(FILE *f, const struct opt *table, int indent)
 {
     for (const struct opt *o = table; o->key; o++) {
@@ -205,6 +267,8 @@ static void default_map(FILE *f, const struct opt *table, int indent)
             char pre[96];
             snprintf(pre, sizeof pre, "%s[].", o->key);
             for (const struct opt *s = o->sub; s->key; s++) option_comment(f, s, indent, pre);
+            struct default_at d = {f, indent, pre};
+            each_variant(o, default_variant, &d);
             /* the example's items, or the list commented out when it has none */
             const char *ex = o->example ? o->example : "";
             int items = 0;

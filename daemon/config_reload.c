@@ -59,8 +59,12 @@ static void walk(struct walk *w, const struct opt *table, const char *a, const c
             for (int i = 0; i < n; i++) {
                 char pre[160];
                 snprintf(pre, sizeof pre, "%s[%d].", name, i);
-                size_t at = o->off + (size_t)i * o->size;
+                size_t at = o->off + (size_t)i * o->size, va, vb;
                 walk(w, o->sub, a + at, b + at, pre);
+                /* the options of the item's variant (an input's type), when it kept its type */
+                const struct opt *ta = config_item_variant(o, a + at, &va),
+                                 *tb = config_item_variant(o, b + at, &vb);
+                if (ta && ta == tb) walk(w, ta, a + at + va, b + at + va, pre);
             }
         } else if (!same_value(o, a, b)) {
             note(w, name, o->reload);

@@ -1,9 +1,11 @@
 /*
- * config_table.h - the daemon's option table: one row per option, written with the typed
- * macros below, each giving the key, the field of the struct it fills, its default, its range
- * or choices, its reload class and its help. The parser (config.c), the reload classifier
- * (config_reload.c), the commented reference and the generated default configuration
- * (config_emit.c) all walk this one table; nothing else lists the options.
+ * config_table.h - the daemon's option table (config_table.c): one row per option, written with
+ * the typed macros below, each giving the key, the field of the struct it fills, its default,
+ * its range or choices, its reload class and its help. Each input type declares its own
+ * options the same way in its source_ops (daemon/inputs/source.h), reached from inputs[]
+ * through OPT_LIST_VARIANT. The parser (config.c), the reload classifier (config_reload.c), the
+ * commented reference and the generated default configuration (config_emit.c) all walk these
+ * tables; nothing else lists the options.
  *
  * Reload classes: RELOAD_APPLY options take effect when a SIGHUP reload is accepted: the new
  * configuration is copied over the running one, which the loop reads live (idle_flush,
@@ -37,6 +39,11 @@ struct opt {
     int required;
     const char *help;
     const char *example; /* T_LIST: YAML items shown in the generated configuration */
+    /* T_LIST whose items take further options by the choice of their T_ENUM key variant_key
+     * (inputs[]: by type): variant(choice, &off) gives that choice's option table (NULL: none)
+     * and the offset in the item of the struct its fields are in. */
+    const char *variant_key;
+    const struct opt *(*variant)(int choice, size_t *off);
 };
 
 /* The top-level table; a row with key NULL ends each table. */
@@ -44,6 +51,18 @@ extern const struct opt CONFIG_OPTS[];
 
 /* The choices of T_ENUM option o (inputs[].type: the registered source types, sources.h). */
 const char *const *config_choices(const struct opt *o);
+
+/* The option table of the variant of list item `item` of list option `list` (inputs[]: the
+ * options of the item's type), and in *off where the table's struct is in the item; NULL when
+ * the list has no variants or the choice has no options of its own. Any thread. */
+const struct opt *config_item_variant(const struct opt *list, const char *item, size_t *off);
+
+/* Sets the defaults of every option of table (and of its nested maps) in the struct at base.
+ * Any thread. */
+void config_defaults(const struct opt *table, char *base);
+
+/* The row of key in table (NULL: none). */
+const struct opt *config_row(const struct opt *table, const char *key);
 
 /* "duration", "integer", ... for messages and the reference. */
 const char *config_type_name(const struct opt *o);
@@ -143,6 +162,14 @@ size_t config_opt_size(const struct opt *o);
         .count_off = OPT_OFF(n),                                                                   \
         .max = (int)(sizeof(((struct OPT_STRUCT *)0)->f) / OPT_CAP(f[0])), .sub = sub_table,       \
         .reload = rl, .help = hp, .example = ex                                                    \
+    }
+/* A list whose items also take the options of their choice of key vk (vfn: see .variant). */
+#define OPT_LIST_VARIANT(k, f, n, sub_table, vk, vfn, rl, hp, ex)                                  \
+    {                                                                                              \
+        .key = k, .type = T_LIST, .off = OPT_OFF(f), .size = OPT_CAP(f[0]),                        \
+        .count_off = OPT_OFF(n),                                                                   \
+        .max = (int)(sizeof(((struct OPT_STRUCT *)0)->f) / OPT_CAP(f[0])), .sub = sub_table,       \
+        .reload = rl, .help = hp, .example = ex, .variant_key = vk, .variant = vfn                 \
     }
 #define OPT_END                                                                                    \
     {                                                                                              \

@@ -117,11 +117,14 @@ static void heartbeat(struct daemon *d)
     zmq_send(d->pub, hb, (size_t)n, ZMQ_DONTWAIT);
 }
 
+/* A socket of type bound to ep (CURVE when enabled); the alert PUB gets its delivery options
+ * (sink_pub.c) before it binds, so every subscriber's queue has them. */
 static void *bind_socket(void *zctx, struct zmq_curve *curve, int type, const char *ep,
-                         const char *what, char *err, size_t errlen)
+                         const char *what, int pub_hwm, char *err, size_t errlen)
 {
     void *s = zmq_socket(zctx, type);
     zmq_socket_defaults(s);
+    if (type == ZMQ_PUB) sink_pub_socket_options(s, pub_hwm);
     if ((curve && zmq_curve_server(curve, s)) || zmq_bind(s, ep)) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", what, ep, zmq_strerror(errno));
         zmq_close(s);
@@ -188,13 +191,11 @@ static int open_sockets(struct daemon *d, char *err, size_t errlen)
     if (conf->curve_enabled && !(d->curve = zmq_curve_start(d->zctx, conf->curve_secret_file,
                                                             conf->curve_allowed_dir, err, errlen)))
         return -1;
-    d->pub = bind_socket(d->zctx, d->curve, ZMQ_PUB, conf->alerts_endpoint, "alerts", err, errlen);
+    d->pub = bind_socket(d->zctx, d->curve, ZMQ_PUB, conf->alerts_endpoint, "alerts",
+                         conf->alerts_hwm, err, errlen);
     if (!d->pub) return -1;
-    zmq_setsockopt(d->pub, ZMQ_SNDHWM, &conf->alerts_hwm, sizeof conf->alerts_hwm);
-    int nodrop = 1; /* a full subscriber gives EAGAIN, so the drop is counted */
-    zmq_setsockopt(d->pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
     d->router =
-        bind_socket(d->zctx, d->curve, ZMQ_ROUTER, conf->query_endpoint, "query", err, errlen);
+        bind_socket(d->zctx, d->curve, ZMQ_ROUTER, conf->query_endpoint, "query", 0, err, errlen);
     if (!d->router) return -1;
     if (conf->metrics_listen[0] &&
         !(d->metrics =
@@ -213,8 +214,9 @@ int daemon_start(struct daemon *d)
     set_log_level(conf);
     snprintf(d->epoch, sizeof d->epoch, "%08lx%08lx", (unsigned long)time(NULL),
              (unsigned long)getpid() ^ (unsigned long)(daemon_mono() * 1e6));
-    struct aligner_params ap = {conf->bucket_ns, conf->lateness_ns, conf->max_series, conf->max_gap,
-                                AGG_MEAN};
+    struct aligner_params ap = {
+        conf->bucket_ns, conf->lateness_ns, conf->max_series,
+        conf->max_gap,   AGG_MEAN,          sources_hold_watermark(conf) ? conf->lateness_ns : 0};
     d->al = aligner_new(&ap, err, sizeof err);
     struct drain_params dp = {conf->drain_depth, conf->drain_similarity, conf->drain_max_children,
                               conf->drain_max_clusters, 1};

@@ -1,26 +1,93 @@
 #include "mem_estimate.h"
 
+#include "sources.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-double mem_estimate_bytes(const struct config *c)
+/* Values per (series, lag) link of a graph: type (1 byte), statistic, p-value, q-value. */
+#define GRAPH_LINK_BYTES (1 + 3 * 8)
+
+/* The BLAS packing buffers a worker thread touches for the lagged products (OpenBLAS keeps
+ * them per thread; about 1.5 MB measured at 200 series). */
+#define BLAS_SCRATCH_BYTES 4e6
+
+double mem_estimate_refresh_bytes(const struct scope_conf *s)
 {
-    double slots = (double)(c->lateness_ns / c->bucket_ns) + 2;
-    double series = c->max_series;
-    /* accumulators (sum, max, last, last_ts, count) per slot and series; per series: name
-     * pointer, aggregation, carry, gap run, two hash slots, row value, and each scope's column
-     * map entry; names up to 64 bytes on average */
-    double b = slots * series * 40 + series * (8 + 4 + 8 + 4 + 8 + 8 + 64);
-    for (int a = 0; a < c->nscopes; a++) {
-        const struct scope_conf *s = &c->scopes[a];
-        double cells = (double)s->window * s->max_series;
-        /* the window, a refresh's snapshot of it and a ranking's copy */
-        b += 3 * cells * 8 + series * 4;
-        double lagged = (double)s->max_series * s->max_series * (s->tau_max + 1);
-        b += 3 * lagged + 4 * lagged * 8; /* link history; the refresh's graph and p-values */
+    double N = s->max_series, W = s->window, T1 = s->tau_max + 1.0;
+    double cells = W * N;
+    /* the window snapshot, the learner's copy of it and its gap-filled copy */
+    double b = 3 * cells * 8 + BLAS_SCRATCH_BYTES;
+    b += N * N * T1 * GRAPH_LINK_BYTES; /* the learned graph */
+    if (s->method == 1) {
+        /* LPCMCI: the lagged covariance and the correlation matrix, D x D each, exist together;
+         * the covariance's ring of rows and block scratch; the PAG marks and per-link state */
+        double D = N * T1;
+        b += 2 * D * D * 8 + (W + T1) * N * 8 + 64 * D * 8;
+        b += N * N * T1 * (2 + 35);
+    } else {
+        /* PCMCI+ on complete (gap-filled) data: lag blocks of 2 tau_max + 1 lags, the standardised
+         * rows, and the per-variable minimum statistics over every lagged candidate */
+        double L1 = 2.0 * s->tau_max + 1;
+        b += L1 * N * N * 8 + cells * 8 + L1 * N * N * 8 + N * N * (T1 + 1) * 4;
     }
     return b;
+}
+
+double mem_estimate_ranking_bytes(const struct scope_conf *s)
+{
+    double cells = (double)s->window * s->max_series;
+    /* the window copy the job takes, the ranking's copy and its gap-filled columns */
+    return 3 * cells * 8 + (double)s->max_series * s->max_series;
+}
+
+static int cmp_desc(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? 1 : a > b ? -1 : 0;
+}
+
+void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
+{
+    memset(out, 0, sizeof *out);
+    double hold = sources_hold_watermark(c) ? (double)(c->lateness_ns / c->bucket_ns) : 0;
+    double slots = (double)(c->lateness_ns / c->bucket_ns) + hold + 2;
+    double series = c->max_series;
+    /* accumulators (sum, max, last, last_ts, count) per slot and series; per series: name
+     * pointer, aggregation, carry, gap run, last bucket, free id, two hash slots, row value,
+     * and each scope's column map entry; names up to 64 bytes on average */
+    out->aligner = slots * series * 40 + series * (8 + 4 + 8 + 4 + 8 + 4 + 8 + 8 + 64);
+    double jobs[2 * CONF_MAX_SCOPES];
+    int njobs = 0;
+    for (int a = 0; a < c->nscopes; a++) {
+        const struct scope_conf *s = &c->scopes[a];
+        double N = s->max_series, lagged = N * N * (s->tau_max + 1);
+        /* the window, its names and column maps, the link history (3 bytes a link), the last
+         * graph, and the change monitor's ring of rows */
+        out->scopes += (double)s->window * N * 8 + N * (8 + 4 + 8) + series * 4;
+        out->scopes += 3 * lagged + lagged * GRAPH_LINK_BYTES;
+        if (s->monitor)
+            out->scopes += (double)(s->monitor_reference + s->monitor_gap + s->monitor_recent +
+                                    s->tau_max + 1) *
+                           N * 8;
+        jobs[njobs++] = mem_estimate_refresh_bytes(s);
+        jobs[njobs++] = mem_estimate_ranking_bytes(s);
+        double D = s->method == 1 ? N * (s->tau_max + 1) : 0;
+        if (D > out->refresh_d) out->refresh_d = D;
+    }
+    qsort(jobs, (size_t)njobs, sizeof jobs[0], cmp_desc);
+    for (int k = 0; k < njobs && k < (c->workers > 0 ? c->workers : 1); k++) out->jobs += jobs[k];
+    out->total = out->aligner + out->scopes + out->jobs;
+}
+
+double mem_estimate_bytes(const struct config *c)
+{
+    struct mem_breakdown b;
+    mem_estimate_breakdown(c, &b);
+    return b.total;
 }
 
 double mem_available_bytes(void)
@@ -43,11 +110,14 @@ int mem_estimate_check(const struct config *c, char *err, size_t errlen)
 {
     double need = mem_estimate_bytes(c), avail = mem_available_bytes();
     if (need <= avail / 2) return 0;
+    struct mem_breakdown b;
+    mem_estimate_breakdown(c, &b);
     snprintf(err, errlen,
-             "%s: this configuration needs about %.1f GB up front (max_series %d x %.0f open "
-             "buckets of lateness / bucket, plus the scope windows), more than half of the "
-             "%.1f GB this process may use; lower max_series, lateness or the windows",
-             c->path, need / 1e9, c->max_series, (double)(c->lateness_ns / c->bucket_ns) + 2,
-             avail / 1e9);
+             "%s: this configuration needs about %.1f GB (aligner %.1f GB: max_series %d; scope "
+             "windows and graphs %.1f GB; %.1f GB for the refreshes and rankings that %d "
+             "worker(s) run at once), more than half of the %.1f GB this process may use; lower "
+             "max_series, lateness, the windows, a scope's max_series or tau_max, or workers",
+             c->path, need / 1e9, b.aligner / 1e9, c->max_series, b.scopes / 1e9, b.jobs / 1e9,
+             c->workers, avail / 1e9);
     return -1;
 }

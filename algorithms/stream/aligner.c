@@ -27,7 +27,9 @@ struct aligner {
     int64_t max_future_ns;
     int64_t (*now_ns)(void *ctx);
     void *now_ctx;
-    int empty_run; /* consecutive emitted buckets without records */
+    int empty_run;                     /* consecutive emitted buckets without records */
+    int64_t hold[ALIGNER_MAX_HOLDERS]; /* each holder's mark (aligner_set_hold) */
+    int nholders;
     /* series */
     int nseries;   /* ids in use or freed: 0 .. nseries-1 */
     int nalive;    /* ids with a name */
@@ -53,13 +55,15 @@ static int64_t floor_div(int64_t a, int64_t b)
 struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t errlen)
 {
     if (p->interval_ns <= 0 || p->lateness_ns < 0 || p->max_series < 1 || p->max_gap < 0 ||
-        p->max_series > 10000000 || p->lateness_ns / p->interval_ns > 100000) {
-        snprintf(err, errlen, "aligner: interval, lateness, max_series or max_gap out of range");
+        p->max_series > 10000000 || p->lateness_ns / p->interval_ns > 100000 || p->hold_ns < 0 ||
+        p->hold_ns / p->interval_ns > 100000) {
+        snprintf(err, errlen,
+                 "aligner: interval, lateness, hold, max_series or max_gap out of range");
         return NULL;
     }
     struct aligner *al = xcalloc(1, sizeof *al);
     al->p = *p;
-    al->nslots = (int)(p->lateness_ns / p->interval_ns) + 2;
+    al->nslots = (int)(p->lateness_ns / p->interval_ns) + (int)(p->hold_ns / p->interval_ns) + 2;
     al->slots = xcalloc((size_t)al->nslots * p->max_series, sizeof *al->slots);
     al->slot_records = xcalloc((size_t)al->nslots, sizeof(int));
     al->names = xcalloc((size_t)p->max_series, sizeof(char *));
@@ -229,6 +233,33 @@ static void close_until(struct aligner *al, int64_t wm, aligner_row_fn fn, void 
     }
 }
 
+/* The watermark for the newest time seen: held back by the holders' marks, by at most
+ * hold_ns. */
+static int64_t watermark(const struct aligner *al)
+{
+    int64_t wm = al->newest;
+    for (int h = 0; h < al->nholders; h++)
+        if (al->hold[h] < wm) wm = al->hold[h];
+    int64_t floor_wm = al->newest - al->p.hold_ns; /* the bound: no older than this */
+    if (wm < floor_wm) wm = floor_wm;
+    return wm - al->p.lateness_ns;
+}
+
+int aligner_add_holder(struct aligner *al)
+{
+    if (al->nholders == ALIGNER_MAX_HOLDERS) return -1;
+    al->hold[al->nholders] = INT64_MAX;
+    return al->nholders++;
+}
+
+void aligner_set_hold(struct aligner *al, int holder, int64_t mark_ns, aligner_row_fn fn, void *ctx)
+{
+    if (holder < 0 || holder >= al->nholders) return;
+    int64_t was = al->hold[holder];
+    al->hold[holder] = mark_ns;
+    if (mark_ns > was && al->started && !al->awaiting) close_until(al, watermark(al), fn, ctx);
+}
+
 enum aligner_result aligner_add(struct aligner *al, const struct metric_record *r,
                                 aligner_row_fn fn, void *ctx)
 {
@@ -252,16 +283,17 @@ enum aligner_result aligner_add(struct aligner *al, const struct metric_record *
         return ALIGN_SERIES_CAP;
     }
     if (!al->started) {
-        /* the grid starts at the watermark, so records up to the lateness older than the
-         * first one are accepted too; leading empty buckets are not emitted */
+        /* the grid starts at the lowest watermark, so records up to the lateness (and the
+         * hold) older than the first one are accepted too; leading empty buckets are not
+         * emitted */
         al->started = 1;
         al->dup_floor = INT64_MIN;
-        al->lo = floor_div(r->ts_ns - al->p.lateness_ns, al->p.interval_ns);
+        al->lo = floor_div(r->ts_ns - al->p.lateness_ns - al->p.hold_ns, al->p.interval_ns);
         al->newest = r->ts_ns;
     }
     if (r->ts_ns > al->newest) {
         al->newest = r->ts_ns;
-        close_until(al, al->newest - al->p.lateness_ns, fn, ctx);
+        close_until(al, watermark(al), fn, ctx);
     }
     if (b < al->lo) { /* the record's own bucket just closed (it set the watermark) */
         al->st.late++;

@@ -4,6 +4,11 @@
  *
  * Event time only: a bucket [b I, (b+1) I) closes when the watermark (the newest timestamp seen
  * minus the allowed lateness) reaches its end, so a replay at any speed gives the same rows.
+ * Inputs that read several ordered streams at different paces (Kafka partitions) hold the
+ * watermark back (aligner_set_hold): it is then the oldest of their progress marks and the
+ * newest timestamp, minus the lateness, so the rows do not depend on which stream was read
+ * first; a hold keeps buckets open for at most hold_ns beyond the lateness (memory stays fixed),
+ * after which the newest timestamp closes them as without a hold.
  * Records for a bucket that has closed are late: rejected and counted. Within a bucket each
  * series aggregates by its own rule (mean, last, sum, count, max).
  * Gap rule (documented in README): count and sum series are event tallies, so a bucket without
@@ -14,7 +19,7 @@
  * one (counted in `jumps`), so one far-future timestamp cannot flood the output.
  * aligner_flush() closes buckets up to a given time for the idle timeout.
  *
- * Memory is fixed at creation: open buckets (lateness / interval + 2) x max_series
+ * Memory is fixed at creation: open buckets ((lateness + hold_ns) / interval + 2) x max_series
  * accumulators, plus the series names (at most max_series, each at most ALIGNER_MAX_NAME
  * bytes). One owner thread.
  */
@@ -36,6 +41,9 @@ struct aligner_params {
     int max_series;      /* >= 1 */
     int max_gap;         /* buckets a value is carried forward, >= 0 */
     enum aligner_agg default_agg;
+    /* >= 0: how much further than the lateness a hold (aligner_set_hold) may keep buckets open;
+     * it adds hold_ns / interval_ns open buckets. 0: holds have no effect. */
+    int64_t hold_ns;
 };
 
 /* ALIGN_DUPLICATE: the record's bucket was closed before a restart (aligner_resume), so it
@@ -61,6 +69,16 @@ void aligner_free(struct aligner *al);
  * passes. Returns ALIGN_OK, ALIGN_LATE or ALIGN_SERIES_CAP (the record is dropped and counted). */
 enum aligner_result aligner_add(struct aligner *al, const struct metric_record *r,
                                 aligner_row_fn fn, void *ctx);
+/* Holds: up to ALIGNER_MAX_HOLDERS inputs each report how far in event time they have
+ * delivered (their slowest stream's newest record). aligner_add_holder() returns a holder id
+ * (or -1 when all are taken); aligner_set_hold() sets its mark: INT64_MIN holds every open
+ * bucket (a stream has not delivered yet), INT64_MAX holds nothing (removes the hold). Buckets
+ * close when min(newest, every mark) - lateness reaches their end, or newest - lateness -
+ * hold_ns does (the bound). Setting a mark closes the buckets it releases, through fn. */
+#define ALIGNER_MAX_HOLDERS 16
+int aligner_add_holder(struct aligner *al);
+void aligner_set_hold(struct aligner *al, int holder, int64_t mark_ns, aligner_row_fn fn,
+                      void *ctx);
 /* Closes every bucket that ends at or before until_ns (idle timeout). */
 void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void *ctx);
 /* Closes every bucket up to and including the newest record's (end of input, idle flush);

@@ -1,4 +1,5 @@
 #include "json_metrics.h"
+#include "json_metrics_doc.h"
 
 #include "json_scan.h"
 #include "timestamp.h"
@@ -9,26 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The series name under construction. */
-struct name {
-    char s[JSON_MAX_NAME + 1];
-    size_t n;
-    int overflow;
-};
-
-static void name_add(struct name *nm, const char *p, size_t len)
-{
-    if (nm->n + len > JSON_MAX_NAME) {
-        nm->overflow = 1;
-        return;
-    }
-    memcpy(nm->s + nm->n, p, len);
-    nm->n += len;
-}
-
 static void name_adds(struct name *nm, const char *p)
 {
-    name_add(nm, p, strlen(p));
+    jm_name_add(nm, p, strlen(p));
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -56,14 +40,14 @@ static void name_add_tags(struct name *nm, json_t *obj, const char *skip)
     }
     if (nk == 0) return;
     qsort(keys, nk, sizeof *keys, key_cmp);
-    name_add(nm, "{", 1);
+    jm_name_add(nm, "{", 1);
     for (size_t a = 0; a < nk; a++) {
-        if (a) name_add(nm, ",", 1);
+        if (a) jm_name_add(nm, ",", 1);
         name_adds(nm, keys[a]);
-        name_add(nm, "=", 1);
+        jm_name_add(nm, "=", 1);
         json_t *tv = json_object_get(obj, keys[a]);
         if (json_is_string(tv)) {
-            name_add(nm, json_string_value(tv), json_string_length(tv));
+            jm_name_add(nm, json_string_value(tv), json_string_length(tv));
         } else {
             char *s = json_dumps(tv, JSON_ENCODE_ANY | JSON_COMPACT);
             if (s) {
@@ -72,7 +56,7 @@ static void name_add_tags(struct name *nm, json_t *obj, const char *skip)
             }
         }
     }
-    name_add(nm, "}", 1);
+    jm_name_add(nm, "}", 1);
 }
 
 /* A JSON value as a record value: numbers, booleans, and numeric strings when allow_string.
@@ -99,8 +83,6 @@ static int json_number(json_t *v, int allow_string, double *out)
     return isfinite(*out) ? 0 : -1;
 }
 
-static int int_time(long long i, double unit_s, int64_t *out);
-
 /* A JSON timestamp: integer (exact), real, or string (RFC 3339 or number). Missing -> dflt. */
 static int json_time(json_t *v, double unit_s, int64_t dflt, int64_t *out)
 {
@@ -108,35 +90,14 @@ static int json_time(json_t *v, double unit_s, int64_t dflt, int64_t *out)
         *out = dflt;
         return 0;
     }
-    if (json_is_integer(v)) return int_time(json_integer_value(v), unit_s, out);
+    if (json_is_integer(v)) return jm_int_time(json_integer_value(v), unit_s, out);
     if (json_is_number(v)) return timestamp_from_number(json_number_value(v), unit_s, out);
     if (json_is_string(v))
         return timestamp_parse_ns(json_string_value(v), json_string_length(v), unit_s, out);
     return -1;
 }
 
-struct doc {
-    double unit_s;
-    int64_t dflt;
-    metric_record_fn fn;
-    void *ctx;
-    struct reject_stats *st;
-    const char *raw;
-    size_t raw_len;
-};
-
-/* Pending records of one document, delivered only when the whole document is good. Names
- * live in one growing pool; records point into it by offset until delivery. */
-#define DOC_MAX_RECORDS 65536
-struct pending {
-    struct metric_record *r; /* name is set at delivery, from off[] */
-    size_t *off;
-    int n, cap_r;
-    char *names;
-    size_t used, cap;
-};
-
-static int pending_push(struct pending *p, const struct name *nm, int64_t ts, double v)
+int jm_pending_push(struct pending *p, const struct name *nm, int64_t ts, double v)
 {
     if (p->n == p->cap_r) {
         if (p->n == DOC_MAX_RECORDS) return -1;
@@ -206,15 +167,15 @@ static int one_metric(struct doc *d, json_t *m, struct pending *p, enum reject_r
                 continue;
             }
             nm.n = 0;
-            name_add(&nm, json_string_value(name), json_string_length(name));
-            name_add(&nm, ".", 1);
+            jm_name_add(&nm, json_string_value(name), json_string_length(name));
+            jm_name_add(&nm, ".", 1);
             name_adds(&nm, fk);
-            name_add(&nm, tags.s, tags.n);
+            jm_name_add(&nm, tags.s, tags.n);
             if (nm.overflow || tags.overflow) {
                 *why = REJECT_NAME_TOO_LONG;
                 return -1;
             }
-            if (pending_push(p, &nm, ts, v)) {
+            if (jm_pending_push(p, &nm, ts, v)) {
                 *why = REJECT_LINE_TOO_LONG;
                 return -1;
             }
@@ -240,13 +201,13 @@ static int one_metric(struct doc *d, json_t *m, struct pending *p, enum reject_r
         *why = REJECT_TIMESTAMP;
         return -1;
     }
-    name_add(&nm, json_string_value(name), json_string_length(name));
+    jm_name_add(&nm, json_string_value(name), json_string_length(name));
     name_add_tags(&nm, labels, "__name__");
     if (nm.overflow) {
         *why = REJECT_NAME_TOO_LONG;
         return -1;
     }
-    if (pending_push(p, &nm, ts, v)) {
+    if (jm_pending_push(p, &nm, ts, v)) {
         *why = REJECT_LINE_TOO_LONG;
         return -1;
     }
@@ -281,178 +242,6 @@ static int one_doc(struct doc *d, json_t *root, struct pending *p)
         p->r[a].name = p->names + p->off[a];
         d->st->records++;
         if (d->fn(d->ctx, &p->r[a])) return 1;
-    }
-    return 0;
-}
-
-/* json_time for an integer timestamp (exact), shared with the fast path. */
-static int int_time(long long i, double unit_s, int64_t *out)
-{
-    if (unit_s <= 0)
-        unit_s = i >= 100000000000000000LL ? 1e-9
-                 : i >= 100000000000000LL  ? 1e-6
-                 : i >= 100000000000LL     ? 1e-3
-                                           : 1;
-    int64_t mul = unit_s >= 1 ? 1000000000 : unit_s >= 1e-3 ? 1000000 : unit_s >= 1e-6 ? 1000 : 1;
-    if (i < 0 || i > INT64_MAX / mul || i * mul >= 4102444800000000000LL) return -1;
-    *out = i * mul;
-    return 0;
-}
-
-struct fast_tag {
-    const char *k, *v;
-    size_t kn, vn;
-};
-
-static int fast_tag_cmp(const void *a, const void *b)
-{
-    const struct fast_tag *x = a, *y = b;
-    size_t n = x->kn < y->kn ? x->kn : y->kn;
-    int c = memcmp(x->k, y->k, n);
-    return c ? c : (x->kn > y->kn) - (x->kn < y->kn);
-}
-
-/* A key with no NUL byte (jansson's object keys are C strings; such keys take the slow path). */
-static int plain_key(const char *k, size_t n)
-{
-    return memchr(k, '\0', n) == NULL;
-}
-
-#define FAST_MAX_FIELDS 256
-
-/* The fast path for one Telegraf metric on one line, {"name":..,"tags":{..},"fields":{..},
- * "timestamp":N} in any key order (json_scan.h): fills p with the records jansson's path would
- * give. Returns 0 when the document was read and is good, or JSON_SCAN_FALLBACK when jansson
- * must decide (other shapes, batches, anything it would reject). */
-static int fast_telegraf(struct doc *d, struct jscan *j, struct pending *p, long *skipped)
-{
-    const char *name = NULL;
-    size_t name_n = 0;
-    int have_ts = 0, have_tags = 0, have_fields = 0;
-    int64_t ts = d->dflt;
-    struct fast_tag tags[64];
-    int ntags = 0;
-    struct {
-        const char *k;
-        size_t kn;
-        double v;
-        int skip;
-    } fl[FAST_MAX_FIELDS];
-    int nf = 0;
-    if (jscan_expect(j, '{') || jscan_peek(j) == '}') return JSON_SCAN_FALLBACK;
-    for (;;) {
-        const char *k;
-        size_t kn;
-        if (jscan_string(j, &k, &kn) || jscan_expect(j, ':')) return JSON_SCAN_FALLBACK;
-        if (kn == 4 && memcmp(k, "name", 4) == 0) {
-            if (name) return JSON_SCAN_FALLBACK;
-            if (jscan_peek(j) != '"' || jscan_string(j, &name, &name_n) || name_n == 0 ||
-                !plain_key(name, name_n))
-                return JSON_SCAN_FALLBACK;
-        } else if (kn == 9 && memcmp(k, "timestamp", 9) == 0) {
-            struct jscan_value v;
-            if (have_ts || jscan_value(j, &v)) return JSON_SCAN_FALLBACK;
-            have_ts = 1;
-            if (v.type == JS_INT) {
-                if (int_time(v.i, d->unit_s, &ts)) return JSON_SCAN_FALLBACK;
-            } else if (v.type == JS_REAL) {
-                if (timestamp_from_number(v.d, d->unit_s, &ts)) return JSON_SCAN_FALLBACK;
-            } else if (v.type != JS_NULL) {
-                return JSON_SCAN_FALLBACK;
-            }
-        } else if (kn == 4 && memcmp(k, "tags", 4) == 0) {
-            if (have_tags || jscan_expect(j, '{')) return JSON_SCAN_FALLBACK;
-            have_tags = 1;
-            if (jscan_peek(j) == '}') {
-                j->p++;
-            } else {
-                for (;;) {
-                    if (ntags == 64) return JSON_SCAN_FALLBACK;
-                    struct fast_tag *t = &tags[ntags++];
-                    if (jscan_string(j, &t->k, &t->kn) || !plain_key(t->k, t->kn) ||
-                        jscan_expect(j, ':') || jscan_peek(j) != '"' ||
-                        jscan_string(j, &t->v, &t->vn) || !plain_key(t->v, t->vn))
-                        return JSON_SCAN_FALLBACK;
-                    int c = jscan_peek(j);
-                    j->p++;
-                    if (c == '}') break;
-                    if (c != ',') return JSON_SCAN_FALLBACK;
-                }
-            }
-        } else if (kn == 6 && memcmp(k, "fields", 6) == 0) {
-            if (have_fields || jscan_expect(j, '{') || jscan_peek(j) == '}')
-                return JSON_SCAN_FALLBACK;
-            have_fields = 1;
-            for (;;) {
-                if (nf == FAST_MAX_FIELDS) return JSON_SCAN_FALLBACK;
-                struct jscan_value v;
-                if (jscan_string(j, &fl[nf].k, &fl[nf].kn) || !plain_key(fl[nf].k, fl[nf].kn) ||
-                    jscan_expect(j, ':') || jscan_value(j, &v))
-                    return JSON_SCAN_FALLBACK;
-                fl[nf].skip = 0;
-                if (v.type == JS_INT || v.type == JS_REAL)
-                    fl[nf].v = v.d;
-                else if (v.type == JS_TRUE || v.type == JS_FALSE)
-                    fl[nf].v = v.type == JS_TRUE;
-                else if (v.type == JS_STRING)
-                    fl[nf].skip = 1;
-                else
-                    return JSON_SCAN_FALLBACK;
-                nf++;
-                int c = jscan_peek(j);
-                j->p++;
-                if (c == '}') break;
-                if (c != ',') return JSON_SCAN_FALLBACK;
-            }
-        } else if ((kn == 7 && memcmp(k, "metrics", 7) == 0) || !plain_key(k, kn)) {
-            return JSON_SCAN_FALLBACK;
-        } else {
-            struct jscan_value v; /* another key: jansson's path ignores it too */
-            if (jscan_value(j, &v)) return JSON_SCAN_FALLBACK;
-        }
-        int c = jscan_peek(j);
-        if (c == '}') {
-            j->p++;
-            break;
-        }
-        if (c != ',') return JSON_SCAN_FALLBACK;
-        j->p++;
-    }
-    if (!name || !have_fields) return JSON_SCAN_FALLBACK;
-    /* duplicate keys: jansson keeps the last value; leave such documents to it */
-    for (int a = 0; a < nf; a++)
-        for (int b = a + 1; b < nf; b++)
-            if (fl[a].kn == fl[b].kn && memcmp(fl[a].k, fl[b].k, fl[a].kn) == 0)
-                return JSON_SCAN_FALLBACK;
-    qsort(tags, (size_t)ntags, sizeof tags[0], fast_tag_cmp);
-    for (int a = 1; a < ntags; a++)
-        if (fast_tag_cmp(&tags[a - 1], &tags[a]) == 0) return JSON_SCAN_FALLBACK;
-    struct name tn = {.n = 0};
-    if (ntags) {
-        name_add(&tn, "{", 1);
-        for (int a = 0; a < ntags; a++) {
-            if (a) name_add(&tn, ",", 1);
-            name_add(&tn, tags[a].k, tags[a].kn);
-            name_add(&tn, "=", 1);
-            name_add(&tn, tags[a].v, tags[a].vn);
-        }
-        name_add(&tn, "}", 1);
-    }
-    if (tn.overflow) return JSON_SCAN_FALLBACK;
-    struct name nm;
-    *skipped = 0;
-    for (int a = 0; a < nf; a++) {
-        if (fl[a].skip) {
-            (*skipped)++;
-            continue;
-        }
-        nm.n = 0;
-        nm.overflow = 0;
-        name_add(&nm, name, name_n);
-        name_add(&nm, ".", 1);
-        name_add(&nm, fl[a].k, fl[a].kn);
-        name_add(&nm, tn.s, tn.n);
-        if (nm.overflow || pending_push(p, &nm, ts, fl[a].v)) return JSON_SCAN_FALLBACK;
     }
     return 0;
 }
@@ -504,7 +293,7 @@ static int parse(const char *buf, size_t len, double ts_unit_s, int64_t default_
             p->n = 0;
             p->used = 0;
             jscan_reset(&js, d.raw, d.raw_len);
-            if (fast_telegraf(&d, &js, p, &skipped) == 0 && jscan_peek(&js) < 0) {
+            if (jm_fast_telegraf(&d, &js, p, &skipped) == 0 && jscan_peek(&js) < 0) {
                 st->lines++;
                 st->skipped_fields += skipped;
                 for (int a = 0; a < p->n && !stop; a++) {

@@ -1,67 +1,14 @@
-#include "kafka_source.h"
-
-#include "logmsg.h"
+/* kafka_source.c - the Kafka consumer of a source (kafka_source.h): configuration, group
+ * membership and rebalances, polling, lag and close. */
+#include "kafka_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define PARTS_MAX 4096 /* partitions tracked for held offsets and event-time alignment */
-
-/* store=checkpoint: the durable watermark of a partition. Each entry is (offset, bucket): the
- * first message at `offset` whose records reach `bucket` (event time / grain); entries are kept
- * only when their bucket is above every earlier entry's, so the first entry whose bucket is not
- * yet durable names the oldest message that still has records in an open bucket. When the ring
- * is full the newest entry absorbs the next one (it keeps its offset and takes the larger
- * bucket): safe, it can only delay a commit. */
-#define DURABLE_RING 256
-struct durable_entry {
-    int64_t offset, bucket;
-};
-
-/* What we track per partition that has delivered messages. */
-struct part {
-    char topic[128];
-    int32_t partition;
-    int64_t held;               /* store=checkpoint: offset after the last handled message, or -1 */
-    struct durable_entry *ring; /* DURABLE_RING entries, allocated on first use */
-    int head, count;
-    int64_t event_ns; /* newest event time its messages carried, or -1 */
-    double last_s;    /* monotonic time of its last message (or assignment) */
-    int align_paused;
-};
-
-struct kafka_source {
-    char name[64];
-    rd_kafka_t *rk;
-    rd_kafka_queue_t *queue;
-    int pipe[2];
-    enum kafka_store store;
-    int64_t align_ns;
-    int64_t grain_ns;   /* bucket width for the durable watermark */
-    int64_t durable_ns; /* records with event time below it are durable (INT64_MIN: none) */
-    struct part *parts;
-    int nparts, last_part;
-    long since_align;
-    int64_t slowest_ns; /* newest event of the slowest partition with a backlog; INT64_MIN:
-                           one has not delivered yet; INT64_MAX: none is behind */
-    double last_align_s;
-    int slowest_part;              /* index of the slowest partition, or -1 */
-    int npaused;                   /* partitions paused by the alignment */
-    double last_msg_s, flow_since; /* last message from any partition; start of the flow */
-    volatile int fatal;
-    struct kafka_stats st;
-    struct log_limit err_limit;
-};
-
-static struct part *part_of(struct kafka_source *s, const char *topic, int32_t partition);
-static double mono_now(void);
-static void store_durable(struct kafka_source *s);
 
 int kafka_prop_is_secret(const char *name)
 {
@@ -132,33 +79,19 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             rd_kafka_assign(rk, parts);
         }
-        if (s->align_ns > 0) { /* track every assigned partition for the alignment */
-            double now = mono_now();
-            for (int i = 0; i < parts->cnt; i++) {
-                struct part *p = part_of(s, parts->elems[i].topic, parts->elems[i].partition);
-                if (p) p->last_s = now;
-            }
-        }
+        if (s->align_ns > 0) kafka_align_assigned(s, parts); /* tracked for the alignment */
         logmsg(LOG_INFO, "input %s: assigned %d partition(s)", s->name, parts->cnt);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         /* commit what was handled before the partitions go to another member */
         if (!rd_kafka_assignment_lost(rk)) {
-            store_durable(s); /* only what the last checkpoint made durable */
+            kafka_durable_store(s); /* only what the last checkpoint made durable */
             rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 logmsg(LOG_WARNING, "input %s: commit on revoke: %s", s->name,
                        rd_kafka_err2str(ce));
         }
-        for (int i = 0; i < parts->cnt; i++) /* forget what we tracked of them */
-            for (int a = 0; a < s->nparts; a++)
-                if (s->parts[a].partition == parts->elems[i].partition &&
-                    strcmp(s->parts[a].topic, parts->elems[i].topic) == 0) {
-                    s->npaused -= s->parts[a].align_paused;
-                    free(s->parts[a].ring);
-                    s->parts[a] = s->parts[--s->nparts];
-                    s->slowest_part = -1;
-                    break;
-                }
+        kafka_parts_forget(s, parts);               /* forget what we tracked of them */
+        if (s->align_ns > 0) kafka_align_update(s); /* they no longer hold the mark */
         if (coop) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
             if (e) rd_kafka_error_destroy(e);
@@ -197,6 +130,9 @@ struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *e
     s->durable_ns = INT64_MIN;
     s->slowest_ns = INT64_MIN; /* until the first evaluation: nothing is known */
     s->slowest_part = -1;
+    s->on_progress = c->on_progress;
+    s->progress_ctx = c->progress_ctx;
+    s->reported_ns = INT64_MAX; /* no hold until a partition is assigned */
     s->pipe[0] = s->pipe[1] = -1;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char host[64] = "localhost", client_id[128];
@@ -290,171 +226,6 @@ int kafka_meta_header(const struct kafka_meta *m, const char *name, const void *
                                                                                               : -1;
 }
 
-/* The tracked state of a message's partition, or NULL when the table is full. */
-static struct part *part_of(struct kafka_source *s, const char *topic, int32_t partition)
-{
-    if (s->last_part < s->nparts) {
-        struct part *p = &s->parts[s->last_part];
-        if (p->partition == partition && strcmp(p->topic, topic) == 0) return p;
-    }
-    for (int a = 0; a < s->nparts; a++)
-        if (s->parts[a].partition == partition && strcmp(s->parts[a].topic, topic) == 0) {
-            s->last_part = a;
-            return &s->parts[a];
-        }
-    if (s->nparts == PARTS_MAX) return NULL;
-    if (!s->parts) s->parts = calloc(PARTS_MAX, sizeof *s->parts);
-    struct part *p = &s->parts[s->nparts];
-    snprintf(p->topic, sizeof p->topic, "%s", topic);
-    p->partition = partition;
-    p->held = -1;
-    p->event_ns = -1;
-    s->last_part = s->nparts++;
-    return p;
-}
-
-static int64_t floor_div64(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Notes that the message at offset carried records up to event time event_ns (-1: none). */
-static void durable_note(struct kafka_source *s, struct part *p, int64_t offset, int64_t event_ns)
-{
-    p->held = offset + 1;
-    if (event_ns < 0) return;
-    int64_t b = floor_div64(event_ns, s->grain_ns);
-    if (p->count && p->ring[(p->head + p->count - 1) % DURABLE_RING].bucket >= b) return;
-    if (!p->ring) p->ring = calloc(DURABLE_RING, sizeof *p->ring);
-    if (!p->ring) return;           /* out of memory: the partition is then committed as handled */
-    if (p->count == DURABLE_RING) { /* full: the newest entry absorbs this one */
-        p->ring[(p->head + p->count - 1) % DURABLE_RING].bucket = b;
-        return;
-    }
-    p->ring[(p->head + p->count) % DURABLE_RING] = (struct durable_entry){offset, b};
-    p->count++;
-}
-
-/* Stores, per partition, the offset of the oldest message with records at or after
- * s->durable_ns (or after the last handled message when there is none). */
-static void store_durable(struct kafka_source *s)
-{
-    if (s->store != KAFKA_STORE_CHECKPOINT || s->durable_ns == INT64_MIN) return;
-    int64_t lim = floor_div64(s->durable_ns, s->grain_ns); /* buckets below lim are durable */
-    int n = 0;
-    for (int a = 0; a < s->nparts; a++) {
-        struct part *p = &s->parts[a];
-        while (p->count && p->ring[p->head].bucket < lim) {
-            p->head = (p->head + 1) % DURABLE_RING;
-            p->count--;
-        }
-        n += p->held >= 0;
-    }
-    if (n == 0) return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
-    for (int a = 0; a < s->nparts; a++) {
-        struct part *p = &s->parts[a];
-        if (p->held < 0) continue;
-        int64_t off = p->count ? p->ring[p->head].offset : p->held;
-        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = off;
-        logmsg(LOG_DEBUG, "input %s: %s[%d] durable up to offset %lld (handled %lld)", s->name,
-               p->topic, (int)p->partition, (long long)off, (long long)p->held);
-    }
-    rd_kafka_offsets_store(s->rk, l); /* partitions no longer assigned are skipped */
-    rd_kafka_topic_partition_list_destroy(l);
-}
-
-void kafka_source_store_durable(struct kafka_source *s, int64_t durable_ns)
-{
-    if (durable_ns > s->durable_ns) s->durable_ns = durable_ns;
-    store_durable(s);
-}
-
-static void pause_one(struct kafka_source *s, struct part *p, int pause)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
-    if (pause)
-        rd_kafka_pause_partitions(s->rk, l);
-    else
-        rd_kafka_resume_partitions(s->rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    s->npaused += pause - p->align_paused;
-    p->align_paused = pause;
-}
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* 1 if the partition is known to have nothing left to read (position at the high watermark). */
-static int caught_up(struct kafka_source *s, const struct part *p)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
-    rd_kafka_position(s->rk, l);
-    int64_t pos = l->elems[0].offset, lo = -1, hi = -1;
-    rd_kafka_topic_partition_list_destroy(l);
-    if (rd_kafka_get_watermark_offsets(s->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
-        return 0; /* nothing known yet */
-    return pos >= 0 ? pos >= hi : lo >= hi;
-}
-
-/* Event-time alignment. The slowest partition is the one with the oldest newest-event among
- * those that may still have records to deliver, paused ones included; one that has not
- * delivered yet counts as oldest of all. A partition is left out when it looks caught up
- * (position at its cached high watermark) and has been silent for ALIGN_GRACE_S since records
- * started flowing again after a lull that was not of our own making (the cached watermark is
- * stale until its next fetch answers, so a burst arriving everywhere at once must not let one
- * partition run ahead), or when it has been silent that long for ALIGN_IDLE_S without being
- * paused by us (a stuck partition must not stop the others for longer than that). Silence is
- * counted from the start of the flow, so a partition whose first fetch is still on its way
- * after an idle period is waited for.
- * Partitions more than align_ns ahead of the slowest are paused, paused ones within
- * align_ns / 2 of it are resumed, and all are resumed when none is behind. The slowest
- * partition itself is never paused, so reading never stops. */
-#define ALIGN_GRACE_S 1.0
-#define ALIGN_IDLE_S  5.0
-static void align_partitions(struct kafka_source *s)
-{
-    double now = mono_now();
-    int64_t slowest = INT64_MAX;
-    int unknown = 0;
-    s->slowest_part = -1;
-    for (int a = 0; a < s->nparts; a++) {
-        struct part *p = &s->parts[a];
-        double silent = now - (p->last_s > s->flow_since ? p->last_s : s->flow_since);
-        if ((!p->align_paused && silent > ALIGN_IDLE_S) ||
-            (silent >= ALIGN_GRACE_S && caught_up(s, p)))
-            continue;
-        if (p->event_ns < 0) {
-            unknown = 1;
-        } else if (p->event_ns < slowest) {
-            slowest = p->event_ns;
-            s->slowest_part = a;
-        }
-    }
-    s->slowest_ns = unknown ? INT64_MIN : slowest;
-    for (int a = 0; a < s->nparts; a++) {
-        struct part *p = &s->parts[a];
-        if (p->event_ns < 0) continue;
-        int ahead = unknown || (slowest != INT64_MAX && p->event_ns - slowest > s->align_ns);
-        int near = !unknown && (slowest == INT64_MAX || p->event_ns - slowest <= s->align_ns / 2);
-        if (!p->align_paused && ahead) {
-            pause_one(s, p, 1);
-            s->st.align_pauses++;
-        } else if (p->align_paused && near) {
-            pause_one(s, p, 0);
-            p->last_s = now; /* silent until now because we paused it */
-        }
-    }
-    s->last_align_s = now;
-}
-
 int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ctx)
 {
     char drain[256];
@@ -487,47 +258,23 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
         int64_t event_ns = fn(ctx, msg->payload, msg->len, &m);
         s->st.messages++;
         struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0
-                             ? part_of(s, m.topic, msg->partition)
+                             ? kafka_part_of(s, m.topic, msg->partition)
                              : NULL;
-        if (p) {
-            double now = mono_now();
-            /* records flow again after a lull - not one caused by our own pausing */
-            if (now - s->last_msg_s > ALIGN_GRACE_S && s->npaused == 0) {
-                s->flow_since = now;
-                s->since_align = 63; /* evaluate after this message */
-            }
-            s->last_msg_s = now;
-            p->last_s = now;
-        }
-        if (p && event_ns > p->event_ns) {
-            p->event_ns = event_ns;
-            /* running ahead of the slowest backlog: pause now, before more of it is read */
-            if (s->align_ns > 0 && !p->align_paused && s->slowest_ns != INT64_MAX &&
-                p - s->parts != s->slowest_part &&
-                (s->slowest_ns == INT64_MIN || event_ns - s->slowest_ns > s->align_ns)) {
-                pause_one(s, p, 1);
-                s->st.align_pauses++;
-            }
-        }
+        if (p) kafka_align_seen(s, p, event_ns);
         if (p && p->held < 0)
             logmsg(LOG_DEBUG, "input %s: %s[%d] first message at offset %lld, event time %lld",
                    s->name, m.topic, (int)msg->partition, (long long)msg->offset,
                    (long long)event_ns);
         if (s->store == KAFKA_STORE_CHECKPOINT && p)
-            durable_note(s, p, msg->offset, event_ns);
+            kafka_durable_note(s, p, msg->offset, event_ns);
         else /* also when the table is full */
             rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset); /* stores offset + 1 */
         rd_kafka_message_destroy(msg);
         n++;
-        if (s->align_ns > 0 && ++s->since_align >= 64) {
-            s->since_align = 0;
-            align_partitions(s);
-        }
+        if (s->align_ns > 0 && ++s->since_align >= 64) kafka_align_evaluate(s);
     }
-    if (s->align_ns > 0 && mono_now() - s->last_align_s > 0.1) { /* also when nothing arrives */
-        s->since_align = 0;
-        align_partitions(s);
-    }
+    if (s->align_ns > 0 && kafka_mono_now() - s->last_align_s > 0.1) /* also when idle */
+        kafka_align_evaluate(s);
     return s->fatal ? -1 : n;
 }
 
@@ -561,7 +308,7 @@ void kafka_source_close(struct kafka_source *s)
 {
     if (!s) return;
     if (s->rk) {
-        store_durable(s);
+        kafka_durable_store(s);
         if (!s->fatal) {
             rd_kafka_resp_err_t e = rd_kafka_commit(s->rk, NULL, 0);
             if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -573,7 +320,6 @@ void kafka_source_close(struct kafka_source *s)
     }
     if (s->pipe[0] >= 0) close(s->pipe[0]);
     if (s->pipe[1] >= 0) close(s->pipe[1]);
-    for (int a = 0; a < s->nparts; a++) free(s->parts[a].ring);
-    free(s->parts);
+    kafka_parts_free(s);
     free(s);
 }

@@ -37,10 +37,15 @@
  *
  * Event-time alignment (align_ns > 0): when a backlog is read from several partitions, one
  * partition can run far ahead in event time and push the aligner's watermark past records the
- * others have not delivered yet, which would then be late. So a partition whose newest event is
- * more than align_ns ahead of the slowest partition that still has a backlog is paused, and
- * resumed once that one is within align_ns / 2 (Flink's watermark alignment). Set it below the
- * aligner's lateness.
+ * others have not delivered yet, which would then be late. Two mechanisms (as Flink's
+ * per-partition watermarks and watermark alignment):
+ *  - the progress mark (on_progress): the newest event time of the slowest partition that still
+ *    has a backlog; the aligner's watermark is held at it, so which partition was read first
+ *    does not change which records a bucket gets. A partition that is caught up and silent, or
+ *    silent for long, stops holding it (idle partitions) until it delivers again.
+ *  - pausing: a partition whose newest event is more than align_ns ahead of the slowest is
+ *    paused at once (checked at every message), and resumed once that one is within
+ *    align_ns / 2, so the skew the hold has to absorb stays about align_ns plus one message.
  *
  * Threads: one owner thread (the event loop) calls everything; librdkafka's own threads only
  * write to the pipe.
@@ -68,6 +73,12 @@ struct kafka_source_conf {
     enum kafka_store store;
     int64_t align_ns; /* event-time alignment of partitions (0: off); see above */
     int64_t grain_ns; /* store=checkpoint: the aligner's bucket width */
+    /* align_ns > 0: called (loop thread) whenever the progress mark changes: the newest event
+     * time of the slowest partition that is not idle, so every such partition has delivered
+     * its records up to it; INT64_MIN while an assigned partition has not delivered yet,
+     * INT64_MAX when no partition holds it. May be NULL. */
+    void (*on_progress)(void *ctx, int64_t mark_ns);
+    void *progress_ctx;
 };
 
 /* What a handler learns about a message besides its payload (all borrowed for the call). */

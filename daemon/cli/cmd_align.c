@@ -263,7 +263,7 @@ int cmd_align(int argc, char **argv)
     dec.format = (enum input_format)fmt;
 
     char err[512];
-    struct aligner_params ap = {bucket, lateness, (int)max_series, (int)max_gap, agg};
+    struct aligner_params ap = {bucket, lateness, (int)max_series, (int)max_gap, agg, 0};
     struct run r = {0};
     r.al = aligner_new(&ap, err, sizeof err);
     if (!r.al) {

@@ -80,8 +80,12 @@ int cmd_run(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     if (check) {
-        printf("%s: OK (%d inputs, %d scopes)\n%s: about %.0f MB allocated up front\n", path,
-               conf->ninputs, conf->nscopes, path, mem_estimate_bytes(conf) / 1e6);
+        struct mem_breakdown b;
+        mem_estimate_breakdown(conf, &b);
+        printf("%s: OK (%d inputs, %d scopes)\n%s: about %.0f MB allocated (aligner %.0f MB, "
+               "scopes %.0f MB, %.0f MB for the refreshes and rankings %d worker(s) run at once)\n",
+               path, conf->ninputs, conf->nscopes, path, b.total / 1e6, b.aligner / 1e6,
+               b.scopes / 1e6, b.jobs / 1e6, conf->workers);
         free(conf);
         return EXIT_OK;
     }

@@ -8,9 +8,17 @@
  * A source hands each message it takes to source_deliver(), which decodes it through the
  * shared ingest path (the aligner, the log templates, reject counting by reason).
  *
- * There is no pause/resume operation: the loop takes at most a budget per source and turn, and a
- * source that is not read pushes back through its own transport (ZeroMQ's high-water mark,
- * Kafka's fetch queue, HTTP 429/503).
+ * The loop takes at most a budget per source and turn. It pauses a source whose records cannot
+ * be accepted right now, and resumes it when they can: the aligner has one watermark for all
+ * inputs, so an input that reads a backlog far ahead (in event time) of another input that also
+ * has a backlog would close buckets the other still owes, and the other's records would then be
+ * rejected as late. An input with a backlog more than lateness/2 ahead of the slowest input with
+ * a backlog is paused, and resumed when it is within lateness/4 of it, when no input with a
+ * backlog is behind it any more, or after SOURCE_PAUSE_MAX_S (then polled once before it may be
+ * paused again). An input reading live (no backlog) is never paused. A paused source is not
+ * polled and gives no pollitem, and pushes back through its own transport: ZeroMQ's high-water
+ * mark, the Kafka fetch queue (queued.max.messages.kbytes), an HTTP queue that answers 429/503,
+ * a file that is not read. Its pause/resume operations are told too (sources.c).
  *
  * Thread: the loop, for every operation; a connector may run threads of its own behind them.
  */
@@ -24,6 +32,7 @@
 #include <zmq.h>
 
 struct zmq_curve;
+struct opt;
 struct source;
 struct sources;
 
@@ -46,6 +55,13 @@ struct source_turn {
 
 struct source_ops {
     const char *type; /* the config's inputs[].type */
+    /* The type's own options (config_table.h rows, ended by OPT_END; NULL: none), accepted in
+     * inputs[] items of this type besides the common ones; an item of another type that sets
+     * one is refused. Their fields are at opts_off in struct input_conf: 0 for the built-in
+     * types, whose fields are input_conf's; offsetof(struct input_conf, ext) for a type that
+     * keeps a struct of its own there. */
+    const struct opt *opts;
+    size_t opts_off;
     /* Cross-field checks of the type's options (e.g. a required key). 0, or -1 with a message
      * naming the key. May be NULL. Any thread. */
     int (*check)(const struct input_conf *c, char *err, size_t errlen);
@@ -65,9 +81,22 @@ struct source_ops {
     /* Registers the type's own counter families (lag, requests, ...), whose collectors walk the
      * inputs of this type in ss. Called once per type in use. May be NULL. */
     void (*stats)(struct sources *ss, struct stats *reg);
+    /* The loop stops polling s (pause) or polls it again (resume), for what the source must
+     * do beyond not being read. May be NULL: not being polled is the whole pause (zmq, kafka,
+     * file, http). */
+    void (*pause)(struct source *s);
+    void (*resume)(struct source *s);
     /* Stops the input and frees s->impl (also after a failed open). */
     void (*close)(struct source *s);
+    /* 1 when the input reads several ordered streams at different paces (Kafka partitions) and
+     * holds the aligner's watermark at its slowest stream (aligner_set_hold, through
+     * s->holder): the aligner then keeps up to one lateness more of open buckets. */
+    int holds_watermark;
 };
+
+/* The longest a source stays paused before it is polled once again, seconds (below Kafka's
+ * max.poll.interval.ms default of 300 s). */
+#define SOURCE_PAUSE_MAX_S 30.0
 
 struct source {
     const struct source_ops *ops;
@@ -76,7 +105,13 @@ struct source {
     struct input_decoding dec;
     struct reject_stats st;
     int done;
-    void *impl; /* the connector's state */
+    int more;         /* had more waiting at its last poll (a backlog) */
+    int64_t event_ns; /* the newest event time it delivered, -1 none */
+    int paused;
+    double paused_at; /* monotonic seconds */
+    long pauses;      /* times paused */
+    int holder;       /* the aligner holder id of an input that holds_watermark, else -1 */
+    void *impl;       /* the connector's state */
 };
 
 /* Decodes one message of s through the ingest path: fmt is an ingest format id (-1: the

@@ -2,9 +2,10 @@
  * or replayed at a speed-up over event time (connectors/transports/file_source.h). Line formats are
  * read in chunks of whole lines; CSV is read whole at the start (its limits apply) and replayed row
  * by row. There is no pollable fd: the loop's timer drives it, and each poll says when it is
- * next due. */
+ * next due. A paused input is not polled, so the file is not read (no pause operation). */
 #include "source.h"
 
+#include "config_table.h"
 #include "csv_table.h"
 #include "file_source.h"
 #include "logmsg.h"
@@ -27,6 +28,15 @@ struct file_state {
     struct replay_pacer pacer;
     double due; /* monotonic time the next slice is due (speed > 0) */
 };
+
+#define OPT_STRUCT input_conf
+static const struct opt FILE_OPTS[] = {
+    OPT_STR("path", path, "", RELOAD_RESTART, "the path, or - for standard input"),
+    OPT_REAL("speed", speed, 0, 0, 1e9, RELOAD_RESTART,
+             "replay speed-up over event time (0: as fast as possible)"),
+    OPT_END,
+};
+#undef OPT_STRUCT
 
 static int check(const struct input_conf *c, char *err, size_t errlen)
 {
@@ -124,5 +134,10 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_file = {
-    "file", check, open_source, NULL, poll, NULL, NULL, NULL, close_source,
+    .type = "file",
+    .opts = FILE_OPTS,
+    .check = check,
+    .open = open_source,
+    .poll = poll,
+    .close = close_source,
 };

@@ -1,8 +1,11 @@
 /* source_http.c - the http input type: InfluxDB /write and /api/v2/write, Prometheus
- * remote_write and JSON lines over HTTP (connectors/transports/http_source.h). */
+ * remote_write and JSON lines over HTTP (connectors/transports/http_source.h). A paused input is
+ * not polled (no pause operation): its queue of bodies fills to queue_kib and the server then
+ * answers 429 (503 to remote_write), so senders retry later. */
 #include "source.h"
 #include "sources.h"
 
+#include "config_table.h"
 #include "http_listen.h"
 #include "http_source.h"
 
@@ -11,6 +14,20 @@
 
 /* Bodies taken per turn: each may hold thousands of samples. */
 #define HTTP_TURN_BODIES 64
+
+#define OPT_STRUCT input_conf
+static const struct opt HTTP_OPTS[] = {
+    OPT_STR("listen", listen, "", RELOAD_RESTART, "HOST:PORT, [IPv6]:PORT, or :PORT for 127.0.0.1"),
+    OPT_INT("max_body", max_body, 16777216, 1024, 1073741824, RELOAD_RESTART,
+            "largest request body in bytes, after gzip or snappy decompression (413 beyond)"),
+    OPT_INT("queue_kib", queue_kib, 65536, 64, 16777216, RELOAD_RESTART,
+            "KiB of bodies waiting for the event loop; a full queue answers 429 (503 to "
+            "remote_write) so the sender retries"),
+    OPT_STR("bearer_token_file", token_file, "", RELOAD_RESTART,
+            "a file whose first line is the token requests must bear (401 without)"),
+    OPT_END,
+};
+#undef OPT_STRUCT
 
 static int check(const struct input_conf *c, char *err, size_t errlen)
 {
@@ -112,7 +129,14 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_http = {
-    "http", check, open_source, pollitem, poll, NULL, NULL, stats, close_source,
+    .type = "http",
+    .opts = HTTP_OPTS,
+    .check = check,
+    .open = open_source,
+    .pollitem = pollitem,
+    .poll = poll,
+    .stats = stats,
+    .close = close_source,
 };
 
 static int is_http(const struct source *s)

@@ -1,19 +1,57 @@
 /* source_kafka.c - the kafka input type: a consumer group member whose offsets are stored once
  * the records are durable (store: checkpoint) or incorporated
- * (connectors/transports/kafka_source.h). */
+ * (connectors/transports/kafka_source.h). A paused input is not polled (no pause operation):
+ * librdkafka fills its fetch queue up to queued.max.messages.kbytes and stops fetching, and a
+ * pause ends within SOURCE_PAUSE_MAX_S, well inside max.poll.interval.ms. The transport pauses
+ * single partitions itself when one runs ahead of the others (its watermark alignment). */
 #include "source.h"
 #include "sources.h"
 
+#include "aligner.h"
+#include "config_table.h"
 #include "kafka_source.h"
 
 #include <stdio.h>
 #include <string.h>
+
+static const char *const TS_SOURCES[] = {"payload", "kafka", NULL};
+static const char *const STORES[] = {"incorporated", "checkpoint", NULL};
+static const char *const STREAM_FROM[] = {"name", "key", NULL};
+
+#define OPT_STRUCT input_conf
+static const struct opt KAFKA_OPTS[] = {
+    OPT_STR("brokers", brokers, "", RELOAD_RESTART, "bootstrap servers, host:port,..."),
+    OPT_STRS("topics", topics, ntopics, RELOAD_RESTART, "topic names, or ^regex"),
+    OPT_STR("group", group, "causalmon", RELOAD_RESTART, "consumer group id"),
+    OPT_STR("instance_id", instance_id, "", RELOAD_RESTART,
+            "group.instance.id for static membership (e.g. the host name)"),
+    OPT_PROPS("rdkafka", props, nprops, RELOAD_RESTART,
+              "librdkafka properties passed through, validated at start; \"file:PATH\" reads a "
+              "secret"),
+    OPT_ENUM("timestamp_source", timestamp_source, "payload", TS_SOURCES, RELOAD_RESTART,
+             "event time from the payload, or the Kafka message timestamp"),
+    OPT_ENUM("store", store, "checkpoint", STORES, RELOAD_RESTART,
+             "commit offsets once the records' buckets are closed and checkpointed (nothing lost "
+             "at a crash), or once they are in the aligner (open buckets lost at a crash)"),
+    OPT_ENUM("stream_from", stream_from_key, "name", STREAM_FROM, RELOAD_RESTART,
+             "logs: stream name from the input (name) or the message key"),
+    OPT_END,
+};
+#undef OPT_STRUCT
 
 static int check(const struct input_conf *c, char *err, size_t errlen)
 {
     if (c->brokers[0] && c->ntopics > 0) return 0;
     snprintf(err, errlen, "a kafka input needs 'brokers' and 'topics'");
     return -1;
+}
+
+/* The partitions' progress mark holds the aligner's watermark (kafka_source.h). */
+static void on_progress(void *ctx, int64_t mark_ns)
+{
+    struct source *s = ctx;
+    struct ingest *in = s->env->in;
+    aligner_set_hold(in->al, s->holder, mark_ns, in->row_fn, in->row_ctx);
 }
 
 static int open_source(struct source *s, char *err, size_t errlen)
@@ -30,6 +68,10 @@ static int open_source(struct source *s, char *err, size_t errlen)
     kc.store = c->store ? KAFKA_STORE_CHECKPOINT : KAFKA_STORE_INCORPORATED;
     kc.align_ns = s->env->conf->lateness_ns / 2;
     kc.grain_ns = s->env->conf->bucket_ns;
+    if (kc.align_ns > 0 && (s->holder = aligner_add_holder(s->env->in->al)) >= 0) {
+        kc.on_progress = on_progress;
+        kc.progress_ctx = s;
+    }
     s->impl = kafka_source_new(&kc, err, errlen);
     return s->impl ? 0 : -1;
 }
@@ -149,7 +191,17 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_kafka = {
-    "kafka", check, open_source, pollitem, poll, on_durable, replayable, stats, close_source,
+    .type = "kafka",
+    .opts = KAFKA_OPTS,
+    .check = check,
+    .open = open_source,
+    .pollitem = pollitem,
+    .poll = poll,
+    .on_durable = on_durable,
+    .replayable = replayable,
+    .stats = stats,
+    .close = close_source,
+    .holds_watermark = 1, /* at the slowest partition (kafka_source.h) */
 };
 
 static int is_kafka(const struct source *s)

@@ -1,8 +1,28 @@
-/* source_zmq.c - the zmq_pull (binds, CURVE when enabled) and zmq_sub (connects) input types. */
+/* source_zmq.c - the zmq_pull (binds, CURVE when enabled) and zmq_sub (connects) input types. A
+ * paused input's socket is not polled (no pause operation): its high-water mark (rcvhwm) then
+ * pushes back on PUSH senders; a PUB sender drops beyond it. */
 #include "source.h"
 #include "zmq_source.h"
 
+#include "config_table.h"
+
 #include <stdio.h>
+
+#define OPT_STRUCT input_conf
+#define ZMQ_COMMON_OPTS                                                                            \
+    OPT_STR("endpoint", endpoint, "", RELOAD_RESTART, "the endpoint, e.g. tcp://127.0.0.1:7001"),  \
+        OPT_INT("rcvhwm", rcvhwm, 10000, 0, 10000000, RELOAD_RESTART,                              \
+                "receive high-water mark, messages"),                                              \
+        OPT_INT("max_message", max_message, 16777216, 1024, 1073741824, RELOAD_RESTART,            \
+                "largest message frame in bytes; ZeroMQ drops the sender's connection on a "       \
+                "bigger one")
+static const struct opt PULL_OPTS[] = {ZMQ_COMMON_OPTS, OPT_END};
+static const struct opt SUB_OPTS[] = {
+    ZMQ_COMMON_OPTS,
+    OPT_STR("subscribe", subscribe, "", RELOAD_RESTART, "subscription prefix (empty: everything)"),
+    OPT_END,
+};
+#undef OPT_STRUCT
 
 static int check(const struct input_conf *c, char *err, size_t errlen)
 {
@@ -60,8 +80,20 @@ static void close_source(struct source *s)
 }
 
 const struct source_ops source_zmq_pull = {
-    "zmq_pull", check, open_pull, pollitem, poll, NULL, NULL, NULL, close_source,
+    .type = "zmq_pull",
+    .opts = PULL_OPTS,
+    .check = check,
+    .open = open_pull,
+    .pollitem = pollitem,
+    .poll = poll,
+    .close = close_source,
 };
 const struct source_ops source_zmq_sub = {
-    "zmq_sub", check, open_sub, pollitem, poll, NULL, NULL, NULL, close_source,
+    .type = "zmq_sub",
+    .opts = SUB_OPTS,
+    .check = check,
+    .open = open_sub,
+    .pollitem = pollitem,
+    .poll = poll,
+    .close = close_source,
 };

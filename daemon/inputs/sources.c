@@ -4,6 +4,7 @@
 #include "json_metrics.h"
 #include "logmsg.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,7 @@ void source_deliver(struct source *s, int fmt, const struct ingest_meta *m, cons
                     size_t len)
 {
     ingest_message(s->env->in, &s->dec, fmt, m, p, len, &s->st);
+    if (s->env->in->msg_max_ts_ns > s->event_ns) s->event_ns = s->env->in->msg_max_ts_ns;
     *s->env->last_record = source_mono();
 }
 
@@ -80,7 +82,9 @@ int sources_open(struct sources *out, const struct source_env *env, char *err, s
         s->ops = sources_ops(c->type);
         s->conf = c;
         s->env = env;
+        s->event_ns = -1;
         decoding_of(c, &s->dec);
+        s->holder = -1;
         snprintf(s->st.input, sizeof s->st.input, "%s", c->name);
         if (!s->ops) {
             snprintf(err, errlen, "input %s: no such input type", c->name);
@@ -95,11 +99,56 @@ int sources_pollitems(struct sources *ss, zmq_pollitem_t *items, int max)
 {
     int n = 0;
     for (int a = 0; a < ss->n && n < max; a++)
-        if (!ss->s[a].done && ss->s[a].ops->pollitem) {
+        if (!ss->s[a].done && !ss->s[a].paused && ss->s[a].ops->pollitem) {
             items[n] = (zmq_pollitem_t){NULL, 0, ZMQ_POLLIN, 0};
             n += ss->s[a].ops->pollitem(&ss->s[a], &items[n]);
         }
     return n;
+}
+
+static void set_paused(struct source *s, int pause, double now)
+{
+    if (pause == s->paused) return;
+    s->paused = pause;
+    if (pause) {
+        s->paused_at = now;
+        s->pauses++;
+        if (s->ops->pause) s->ops->pause(s);
+        logmsg(LOG_DEBUG, "input %s: paused, ahead of the other inputs' backlog", s->conf->name);
+    } else if (s->ops->resume) {
+        s->ops->resume(s);
+    }
+}
+
+/* Event-time alignment (source.h): pauses an input with a backlog that runs more than
+ * lateness/2 ahead of the slowest input with a backlog, and resumes it within lateness/4 of
+ * it, when no input with a backlog is behind it any more, or after SOURCE_PAUSE_MAX_S. Returns
+ * 1 when it resumed one (to be polled at once). */
+static int align(struct sources *ss)
+{
+    int resumed = 0;
+    if (ss->n < 2) return 0;
+    int64_t slow = INT64_MAX, ahead_max = ss->s[0].env->conf->lateness_ns / 2;
+    for (int a = 0; a < ss->n; a++) {
+        const struct source *s = &ss->s[a];
+        if (!s->done && !s->paused && s->more && s->event_ns >= 0 && s->event_ns < slow)
+            slow = s->event_ns;
+    }
+    double now = source_mono();
+    for (int a = 0; a < ss->n; a++) {
+        struct source *s = &ss->s[a];
+        int64_t ahead = slow == INT64_MAX || s->event_ns < 0 ? 0 : s->event_ns - slow;
+        if (s->done)
+            set_paused(s, 0, now);
+        else if (!s->paused && s->more && ahead > ahead_max)
+            set_paused(s, 1, now);
+        else if (s->paused &&
+                 (ahead <= ahead_max / 2 || now - s->paused_at >= SOURCE_PAUSE_MAX_S)) {
+            set_paused(s, 0, now);
+            resumed = 1;
+        }
+    }
+    return resumed;
 }
 
 int sources_poll(struct sources *ss, int budget, int *backlog, double *due)
@@ -109,9 +158,11 @@ int sources_poll(struct sources *ss, int budget, int *backlog, double *due)
     *due = -1;
     for (int a = 0; a < ss->n; a++) {
         struct source *s = &ss->s[a];
-        if (s->done) continue;
+        if (s->done || s->paused) continue;
         struct source_turn turn = {0, 0, 0, 0};
         int got = s->ops->poll(s, budget, &turn);
+        s->more =
+            got >= budget || turn.backlog || (turn.due == 0 && !turn.done && !s->ops->pollitem);
         if (got >= budget || turn.backlog) *backlog = 1;
         if (turn.due > 0 && (*due < 0 || turn.due < *due)) *due = turn.due;
         if (turn.due == 0 && !turn.done && !s->ops->pollitem) *due = 0; /* timer-driven, busy */
@@ -121,7 +172,17 @@ int sources_poll(struct sources *ss, int budget, int *backlog, double *due)
             rc = -1;
         }
     }
+    if (align(ss)) *backlog = 1;
     return rc;
+}
+
+int sources_hold_watermark(const struct config *c)
+{
+    for (int a = 0; a < c->ninputs; a++) {
+        const struct source_ops *ops = sources_ops(c->inputs[a].type);
+        if (ops && ops->holds_watermark) return 1;
+    }
+    return 0;
 }
 
 void sources_durable(struct sources *ss, int64_t closed_ns)
@@ -157,6 +218,18 @@ static void skipped(void *ctx, struct stats_emit *e)
         stats_sample(e, (double)ss->s[a].st.skipped_fields, ss->s[a].conf->name);
 }
 
+static void pauses(void *ctx, struct stats_emit *e)
+{
+    struct sources *ss = ctx;
+    for (int a = 0; a < ss->n; a++) stats_sample(e, (double)ss->s[a].pauses, ss->s[a].conf->name);
+}
+
+static void paused(void *ctx, struct stats_emit *e)
+{
+    struct sources *ss = ctx;
+    for (int a = 0; a < ss->n; a++) stats_sample(e, (double)ss->s[a].paused, ss->s[a].conf->name);
+}
+
 static void rejected(void *ctx, struct stats_emit *e)
 {
     struct sources *ss = ctx;
@@ -189,6 +262,20 @@ void sources_stats(struct sources *ss, struct stats *reg)
          "inputs[name=input].rejected.{reason}",
          {"input", "reason"},
          rejected,
+         ss},
+        {"causalmon_input_pauses_total",
+         "Times an input was paused because it ran ahead (event time) of another input's backlog.",
+         STAT_COUNTER,
+         "inputs[name=input].pauses",
+         {"input"},
+         pauses,
+         ss},
+        {"causalmon_input_paused",
+         "1 while an input is paused.",
+         STAT_GAUGE,
+         "inputs[name=input].paused",
+         {"input"},
+         paused,
          ss},
         {"causalmon_skipped_fields_total",
          "Valid but non-numeric fields (strings, NaN staleness markers) not turned into series.",

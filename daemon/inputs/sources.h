@@ -30,13 +30,19 @@ struct sources {
  * opened so far stay in *out for sources_close). */
 int sources_open(struct sources *out, const struct source_env *env, char *err, size_t errlen);
 
-/* Fills items with the pollable socket or fd of each input; returns how many (at most max). */
+/* Fills items with the pollable socket or fd of each input that is not paused; returns how many
+ * (at most max). */
 int sources_pollitems(struct sources *ss, zmq_pollitem_t *items, int max);
 
-/* Polls every input once with the budget. *backlog: some input has more waiting; *due: seconds
- * until a paced input is next due (-1 none, 0 busy). Returns -1 when an input failed fatally
- * (logged), else 0. */
+/* Polls every input that is not paused once with the budget, then pauses an input that runs
+ * ahead of the others' backlog and resumes one that no longer does (source.h). *backlog: some
+ * input has more waiting; *due: seconds until a paced input is next due (-1 none, 0 busy).
+ * Returns -1 when an input failed fatally (logged), else 0. */
 int sources_poll(struct sources *ss, int budget, int *backlog, double *due);
+
+/* 1 when an input of c holds the aligner's watermark (source_ops.holds_watermark): the aligner
+ * then needs hold_ns = lateness. Any thread. */
+int sources_hold_watermark(const struct config *c);
 
 /* Tells every input that records before closed_ns are durable. */
 void sources_durable(struct sources *ss, int64_t closed_ns);
@@ -44,7 +50,8 @@ void sources_durable(struct sources *ss, int64_t closed_ns);
 /* 1 when some input replays what was not durable at a stop. */
 int sources_replayable(const struct sources *ss);
 
-/* Registers the per-input counters (records, lines, rejected, skipped) and each type's own. */
+/* Registers the per-input counters (records, lines, rejected, skipped, pauses) and each type's
+ * own. */
 void sources_stats(struct sources *ss, struct stats *reg);
 
 /* The status JSON's "inputs" array: each input's name and type (the counters come from the

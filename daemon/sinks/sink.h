@@ -47,6 +47,10 @@ struct sink {
 
 /* The built-in sinks. Each returns 0, or -1 with a message (k untouched). */
 int sink_pub_open(struct sink *k, void *pub); /* pub borrowed */
+/* The alert PUB socket's options, set before it binds: a send high-water mark of hwm messages
+ * per subscriber, and ZeroMQ's lossy distribution (a subscriber whose queue is full misses the
+ * event alone; the others get it). Loop thread. */
+void sink_pub_socket_options(void *pub, int hwm);
 int sink_journal_open(struct sink *k, const char *state_dir, char *err, size_t errlen);
 struct sink_conf;
 int sink_http_open(struct sink *k, const struct sink_conf *c, int index, const char *external_url,

@@ -1,6 +1,14 @@
-/* sink_pub.c - alerts as two-frame messages (topic, event) on the daemon's PUB socket. The
- * socket has ZMQ_XPUB_NODROP, so a subscriber at its high-water mark gives EAGAIN: the event is
- * counted as dropped instead of vanishing. */
+/* sink_pub.c - alerts as two-frame messages (topic, event) on the daemon's PUB socket.
+ *
+ * Delivery policy: ZeroMQ's own, lossy per subscriber. The socket keeps one queue (pipe) per
+ * subscriber, bounded by the send high-water mark; when one subscriber's queue is full only that
+ * subscriber misses the event, every other subscriber still gets it. (ZMQ_XPUB_NODROP would turn
+ * one full queue into EAGAIN for the whole event: one stalled subscriber would make every
+ * subscriber miss every alert while it stays stalled.) The daemon cannot see which subscriber
+ * missed what, so it counts what it can: events handed to the socket (delivered) and events the
+ * socket refused as a whole (dropped). A subscriber sees its own losses as gaps in `seq` (the
+ * heartbeat carries the latest seq) and recovers them from `query alerts --since SEQ` or the
+ * journal. */
 #include "sink.h"
 
 #include <stdio.h>
@@ -14,11 +22,26 @@ struct pub_state {
     struct sink_counts c;
 };
 
+void sink_pub_socket_options(void *pub, int hwm)
+{
+    int nodrop = 0;
+    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+}
+
 static void deliver(struct sink *k, const struct sink_event *e)
 {
     struct pub_state *p = k->impl;
-    if (zmq_send(p->pub, e->topic, e->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(p->pub, e->text, strlen(e->text), ZMQ_DONTWAIT) < 0) {
+    /* the socket learns that a subscriber read its queue from commands it handles only now
+     * and then; handling them first keeps a subscriber that reads from counting as full */
+    int events;
+    size_t el = sizeof events;
+    zmq_getsockopt(p->pub, ZMQ_EVENTS, &events, &el);
+    if (zmq_send(p->pub, e->topic, e->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        p->c.dropped++; /* the socket refused the event (closing, out of memory) */
+        return;
+    }
+    if (zmq_send(p->pub, e->text, strlen(e->text), ZMQ_DONTWAIT) < 0) {
         p->c.dropped++;
         return;
     }

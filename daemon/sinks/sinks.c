@@ -64,8 +64,8 @@ void sinks_stats(struct sinks *s, struct stats *reg)
          requests,
          s},
         {"causalmon_sink_dropped_total",
-         "Alert events a sink gave up: a subscriber at its high-water mark, queue full, retries "
-         "exhausted, or rejected by the receiver.",
+         "Alert events a sink gave up: refused by the PUB socket, queue full, retries exhausted, "
+         "or rejected by the receiver.",
          STAT_COUNTER,
          "sinks[name=sink,type=type].dropped",
          {"sink", "type"},
@@ -86,7 +86,8 @@ void sinks_stats(struct sinks *s, struct stats *reg)
          last_success,
          s},
         {"causalmon_alerts_dropped_total",
-         "Alerts a subscriber at its high-water mark missed.",
+         "Alert events the PUB socket refused as a whole. A subscriber at its high-water mark "
+         "misses events alone, unseen by the daemon: it sees them as gaps in seq.",
          STAT_COUNTER,
          "alerts_dropped",
          {NULL},

@@ -20,7 +20,8 @@ struct sinks {
  * sinks_close). */
 int sinks_open(const struct config *c, void *pub, const char *external_url, struct alerts *a,
                struct sinks *out, char *err, size_t errlen);
-/* Registers causalmon_sink_* (every sink) and causalmon_alerts_dropped_total (the PUB socket). */
+/* Registers causalmon_sink_* (every sink) and causalmon_alerts_dropped_total (events the PUB
+ * socket refused). */
 void sinks_stats(struct sinks *s, struct stats *reg);
 /* Closes every sink (one last delivery attempt each). */
 void sinks_close(struct sinks *s);

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int k = 0; k < 2; k++) {
         json_t *j = docs[k];
         if (!j) continue;
-        struct aligner_params ap = {1000000000LL, 2000000000LL, 64, 3, AGG_MEAN};
+        struct aligner_params ap = {1000000000LL, 2000000000LL, 64, 3, AGG_MEAN, 0};
         struct aligner *al = aligner_new(&ap, err, sizeof err);
         aligner_state_restore(al, json_object_get(j, "aligner"), 0, 600000000000LL, err,
                               sizeof err);

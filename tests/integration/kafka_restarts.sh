@@ -7,7 +7,8 @@
 # again; a reference daemon in another group reads the same topic meanwhile, without a stop. Both end with every record
 # read, the idle flush and a checkpoint, and their windows are compared cell by cell.
 #
-# round TOOLS BIN TOPIC SAMPLES KILLS SIGNAL CHECKPOINT_EVERY -> sets LOST WRONG EXTRA CELLS
+# round TOOLS BIN TOPIC SAMPLES KILLS SIGNAL CHECKPOINT_EVERY -> sets LOST WRONG EXTRA CELLS, and
+# LATE: records the two daemons' last runs counted as late (partition skew must not make any)
 
 daemon_conf() { # daemon_conf DIR TOPIC GROUP PORT WINDOW CHECKPOINT_EVERY
     cat > "$1/d.yaml" <<CONF
@@ -93,8 +94,14 @@ round() {
         { k = $1 " " $2 " " $3; if (!(k in ref)) extra++; else { seen[k] = 1; if (ref[k] != $4) wrong++ } }
         END { for (k in ref) if (!(k in seen)) lost++; print lost + 0, wrong + 0, extra + 0 }' \
         "$dir/ref.cells" "$dir/dut.cells")
-    local dups
+    local dups late_of
     dups=$(grep -c "restored the checkpoint" "$dir/dut/err")
+    late_of() { # the aligner's late count in a status (unknown: a number no check accepts)
+        local v
+        v=$(echo "$1" | grep -o '"aligner":{[^}]*}' | grep -o '"late":[0-9]*' | cut -d: -f2)
+        echo "${v:-999999}"
+    }
+    LATE=$(($(late_of "$dut_status") + $(late_of "$LAST_STATUS")))
     echo "# $topic: last run's aligner $(echo "$dut_status" | grep -o '"aligner":{[^}]*}'); reference's $(echo "$LAST_STATUS" | grep -o '"aligner":{[^}]*}')"
     echo "# $topic: $CELLS cells in the reference window ($((CELLS / 100)) buckets x 100 series); after $kills SIG$sig: lost $LOST, wrong $WRONG, extra $EXTRA; $dups restore(s)"
 }

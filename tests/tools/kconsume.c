@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     if (argc > 7 && input_format_parse(argv[7], strlen(argv[7]), &c.dec.format)) return 2;
     char err[512];
     /* lateness 10 s; the partitions are kept within 5 s of event time of each other */
-    struct aligner_params ap = {1000000000LL, 10000000000LL, 1000, 5, AGG_MEAN};
+    struct aligner_params ap = {1000000000LL, 10000000000LL, 1000, 5, AGG_MEAN, 0};
     struct aligner *al = aligner_new(&ap, err, sizeof err);
     c.in = (struct ingest){al, NULL, NULL, NULL, accepted, &c, -1};
     struct kafka_source_conf kc = {.name = "k", .brokers = argv[1], .ntopics = 1, .group = argv[3]};

@@ -29,7 +29,7 @@ static void on_row(void *ctx, int64_t start, const double *row, int nseries)
 
 static struct aligner *make(int64_t lateness, int max_series, int max_gap)
 {
-    struct aligner_params p = {S, lateness, max_series, max_gap, AGG_MEAN};
+    struct aligner_params p = {S, lateness, max_series, max_gap, AGG_MEAN, 0};
     char err[128];
     struct aligner *al = aligner_new(&p, err, sizeof err);
     assert_non_null(al);
@@ -184,7 +184,7 @@ static void test_a_far_future_timestamp_jumps_instead_of_flooding(void **state)
 static void test_invalid_parameters_are_refused(void **state)
 {
     (void)state;
-    struct aligner_params p = {0, 0, 1, 0, AGG_MEAN};
+    struct aligner_params p = {0, 0, 1, 0, AGG_MEAN, 0};
     char err[128];
     assert_null(aligner_new(&p, err, sizeof err));
     assert_non_null(strstr(err, "out of range"));
@@ -304,10 +304,90 @@ static void test_idle_series_expire_and_free_the_cap(void **state)
     aligner_free(al);
 }
 
+/* Two ordered streams (series a and b, one record per second each, values 10 k + stream),
+ * read either finely interleaved or in chunks of `chunk` records per stream, with the hold set
+ * to the slower stream's newest time after every record (or no hold when use_hold is 0).
+ * Returns the late records; the rows go to out. */
+static long two_streams(int chunk, int use_hold, int64_t hold_ns, struct rows *out)
+{
+    struct aligner_params p = {S, 2 * S, 4, 0, AGG_MEAN, hold_ns};
+    char err[128];
+    struct aligner *al = aligner_new(&p, err, sizeof err);
+    assert_non_null(al);
+    int h = use_hold ? aligner_add_holder(al) : -1;
+    int64_t newest[2] = {INT64_MIN, INT64_MIN};
+    int next[2] = {0, 0};
+    const int n = 30;
+    while (next[0] < n || next[1] < n)
+        for (int st = 0; st < 2; st++)
+            for (int k = 0; k < chunk && next[st] < n; k++) {
+                int64_t t = 100 * S + next[st] * S + S / 2;
+                assert_true(add(al, st ? "b" : "a", t, 10.0 * next[st] + st, out) !=
+                            ALIGN_SERIES_CAP);
+                newest[st] = t;
+                next[st]++;
+                if (h >= 0)
+                    aligner_set_hold(al, h, newest[0] < newest[1] ? newest[0] : newest[1], on_row,
+                                     out);
+            }
+    if (h >= 0) aligner_set_hold(al, h, INT64_MAX, on_row, out); /* both streams ended */
+    aligner_flush_all(al, on_row, out);
+    long late = aligner_stats(al)->late;
+    aligner_free(al);
+    return late;
+}
+
+static void test_held_watermark_gives_the_same_rows_whatever_the_stream_skew(void **state)
+{
+    (void)state;
+    struct rows fine = {0}, skewed = {0}, unheld = {0};
+    /* finely interleaved: nothing late either way */
+    assert_int_equal(two_streams(1, 1, 10 * S, &fine), 0);
+    /* stream a 8 s ahead of b at times, lateness 2 s: held, nothing late and the same rows */
+    assert_int_equal(two_streams(8, 1, 10 * S, &skewed), 0);
+    assert_int_equal(fine.n, 30);
+    assert_int_equal(skewed.n, fine.n);
+    for (int r = 0; r < fine.n; r++) {
+        assert_true(fine.start[r] == skewed.start[r]);
+        for (int i = 0; i < 2; i++) {
+            assert_close(fine.v[r][i], 10.0 * r + i, 0);
+            assert_close(skewed.v[r][i], fine.v[r][i], 0);
+        }
+    }
+    /* without the hold the same skew makes the slower stream's records late */
+    assert_true(two_streams(8, 0, 10 * S, &unheld) > 0);
+}
+
+static void test_hold_is_bounded_by_hold_ns(void **state)
+{
+    (void)state;
+    /* skew of 16 s with a bound of 4 s beyond the lateness of 2 s: the newest time closes
+     * buckets 6 s behind it, so the slower stream loses records (counted), memory stays fixed */
+    struct rows out = {0};
+    long late = two_streams(16, 1, 4 * S, &out);
+    assert_true(late > 0);
+    struct rows wide = {0};
+    assert_int_equal(two_streams(16, 1, 16 * S, &wide), 0);
+    /* a holder that never reports holds nothing back beyond the bound either */
+    struct aligner_params p = {S, 0, 2, 0, AGG_MEAN, 3 * S};
+    char err[128];
+    struct aligner *al = aligner_new(&p, err, sizeof err);
+    int h = aligner_add_holder(al);
+    aligner_set_hold(al, h, INT64_MIN, on_row, &out);
+    struct rows r = {0};
+    for (int k = 0; k < 10; k++) add(al, "a", 100 * S + k * S, k, &r);
+    /* newest 109 s, bound 3 s: buckets up to [105, 106) closed, from the first record's own */
+    assert_int_equal(r.n, 6);
+    assert_true(r.start[0] == 100 * S);
+    aligner_free(al);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_series_expire_and_free_the_cap),
+        cmocka_unit_test(test_held_watermark_gives_the_same_rows_whatever_the_stream_skew),
+        cmocka_unit_test(test_hold_is_bounded_by_hold_ns),
         cmocka_unit_test(test_resumed_aligner_drops_duplicates_and_matches_uninterrupted),
         cmocka_unit_test(test_record_far_ahead_of_clock_refused_watermark_unmoved),
         cmocka_unit_test(test_each_aggregation_rule),

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Every option at a value other than its default (one input, one scope, one sink). */
+/* Every option at a value other than its default (one input of each type, one scope, one
+ * sink). */
 static const char EVERY_OPTION[] =
     "bucket: 2s\n"
     "lateness: 7s\n"
@@ -34,10 +35,9 @@ static const char EVERY_OPTION[] =
     "  - name: k\n"
     "    type: kafka\n"
     "    format: json\n"
-    "    endpoint: \"tcp://127.0.0.1:2\"\n"
-    "    subscribe: x\n"
-    "    rcvhwm: 5\n"
-    "    max_message: 4096\n"
+    "    precision: ms\n"
+    "    json_time_unit: ms\n"
+    "    stream: st\n"
     "    brokers: \"127.0.0.1:9092\"\n"
     "    topics: [a, \"^b\\\\..*\"]\n"
     "    group: g\n"
@@ -45,12 +45,40 @@ static const char EVERY_OPTION[] =
     "    rdkafka: {session.timeout.ms: \"6000\", fetch.max.bytes: \"1000\"}\n"
     "    timestamp_source: kafka\n"
     "    store: incorporated\n"
+    "    stream_from: key\n"
+    "  - name: p\n"
+    "    type: zmq_pull\n"
+    "    format: json\n"
     "    precision: ms\n"
     "    json_time_unit: ms\n"
     "    stream: st\n"
-    "    stream_from: key\n"
+    "    endpoint: \"tcp://127.0.0.1:2\"\n"
+    "    rcvhwm: 5\n"
+    "    max_message: 4096\n"
+    "  - name: s\n"
+    "    type: zmq_sub\n"
+    "    format: json\n"
+    "    precision: ms\n"
+    "    json_time_unit: ms\n"
+    "    stream: st\n"
+    "    endpoint: \"tcp://127.0.0.1:3\"\n"
+    "    subscribe: x\n"
+    "    rcvhwm: 6\n"
+    "    max_message: 8192\n"
+    "  - name: f\n"
+    "    type: file\n"
+    "    format: json\n"
+    "    precision: ms\n"
+    "    json_time_unit: ms\n"
+    "    stream: st\n"
     "    path: /tmp/p\n"
     "    speed: 2.5\n"
+    "  - name: h\n"
+    "    type: http\n"
+    "    format: json\n"
+    "    precision: ms\n"
+    "    json_time_unit: ms\n"
+    "    stream: st\n"
     "    listen: \":18086\"\n"
     "    max_body: 2048\n"
     "    queue_kib: 128\n"
@@ -92,11 +120,17 @@ static const char EVERY_OPTION[] =
     "  - {name: hook, type: webhook, url: \"http://127.0.0.1:9/x\", resend: 10s, timeout: 2s,\n"
     "     queue: 10, retries: 2, bearer_token_file: /tmp/t3}\n";
 
-/* Only what is required, one item in each list, and each required value unlike the above. */
+/* Only what is required, as many items as above (inputs of the same types), and each required
+ * value unlike the above. */
+#define REQUIRED_INPUTS                                                                            \
+    "inputs: [{name: m1, type: kafka, brokers: \"127.0.0.1:1\", topics: [c]},\n"                   \
+    "         {name: m2, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\"},\n"                      \
+    "         {name: m3, type: zmq_sub, endpoint: \"tcp://127.0.0.1:4\"},\n"                       \
+    "         {name: m4, type: file, path: /tmp/q},\n"                                             \
+    "         {name: m5, type: http, listen: \":1\"}]\n"
 static const char REQUIRED_ONLY[] =
-    "inputs: [{name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\"}]\n"
-    "scopes: [{name: t, match: [\"c.*\"]}]\n"
-    "sinks: [{name: am, type: alertmanager, url: \"http://127.0.0.1:9093\"}]\n";
+    REQUIRED_INPUTS "scopes: [{name: t, match: [\"c.*\"]}]\n"
+                    "sinks: [{name: am, type: alertmanager, url: \"http://127.0.0.1:9093\"}]\n";
 
 static char tmpdir[64];
 
@@ -161,7 +195,8 @@ static void assert_same_config(struct config *a, struct config *b)
     assert_memory_equal(a, b, sizeof *a);
 }
 
-/* Leaf options of table (list items once, as NAME[0].KEY), by visiting fn. */
+/* Leaf options of table in the struct at base (each list item as NAME[i].KEY, with the options
+ * of its variant: an input's type), by visiting fn with the base of the option's struct. */
 static void each_option(const struct opt *table, const char *prefix, char *base,
                         void (*fn)(const struct opt *o, const char *name, char *base, void *ctx),
                         void *ctx)
@@ -174,9 +209,15 @@ static void each_option(const struct opt *table, const char *prefix, char *base,
             snprintf(pre, sizeof pre, "%s.", name);
             each_option(o->sub, pre, base, fn, ctx);
         } else if (o->type == T_LIST) {
-            char pre[170];
-            snprintf(pre, sizeof pre, "%s[0].", name);
-            each_option(o->sub, pre, base ? base + o->off : NULL, fn, ctx);
+            for (int i = 0; i < *(int *)(base + o->count_off); i++) {
+                char pre[180];
+                snprintf(pre, sizeof pre, "%s[%d].", name, i);
+                char *item = base + o->off + (size_t)i * o->size;
+                each_option(o->sub, pre, item, fn, ctx);
+                size_t off;
+                const struct opt *vt = config_item_variant(o, item, &off);
+                if (vt) each_option(vt, pre, item + off, fn, ctx);
+            }
         } else {
             fn(o, name, base, ctx);
         }
@@ -193,6 +234,10 @@ static void expect_changed(const struct opt *o, const char *name, char *base, vo
     (void)o;
     (void)base;
     struct names *nm = ctx;
+    int item;
+    char rest[16];
+    if (sscanf(name, "inputs[%d].%15s", &item, rest) == 2 && !strcmp(rest, "type"))
+        return; /* the same in both files, so that the options of each type compare */
     int found = 0;
     for (int k = 0; k < nm->n; k++) found |= strcmp(nm->ch[k].name, name) == 0;
     if (!found) {
@@ -208,12 +253,12 @@ static void test_every_option_round_trips_through_write_and_load(void **state)
     struct config *full = load_text("full.yaml", EVERY_OPTION);
     struct config *req = load_text("required.yaml", REQUIRED_ONLY);
     /* the file sets every option of the table to something else than its default */
-    struct config_change ch[256];
-    struct names nm = {ch, config_changes(req, full, ch, 256), 0, 0};
-    each_option(CONFIG_OPTS, "", NULL, expect_changed, &nm);
+    struct config_change ch[512];
+    struct names nm = {ch, config_changes(req, full, ch, 512), 0, 0};
+    each_option(CONFIG_OPTS, "", (char *)full, expect_changed, &nm);
     assert_int_equal(nm.missing, 0);
     assert_int_equal(nm.n, nm.total);
-    assert_true(nm.total > 80);
+    assert_true(nm.total > 100);
 
     struct config *back = load_written(full);
     assert_same_config(full, back);
@@ -236,25 +281,42 @@ static void test_defaults_are_the_documented_defaults(void **state)
     config_reference(m);
     fclose(m);
     int checked = 0;
+    char vtype[32] = ""; /* the input type whose options follow (their heading's) */
     for (char *line = strtok(ref, "\n"); line; line = strtok(NULL, "\n")) {
         char key[160], type[32], value[256];
         const char *p = line + strspn(line, " ");
+        if (sscanf(p, "# inputs of type %31s also take:", vtype) == 1) continue;
+        if (p - line <= 2) vtype[0] = '\0'; /* back to the common options */
         if (sscanf(p, "# %159s (%31[^,], default %255[^,)]", key, type, value) != 3) continue;
         if (!strcmp(type, "choice")) value[strcspn(value, ":")] = '\0'; /* then the choices */
         if (!strcmp(value, "empty")) value[0] = '\0';
         char val[300], without[512], with[1024];
         snprintf(val, sizeof val, !strcmp(type, "string") ? "\"%s\"" : "%s", value);
-        /* KEY as YAML: "a.b" is a key of map a, "l[].k" a key of the one item of list l */
+        /* KEY as YAML: "a.b" is a key of map a, "l[].k" a key of the one item of list l (an
+         * input of the type whose options these are, with the keys its type requires) */
         char *dot = strchr(key, '.'), *br = strstr(key, "[].");
         if (br) {
             *br = '\0';
             const char *k = br + 3;
+            static const char *const inputs[][3] = {
+                {"", "", "name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\""},
+                {"zmq_pull", "endpoint",
+                 "name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\""},
+                {"zmq_sub", "endpoint", "name: m, type: zmq_sub, endpoint: \"tcp://127.0.0.1:1\""},
+                {"kafka", "brokers", "name: m, type: kafka, brokers: \"127.0.0.1:1\", topics: [t]"},
+                {"file", "path", "name: m, type: file, path: /tmp/x"},
+                {"http", "listen", "name: m, type: http, listen: \":1\""},
+            };
             const char *item = !strcmp(key, "scopes")  ? "name: t, match: [\"c.*\"]"
                                : !strcmp(key, "sinks") ? "name: am, type: alertmanager, url: "
                                                          "\"http://127.0.0.1:9093\""
-                               : !strcmp(k, "endpoint")
-                                   ? "name: m, type: http, listen: \":1\""
-                                   : "name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\"";
+                                                       : NULL;
+            for (size_t t = 0; !item && t < sizeof inputs / sizeof inputs[0]; t++)
+                if (!strcmp(inputs[t][0], vtype)) {
+                    if (!strcmp(inputs[t][1], k)) break; /* required by the type: no default */
+                    item = inputs[t][2];
+                }
+            if (!item) continue;
             snprintf(without, sizeof without, "%s: [{%s}]\n", key, item);
             snprintf(with, sizeof with, "%s: [{%s, %s: %s}]\n", key, item, k, val);
         } else if (dot) {
@@ -394,7 +456,7 @@ static void test_adding_a_scope_takes_a_restart(void **state)
     struct config *a = load_text("one.yaml", REQUIRED_ONLY);
     char two[1024];
     snprintf(two, sizeof two, "%sscopes: [{name: t, match: [\"c.*\"]}, {name: u, match: [d]}]\n",
-             "inputs: [{name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\"}]\n"
+             REQUIRED_INPUTS
              "sinks: [{name: am, type: alertmanager, url: \"http://127.0.0.1:9093\"}]\n");
     struct config *b = load_text("two.yaml", two);
     struct config_change ch[4];

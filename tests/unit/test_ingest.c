@@ -38,7 +38,7 @@ static struct fixture *make(int max_series)
 {
     struct fixture *f = calloc(1, sizeof *f);
     char err[256];
-    struct aligner_params ap = {1000000000LL, 0, max_series, 2, AGG_MEAN};
+    struct aligner_params ap = {1000000000LL, 0, max_series, 2, AGG_MEAN, 0};
     f->al = aligner_new(&ap, err, sizeof err);
     struct drain_params dp;
     drain_params_default(&dp);
