@@ -34,6 +34,7 @@ read -ra EXTRA <<< "${RCA_ARGS:-}"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 CMAP='regex:^([^|]*)\|'
+. "$(dirname "$0")/real-sets.sh"
 
 declare -A N C1 C3 C5 CA G1 G3 G5 GA R1 R3 R5 RA SECS
 
@@ -113,30 +114,6 @@ bench_petshop() {
 }
 
 # ---- Online Boutique -----------------------------------------------------------------------
-# boutique_csv DAY_DIR OUT: the pods' metric files and the frontend SLO file merged on the
-# minute of their wall-clock Time column (UTC; the TimeStamp column holds a few wrong values),
-# columns service|metric. Rows of another date than the directory's are left out.
-boutique_csv() {
-  local day
-  day=$(basename "$1")
-  awk -F, -v out="$2" -v day="$day" -v base="$(date -u -d "$day" +%s)" '
-    { sub(/\r$/, "") }
-    FNR == 1 {
-      file = FILENAME; sub(/.*\//, "", file)
-      if (file == "front_service.csv") { svc = "frontend"; pre = "slo_"; first = 4 }
-      else { svc = file; sub(/_metric\.csv$/, "", svc); sub(/-[^-]*-[^-]*$/, "", svc); pre = ""; first = 4 }
-      for (i = first; i <= NF; i++) { name = svc "|" pre $i; if (!(name in cid)) { cid[name] = ++nc; cname[nc] = name }; fcol[file, i] = cid[name] }
-      fnf[file] = NF; next }
-    substr($1, 1, 10) != day { next }
-    { t = substr($1, 12, 2) * 60 + substr($1, 15, 2); if (!seen++ || t < tmin) tmin = t; if (t > tmax) tmax = t
-      for (i = 4; i <= fnf[file]; i++) if ($i != "") v[t, fcol[file, i]] = $i }
-    END {
-      printf "time" > out; for (c = 1; c <= nc; c++) printf ",%s", cname[c] > out; printf "\n" > out
-      for (t = tmin; t <= tmax; t++) {
-        printf "%d", base + t * 60 > out; for (c = 1; c <= nc; c++) printf ",%s", ((t, c) in v) ? v[t, c] : "" > out
-        printf "\n" > out } }' "$1"/metric/*_metric.csv "$1"/metric/front_service.csv
-}
-
 bench_boutique() {
   local day secs ft prev ref pod type root
   [ -d "$DATA/boutique" ] || { echo "# boutique: $DATA/boutique not found, skipped"; return; }

@@ -12,6 +12,7 @@
 #include "duration.h"
 #include "ingest.h"
 #include "svar_limits.h"
+#include "timestamp.h"
 
 #include <errno.h>
 #include <math.h>
@@ -359,6 +360,17 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
         char why[256];
         if (rca_prior_check(s, why, sizeof why))
             return fail(p, m, "scopes[%d] (%s): %s", a, s->name, why);
+        for (int k = 0; k < s->nrank_at; k++) {
+            double t;
+            if (timestamp_parse(s->rank_at[k], strlen(s->rank_at[k]), &t, why, sizeof why))
+                return fail(p, m, "scopes[%d] (%s): rank_at[%d] '%s': %s", a, s->name, k,
+                            s->rank_at[k], why);
+        }
+        if (s->nrank_at > 0 && s->rank_after + 10 > s->window)
+            return fail(p, m,
+                        "scopes[%d] (%s): window %d must hold 10 reference rows + rank_after "
+                        "%d",
+                        a, s->name, s->window, s->rank_after);
         if (s->nkpis > 0 && s->reference + s->settle + 10 > s->window)
             return fail(p, m,
                         "scopes[%d] (%s): window %d must hold reference + settle + 10 = %d "

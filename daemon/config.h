@@ -95,6 +95,9 @@ struct scope_conf {
     int ndirections;
     char entry_points[CONF_MAX_LIST][CONF_STR];
     int nentry_points;
+    char rank_at[CONF_MAX_LIST][40]; /* scheduled rankings: incident start times */
+    int nrank_at;
+    int rank_after; /* incident rows of a scheduled ranking */
     double z;
     int reference, settle, cooldown;
     double min_confidence;

@@ -104,6 +104,12 @@ static const struct opt SCOPE_OPTS[] = {
              "kinds"),
     OPT_STRS("entry_points", entry_points, nentry_points, RELOAD_RESTART,
              "regexes of the components users call first (their latency/errors become the KPI)"),
+    OPT_STRS("rank_at", rank_at, nrank_at, RELOAD_RESTART,
+             "incident start times (RFC 3339 or epoch seconds) at which the root causes are "
+             "ranked whatever the KPI detector says, for replays of known incidents: up to "
+             "`reference` rows before the start against rank_after rows from it"),
+    OPT_INT("rank_after", rank_after, 10, 1, 100000, RELOAD_RESTART,
+            "incident rows of a ranking scheduled by rank_at"),
     OPT_REAL("z", z, 5, 1, 100, RELOAD_RESTART,
              "KPI change point: robust z-score held for 3 buckets"),
     OPT_INT("reference", reference, 300, 20, 100000, RELOAD_RESTART,

@@ -7,7 +7,13 @@
  * within `cooldown` buckets after it resolved. When the KPIs recover, the alert is sent again
  * as resolved. The alert's rca is the ranking (rca_json.h) plus "series_window"
  * (series_window.h): the KPI and the top root causes around the change point, reference rows
- * against incident rows. Threads: rows and polls on the loop; the ranking on a worker.
+ * against incident rows. A scope may also list incident start times (rank_at, for replays of
+ * known incidents): when its window holds rank_after rows from such a start, the ranking runs
+ * on up to `reference` rows before it against those rows, and its alert fires (startsAt the
+ * start) whatever the KPI detector says; a scope with rank_at needs no KPI. Those rows are
+ * copied when they are due, so a ranking in flight delays the next one without changing the rows
+ * it ranks (at most rank_at of them wait), and its graph is learned on them. Threads: rows and
+ * polls on the loop; the ranking on a worker.
  */
 #ifndef CAUSALMON_INCIDENT_H
 #define CAUSALMON_INCIDENT_H
@@ -23,8 +29,9 @@
 
 struct incident;
 
-/* Returns NULL when the scope has no KPIs (nothing to detect). c is copied. template_of (may be
- * NULL) gives the template text of a log series; it is called on the loop thread. */
+/* Returns NULL when the scope has no KPIs and no rank_at (nothing to rank). c is copied.
+ * template_of (may be NULL) gives the template text of a log series; it is called on the loop
+ * thread. */
 struct incident *incident_new(const struct scope_conf *c, int64_t bucket_ns,
                               const char *(*template_of)(void *ctx, const char *name),
                               void *template_ctx);
@@ -54,7 +61,8 @@ void incident_job_drop(struct incident_job *j);
  * detection resumes after a restart without a new warm-up. Thread: loop. */
 void incident_seed(struct incident *inc, char *const *names, const double *row, int ncols);
 
-/* Publishes a finished ranking and a pending resolution. Thread: loop. */
+/* Publishes a finished ranking and a pending resolution, and readies the next scheduled
+ * ranking that waited for it (incident_take_job). Thread: loop. */
 void incident_poll(struct incident *inc, struct alerts *al);
 
 /* The root-cause ranking ("root_causes" of the firing alert's rca; a new reference), or NULL

@@ -160,6 +160,18 @@ static int dispatch(struct scope *s, struct scope_refresh *r, struct workers *w)
     return 1;
 }
 
+/* Loop: an incident's ranking, when one is ready, rides along with a refresh of the window
+ * (queued now, dispatched by step). */
+static void take_rank(struct scope *s, int64_t t_ns)
+{
+    struct incident_job *rank = s->inc ? incident_take_job(s->inc) : NULL;
+    if (rank) { /* the incident's window is refreshed now, and ranked from that graph */
+        scope_refresh_free(s->queued);
+        s->queued = snapshot(s, t_ns);
+        s->queued->rank = rank;
+    }
+}
+
 /* Loop: adopts a finished refresh and submits the one that waited (an incident's). */
 static void step(struct scope *s)
 {
@@ -220,12 +232,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
     scope_window_push(s->win, t_ns, s->row);
     if (s->inc) incident_row(s->inc, s->win, s->names, s->row, ncols, t_ns);
     if (s->mon) monitor_row(s, t_ns, ncols);
-    struct incident_job *rank = s->inc ? incident_take_job(s->inc) : NULL;
-    if (rank) { /* the incident's window is refreshed now, and ranked from that graph */
-        scope_refresh_free(s->queued);
-        s->queued = snapshot(s, t_ns);
-        s->queued->rank = rank;
-    }
+    take_rank(s, t_ns);
     step(s);
     if (++s->since_refresh < s->conf.refresh_every || s->queued) return;
     int rows = scope_window_rows(s->win);
@@ -378,6 +385,10 @@ void scope_poll(struct scope *s, struct alerts *al)
 {
     step(s);
     if (s->inc) incident_poll(s->inc, al);
+    if (s->inc && scope_window_rows(s->win) > 0) { /* a scheduled ranking that waited */
+        take_rank(s, scope_window_last_time(s->win));
+        step(s);
+    }
     for (int k = 0; k < s->nevents; k++) {
         const struct change_event *e = &s->events[k];
         if (e->type == CHANGE_EVENT_LINK) {

@@ -28,6 +28,10 @@ bad_config window_too_short "window 20 is too short for tau_max 6 (needs >= 2*ta
   $'scopes:\n  - {name: s, match: ["a*"], window: 20, tau_max: 6}'
 bad_config tau_max_above_the_shared_limit "'tau_max': 21 is out of range [0, 20]" \
   $'scopes:\n  - {name: s, match: ["a*"], tau_max: 21}'
+bad_config rank_at_not_a_time "scopes[0] (s): rank_at[1] 'soon':" \
+  $'scopes:\n  - {name: s, match: ["*"], rank_at: ["2024-01-01T00:00:00Z", soon]}'
+bad_config rank_after_beyond_window "window 40 must hold 10 reference rows + rank_after 35" \
+  $'scopes:\n  - {name: s, match: ["*"], window: 40, rank_at: ["1700000000"], rank_after: 35}'
 bad_config yaml_syntax "yaml_syntax.yaml:2:1: YAML:" 'bucket: [1s'
 bad_config long_string "'group': longer than 127 characters" \
   "inputs: [{name: k, type: kafka, brokers: b, topics: [t], group: $(printf 'g%.0s' $(seq 200))}]"

@@ -99,6 +99,8 @@ static const char EVERY_OPTION[] =
     "    required: [\"b.x -> a.y\"]\n"
     "    directions: [\"^a\\\\.q=down\"]\n"
     "    entry_points: [\"^a$\"]\n"
+    "    rank_at: [\"2023-11-14T22:13:20Z\", \"1700000000\"]\n"
+    "    rank_after: 12\n"
     "    z: 4\n"
     "    reference: 250\n"
     "    settle: 30\n"
