@@ -37,6 +37,9 @@ void rca_params_default(struct rca_params *p)
     p->w_onset = 0.05;
     p->rows_per_param_lo = 0.25;
     p->rows_per_param_hi = 1;
+    p->w_component[0] = 0.7;
+    p->w_component[1] = 0.2;
+    p->w_component[2] = 0.1;
     p->graph_max_missing = 0.2;
     p->rank_max_missing = 0.5;
 }
@@ -69,10 +72,10 @@ static int cmp_component(const void *a, const void *b)
     return x->component - y->component;
 }
 
-/* Folds per-series scores (var[a], score[a], ranked or not) to components: 0.7 x the best,
- * 0.2 x the second and 0.1 x the third series of each component (rca.h step 6), ranked. */
+/* Folds per-series scores (var[a], score[a], ranked or not) to components: w[0] x the best,
+ * w[1] x the second and w[2] x the third series of each component (rca.h step 6), ranked. */
 static struct rca_component *fold_components(const int *var, const double *score, int nv,
-                                             const struct rca_prior *pr)
+                                             const struct rca_prior *pr, const double *w)
 {
     int nc = pr->ncomponents;
     double *top = xcalloc((size_t)nc * 3, sizeof(double));
@@ -93,7 +96,7 @@ static struct rca_component *fold_components(const int *var, const double *score
     }
     for (int k = 0; k < nc; k++) {
         const double *t = top + (size_t)k * 3;
-        if (c[k].best_var >= 0) c[k].score = 0.7 * t[0] + 0.2 * t[1] + 0.1 * t[2];
+        if (c[k].best_var >= 0) c[k].score = w[0] * t[0] + w[1] * t[1] + w[2] * t[2];
     }
     free(top);
     qsort(c, (size_t)nc, sizeof *c, cmp_component);
@@ -525,8 +528,9 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         int *vars = xmallocarray((size_t)nr, sizeof(int));
         double *sc = xmallocarray((size_t)nr, sizeof(double));
         for (int a = 0; a < nr; a++) vars[a] = res->causes[a].var, sc[a] = res->causes[a].score;
-        res->components = fold_components(vars, sc, nr, prior);
-        res->baseline_components = fold_components(res->baseline, res->baseline_score, nr, prior);
+        res->components = fold_components(vars, sc, nr, prior, p->w_component);
+        res->baseline_components =
+            fold_components(res->baseline, res->baseline_score, nr, prior, p->w_component);
         res->ncomponents = prior->ncomponents;
         free(vars);
         free(sc);

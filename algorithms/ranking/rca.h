@@ -35,8 +35,9 @@
  *      series whose mechanism did not change while a parent is about as anomalous is a symptom:
  *      its score is multiplied by 1 - r / 2. The KPI's own anomaly does not count for it when
  *      it is the symptom under analysis (given, or chosen at the entry point).
- *   6. Components (prior->component): a component scores 0.7 x its best series + 0.2 x its
- *      second + 0.1 x its third, so one noisy series weighs less than agreeing ones.
+ *   6. Components (prior->component): a component scores w_component[0] x its best series +
+ *      [1] x its second + [2] x its third (0.7, 0.2, 0.1), so one noisy series weighs less than
+ *      agreeing ones.
  * KPI choice without one given: the best prior->kpi_pref class (2: a latency, error or success
  * series of an entry-point component, 1: any latency, error or success series, 0: any), the
  * most anomalous within it.
@@ -71,6 +72,8 @@ struct rca_params {
      * graph is not trusted, the graph terms add to it in proportion to its reliability */
     double w_anomaly, w_mechanism, w_relevance, w_walk, w_onset; /* .45 .2 .2 .1 .05 */
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
+    /* step 6: a component's score from its best, second and third series (.7 .2 .1) */
+    double w_component[3];
     double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
     double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
     const volatile int *cancel; /* polled by PCMCI+ and LPCMCI (pcmci_params.cancel); NULL:
