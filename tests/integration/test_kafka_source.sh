@@ -71,13 +71,4 @@ check "the consumer paused and resumed" jq -e 'has("paused_messages")' "$WORK/p.
 check "no message came in the pause's last second" jq -e '.paused_last_second == 0' "$WORK/p.out"
 check "every one of 20000 samples arrived after the resume ($(sort -un "$WORK/tp" | wc -l))" \
   test "$(sort -un "$WORK/tp" | wc -l)" -eq 20000
-# Pause: the loop pauses an input it does not read for a while (sources.c); fetching stops, and
-# every sample arrives once it resumes.
-"$T/kproduce" "$BOOTSTRAP" paused 20000 10 > /dev/null || fail "produce paused"
-KCONSUME_PAUSE_AFTER=200 "$T/kconsume" "$BOOTSTRAP" paused g3 "$WORK/tp" 4 500 > "$WORK/p.out" 2> "$WORK/p.err"
-echo "# paused consumer: $(cat "$WORK/p.out")"
-check "the consumer paused and resumed" jq -e 'has("paused_messages")' "$WORK/p.out"
-check "no message came in the pause's last second" jq -e '.paused_last_second == 0' "$WORK/p.out"
-check "every one of 20000 samples arrived after the resume ($(sort -un "$WORK/tp" | wc -l))" \
-  test "$(sort -un "$WORK/tp" | wc -l)" -eq 20000
 finish
