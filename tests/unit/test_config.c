@@ -132,22 +132,7 @@ static const char REQUIRED_ONLY[] =
     REQUIRED_INPUTS "scopes: [{name: t, match: [\"c.*\"]}]\n"
                     "sinks: [{name: am, type: alertmanager, url: \"http://127.0.0.1:9093\"}]\n";
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_config.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
+#include "test_tmpdir.h"
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -509,5 +494,5 @@ int main(void)
         cmocka_unit_test(test_adding_a_scope_takes_a_restart),
         cmocka_unit_test(test_reload_of_files_reports_only_restart_options),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

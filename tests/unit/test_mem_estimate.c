@@ -15,22 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/causalmon-mem.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
+#include "test_tmpdir.h"
 
 /* A configuration with nscopes scopes of n series, window rows, tau_max tau, method, workers. */
 static struct config *load(int nscopes, int n, int window, int tau, const char *method, int workers)
@@ -194,5 +179,5 @@ int main(void)
         cmocka_unit_test(test_pcmci_refresh_counts_lag_blocks_not_d_by_d),
         cmocka_unit_test(test_refresh_estimate_covers_the_measured_peak),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
