@@ -55,8 +55,9 @@ struct incident {
     /* rank_at: the scheduled incident starts (bucket starts, ascending), the next one due */
     int64_t *rank_ns;
     int nrank, next_rank;
-    struct incident_job **pending; /* [npending] scheduled rankings waiting, their rows copied */
-    int npending;
+    struct incident_job **pending; /* [npending] rankings waiting, their rows copied: scheduled
+                                      ones, and one KPI incident that came while busy */
+    int npending, pending_cap;
 };
 
 static int cmp_i64(const void *a, const void *b)
@@ -98,7 +99,8 @@ struct incident *incident_new(const struct scope_conf *c, int64_t bucket_ns,
             inc->rank_ns[inc->nrank++] = bucket_of(t, bucket_ns);
     }
     qsort(inc->rank_ns, (size_t)inc->nrank, sizeof(int64_t), cmp_i64);
-    inc->pending = xmallocarray((size_t)(inc->nrank ? inc->nrank : 1), sizeof *inc->pending);
+    inc->pending_cap = inc->nrank + 1;
+    inc->pending = xmallocarray((size_t)inc->pending_cap, sizeof *inc->pending);
     inc->conf = *c;
     inc->bucket_ns = bucket_ns;
     inc->template_of = template_of;
@@ -148,7 +150,7 @@ struct incident_job {
     int split, kpi;   /* split relative to first; kpi -1: chosen by the ranking */
     int64_t start_ns; /* time of the first incident row */
     double change_z;  /* NAN for a scheduled ranking */
-    double *own;      /* [used x ncols] the rows ranked, copied when scheduled; NULL: the
+    double *own;      /* [used x ncols] the rows ranked, copied when it had to wait; NULL: the
                        * snapshot's rows are ranked, from the refresh's graph */
     char **names;
     char **templates; /* [ncols] template text of log series, or NULL */
@@ -434,8 +436,17 @@ void incident_row(struct incident *inc, const struct scope_window *win, char *co
         pthread_mutex_lock(&inc->mu);
         int busy = inc->busy || inc->ready;
         pthread_mutex_unlock(&inc->mu);
-        struct incident_job *j = busy ? NULL : new_job(inc, win, names, ncols, &jr, 0);
-        if (j) submit(inc, j);
+        if (!busy) {
+            struct incident_job *j = new_job(inc, win, names, ncols, &jr, 0);
+            if (j) submit(inc, j);
+        } else if (inc->npending + inc->nrank - inc->next_rank < inc->pending_cap) {
+            /* waits, its rows copied now; the scheduled rankings still to come keep room */
+            struct incident_job *j = new_job(inc, win, names, ncols, &jr, 1);
+            if (j) inc->pending[inc->npending++] = j;
+        } else {
+            logmsg(LOG_WARNING, "scope %s: the incident in %s is not ranked: %d rankings wait",
+                   inc->conf.name, inc->conf.kpis[kpi], inc->npending);
+        }
     } else if (e == DETECTOR_RESOLVED) {
         inc->resolve_pending = 1;
         inc->resolve_ns = t_ns;

@@ -53,8 +53,8 @@ static int cmp_desc(const void *x, const void *y)
 void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
 {
     memset(out, 0, sizeof *out);
-    double hold = sources_hold_watermark(c) ? (double)(c->lateness_ns / c->bucket_ns) : 0;
-    double slots = (double)(c->lateness_ns / c->bucket_ns) + hold + 2;
+    int64_t hold_ns = sources_hold_watermark(c) ? c->lateness_ns : 0;
+    double slots = (double)((c->lateness_ns + hold_ns) / c->bucket_ns) + 2; /* as aligner_new */
     double series = c->max_series;
     /* accumulators (sum, max, last, last_ts, count) per slot and series; per series: name
      * pointer, aggregation, carry, gap run, last bucket, free id, two hash slots, row value,

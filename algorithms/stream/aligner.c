@@ -63,7 +63,10 @@ struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t er
     }
     struct aligner *al = xcalloc(1, sizeof *al);
     al->p = *p;
-    al->nslots = (int)(p->lateness_ns / p->interval_ns) + (int)(p->hold_ns / p->interval_ns) + 2;
+    /* open buckets span floor(newest / I) - floor((newest - L - H) / I) + 1 <= ceil((L + H) / I)
+     * + 1 slots: L and H are summed before the division, or their fractions could add up to one
+     * slot too few and two open buckets would share one */
+    al->nslots = (int)((p->lateness_ns + p->hold_ns) / p->interval_ns) + 2;
     al->slots = xcalloc((size_t)al->nslots * p->max_series, sizeof *al->slots);
     al->slot_records = xcalloc((size_t)al->nslots, sizeof(int));
     al->names = xcalloc((size_t)p->max_series, sizeof(char *));

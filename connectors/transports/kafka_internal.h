@@ -29,7 +29,7 @@ struct durable_entry {
 
 /* What we track per partition that has delivered messages. */
 struct part {
-    char topic[128];
+    char topic[256]; /* Kafka topic names have at most 249 bytes */
     int32_t partition;
     int64_t held;               /* store=checkpoint: offset after the last handled message, or -1 */
     struct durable_entry *ring; /* DURABLE_RING entries, allocated on first use */

@@ -1,6 +1,8 @@
 /* kafka_partitions.c - the table of partitions a Kafka source tracks (kafka_internal.h). */
 #include "kafka_internal.h"
 
+#include "xalloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@ struct part *kafka_part_of(struct kafka_source *s, const char *topic, int32_t pa
             return &s->parts[a];
         }
     if (s->nparts == PARTS_MAX) return NULL;
-    if (!s->parts) s->parts = calloc(PARTS_MAX, sizeof *s->parts);
+    if (!s->parts) s->parts = xcalloc(PARTS_MAX, sizeof *s->parts);
     struct part *p = &s->parts[s->nparts];
     snprintf(p->topic, sizeof p->topic, "%s", topic);
     p->partition = partition;

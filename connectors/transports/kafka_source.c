@@ -315,6 +315,9 @@ void kafka_source_close(struct kafka_source *s)
                 logmsg(LOG_WARNING, "input %s: final commit: %s", s->name, rd_kafka_err2str(e));
         }
         if (s->queue) rd_kafka_queue_destroy(s->queue);
+        /* the revoke that closing runs must not release the hold: the caller checkpointed
+         * without the buckets the hold keeps open, and they stay for the replay */
+        s->on_progress = NULL;
         rd_kafka_consumer_close(s->rk);
         rd_kafka_destroy(s->rk);
     }

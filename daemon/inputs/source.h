@@ -16,9 +16,10 @@
  * a backlog is paused, and resumed when it is within lateness/4 of it, when no input with a
  * backlog is behind it any more, or after SOURCE_PAUSE_MAX_S (then polled once before it may be
  * paused again). An input reading live (no backlog) is never paused. A paused source is not
- * polled and gives no pollitem, and pushes back through its own transport: ZeroMQ's high-water
- * mark, the Kafka fetch queue (queued.max.messages.kbytes), an HTTP queue that answers 429/503,
- * a file that is not read. Its pause/resume operations are told too (sources.c).
+ * polled and gives no pollitem, and pushes back through its own transport: a PULL socket's
+ * high-water mark, Kafka (its pause stops fetching), an HTTP queue that answers 429/503, a file
+ * that is not read. Its pause/resume operations are told too (sources.c). A type whose transport
+ * would drop instead (a SUB socket) sets never_pause.
  *
  * Thread: the loop, for every operation; a connector may run threads of its own behind them.
  */
@@ -92,6 +93,10 @@ struct source_ops {
      * holds the aligner's watermark at its slowest stream (aligner_set_hold, through
      * s->holder): the aligner then keeps up to one lateness more of open buckets. */
     int holds_watermark;
+    /* 1 when the transport drops what waits while the input is not read (a SUB socket beyond
+     * its high-water mark): the loop never pauses such an input, since a pause would lose more
+     * than the late records it saves. */
+    int never_pause;
 };
 
 /* The longest a source stays paused before it is polled once again, seconds (below Kafka's

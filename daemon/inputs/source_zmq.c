@@ -1,6 +1,7 @@
 /* source_zmq.c - the zmq_pull (binds, CURVE when enabled) and zmq_sub (connects) input types. A
- * paused input's socket is not polled (no pause operation): its high-water mark (rcvhwm) then
- * pushes back on PUSH senders; a PUB sender drops beyond it. */
+ * paused zmq_pull input's socket is not polled (no pause operation): its high-water mark
+ * (rcvhwm) then pushes back on PUSH senders. A PUB sender would drop beyond it, so a zmq_sub
+ * input is never paused (never_pause). */
 #include "source.h"
 #include "zmq_source.h"
 
@@ -96,4 +97,5 @@ const struct source_ops source_zmq_sub = {
     .pollitem = pollitem,
     .poll = poll,
     .close = close_source,
+    .never_pause = 1, /* a PUB sender drops what a paused SUB does not read */
 };

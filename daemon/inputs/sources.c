@@ -140,7 +140,7 @@ static int align(struct sources *ss)
         int64_t ahead = slow == INT64_MAX || s->event_ns < 0 ? 0 : s->event_ns - slow;
         if (s->done)
             set_paused(s, 0, now);
-        else if (!s->paused && s->more && ahead > ahead_max)
+        else if (!s->paused && s->more && ahead > ahead_max && !s->ops->never_pause)
             set_paused(s, 1, now);
         else if (s->paused &&
                  (ahead <= ahead_max / 2 || now - s->paused_at >= SOURCE_PAUSE_MAX_S)) {

@@ -382,12 +382,35 @@ static void test_hold_is_bounded_by_hold_ns(void **state)
     aligner_free(al);
 }
 
+/* Lateness and hold that are not whole buckets (5 s each on 3 s buckets): the oldest and the
+ * newest open bucket (2 and 6, with the first record at 18 s) each keep their own values. */
+static void test_open_buckets_never_share_a_slot_with_fractional_lateness_and_hold(void **state)
+{
+    (void)state;
+    struct aligner_params p = {3 * S, 5 * S, 4, 10, AGG_MEAN, 5 * S};
+    char err[128];
+    struct aligner *al = aligner_new(&p, err, sizeof err);
+    assert_non_null(al);
+    struct rows out = {0};
+    assert_int_equal(add(al, "a", 18 * S, 2, &out), ALIGN_OK);
+    assert_int_equal(add(al, "a", 6 * S + S / 2, 1, &out), ALIGN_OK); /* bucket 2, still open */
+    aligner_flush_all(al, on_row, &out);
+    int seen = 0;
+    for (int r = 0; r < out.n && r < 64; r++) {
+        if (out.start[r] == 6 * S) assert_true(out.v[r][0] == 1), seen++;
+        if (out.start[r] == 18 * S) assert_true(out.v[r][0] == 2), seen++;
+    }
+    assert_int_equal(seen, 2);
+    aligner_free(al);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_series_expire_and_free_the_cap),
         cmocka_unit_test(test_held_watermark_gives_the_same_rows_whatever_the_stream_skew),
         cmocka_unit_test(test_hold_is_bounded_by_hold_ns),
+        cmocka_unit_test(test_open_buckets_never_share_a_slot_with_fractional_lateness_and_hold),
         cmocka_unit_test(test_resumed_aligner_drops_duplicates_and_matches_uninterrupted),
         cmocka_unit_test(test_record_far_ahead_of_clock_refused_watermark_unmoved),
         cmocka_unit_test(test_each_aggregation_rule),
