@@ -40,6 +40,7 @@ void rca_params_default(struct rca_params *p)
     p->w_component[0] = 0.7;
     p->w_component[1] = 0.2;
     p->w_component[2] = 0.1;
+    p->call_share = 0.8;
     p->graph_max_missing = 0.2;
     p->rank_max_missing = 0.5;
 }
@@ -80,7 +81,7 @@ static struct rca_component *fold_components(const int *var, const double *score
     int nc = pr->ncomponents;
     double *top = xcalloc((size_t)nc * 3, sizeof(double));
     struct rca_component *c = xmallocarray((size_t)nc, sizeof *c);
-    for (int k = 0; k < nc; k++) c[k] = (struct rca_component){k, -1, -1};
+    for (int k = 0; k < nc; k++) c[k] = (struct rca_component){k, -1, -1, -1};
     for (int a = 0; a < nv; a++) {
         int k = pr->component[var[a]];
         double s = isnan(score[a]) ? 0 : score[a];
@@ -101,6 +102,25 @@ static struct rca_component *fold_components(const int *var, const double *score
     free(top);
     qsort(c, (size_t)nc, sizeof *c, cmp_component);
     return c;
+}
+
+/* Step 7: res->components (ranked by step 6) reordered callee-first on the known calls. */
+static void order_by_calls(struct rca_result *res, const struct rca_prior *pr, double share)
+{
+    int nc = pr->ncomponents;
+    double *score = xmallocarray((size_t)nc, sizeof(double));
+    int *order = xmallocarray((size_t)nc, sizeof(int)),
+        *expl = xmallocarray((size_t)nc, sizeof(int));
+    struct rca_component *by = xmallocarray((size_t)nc, sizeof *by);
+    for (int a = 0; a < nc; a++) by[res->components[a].component] = res->components[a];
+    for (int c = 0; c < nc; c++) score[c] = by[c].score;
+    int start = res->kpi >= 0 ? pr->component[res->kpi] : -1;
+    if (call_graph_order(score, nc, pr->calls, pr->ncalls, start, share, order, expl) > 0)
+        for (int a = 0; a < nc; a++) {
+            res->components[a] = by[order[a]];
+            res->components[a].explained_by = expl[order[a]];
+        }
+    free(score), free(order), free(expl), free(by);
 }
 
 /* Onset row (relative to split) of column j of X (NaN skipped): the first row from
@@ -532,6 +552,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         res->baseline_components =
             fold_components(res->baseline, res->baseline_score, nr, prior, p->w_component);
         res->ncomponents = prior->ncomponents;
+        if (prior->calls && prior->ncalls > 0) order_by_calls(res, prior, p->call_share);
         free(vars);
         free(sc);
     }
