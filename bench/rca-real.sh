@@ -77,15 +77,16 @@ run_rca() {
   echo "$(((t1 - t0) / 1000000))"
 }
 
-# calls_arg FILE: "--calls CSV" with the set's call graph (CALLS=0: nothing). A caller,callee
-# edge list is passed as it is; an adjacency matrix (header ",a,b,...", rows "a,0,1,...",
-# caller -> callee) is turned into one first.
+# calls_arg FILE: sets CALLS_ARGS to (--calls CSV) with the set's call graph, or to nothing
+# (CALLS=0, or no such file). A caller,callee edge list is passed as it is; an adjacency matrix
+# (header ",a,b,...", rows "a,0,1,...", caller -> callee) is turned into one first.
 calls_arg() {
+  CALLS_ARGS=()
   [ "${CALLS:-1}" = 1 ] && [ -f "$1" ] || return 0
-  if head -1 "$1" | grep -qiE '(^|,)(caller|source)(,|$)'; then echo "--calls $1"; return; fi
+  if head -1 "$1" | grep -qiE '(^|,)(caller|source)(,|$)'; then CALLS_ARGS=(--calls "$1"); return; fi
   awk -F, 'NR == 1 { for (i = 2; i <= NF; i++) name[i] = $i; print "caller,callee"; next }
     { for (i = 2; i <= NF; i++) if ($i + 0 == 1) print $1 "," name[i] }' "$1" > "$TMP/calls.csv"
-  echo "--calls $TMP/calls.csv"
+  CALLS_ARGS=(--calls "$TMP/calls.csv")
 }
 
 # ---- PetShop -------------------------------------------------------------------------------
@@ -121,9 +122,10 @@ bench_petshop() {
       agg=$(jq -r .target.agg "$t"); ts=$(jq -r .target.timestamp "$t")
       root=$(jq -r .root_cause.node "$t")
       petshop_csv "$root_dir/$scen/noissue/metrics.csv" "$dir/metrics.csv" "$TMP/x.csv" > "$TMP/map"
+      calls_arg "$root_dir/$scen/graph.csv"
       fault=$(awk -v ts="$ts" '$1 <= ts { f = $2 } END { print f }' "$TMP/map")
       secs=$(run_rca "$TMP/out.json" --input "$TMP/x.csv" --fault-time "$fault" \
-        --kpi "$node|$metric|$agg" --tau-max 1 $(calls_arg "$root_dir/$scen/graph.csv")) || { echo "# refused: $dir: $(tail -1 "$TMP/err")"; N[petshop refused]=$((${N[petshop refused]:-0} + 1)); continue; }
+        --kpi "$node|$metric|$agg" --tau-max 1 "${CALLS_ARGS[@]}") || { echo "# refused: $dir: $(tail -1 "$TMP/err")"; N[petshop refused]=$((${N[petshop refused]:-0} + 1)); continue; }
       score petshop "$scen-$metric" "$root" "$TMP/out.json" "$secs"
     done
   done
@@ -136,6 +138,7 @@ bench_boutique() {
   for day in "$DATA"/boutique/*/; do
     [ -f "$day/fault_list.json" ] || continue
     boutique_csv "$day" "$TMP/b.csv"
+    calls_arg "$day/metric/dependency.csv"
     prev=0
     mapfile -t faults < <(jq -r '[to_entries[].value[]] | sort_by(.inject_time)[] | [.inject_time, .inject_pod, .inject_type] | @tsv' "$day/fault_list.json")
     for ((fi = 0; fi < ${#faults[@]}; fi++)); do
@@ -144,7 +147,9 @@ bench_boutique() {
       after=10
       if [ "${CUT:-1}" = 1 ] && ((fi + 1 < ${#faults[@]})); then
         next=$(date -u -d "$(cut -f1 <<< "${faults[fi + 1]}")" +%s)
-        (((next - ft) / 60 < after)) && after=$(((next - ft) / 60))
+        # rows are whole minutes: the rows before the one holding the next injection
+        ((next / 60 - ft / 60 < after)) && after=$((next / 60 - ft / 60))
+        ((after < 1)) && after=1
       fi
       ref=60
       if [ "${REF:-hour}" = prev ] && [ "$prev" -gt 0 ] && [ $(((ft - prev) / 60)) -lt 60 ]; then
@@ -154,7 +159,7 @@ bench_boutique() {
       root=$(sed -E 's/-[^-]*-[^-]*$//' <<< "$pod")
       case $type in return | exception) cls=code ;; *) cls=resource ;; esac
       secs=$(run_rca "$TMP/out.json" --input "$TMP/b.csv" --fault-time "$ft" --reference "$ref" \
-        --after "$after" $(calls_arg "$day/metric/dependency.csv")) || { echo "# refused: boutique $when $pod: $(tail -1 "$TMP/err")"; N[boutique refused]=$((${N[boutique refused]:-0} + 1)); continue; }
+        --after "$after" "${CALLS_ARGS[@]}") || { echo "# refused: boutique $when $pod: $(tail -1 "$TMP/err")"; N[boutique refused]=$((${N[boutique refused]:-0} + 1)); continue; }
       score "boutique-$cls" "$type" "$root" "$TMP/out.json" "$secs"
     done
   done

@@ -175,8 +175,9 @@ static int is_ancestor(struct truth *tr, int a, int b)
 }
 
 /* pag_sepset_fn: b is in the (ancestral) separating set of a and c iff b ∈ An({a, c}). */
-static enum pag_triple anc_sepset(void *ctx, int a, int b, int c)
+static enum pag_triple anc_sepset(void *ctx, int a, int b, int c, int confirm)
 {
+    (void)confirm; /* the ancestral answer needs no data */
     struct truth *tr = ctx;
     int s[2] = {unode(tr, a), unode(tr, c)};
     ancestors(&tr->u, s, 2);

@@ -65,10 +65,10 @@ static size_t pair_link(const struct run *r, int a, int c, int *shift)
  * collider opens the path, on a noncollider it does not); PAG_AMBIGUOUS when b is outside S but
  * one of those sets makes a and c independent. A noncollider missed because a weak path
  * happened to test independent given a small S then becomes neither a false collider nor
- * (through R1) a false tail. */
+ * (through R1) a false tail. Without confirm only the membership is looked at (pag.h). */
 static int search_with(struct run *r, int X, int Y, int b, const int *z, int k);
 
-static enum pag_triple in_sepset(void *ctx, int a, int b, int c)
+static enum pag_triple in_sepset(void *ctx, int a, int b, int c, int confirm)
 {
     struct run *r = ctx;
     int shift, N = r->N;
@@ -80,6 +80,7 @@ static enum pag_triple in_sepset(void *ctx, int a, int b, int c)
     int k = r->sep_len[at];
     for (int q = 0; q < k; q++)
         if (z[q] == node) return PAG_NONCOLLIDER;
+    if (!confirm) return PAG_AMBIGUOUS;
     size_t T1 = (size_t)r->tau_max + 1;
     int tau = (int)(at % T1), j = (int)(at / T1 % (size_t)N), i = (int)(at / T1 / (size_t)N);
     int X = tau * N + i;

@@ -56,14 +56,13 @@ int calls_csv_read(const char *path, struct scope_conf *sc, char *err, size_t er
     sc->ncalls = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
-        size_t len = strcspn(line, "\r\n");
-        if (!line[len] && !feof(f)) {
+        if (!strchr(line, '\n') && !feof(f)) {
             snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
                      sizeof line - 2);
             rc = -1;
             break;
         }
-        line[len] = 0;
+        line[strcspn(line, "\r\n")] = 0;
         const char *s = line + (lineno == 1 && !strncmp(line, "\xEF\xBB\xBF", 3) ? 3 : 0);
         while (isspace((unsigned char)*s)) s++;
         if (!*s || *s == '#') continue;

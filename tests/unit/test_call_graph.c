@@ -71,6 +71,12 @@ static void test_cycles_self_calls_bad_edges_and_bad_scores(void **state)
     /* NaN and negative scores count as 0; nothing positive: no candidate */
     const double z[] = {NAN, -1, 0};
     assert_int_equal(call_graph_order(z, 3, cyc, 2, FRONT, 0.8, order, NULL), 0);
+    /* a component without series (NaN) stays after those that score 0 */
+    const double w[] = {NAN, 0, 1};
+    assert_int_equal(call_graph_order(w, 3, NULL, 0, -1, 0.8, order, NULL), 1);
+    assert_int_equal(order[0], 2);
+    assert_int_equal(order[1], 1);
+    assert_int_equal(order[2], 0);
     assert_int_equal(call_graph_order(s, 0, cyc, 2, FRONT, 0.8, order, NULL), -1);
     assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, 0, order, NULL), -1);
     assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, 1.5, order, NULL), -1);
