@@ -33,6 +33,25 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->min_link = 0.2;
 }
 
+double change_monitor_bytes(const struct change_monitor_params *p, int nseries)
+{
+    double N = nseries, H = (double)p->reference + p->gap + p->recent + p->tau_max + 1;
+    double dim = MAXP + 1, ss = (dim + dim * dim) * 8; /* segment statistics of one window */
+    /* the ring, per-series state with a frozen reference and a seasonal profile (a period of at
+     * most a third of the ring), the round's p- and q-values and the deseasoning buffer */
+    double b = H * N * 8 + N * (sizeof(struct series) + ss + (H / 3 + 1) * 8) + 2 * N * 8 + H * 8;
+    /* one round: current and trailing statistics and the change test of every series */
+    b += N * (2 * (sizeof(struct wstats) + ss) + sizeof(struct linear_change) + 2 * dim * 8 +
+              4 * 8 + sizeof(void *));
+    if (p->scan_every > 0 && p->tau_max > 0) {
+        double K = N * p->tau_max, rows = p->reference > p->recent ? p->reference : p->recent;
+        /* r0, r1 and a frozen row of r0 for every series; the residual and candidate rows; the
+         * scan's per-candidate scratch */
+        b += 3 * N * K * 8 + rows * (N + K) * 8 + K * (4 * 8 + 2 * 4) + (N + K) * (8 + 4);
+    }
+    return b;
+}
+
 struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
                                           char *err, size_t errlen)
 {

@@ -103,6 +103,12 @@ struct change_monitor;
 
 void change_monitor_params_default(struct change_monitor_params *p);
 
+/* Upper bound of the bytes a monitor of nseries series with parameters p allocates: resident
+ * (the ring, per-series state, a frozen reference and seasonal profile for every series, the
+ * scan's correlation matrices and a frozen reference row of them for every series) plus the
+ * scratch of one round. Allocator overhead not counted. Pure; any thread. */
+double change_monitor_bytes(const struct change_monitor_params *p, int nseries);
+
 /* Returns a monitor of nseries series, or NULL with a message in err when a parameter is out of
  * range (windows < 10 rows, recent <= parents, every < 1, alpha not in (0, 0.5], confirm < 1,
  * scan_every < 0, min_link not in [0, 1)). */
