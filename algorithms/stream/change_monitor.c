@@ -37,9 +37,11 @@ double change_monitor_bytes(const struct change_monitor_params *p, int nseries)
 {
     double N = nseries, H = (double)p->reference + p->gap + p->recent + p->tau_max + 1;
     double dim = MAXP + 1, ss = (dim + dim * dim) * 8; /* segment statistics of one window */
-    /* the ring, per-series state with a frozen reference and a seasonal profile (a period of at
-     * most a third of the ring), the round's p- and q-values and the deseasoning buffer */
-    double b = H * N * 8 + N * (sizeof(struct series) + ss + (H / 3 + 1) * 8) + 2 * N * 8 + H * 8;
+    /* the ring and its view, per-series state with a frozen reference and a seasonal profile (a
+     * period of at most a third of the ring), the round's p- and q-values and the deseasoning
+     * buffer */
+    double b =
+        2 * H * N * 8 + N * (sizeof(struct series) + ss + (H / 3 + 1) * 8) + 2 * N * 8 + H * 8;
     /* one round: current and trailing statistics and the change test of every series */
     b += N * (2 * (sizeof(struct wstats) + ss) + sizeof(struct linear_change) + 2 * dim * 8 +
               4 * 8 + sizeof(void *));
@@ -75,6 +77,7 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
     m->N = nseries;
     m->H = p->reference + p->gap + p->recent + p->tau_max + 1;
     m->ring = xmallocarray((size_t)m->H * nseries, sizeof(double));
+    m->view = xmallocarray((size_t)m->H * nseries, sizeof(double));
     for (size_t a = 0; a < (size_t)m->H * nseries; a++) m->ring[a] = NAN;
     m->s = xcalloc((size_t)nseries, sizeof *m->s);
     for (int j = 0; j < nseries; j++) {
@@ -114,6 +117,7 @@ void change_monitor_free(struct change_monitor *m)
     free(m->Z);
     free(m->s);
     free(m->ring);
+    free(m->view);
     free(m->pm);
     free(m->qm);
     free(m->buf);
@@ -283,8 +287,27 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
     return nev;
 }
 
+void cm_view(struct change_monitor *m)
+{
+    int N = m->N, H = m->H;
+    for (int r = 0; r < H; r++) {
+        long u = m->rows - H + r;
+        double *dst = m->view + (size_t)r * N;
+        if (u < 0) {
+            for (int i = 0; i < N; i++) dst[i] = NAN;
+            continue;
+        }
+        const double *src = m->ring + (size_t)(u % H) * N;
+        for (int i = 0; i < N; i++) {
+            const struct series *s = &m->s[i];
+            dst[i] = s->period > 0 ? src[i] - s->profile[u % s->period] : src[i];
+        }
+    }
+}
+
 static int round_run(struct change_monitor *m, struct change_event *ev, int maxev)
 {
+    cm_view(m);
     const struct change_monitor_params *p = &m->p;
     int N = m->N, nev = 0;
     long now = m->rows, cur_lo = now - p->recent, tr_hi = cur_lo - p->gap;
