@@ -24,6 +24,11 @@ void scope_monitor_params(const struct scope_conf *c, struct change_monitor_para
     mp->gap = c->monitor_gap;
     mp->recent = c->monitor_recent;
     mp->every = c->monitor_every;
+    /* scopes take their rounds at different buckets (by their name), so that scopes of one
+     * cadence do not all test in the same bucket and hold up the loop together */
+    uint32_t h = 2166136261u;
+    for (const char *p = c->name; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    mp->offset = (int)(h % (uint32_t)c->monitor_every);
     mp->alpha = c->monitor_alpha;
     mp->confirm = c->monitor_confirm;
     mp->adopt = c->monitor_adopt > mp->recent ? c->monitor_adopt : mp->recent;

@@ -61,7 +61,8 @@ struct scope {
     char last_error[256];
 };
 
-/* The change monitor's parameters of scope c (its monitor_* options over the defaults). Pure. */
+/* The change monitor's parameters of scope c (its monitor_* options over the defaults; the
+ * rounds' offset from a hash of the scope's name). Pure. */
 void scope_monitor_params(const struct scope_conf *c, struct change_monitor_params *mp);
 
 /* Creates a scope for an aligner holding up to aligner_max_series series; with KPIs, also its

@@ -21,6 +21,7 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->gap = 60;
     p->recent = 80;
     p->every = 10;
+    p->offset = 0;
     p->alpha = 0.001;
     p->confirm = 3;
     p->adopt = 300;
@@ -58,12 +59,13 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
                                           char *err, size_t errlen)
 {
     if (nseries < 1 || p->tau_max < 0 || p->tau_max > SVAR_TAU_MAX_LIMIT || p->reference < 30 ||
-        p->recent < 20 || p->gap < 0 || p->every < 1 || !(p->alpha > 0 && p->alpha <= 0.5) ||
-        p->confirm < 1 || p->adopt < p->recent || p->reseason < 1 || p->scan_every < 0 ||
-        !(p->min_link >= 0 && p->min_link < 1)) {
+        p->recent < 20 || p->gap < 0 || p->every < 1 || p->offset < 0 || p->offset >= p->every ||
+        !(p->alpha > 0 && p->alpha <= 0.5) || p->confirm < 1 || p->adopt < p->recent ||
+        p->reseason < 1 || p->scan_every < 0 || !(p->min_link >= 0 && p->min_link < 1)) {
         snprintf(err, errlen,
                  "change monitor: parameters out of range (reference >= 30, recent >= 20, gap "
-                 ">= 0, every >= 1, alpha in (0, 0.5], confirm >= 1, adopt >= recent, "
+                 ">= 0, every >= 1, offset in [0, every), alpha in (0, 0.5], confirm >= 1, adopt "
+                 ">= recent, "
                  "scan_every >= 0, min_link in [0, 1))");
         return NULL;
     }
@@ -452,6 +454,6 @@ int change_monitor_push(struct change_monitor *m, const double *row, struct chan
     if (p->deseason && m->rows >= full && (m->rows - full) % p->reseason == 0) cm_deseason(m);
     /* with deseasoning, the first round waits for the first cycle detection */
     long first = p->deseason ? full : p->recent + p->gap + 30 + p->tau_max;
-    if (m->rows % p->every != 0 || m->rows < first) return 0;
+    if ((m->rows + p->offset) % p->every != 0 || m->rows < first) return 0;
     return round_run(m, ev, maxev);
 }
