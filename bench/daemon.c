@@ -23,7 +23,7 @@
  *                                            30 buckets, as fast as taken; default 6000 buckets)
  *        bench_daemon CAUSALMON --scopes S --series P [--rate SAMPLES_PER_S] [--buckets B]
  *                     [--window W] [--refresh-every R] [--monitor-every M] [--monitor 0|1]
- *                     [--idle-flush SECONDS] [--settle SECONDS]
+ *                     [--workers N] [--idle-flush SECONDS] [--settle SECONDS]
  */
 #include "bench_util.h"
 
@@ -43,7 +43,8 @@
 /* rows a scope needs before its first refresh: svar_min_rows(TAU_MAX) */
 #define MIN_ROWS (2 * TAU_MAX + 10)
 
-static int SCOPES = 4, PER = 50, WINDOW = 600, REFRESH = 30, MONITOR = 10, MONITOR_ON = 1;
+static int SCOPES = 4, PER = 50, WINDOW = 600, REFRESH = 30, MONITOR = 10, MONITOR_ON = 1,
+           WORKERS = 2;
 static long BUCKETS = 6000;
 static double RATE = 0, SETTLE = 30, IDLE_FLUSH = 1;
 static char push_ep[64], query_ep[64];
@@ -198,11 +199,12 @@ struct scope_seen {
     long refreshes, at_end, rows;
     int nlat;
     double lat[4096];
-    double last_t;  /* wall time of the last refresh seen to finish (0: none yet) */
-    long last_rows; /* the scope's rows then */
-    double gap_s;   /* longest wall time between two refreshes seen to finish */
-    long gap_rows;  /* longest such gap in rows */
-    double first_t; /* wall time of the first */
+    double last_t;   /* wall time of the last refresh seen to finish (0: none yet) */
+    long last_rows;  /* the scope's rows then */
+    double gap_s;    /* longest wall time between two refreshes seen to finish */
+    long gap_rows;   /* longest such gap in rows */
+    double first_t;  /* wall time of the first */
+    long first_rows; /* the scope's rows then */
 };
 
 static struct scope_seen seen[MAX_SCOPES];
@@ -212,12 +214,15 @@ static void observe(json_t *st)
 {
     size_t i;
     json_t *sc;
+    long aligned = geti(st, "aligner.rows");
     json_array_foreach(json_object_get(st, "scopes"), i, sc)
     {
         if (i >= MAX_SCOPES) break;
         struct scope_seen *s = &seen[i];
         long r = geti(sc, "refreshes");
-        s->rows = json_object_get(sc, "monitor") ? geti(sc, "monitor.rows") : s->rows;
+        /* rows the scope has seen: its monitor's, else every aligned row (the bench's scopes
+         * each have a series in every bucket) */
+        s->rows = geti(sc, "monitor.rows") > 0 ? geti(sc, "monitor.rows") : aligned;
         if (r > s->refreshes && s->nlat < 4096)
             s->lat[s->nlat++] = json_number_value(json_object_get(sc, "refresh_seconds"));
         if (r > s->refreshes) { /* the gap since the last one seen */
@@ -225,8 +230,10 @@ static void observe(json_t *st)
             if (s->last_t > 0) {
                 if (now - s->last_t > s->gap_s) s->gap_s = now - s->last_t;
                 if (s->rows - s->last_rows > s->gap_rows) s->gap_rows = s->rows - s->last_rows;
-            } else
+            } else {
                 s->first_t = now;
+                s->first_rows = s->rows;
+            }
             s->last_t = now;
             s->last_rows = s->rows;
         }
@@ -251,7 +258,7 @@ int main(int argc, char **argv)
                 "usage: bench_daemon CAUSALMON [BUCKETS]\n"
                 "       bench_daemon CAUSALMON --scopes S --series P [--rate SAMPLES_PER_S] "
                 "[--buckets B] [--window W] [--refresh-every R] [--monitor-every M] "
-                "[--monitor 0|1] [--idle-flush SECONDS] [--settle SECONDS]\n");
+                "[--monitor 0|1] [--workers N] [--idle-flush SECONDS] [--settle SECONDS]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -271,6 +278,8 @@ int main(int argc, char **argv)
             REFRESH = arg_int(v, 1, 100000, "--refresh-every"), a++;
         else if (strcmp(argv[a], "--monitor-every") == 0)
             MONITOR = arg_int(v, 1, 100000, "--monitor-every"), a++;
+        else if (strcmp(argv[a], "--workers") == 0)
+            WORKERS = arg_int(v, 1, 64, "--workers"), a++;
         else if (strcmp(argv[a], "--monitor") == 0)
             MONITOR_ON = arg_int(v, 0, 1, "--monitor"), a++;
         else if (strcmp(argv[a], "--idle-flush") == 0)
@@ -295,11 +304,11 @@ int main(int argc, char **argv)
     FILE *f = fopen(conf, "w");
     int total = SCOPES * PER, cap = total + 100 > 1000 ? total + 100 : 1000;
     fprintf(f,
-            "bucket: 1s\nlateness: 2s\nidle_flush: %gs\nstate_dir: %s\nworkers: 2\nlog_level: "
+            "bucket: 1s\nlateness: 2s\nidle_flush: %gs\nstate_dir: %s\nworkers: %d\nlog_level: "
             "warning\nmax_series: %d\ninputs:\n  - {name: m, type: zmq_pull, endpoint: \"%s\", "
             "rcvhwm: 100000}\nalerts: {endpoint: \"tcp://127.0.0.1:%d\"}\nquery: {endpoint: "
             "\"%s\"}\nscopes:\n",
-            IDLE_FLUSH, dir, cap, push_ep, port + 1, query_ep);
+            IDLE_FLUSH, dir, WORKERS, cap, push_ep, port + 1, query_ep);
     for (int k = 0; k < SCOPES; k++)
         fprintf(f,
                 "  - {name: s%d, match: [\"svc%d.*\"], window: %d, tau_max: %d, refresh_every: "
@@ -438,6 +447,18 @@ int main(int argc, char **argv)
            "still running when ingest ended); latency over all scopes median %.1f ms, max %.1f "
            "ms (%d seen)\n",
            on_cadence, SCOPES, nall ? 1e3 * all[nall / 2] : 0.0, 1e3 * worst, nall);
+    double all_first = 0;
+    long all_first_rows = 0;
+    int nfirst = 0;
+    for (int k = 0; k < SCOPES; k++)
+        if (seen[k].first_t > 0) {
+            nfirst++;
+            if (seen[k].first_t - t0 > all_first) all_first = seen[k].first_t - t0;
+            if (seen[k].first_rows > all_first_rows) all_first_rows = seen[k].first_rows;
+        }
+    printf("%d of %d scopes refreshed at least once, the last of them %.1f s after the start "
+           "(at row %ld)\n",
+           nfirst, SCOPES, all_first, all_first_rows);
     printf("longest gap between two refreshes of a scope: %.1f s of wall time, %ld rows (a "
            "refresh_every of at least that many buckets is kept at this load)\n",
            worst_gap_s, worst_gap_rows);
