@@ -152,7 +152,7 @@ static void colliders(struct orient *o)
         for (int x = 0; x < o->nnb[b]; x++)
             for (int y = x + 1; y < o->nnb[b]; y++) {
                 int a = o->nb[b][x], c = o->nb[b][y];
-                if (adjacent(o->g, a, c) || o->in_sepset(o->ctx, a, b, c)) continue;
+                if (adjacent(o->g, a, c) || o->in_sepset(o->ctx, a, b, c) != PAG_COLLIDER) continue;
                 if (n == cap) t = xrealloc(t, (cap *= 2) * sizeof *t);
                 t[n][0] = a, t[n][1] = b, t[n][2] = c, n++;
             }
@@ -165,7 +165,10 @@ static void colliders(struct orient *o)
     free(t);
 }
 
-/* R1: a *-> b o-* c, a and c not adjacent -> b --> c. */
+/* R1: a *-> b o-* c, a and c not adjacent, b a definite noncollider (in their separating set)
+ * -> b --> c. An ambiguous triple (b outside the separating set but no collider confirmed) is
+ * left alone: on finite samples most of those come from a weak link tested away, and a tail
+ * there is a false causal claim that R1 would then propagate. */
 static void rule1(struct orient *o)
 {
     for (int b = 0; b < o->V && !stopped(o); b++)
@@ -174,7 +177,9 @@ static void rule1(struct orient *o)
             if (pag_get(o->g, b, a) != MARK_ARROW) continue;
             for (int y = 0; y < o->nnb[b]; y++) {
                 int c = o->nb[b][y];
-                if (c == a || pag_get(o->g, b, c) != MARK_CIRCLE || adjacent(o->g, a, c)) continue;
+                if (c == a || pag_get(o->g, b, c) != MARK_CIRCLE || adjacent(o->g, a, c) ||
+                    o->in_sepset(o->ctx, a, b, c) != PAG_NONCOLLIDER)
+                    continue;
                 decide(o, b, c, MARK_TAIL);
                 decide(o, c, b, MARK_ARROW);
             }
@@ -258,7 +263,9 @@ static void rule4(struct orient *o)
                     }
                 }
                 if (found < 0) continue;
-                if (o->in_sepset(o->ctx, found, b, c)) {
+                enum pag_triple tr = o->in_sepset(o->ctx, found, b, c);
+                if (tr == PAG_AMBIGUOUS) break;
+                if (tr == PAG_NONCOLLIDER) {
                     decide(o, b, c, MARK_TAIL);
                     decide(o, c, b, MARK_ARROW);
                 } else {
