@@ -240,14 +240,13 @@ static void test_monitor_estimate_covers_the_measured_peak(void **state)
     printf("# change monitor, 300 series, tau_max 3, default windows, every series changed "
            "(%d confirmed): %.1f MB measured, %.1f MB estimated (scan %.1f MB)\n",
            changed, got / 1e6, est / 1e6, scan / 1e6);
-#ifdef __SANITIZE_ADDRESS__
-    const double slack = 1.5;
-#else
-    const double slack = 1.0;
-#endif
     assert_true(changed > n / 2); /* the worst case was reached */
-    assert_true(got <= slack * est);
+#ifndef __SANITIZE_ADDRESS__
+    /* (under the sanitizer, its quarantine keeps every round's freed scratch out of reuse, so
+     * the resident growth says nothing about what the monitor holds) */
+    assert_true(got <= est);
     assert_true(got >= 0.5 * est); /* an upper bound, not a guess far above */
+#endif
     free(c);
 }
 
