@@ -18,10 +18,24 @@
  * change in noise sds: 0.75 x |coefficient| x sd(parent) / noise sd for a coefficient drop) and
  * every false alarm; BENCH_FA_ONLY=1 skips the detection.
  *
+ * Wide (--wide N [--wide-rows T], alone): the daemon's code path for one scope of N series
+ * (tau_max 3, the scope's default monitor options: reference 300, gap 60, recent 80, a round
+ * every 10 rows with the new-parent scan): a refresh learns the graph on a T-row window with
+ * rca_graph_learn (PCMCI+, as scope_refresh.c does), its directed links become the monitor's
+ * parents (strongest 16 per series), then the T rows are pushed through the monitor. Prints the
+ * refresh's time and peak memory, the monitor's time per row without a round and per round, its
+ * peak memory, and next to them what `causalmon run --check-config` counts for such a scope
+ * (mem_estimate.h: the refresh job, the monitor, the scope's resident total). Peak memory is the
+ * process's VmHWM over the phase (reset through /proc/self/clear_refs) less its VmRSS before.
+ *
  * usage: bench_monitor [--seeds S] [--rows R] [--fa-seeds F]
+ *        bench_monitor --wide N [--wide-rows T]
  */
 #include "bench_util.h"
 #include "change_monitor.h"
+#include "config.h"
+#include "mem_estimate.h"
+#include "rca.h"
 #include "rng.h"
 #include "svar_discover.h"
 #include "svar_sim.h"
@@ -32,6 +46,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Learns parents on rows [0, rows) of X with PCMCI+ and gives them to the monitor. */
@@ -314,9 +330,254 @@ static void cost(void)
     free(X);
 }
 
+/* kB of a field of /proc/self/status (VmRSS, VmHWM), -1 when unreadable. */
+static long proc_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':') v = atol(line + n + 1);
+    if (f) fclose(f);
+    return v;
+}
+
+/* Starts a phase: resets the peak RSS to the current RSS; returns the RSS in kB. */
+static long phase_start(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+    return proc_kb("VmRSS");
+}
+
+/* MB the peak RSS of the phase rose above its start. */
+static double phase_peak_mb(long start_kb)
+{
+    return (proc_kb("VmHWM") - start_kb) / 1024.0;
+}
+
+/* What --check-config counts for one scope of N series, a window of T rows, tau_max 3 and the
+ * monitor's defaults (a configuration written to a temporary directory and loaded as the
+ * daemon loads it). Returns 0 and the parts in MB, or -1. */
+static int check_config_mb(int N, int T, double *refresh, double *monitor, double *scope,
+                           double *total)
+{
+    char dir[] = "/tmp/causalmon-bench-monitor.XXXXXX", path[128], err[1024];
+    if (!mkdtemp(dir)) return -1;
+    snprintf(path, sizeof path, "%s/wide.yaml", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f,
+            "state_dir: %s\nworkers: 1\nmax_series: %d\n"
+            "inputs:\n  - {name: m, type: zmq_pull, endpoint: \"tcp://127.0.0.1:1\"}\n"
+            "scopes:\n  - {name: wide, match: [\"*\"], max_series: %d, window: %d, tau_max: 3}\n",
+            dir, N, N, T);
+    fclose(f);
+    struct config *c = malloc(sizeof *c);
+    int rc = config_load(path, c, err, sizeof err);
+    unlink(path);
+    rmdir(dir);
+    if (rc) {
+        fprintf(stderr, "bench_monitor: %s\n", err);
+        free(c);
+        return -1;
+    }
+    struct mem_breakdown b;
+    mem_estimate_breakdown(c, &b);
+    *refresh = mem_estimate_refresh_bytes(&c->scopes[0]) / 1048576.0;
+    *monitor = mem_estimate_monitor_bytes(&c->scopes[0]) / 1048576.0;
+    *scope = b.scopes / 1048576.0;
+    *total = b.total / 1048576.0;
+    free(c);
+    return 0;
+}
+
+struct cand {
+    int node;
+    double strength;
+};
+
+static int cand_cmp(const void *x, const void *y)
+{
+    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
+    return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* The refresh of wide(): the graph of X (T x N) as scope_refresh.c learns it, its directed
+ * links as parents par[j * cap ..] (strongest first, npar[j] of them). */
+static void learn_wide(const double *X, int T, int N, int tau, int *par, int *npar, int *nlinks,
+                       double *secs, double *peak_mb)
+{
+    struct rca_params rp;
+    rca_params_default(&rp);
+    rp.tau_max = tau;
+    struct rca_learned l;
+    char err[256];
+    long rss0 = phase_start();
+    double t0 = bench_now();
+    if (rca_graph_learn(X, T, N, &rp, NULL, &l, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_monitor: refresh: %s\n", err);
+        _exit(1);
+    }
+    *secs = bench_now() - t0;
+    *peak_mb = phase_peak_mb(rss0);
+    int cap = CHANGE_MONITOR_MAX_PARENTS;
+    struct cand *c = xmallocarray((size_t)l.nkept * (tau + 1) + 1, sizeof *c);
+    *nlinks = 0;
+    for (int b = 0; b < l.nkept; b++) {
+        int j = l.kept[b], n = 0;
+        for (int a = 0; a < l.nkept; a++)
+            for (int lag = 0; lag <= tau; lag++) {
+                size_t at = svar_graph_at(l.graph, a, b, lag);
+                if (a == b || l.graph->type[at] != LINK_FWD) continue;
+                c[n].node = lag * N + l.kept[a];
+                c[n++].strength = fabs(l.graph->val[at]);
+            }
+        qsort(c, (size_t)n, sizeof *c, cand_cmp);
+        for (int k = 0; k < n && k < cap; k++) par[(size_t)j * cap + k] = c[k].node;
+        npar[j] = n < cap ? n : cap;
+        *nlinks += n;
+    }
+    free(c);
+    rca_learned_free(&l);
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r <= 0) return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* The daemon's path at N series: a refresh (rca_graph_learn, as scope_refresh.c) on T rows,
+ * its directed links as the monitor's parents (strongest CHANGE_MONITOR_MAX_PARENTS), then the
+ * T rows through the monitor with the scope's default options and tau_max 3. */
+static void wide(int N, int T)
+{
+    int tau = 3;
+    struct svar_sim_params sp;
+    svar_sim_params_default(&sp, N, tau, 4243);
+    char err[256];
+    struct svar_model *mod = svar_model_random(&sp, err, sizeof err);
+    if (!mod) {
+        fprintf(stderr, "bench_monitor: %s\n", err);
+        exit(1);
+    }
+    struct rng r;
+    rng_seed(&r, 18);
+    double *X = xmallocarray((size_t)T * N, sizeof(double));
+    svar_model_simulate(mod, &r, T, 300, X);
+    printf("wide: N %d, T %d, tau_max 3, the daemon's code path (refresh, then the monitor with "
+           "the scope's defaults: reference 300, gap 60, recent 80, a round and a scan every 10 "
+           "rows), 1 core\n",
+           N, T);
+    /* the refresh, as scope_refresh.c runs it, in a child process (its freed memory would
+     * otherwise stay with the allocator and hide the monitor's); the parents come back through
+     * a pipe */
+    int cap = CHANGE_MONITOR_MAX_PARENTS, nlinks = 0;
+    int *par = xcalloc((size_t)N * cap, sizeof(int)), *npar = xcalloc((size_t)N, sizeof(int));
+    double t_refresh = 0, mb_refresh = 0;
+    int fd[2];
+    if (pipe(fd) != 0) exit(1);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        learn_wide(X, T, N, tau, par, npar, &nlinks, &t_refresh, &mb_refresh);
+        if (write_all(fd[1], par, (size_t)N * cap * sizeof(int)) ||
+            write_all(fd[1], npar, (size_t)N * sizeof(int)) ||
+            write_all(fd[1], &nlinks, sizeof nlinks) ||
+            write_all(fd[1], &t_refresh, sizeof t_refresh) ||
+            write_all(fd[1], &mb_refresh, sizeof mb_refresh))
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    int st = 0;
+    if (read_all(fd[0], par, (size_t)N * cap * sizeof(int)) ||
+        read_all(fd[0], npar, (size_t)N * sizeof(int)) || read_all(fd[0], &nlinks, sizeof nlinks) ||
+        read_all(fd[0], &t_refresh, sizeof t_refresh) ||
+        read_all(fd[0], &mb_refresh, sizeof mb_refresh) || waitpid(pid, &st, 0) < 0 ||
+        !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "bench_monitor: the refresh failed\n");
+        exit(1);
+    }
+    close(fd[0]);
+    printf("refresh (PCMCI+ on the window): %.2f s, peak +%.0f MB; %d directed links\n", t_refresh,
+           mb_refresh, nlinks);
+    /* the monitor */
+    long rss0 = phase_start();
+    struct change_monitor_params p;
+    change_monitor_params_default(&p);
+    p.tau_max = tau;
+    struct change_monitor *m = change_monitor_new(&p, N, err, sizeof err);
+    long kept = 0;
+    for (int j = 0; j < N; j++) {
+        change_monitor_set_parents(m, j, par + (size_t)j * cap, npar[j]);
+        kept += npar[j];
+    }
+    struct change_event ev[64];
+    double t_plain = 0, t_round = 0, worst = 0;
+    long n_plain = 0, n_round = 0, events = 0;
+    for (int t = 0; t < T; t++) {
+        double a = bench_now();
+        int n = change_monitor_push(m, X + (size_t)t * N, ev, 64);
+        double d = bench_now() - a;
+        events += n;
+        /* a round runs at every row that is a multiple of `every` once the ring is full */
+        long rows = t + 1, H = p.reference + p.gap + p.recent + p.tau_max + 1;
+        if (rows >= H && rows % p.every == 0) {
+            t_round += d;
+            n_round++;
+            if (d > worst) worst = d;
+        } else {
+            t_plain += d;
+            n_plain++;
+        }
+    }
+    double mb_monitor = phase_peak_mb(rss0);
+    printf("monitor: %.1f learned parents per series; %.3f ms per row without a round (%ld rows), "
+           "%.1f ms per round (mean of %ld, worst %.1f ms, cycle detection included), %ld "
+           "events; peak +%.0f MB\n",
+           (double)kept / N, n_plain ? 1e3 * t_plain / n_plain : 0.0, n_plain,
+           n_round ? 1e3 * t_round / n_round : 0.0, n_round, 1e3 * worst, events, mb_monitor);
+    double e_ref, e_mon, e_scope, e_total;
+    if (check_config_mb(N, T, &e_ref, &e_mon, &e_scope, &e_total) == 0)
+        printf("--check-config for one scope (max_series %d, window %d, tau_max 3, workers 1): "
+               "refresh %.0f MB (measured %.0f), monitor %.0f MB (measured %.0f), scope resident "
+               "%.0f MB, total %.0f MB\n",
+               N, T, e_ref, mb_refresh, e_mon, mb_monitor, e_scope, e_total);
+    change_monitor_free(m);
+    free(par);
+    free(npar);
+    svar_model_free(mod);
+    free(X);
+}
+
 int main(int argc, char **argv)
 {
-    int seeds = 20, rows = 20000, fa_seeds = 1, a = 1;
+    int seeds = 20, rows = 20000, fa_seeds = 1, a = 1, wide_n = 0, wide_t = 2000;
     while (a + 1 < argc) {
         if (strcmp(argv[a], "--seeds") == 0)
             seeds = atoi(argv[a + 1]);
@@ -324,12 +585,26 @@ int main(int argc, char **argv)
             rows = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--fa-seeds") == 0)
             fa_seeds = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--wide") == 0)
+            wide_n = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--wide-rows") == 0)
+            wide_t = atoi(argv[a + 1]);
         a += 2;
     }
     if (seeds < 1 || seeds > 200) seeds = 20;
     if (rows < 2000) rows = 20000;
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
     openblas_set_num_threads(1);
+    if (wide_n > 0) {
+        if (wide_n < 2 || wide_n > 1000 || wide_t < 600 || wide_t > 100000) {
+            fprintf(stderr, "bench_monitor: --wide N in [2, 1000], --wide-rows T in [600, "
+                            "100000]\n");
+            return 2;
+        }
+        printf("bench/monitor (%ld cores on this machine)\n", sysconf(_SC_NPROCESSORS_ONLN));
+        wide(wide_n, wide_t);
+        return 0;
+    }
     printf("bench/monitor: %d seeds per kind, 1 core (%ld on this machine)\n", seeds,
            sysconf(_SC_NPROCESSORS_ONLN));
     if (!getenv("BENCH_FA_ONLY")) detection(seeds);

@@ -1,5 +1,7 @@
 #include "mem_estimate.h"
 
+#include "change_monitor.h"
+#include "scope.h"
 #include "sources.h"
 
 #include <stdio.h>
@@ -37,6 +39,13 @@ double mem_estimate_refresh_bytes(const struct scope_conf *s)
     return b;
 }
 
+double mem_estimate_monitor_bytes(const struct scope_conf *s)
+{
+    struct change_monitor_params mp;
+    scope_monitor_params(s, &mp);
+    return change_monitor_bytes(&mp, s->max_series);
+}
+
 double mem_estimate_ranking_bytes(const struct scope_conf *s)
 {
     double cells = (double)s->window * s->max_series;
@@ -69,10 +78,7 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
          * graph, and the change monitor's ring of rows */
         out->scopes += (double)s->window * N * 8 + N * (8 + 4 + 8) + series * 4;
         out->scopes += 3 * lagged + lagged * GRAPH_LINK_BYTES;
-        if (s->monitor)
-            out->scopes += (double)(s->monitor_reference + s->monitor_gap + s->monitor_recent +
-                                    s->tau_max + 1) *
-                           N * 8;
+        if (s->monitor) out->scopes += mem_estimate_monitor_bytes(s);
         jobs[njobs++] = mem_estimate_refresh_bytes(s);
         jobs[njobs++] = mem_estimate_ranking_bytes(s);
         double D = s->method == 1 ? N * (s->tau_max + 1) : 0;

@@ -4,7 +4,9 @@
  *  - resident: the aligner's open buckets ((lateness + hold) / bucket + 2 accumulator rows of
  *    max_series; hold = lateness when an input holds the watermark, i.e. Kafka) and per-series
  *    state; every scope's window (window x max_series values), link history, last graph and
- *    change monitor ring;
+ *    change monitor (its ring, per-series state and the new-parent scan's correlations of every
+ *    series with every lagged series, about 3 x tau_max x max_series^2 values:
+ *    change_monitor_bytes);
  *  - transient: what the refreshes and rankings running at the same time allocate. A scope runs
  *    at most one refresh and one ranking at a time, and `workers` threads run jobs, so the
  *    `workers` largest of those jobs count. A refresh takes a snapshot of the window, a copy and
@@ -34,6 +36,9 @@ struct mem_breakdown {
 /* Peak bytes one refresh of scope s allocates, and one ranking of it. Pure. */
 double mem_estimate_refresh_bytes(const struct scope_conf *s);
 double mem_estimate_ranking_bytes(const struct scope_conf *s);
+/* Bytes the change monitor of scope s keeps, with the scratch of one of its rounds (resident:
+ * it runs on the loop thread). Pure. */
+double mem_estimate_monitor_bytes(const struct scope_conf *s);
 
 /* Fills *out for configuration c. */
 void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out);

@@ -16,6 +16,24 @@
 #include <string.h>
 #include <time.h>
 
+void scope_monitor_params(const struct scope_conf *c, struct change_monitor_params *mp)
+{
+    change_monitor_params_default(mp);
+    mp->tau_max = c->tau_max;
+    mp->reference = c->monitor_reference;
+    mp->gap = c->monitor_gap;
+    mp->recent = c->monitor_recent;
+    mp->every = c->monitor_every;
+    /* scopes take their rounds at different buckets (by their name), so that scopes of one
+     * cadence do not all test in the same bucket and hold up the loop together */
+    uint32_t h = 2166136261u;
+    for (const char *p = c->name; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    mp->offset = (int)(h % (uint32_t)c->monitor_every);
+    mp->alpha = c->monitor_alpha;
+    mp->confirm = c->monitor_confirm;
+    mp->adopt = c->monitor_adopt > mp->recent ? c->monitor_adopt : mp->recent;
+}
+
 struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int64_t bucket_ns,
                         const char *(*template_of)(void *ctx, const char *name), void *template_ctx)
 {
@@ -36,15 +54,7 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
     s->bucket_ns = bucket_ns;
     if (c->monitor) {
         struct change_monitor_params mp;
-        change_monitor_params_default(&mp);
-        mp.tau_max = c->tau_max;
-        mp.reference = c->monitor_reference;
-        mp.gap = c->monitor_gap;
-        mp.recent = c->monitor_recent;
-        mp.every = c->monitor_every;
-        mp.alpha = c->monitor_alpha;
-        mp.confirm = c->monitor_confirm;
-        mp.adopt = c->monitor_adopt > mp.recent ? c->monitor_adopt : mp.recent;
+        scope_monitor_params(c, &mp);
         char err[256];
         s->mon = change_monitor_new(&mp, c->max_series, err, sizeof err);
         if (!s->mon) logmsg(LOG_WARNING, "scope %s: change monitor off: %s", c->name, err);

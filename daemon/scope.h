@@ -61,6 +61,10 @@ struct scope {
     char last_error[256];
 };
 
+/* The change monitor's parameters of scope c (its monitor_* options over the defaults; the
+ * rounds' offset from a hash of the scope's name). Pure. */
+void scope_monitor_params(const struct scope_conf *c, struct change_monitor_params *mp);
+
 /* Creates a scope for an aligner holding up to aligner_max_series series; with KPIs, also its
  * incident detector (incident.h; template_of names log templates in alerts, may be NULL). */
 struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int64_t bucket_ns,

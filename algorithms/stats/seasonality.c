@@ -14,6 +14,61 @@
 /* FFTW's planner is not thread-safe; execution is. Plans are made and destroyed under this. */
 static pthread_mutex_t planner = PTHREAD_MUTEX_INITIALIZER;
 
+/* Plans are kept for the lengths seen first (a monitor detects cycles on every column of
+ * its ring, all of one length, again and again: planning each time cost more than the
+ * transforms). A kept plan is executed on the caller's arrays (FFTW's new-array execution;
+ * fftw_alloc_* gives them the alignment the plan was made for) and is never destroyed, so
+ * threads may share it. With a length's plan comes its Hann window. */
+#define PLAN_SLOTS 16
+static struct plan_slot {
+    int n, inverse;
+    fftw_plan plan;
+    double *hann; /* [n] 0.5 - 0.5 cos(2 pi t / (n - 1)) */
+} slots[PLAN_SLOTS];
+
+/* The plan of a real transform of length n (inverse: complex to real), and its Hann window.
+ * *owned is set when the cache is full: the caller then destroys the plan (plan_done) and
+ * frees the window. */
+static fftw_plan plan_get(int n, int inverse, const double **hann, int *owned)
+{
+    pthread_mutex_lock(&planner);
+    fftw_plan p = NULL;
+    int free_slot = -1;
+    for (int a = 0; a < PLAN_SLOTS && !p; a++) {
+        if (slots[a].plan && slots[a].n == n && slots[a].inverse == inverse) {
+            p = slots[a].plan;
+            *hann = slots[a].hann;
+            *owned = 0;
+        }
+        if (!slots[a].plan && free_slot < 0) free_slot = a;
+    }
+    if (!p) {
+        double *r = fftw_alloc_real((size_t)n);
+        fftw_complex *c = fftw_alloc_complex((size_t)n / 2 + 1);
+        p = inverse ? fftw_plan_dft_c2r_1d(n, c, r, FFTW_ESTIMATE)
+                    : fftw_plan_dft_r2c_1d(n, r, c, FFTW_ESTIMATE);
+        fftw_free(r);
+        fftw_free(c);
+        double *w = xmallocarray((size_t)n, sizeof(double));
+        for (int t = 0; t < n; t++) w[t] = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
+        *hann = w;
+        *owned = free_slot < 0;
+        if (free_slot >= 0) slots[free_slot] = (struct plan_slot){n, inverse, p, w};
+    }
+    pthread_mutex_unlock(&planner);
+    return p;
+}
+
+/* Releases what plan_get gave when it was the caller's own. */
+static void plan_done(fftw_plan p, const double *hann, int owned)
+{
+    if (!owned) return;
+    pthread_mutex_lock(&planner);
+    fftw_destroy_plan(p);
+    pthread_mutex_unlock(&planner);
+    free((double *)hann);
+}
+
 /* Least-squares line icpt + slope t through x[0..n). */
 static void linear_fit(const double *x, int n, double *icpt, double *slope)
 {
@@ -28,16 +83,13 @@ static void linear_fit(const double *x, int n, double *icpt, double *slope)
     *icpt = (sx - *slope * st) / n;
 }
 
-/* Periodogram |F_k|^2 of the detrended, Hann-windowed x into pg[0..n/2]. */
+/* Periodogram |F_k|^2 of the detrended, Hann-windowed (hann[n]) x into pg[0..n/2]. */
 static void periodogram(const double *x, int n, double *pg, double *buf, fftw_complex *out,
-                        fftw_plan plan)
+                        fftw_plan plan, const double *hann)
 {
     double icpt, slope;
     linear_fit(x, n, &icpt, &slope);
-    for (int t = 0; t < n; t++) {
-        double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
-        buf[t] = (x[t] - icpt - slope * t) * w;
-    }
+    for (int t = 0; t < n; t++) buf[t] = (x[t] - icpt - slope * t) * hann[t];
     fftw_execute_dft_r2c(plan, buf, out);
     for (int k = 0; k <= n / 2; k++) pg[k] = (out[k][0] * out[k][0] + out[k][1] * out[k][1]) / n;
 }
@@ -54,24 +106,21 @@ static void acf(const double *x, int n, double *r, int maxlag)
     int m = 2 * n;
     double *buf = fftw_alloc_real((size_t)m);
     fftw_complex *spec = fftw_alloc_complex((size_t)m / 2 + 1);
-    pthread_mutex_lock(&planner);
-    fftw_plan fwd = fftw_plan_dft_r2c_1d(m, buf, spec, FFTW_ESTIMATE);
-    fftw_plan inv = fftw_plan_dft_c2r_1d(m, spec, buf, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&planner);
+    const double *hf, *hi;
+    int of, oi;
+    fftw_plan fwd = plan_get(m, 0, &hf, &of), inv = plan_get(m, 1, &hi, &oi);
     double icpt, slope;
     linear_fit(x, n, &icpt, &slope);
     for (int t = 0; t < m; t++) buf[t] = t < n ? x[t] - icpt - slope * t : 0.0;
-    fftw_execute(fwd);
+    fftw_execute_dft_r2c(fwd, buf, spec);
     for (int k = 0; k <= m / 2; k++) {
         spec[k][0] = spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
         spec[k][1] = 0.0;
     }
-    fftw_execute(inv);
+    fftw_execute_dft_c2r(inv, spec, buf);
     for (int l = 0; l <= maxlag; l++) r[l] = buf[0] > 0 ? buf[l] / buf[0] : 0.0;
-    pthread_mutex_lock(&planner);
-    fftw_destroy_plan(fwd);
-    fftw_destroy_plan(inv);
-    pthread_mutex_unlock(&planner);
+    plan_done(fwd, hf, of);
+    plan_done(inv, hi, oi);
     fftw_free(buf);
     fftw_free(spec);
 }
@@ -146,20 +195,20 @@ int season_detect(const double *x, int n)
     if (n < 24) return 0;
     double *buf = fftw_alloc_real((size_t)n);
     fftw_complex *out = fftw_alloc_complex((size_t)n / 2 + 1);
-    pthread_mutex_lock(&planner);
-    fftw_plan plan = fftw_plan_dft_r2c_1d(n, buf, out, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&planner);
+    const double *hann;
+    int owned;
+    fftw_plan plan = plan_get(n, 0, &hann, &owned);
     double *pg = xmallocarray((size_t)n / 2 + 1, sizeof(double));
     /* Frequencies k with period n/k in [3, n / SEASON_MIN_CYCLES]. */
     int kmin = SEASON_MIN_CYCLES, kmax = n / 3 < n / 2 ? n / 3 : n / 2;
-    periodogram(x, n, pg, buf, out, plan);
+    periodogram(x, n, pg, buf, out, plan, hann);
     /* The permutation null in closed form: shuffling whitens the spectrum, so each ordinate of
      * a shuffled copy is exponential with mean var(x) sum(w^2) / n (w the Hann window), and the
      * 99th percentile of the largest of M of them is -mean log(1 - 0.99^(1/M)). */
     double mean = 0, var = 0, w2 = 0;
     for (int t = 0; t < n; t++) mean += x[t] / n;
     for (int t = 0; t < n; t++) {
-        double w = 0.5 - 0.5 * cos(2.0 * M_PI * t / (n - 1));
+        double w = hann[t];
         var += (x[t] - mean) * (x[t] - mean) / (n - 1);
         w2 += w * w;
     }
@@ -191,9 +240,7 @@ int season_detect(const double *x, int n)
         free(r);
     }
     free(pg);
-    pthread_mutex_lock(&planner);
-    fftw_destroy_plan(plan);
-    pthread_mutex_unlock(&planner);
+    plan_done(plan, hann, owned);
     fftw_free(buf);
     fftw_free(out);
     return period;

@@ -21,6 +21,7 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->gap = 60;
     p->recent = 80;
     p->every = 10;
+    p->offset = 0;
     p->alpha = 0.001;
     p->confirm = 3;
     p->adopt = 300;
@@ -33,16 +34,38 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->min_link = 0.2;
 }
 
+double change_monitor_bytes(const struct change_monitor_params *p, int nseries)
+{
+    double N = nseries, H = (double)p->reference + p->gap + p->recent + p->tau_max + 1;
+    double dim = MAXP + 1, ss = (dim + dim * dim) * 8; /* segment statistics of one window */
+    /* the ring and its view, per-series state with a frozen reference and a seasonal profile (a
+     * period of at most a third of the ring), the round's p- and q-values and the deseasoning
+     * buffer */
+    double b =
+        2 * H * N * 8 + N * (sizeof(struct series) + ss + (H / 3 + 1) * 8) + 2 * N * 8 + H * 8;
+    /* one round: current and trailing statistics and the change test of every series */
+    b += N * (2 * (sizeof(struct wstats) + ss) + sizeof(struct linear_change) + 2 * dim * 8 +
+              4 * 8 + sizeof(void *));
+    if (p->scan_every > 0 && p->tau_max > 0) {
+        double K = N * p->tau_max, rows = p->reference > p->recent ? p->reference : p->recent;
+        /* r0, r1 and a frozen row of r0 for every series; the residual and candidate rows; the
+         * scan's per-candidate scratch */
+        b += 3 * N * K * 8 + rows * (N + K) * 8 + K * (4 * 8 + 2 * 4) + (N + K) * (8 + 4);
+    }
+    return b;
+}
+
 struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
                                           char *err, size_t errlen)
 {
     if (nseries < 1 || p->tau_max < 0 || p->tau_max > SVAR_TAU_MAX_LIMIT || p->reference < 30 ||
-        p->recent < 20 || p->gap < 0 || p->every < 1 || !(p->alpha > 0 && p->alpha <= 0.5) ||
-        p->confirm < 1 || p->adopt < p->recent || p->reseason < 1 || p->scan_every < 0 ||
-        !(p->min_link >= 0 && p->min_link < 1)) {
+        p->recent < 20 || p->gap < 0 || p->every < 1 || p->offset < 0 || p->offset >= p->every ||
+        !(p->alpha > 0 && p->alpha <= 0.5) || p->confirm < 1 || p->adopt < p->recent ||
+        p->reseason < 1 || p->scan_every < 0 || !(p->min_link >= 0 && p->min_link < 1)) {
         snprintf(err, errlen,
                  "change monitor: parameters out of range (reference >= 30, recent >= 20, gap "
-                 ">= 0, every >= 1, alpha in (0, 0.5], confirm >= 1, adopt >= recent, "
+                 ">= 0, every >= 1, offset in [0, every), alpha in (0, 0.5], confirm >= 1, adopt "
+                 ">= recent, "
                  "scan_every >= 0, min_link in [0, 1))");
         return NULL;
     }
@@ -56,6 +79,7 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
     m->N = nseries;
     m->H = p->reference + p->gap + p->recent + p->tau_max + 1;
     m->ring = xmallocarray((size_t)m->H * nseries, sizeof(double));
+    m->view = xmallocarray((size_t)m->H * nseries, sizeof(double));
     for (size_t a = 0; a < (size_t)m->H * nseries; a++) m->ring[a] = NAN;
     m->s = xcalloc((size_t)nseries, sizeof *m->s);
     for (int j = 0; j < nseries; j++) {
@@ -95,6 +119,7 @@ void change_monitor_free(struct change_monitor *m)
     free(m->Z);
     free(m->s);
     free(m->ring);
+    free(m->view);
     free(m->pm);
     free(m->qm);
     free(m->buf);
@@ -264,8 +289,27 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
     return nev;
 }
 
+void cm_view(struct change_monitor *m)
+{
+    int N = m->N, H = m->H;
+    for (int r = 0; r < H; r++) {
+        long u = m->rows - H + r;
+        double *dst = m->view + (size_t)r * N;
+        if (u < 0) {
+            for (int i = 0; i < N; i++) dst[i] = NAN;
+            continue;
+        }
+        const double *src = m->ring + (size_t)(u % H) * N;
+        for (int i = 0; i < N; i++) {
+            const struct series *s = &m->s[i];
+            dst[i] = s->period > 0 ? src[i] - s->profile[u % s->period] : src[i];
+        }
+    }
+}
+
 static int round_run(struct change_monitor *m, struct change_event *ev, int maxev)
 {
+    cm_view(m);
     const struct change_monitor_params *p = &m->p;
     int N = m->N, nev = 0;
     long now = m->rows, cur_lo = now - p->recent, tr_hi = cur_lo - p->gap;
@@ -410,6 +454,6 @@ int change_monitor_push(struct change_monitor *m, const double *row, struct chan
     if (p->deseason && m->rows >= full && (m->rows - full) % p->reseason == 0) cm_deseason(m);
     /* with deseasoning, the first round waits for the first cycle detection */
     long first = p->deseason ? full : p->recent + p->gap + 30 + p->tau_max;
-    if (m->rows % p->every != 0 || m->rows < first) return 0;
+    if ((m->rows + p->offset) % p->every != 0 || m->rows < first) return 0;
     return round_run(m, ev, maxev);
 }

@@ -57,6 +57,9 @@ struct change_monitor_params {
     int gap;       /* rows between the reference and the recent window; default 60 */
     int recent;    /* rows of the recent window; default 80 */
     int every;     /* rows between rounds; default 10 */
+    int offset;    /* rounds run when (rows pushed + offset) is a multiple of every, so that
+                      monitors fed the same rows can take their rounds at different rows;
+                      [0, every), default 0 */
     double alpha;  /* BH level per round; default 0.001 */
     int confirm;   /* consecutive rounds with q <= alpha that confirm a change; default 3 */
     int adopt;     /* rows after the change point before the new regime is the reference;
@@ -103,9 +106,15 @@ struct change_monitor;
 
 void change_monitor_params_default(struct change_monitor_params *p);
 
+/* Upper bound of the bytes a monitor of nseries series with parameters p allocates: resident
+ * (the ring, per-series state, a frozen reference and seasonal profile for every series, the
+ * scan's correlation matrices and a frozen reference row of them for every series) plus the
+ * scratch of one round. Allocator overhead not counted. Pure; any thread. */
+double change_monitor_bytes(const struct change_monitor_params *p, int nseries);
+
 /* Returns a monitor of nseries series, or NULL with a message in err when a parameter is out of
- * range (windows < 10 rows, recent <= parents, every < 1, alpha not in (0, 0.5], confirm < 1,
- * scan_every < 0, min_link not in [0, 1)). */
+ * range (windows < 10 rows, recent <= parents, every < 1, offset not in [0, every), alpha not in
+ * (0, 0.5], confirm < 1, scan_every < 0, min_link not in [0, 1)). */
 struct change_monitor *change_monitor_new(const struct change_monitor_params *p, int nseries,
                                           char *err, size_t errlen);
 void change_monitor_free(struct change_monitor *m);

@@ -13,6 +13,8 @@
 #include "change_monitor.h"
 #include "segment_stats.h"
 
+#include <math.h>
+
 #define MAXP (CHANGE_MONITOR_MAX_PARENTS + 8)
 
 enum { QUIET = 0, SUSPECT, CHANGED };
@@ -56,6 +58,10 @@ struct change_monitor {
     struct change_monitor_params p;
     int N, H; /* ring rows */
     double *ring;
+    /* the ring's rows rows - H .. rows - 1 in order, deseasoned (NaN before row 0), written at
+     * the start of each round (cm_view) so that a round reads values without an index modulo
+     * the ring or the period */
+    double *view;
     long rows;
     struct series *s;
     int changed;
@@ -68,10 +74,22 @@ struct change_monitor {
     double *r0, *r1, *E, *Z;
 };
 
+/* Value of series i at row u (0-based count of pushed rows), deseasoned; NaN when missing or no
+ * longer in the ring. Reads the round's view (cm_view): only within a round. */
+static inline double cm_value_at(const struct change_monitor *m, long u, int i)
+{
+    long r = u - (m->rows - m->H);
+    if (u < 0 || r < 0) return NAN;
+    return m->view[(size_t)r * m->N + i];
+}
+
+/* Value of node (lag * N + i) at row t, as cm_value_at(m, t - lag, i). */
+static inline double cm_value(const struct change_monitor *m, long t, int node)
+{
+    return cm_value_at(m, t - node / m->N, node % m->N);
+}
+
 /* monitor_window.c */
-/* Value of node (lag * N + i) at row t (0-based count of pushed rows), deseasoned; NaN when
- * missing or no longer in the ring. */
-double cm_value(const struct change_monitor *m, long t, int node);
 void cm_wstats_fini(struct wstats *w);
 /* Statistics of series j with parents par[0..np) over rows [lo, hi), residuals under ref's fit
  * (NULL: its own). Returns 0, or -1 when fewer than np + 10 complete rows. */
@@ -90,6 +108,10 @@ enum change_kind cm_kind_of(double pm, double pc, double pv);
 /* Estimated first row of the new regime of series j within [lo, hi). */
 long cm_change_point(const struct change_monitor *m, int j, const struct series *s, long lo,
                      long hi);
+
+/* change_monitor.c */
+/* Writes the round's view of the ring (m->view). */
+void cm_view(struct change_monitor *m);
 
 /* monitor_season.c */
 /* Detects cycles on every column of the ring and (re)starts their profiles. */

@@ -37,18 +37,23 @@ static void centre(double *A, int n, int k, double *norm)
     /* winsorised at WINSOR sds, the sd taken again after each of WINSOR_PASSES passes (an
      * outlier inflates the sd it is clipped with): one heavy-tailed outlier must not make a
      * correlation */
-    for (int c = 0; c < k; c++) {
-        for (int pass = 0; pass < WINSOR_PASSES; pass++) {
-            double lim = WINSOR * sqrt(norm[c] / (cnt[c] > 1 ? cnt[c] - 1 : 1));
+    double *lim = sum; /* the means are no longer needed */
+    for (int pass = 0; pass < WINSOR_PASSES; pass++) {
+        for (int c = 0; c < k; c++) {
+            lim[c] = WINSOR * sqrt(norm[c] / (cnt[c] > 1 ? cnt[c] - 1 : 1));
             norm[c] = 0.0;
-            for (int t = 0; t < n; t++) {
-                double *v = &A[(size_t)t * k + c];
-                *v = fmax(-lim, fmin(lim, *v));
-                norm[c] += *v * *v;
+        }
+        for (int t = 0; t < n; t++) { /* row by row: the matrix is row-major */
+            double *row = &A[(size_t)t * k];
+            for (int c = 0; c < k; c++) {
+                double v = row[c], l = lim[c];
+                v = v > l ? l : v < -l ? -l : v; /* every entry is finite here */
+                row[c] = v;
+                norm[c] += v * v;
             }
         }
-        norm[c] = sqrt(norm[c]);
     }
+    for (int c = 0; c < k; c++) norm[c] = sqrt(norm[c]);
     free(sum);
     free(cnt);
 }
@@ -81,7 +86,7 @@ void link_scan_corr(double *E, int n, int N, double *Z, int K, double *r)
         for (int c = 0; c < K; c++) {
             double d = ne[j] * nz[c];
             double v = d > 1e-12 ? r[(size_t)j * K + c] / d : 0.0;
-            r[(size_t)j * K + c] = fmax(-0.999999, fmin(0.999999, v));
+            r[(size_t)j * K + c] = v > 0.999999 ? 0.999999 : v < -0.999999 ? -0.999999 : v;
         }
     free(ne);
     free(nz);

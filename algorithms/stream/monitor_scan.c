@@ -5,15 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
-
-/* Residual of series j at row t under the fit cf (intercept, then slopes of par[0..np)). */
-static double residual(const struct change_monitor *m, int j, const int *par, int np,
-                       const double *cf, long t)
-{
-    double e = cm_value(m, t, j) - cf[0];
-    for (int a = 0; a < np && isfinite(e); a++) e -= cf[1 + a] * cm_value(m, t, par[a]);
-    return e;
-}
+#include <string.h>
 
 /* Fills the scan's matrices for rows [lo, lo + n): residuals of every series with a reference
  * (refs[j], rows from `floor` on when floor is set) and the candidates, node (1 + c / N) * N +
@@ -22,17 +14,29 @@ static void scan_rows(struct change_monitor *m, const struct wstats *const *refs
                       int floor)
 {
     int N = m->N, K = m->K;
-    for (int r = 0; r < n; r++) {
-        long t = lo + r;
-        for (int j = 0; j < N; j++) {
-            const struct series *s = &m->s[j];
-            m->E[(size_t)r * N + j] = refs[j] && (!floor || t >= s->floor_row)
-                                          ? residual(m, j, s->par, s->npar, refs[j]->coef, t)
-                                          : NAN;
+    for (int j = 0; j < N; j++) {
+        const struct series *s = &m->s[j];
+        int np = s->npar, plag[MAXP], pcol[MAXP];
+        for (int a = 0; a < np; a++) {
+            plag[a] = s->par[a] / N;
+            pcol[a] = s->par[a] % N;
         }
-        for (int c = 0; c < K; c++)
-            m->Z[(size_t)r * K + c] = cm_value(m, t, (1 + c / N) * N + c % N);
+        const double *cf = refs[j] ? refs[j]->coef : NULL;
+        for (int r = 0; r < n; r++) {
+            long t = lo + r;
+            double e = NAN;
+            if (cf && (!floor || t >= s->floor_row)) { /* the residual under the fit cf */
+                e = cm_value_at(m, t, j) - cf[0];
+                for (int a = 0; a < np && isfinite(e); a++)
+                    e -= cf[1 + a] * cm_value_at(m, t - plag[a], pcol[a]);
+            }
+            m->E[(size_t)r * N + j] = e;
+        }
     }
+    for (int r = 0; r < n; r++)
+        for (int lag = 1; lag <= K / N; lag++) /* column c: lag 1 + c / N of series c % N */
+            for (int i = 0; i < N; i++)
+                m->Z[(size_t)r * K + (size_t)(lag - 1) * N + i] = cm_value_at(m, lo + r - lag, i);
 }
 
 /* The new-parent scan of a round: the trailing reference window [lo0, hi0) (the correlations
@@ -57,6 +61,7 @@ void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo
      * drives the other, or both follow a third) correlates them within the recent window
      * whatever their links. */
     int *moved = xcalloc((size_t)K, sizeof(int)), *skip = xcalloc((size_t)K, sizeof(int));
+    int *known = xmallocarray((size_t)m->p.tau_max + MAXP, sizeof(int));
     for (int c = 0; c < K; c++) moved[c] = !(fabs(mu1[c] - mu0[c]) < m->p.min_shift * sd0[c]);
     free(mu0);
     free(sd0);
@@ -69,11 +74,16 @@ void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo
         s->scan_p = 1.0;
         s->scan_best = -1;
         if (!refs[j] || !r0) continue;
-        for (int c = 0; c < K; c++) {
-            int node = (1 + c / N) * N + c % N;
-            skip[c] = c % N == j || moved[c];
-            for (int a = 0; a < s->npar && !skip[c]; a++) skip[c] = s->par[a] == node;
+        /* the known lagged parents: the series' own lags and its lagged parents (candidate c is
+         * node (1 + c / N) * N + c % N, i.e. lag 1 + c / N of series c % N) */
+        int nknown = 0;
+        for (int c = j; c < K; c += N) known[nknown++] = c;
+        for (int a = 0; a < s->npar; a++) {
+            int lag = s->par[a] / N, i = s->par[a] % N;
+            if (lag >= 1 && i != j) known[nknown++] = (lag - 1) * N + i;
         }
+        memcpy(skip, moved, (size_t)K * sizeof(int));
+        for (int a = 0; a < nknown; a++) skip[known[a]] = 1;
         const double *r1 = m->r1 + (size_t)j * K;
         s->scan_p = link_scan_test(r0, s->scan_n0, r1, n1, skip, K, m->p.min_link, &s->scan_best);
         /* A new parent must explain more than the known lagged parents do: when the residual
@@ -81,10 +91,9 @@ void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo
          * changed, and a candidate that moved along is a copy or a proxy of it. */
         if (s->scan_best >= 0) {
             double dbest = fabs(r1[s->scan_best] - r0[s->scan_best]), dknown = 0;
-            for (int c = 0; c < K; c++) {
-                int node = (1 + c / N) * N + c % N, known = c % N == j;
-                for (int a = 0; a < s->npar && !known; a++) known = s->par[a] == node;
-                if (known) dknown = fmax(dknown, fabs(r1[c] - r0[c]));
+            for (int a = 0; a < nknown; a++) {
+                int c = known[a];
+                dknown = fmax(dknown, fabs(r1[c] - r0[c]));
             }
             if (dknown >= 0.8 * dbest) {
                 s->scan_p = 1.0;
@@ -92,6 +101,7 @@ void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo
             }
         }
     }
+    free(known);
     free(skip);
     free(moved);
 }

@@ -10,18 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Value of node (lag * N + i) at row t (0-based count of pushed rows), deseasoned. */
-double cm_value(const struct change_monitor *m, long t, int node)
-{
-    int lag = node / m->N, i = node % m->N;
-    long u = t - lag;
-    if (u < 0 || u < m->rows - m->H) return NAN;
-    double v = m->ring[(size_t)(u % m->H) * m->N + i];
-    const struct series *s = &m->s[i];
-    if (s->period > 0) v -= s->profile[u % s->period];
-    return v;
-}
-
 void cm_wstats_fini(struct wstats *w)
 {
     if (w->ss.mean) segment_stats_fini(&w->ss);
@@ -57,11 +45,17 @@ int cm_window_stats(const struct change_monitor *m, int j, const int *par, int n
                     const struct wstats *ref, struct wstats *w)
 {
     double row[MAXP + 1];
+    int plag[MAXP], pcol[MAXP];
+    for (int a = 0; a < np; a++) {
+        plag[a] = par[a] / m->N;
+        pcol[a] = par[a] % m->N;
+    }
     segment_stats_init(&w->ss, np + 1);
     for (long t = lo; t < hi; t++) {
         int ok = 1;
-        for (int a = 0; a < np && ok; a++) ok = isfinite(row[a] = cm_value(m, t, par[a]));
-        if (ok && isfinite(row[np] = cm_value(m, t, j))) segment_stats_add(&w->ss, row);
+        for (int a = 0; a < np && ok; a++)
+            ok = isfinite(row[a] = cm_value_at(m, t - plag[a], pcol[a]));
+        if (ok && isfinite(row[np] = cm_value_at(m, t, j))) segment_stats_add(&w->ss, row);
     }
     if (w->ss.n < np + 10) {
         segment_stats_fini(&w->ss);
@@ -75,8 +69,9 @@ int cm_window_stats(const struct change_monitor *m, int j, const int *par, int n
     double eps = 1e-9 * (w->sd > 0 ? w->sd : 1.0), s1 = 0, s2 = 0, r1 = 0;
     long n = 0;
     for (long t = lo; t < hi; t++) {
-        double e = cm_value(m, t, j) - cf[0];
-        for (int a = 0; a < np && isfinite(e); a++) e -= cf[1 + a] * cm_value(m, t, par[a]);
+        double e = cm_value_at(m, t, j) - cf[0];
+        for (int a = 0; a < np && isfinite(e); a++)
+            e -= cf[1 + a] * cm_value_at(m, t - plag[a], pcol[a]);
         if (!isfinite(e)) continue;
         double l = log(fabs(e) + eps);
         r1 += e;
