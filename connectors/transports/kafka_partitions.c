@@ -31,6 +31,17 @@ struct part *kafka_part_of(struct kafka_source *s, const char *topic, int32_t pa
     return p;
 }
 
+uint64_t kafka_parts_tags(struct kafka_source *s, const rd_kafka_topic_partition_list_t *l)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < l->cnt; i++)
+        for (int a = 0; a < s->nparts; a++)
+            if (s->parts[a].partition == l->elems[i].partition &&
+                strcmp(s->parts[a].topic, l->elems[i].topic) == 0)
+                t |= s->parts[a].tags;
+    return t;
+}
+
 void kafka_parts_forget(struct kafka_source *s, const rd_kafka_topic_partition_list_t *l)
 {
     for (int i = 0; i < l->cnt; i++)
