@@ -271,6 +271,7 @@ static void tick(struct daemon *d, int watchdog)
     }
     /* idle flush: every input quiet -> close the buckets up to the newest record */
     if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9) {
+        scope_owner_idle(d); /* a scope's catch-up rows come before the main aligner's */
         aligner_flush_all(d->al, on_row, d);
         d->last_record_wall = t;
     }

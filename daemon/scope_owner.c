@@ -186,6 +186,7 @@ static void acquire(struct daemon *d, int a)
             aligner_resume(c->al, lo, lo, 0);
             c->from_ns = lo;
             c->to_ns = open;
+            c->records = 0;
         } else {
             logmsg(LOG_WARNING, "scope %s: no catch-up: %s", s->conf.name, err);
         }
@@ -220,7 +221,10 @@ int scope_owner_late(void *ctx, const struct metric_record *m)
         if (!(mask & 1) || !c->al || m->ts_ns < c->from_ns || m->ts_ns >= c->to_ns) continue;
         int cid = aligner_series(c->al, m->name, m->name_len);
         if (cid >= 0) aligner_set_agg(c->al, cid, aligner_agg_of(d->al, id));
-        taken |= aligner_add(c->al, m, NULL, NULL) == ALIGN_OK;
+        if (aligner_add(c->al, m, NULL, NULL) == ALIGN_OK) {
+            taken = 1;
+            c->records++;
+        }
     }
     return taken;
 }
@@ -265,7 +269,8 @@ static void flush_catchup(struct daemon *d, int a)
     free(f.row);
     free(f.counts);
     drop_catchup(c);
-    logmsg(LOG_INFO, "scope %s: caught up to %lld", d->scopes[a]->conf.name, (long long)c->to_ns);
+    logmsg(LOG_INFO, "scope %s: caught up to %lld (%ld record(s))", d->scopes[a]->conf.name,
+           (long long)c->to_ns, c->records);
 }
 
 void scope_owner_row(struct daemon *d, int64_t t_ns, const double *row, const int *counts, int n)
@@ -275,6 +280,13 @@ void scope_owner_row(struct daemon *d, int64_t t_ns, const double *row, const in
         if (d->owner.catchup[a].al && t_ns >= d->owner.catchup[a].to_ns) flush_catchup(d, a);
         scope_row(d->scopes[a], t_ns, row, counts, n, name_of, d->al, d->workers);
     }
+}
+
+void scope_owner_idle(struct daemon *d)
+{
+    for (int a = 0; d->owner.on && a < d->nscopes; a++)
+        if (d->owner.served[a] && d->owner.catchup[a].al && d->owner.catchup[a].records > 0)
+            flush_catchup(d, a);
 }
 
 void scope_owner_series_expired(struct daemon *d, int id)

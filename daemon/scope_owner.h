@@ -30,7 +30,8 @@
  * Catch-up. The new owner's aligner may have closed buckets past closed_before_ns already
  * (its own partitions ran ahead). Records of the scope for those buckets would be late; a
  * small aligner of the scope's own takes them instead and hands its rows to the scope just
- * before the main aligner's first row after them, so the window stays in time order. It holds
+ * before the main aligner's first row after them (or at the idle flush, once its records have
+ * started to arrive), so the window stays in time order. It holds
  * at most the scope's `window` buckets x `max_series` accumulators (older buckets of the gap
  * are given up and counted in `handover_gap_buckets`). While a scope catches up, checkpoints
  * store offsets only up to where its file ends.
@@ -54,6 +55,7 @@ struct aligner;
 struct scope_catchup {
     struct aligner *al;
     int64_t from_ns, to_ns;
+    long records; /* taken so far */
 };
 
 struct scope_owner {
@@ -85,6 +87,10 @@ void scope_owner_revoked(void *ctx, uint64_t tags, int lost);
 /* A closed bucket of the main aligner for the served scopes (a scope catching up first takes
  * its gap's rows). */
 void scope_owner_row(struct daemon *d, int64_t t_ns, const double *row, const int *counts, int n);
+
+/* Every input is idle (the idle flush): a scope catching up hands its gap's rows over when
+ * its records have started to arrive (the main aligner may have no further row to wait for). */
+void scope_owner_idle(struct daemon *d);
 
 /* The series id expired in the main aligner (its scopes are looked up again). */
 void scope_owner_series_expired(struct daemon *d, int id);

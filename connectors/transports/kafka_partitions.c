@@ -22,6 +22,7 @@ struct part *kafka_part_of(struct kafka_source *s, const char *topic, int32_t pa
     if (s->nparts == PARTS_MAX) return NULL;
     if (!s->parts) s->parts = xcalloc(PARTS_MAX, sizeof *s->parts);
     struct part *p = &s->parts[s->nparts];
+    memset(p, 0, sizeof *p); /* a slot freed by kafka_parts_forget keeps a moved entry's ring */
     snprintf(p->topic, sizeof p->topic, "%s", topic);
     p->partition = partition;
     p->held = -1;

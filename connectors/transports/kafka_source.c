@@ -79,6 +79,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             rd_kafka_assign(rk, parts);
         }
+        /* librdkafka keeps a partition's pause across a revoke: one the alignment paused
+         * before it was revoked would stay paused when it comes back */
+        if (s->all_paused)
+            rd_kafka_pause_partitions(rk, parts);
+        else
+            rd_kafka_resume_partitions(rk, parts);
         if (s->align_ns > 0) kafka_align_assigned(s, parts); /* tracked for the alignment */
         logmsg(LOG_INFO, "input %s: assigned %d partition(s)", s->name, parts->cnt);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
