@@ -4,7 +4,9 @@
  *  - resident: the aligner's open buckets ((lateness + hold) / bucket + 2 accumulator rows of
  *    max_series; hold = lateness when an input holds the watermark, i.e. Kafka) and per-series
  *    state; every scope's window (window x max_series values), link history, last graph and
- *    change monitor ring;
+ *    change monitor ring; with a Kafka input that splits the scopes (handover_dir), each scope's
+ *    catch-up aligner (window + 2 buckets of its max_series, scope_owner.h), counted as if every
+ *    scope caught up at once;
  *  - transient: what the refreshes and rankings running at the same time allocate. A scope runs
  *    at most one refresh and one ranking at a time, and `workers` threads run jobs, so the
  *    `workers` largest of those jobs count. A refresh takes a snapshot of the window, a copy and
