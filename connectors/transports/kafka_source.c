@@ -269,7 +269,7 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
         s->msg_tags = 0;
         int64_t event_ns = fn(ctx, msg->payload, msg->len, &m);
         s->st.messages++;
-        struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0
+        struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0 || s->on_revoke
                              ? kafka_part_of(s, m.topic, msg->partition)
                              : NULL;
         if (p) p->tags |= s->msg_tags;

@@ -142,8 +142,8 @@ void kafka_source_store_durable(struct kafka_source *s, int64_t durable_ns);
 void kafka_source_pause_all(struct kafka_source *s, int pause);
 
 /* From a message handler: marks the message's partition with tags (OR-ed; the caller's
- * meaning, e.g. the scopes its records belong to), reported when the partition is revoked.
- * Needs store=checkpoint or alignment (the partition table); otherwise does nothing. */
+ * meaning, e.g. the scopes its records belong to), reported to on_revoke when the partition is
+ * revoked. Lost when the partition table is full (PARTS_MAX partitions tracked). */
 void kafka_source_tag(struct kafka_source *s, uint64_t tags);
 
 /* Fills at most max entries for the assigned partitions; returns the count. */
