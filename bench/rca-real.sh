@@ -8,18 +8,23 @@
 #             (node|metric|Average) the KPI. Type = scenario and SLO metric.
 #   boutique  Online Boutique from the Nezha artifact (Yu et al., ESEC/FSE 2023): two days of
 #             1-minute pod metrics, 56 injections. The pods' files are merged on the minute into
-#             one table (columns service|metric; the frontend's SLO file as frontend|slo_*).
+#             one table (columns service|metric; the frontend's SLO file as frontend|slo_*;
+#             the per-edge latency callers measure, source_50.csv, as the callee's series
+#             CALLEE|call_latency_from_CALLER(s); EDGES=0 leaves them out).
 #             Each case: reference the hour before the injection (60 rows, which hold the
 #             earlier injections of that hour; REF=prev starts it at the previous injection
-#             instead), incident the 10 rows from the injection on.
+#             instead), incident the 10 rows from the injection on, cut at the next injection
+#             (CUT=0: always 10).
 #             No --kpi: causalmon picks its KPI itself. Type = inject_type; the code-level
 #             faults (return, exception) leave no trace in metrics and are reported apart.
 #
-# The graph is learned from each case alone; no true graph is used. Ranking at component level
+# The graph is learned from each case alone. The set's call graph (PetShop graph.csv, Online
+# Boutique dependency.csv: who calls whom, what a service map gives) is passed as --calls
+# unless CALLS=0; no true causal graph or root cause is used. Ranking at component level
 # (component map "regex:^([^|]*)\|"). Printed per set and per type: top-1, top-3, top-5 and
 # Avg@5 (mean of top-1..top-5) for the causal ranking, causalmon's own graph-free ranking (its
 # robust evidence alone) and random ranking (k / components), and the median seconds per case.
-# usage: [SETS="petshop boutique"] [REF=hour|prev] [RCA_ARGS="..."] [VERBOSE=1]
+# usage: [SETS="petshop boutique"] [REF=hour|prev] [EDGES=1|0] [CUT=1|0] [CALLS=1|0] [RCA_ARGS="..."] [VERBOSE=1]
 #        bench/rca-real.sh [CAUSALMON] [DATA_DIR]
 set -u
 BIN=${1:-build/causalmon}
@@ -72,6 +77,18 @@ run_rca() {
   echo "$(((t1 - t0) / 1000000))"
 }
 
+# calls_arg FILE: sets CALLS_ARGS to (--calls CSV) with the set's call graph, or to nothing
+# (CALLS=0, or no such file). A caller,callee edge list is passed as it is; an adjacency matrix
+# (header ",a,b,...", rows "a,0,1,...", caller -> callee) is turned into one first.
+calls_arg() {
+  CALLS_ARGS=()
+  [ "${CALLS:-1}" = 1 ] && [ -f "$1" ] || return 0
+  if head -1 "$1" | grep -qiE '(^|,)(caller|source)(,|$)'; then CALLS_ARGS=(--calls "$1"); return; fi
+  awk -F, 'NR == 1 { for (i = 2; i <= NF; i++) name[i] = $i; print "caller,callee"; next }
+    { for (i = 2; i <= NF; i++) if ($i + 0 == 1) print $1 "," name[i] }' "$1" > "$TMP/calls.csv"
+  CALLS_ARGS=(--calls "$TMP/calls.csv")
+}
+
 # ---- PetShop -------------------------------------------------------------------------------
 # petshop_csv NORMAL ISSUE OUT: one header (node|metric|stat), the normal rows, then the issue
 # rows re-timed to continue every 300 s; prints the map "old_time new_time" of the issue rows.
@@ -105,9 +122,10 @@ bench_petshop() {
       agg=$(jq -r .target.agg "$t"); ts=$(jq -r .target.timestamp "$t")
       root=$(jq -r .root_cause.node "$t")
       petshop_csv "$root_dir/$scen/noissue/metrics.csv" "$dir/metrics.csv" "$TMP/x.csv" > "$TMP/map"
+      calls_arg "$root_dir/$scen/graph.csv"
       fault=$(awk -v ts="$ts" '$1 <= ts { f = $2 } END { print f }' "$TMP/map")
       secs=$(run_rca "$TMP/out.json" --input "$TMP/x.csv" --fault-time "$fault" \
-        --kpi "$node|$metric|$agg" --tau-max 1) || { echo "# refused: $dir: $(tail -1 "$TMP/err")"; N[petshop refused]=$((${N[petshop refused]:-0} + 1)); continue; }
+        --kpi "$node|$metric|$agg" --tau-max 1 "${CALLS_ARGS[@]}") || { echo "# refused: $dir: $(tail -1 "$TMP/err")"; N[petshop refused]=$((${N[petshop refused]:-0} + 1)); continue; }
       score petshop "$scen-$metric" "$root" "$TMP/out.json" "$secs"
     done
   done
@@ -115,14 +133,24 @@ bench_petshop() {
 
 # ---- Online Boutique -----------------------------------------------------------------------
 bench_boutique() {
-  local day secs ft prev ref pod type root
+  local day secs ft prev ref pod type root when cls after next fi faults
   [ -d "$DATA/boutique" ] || { echo "# boutique: $DATA/boutique not found, skipped"; return; }
   for day in "$DATA"/boutique/*/; do
     [ -f "$day/fault_list.json" ] || continue
     boutique_csv "$day" "$TMP/b.csv"
+    calls_arg "$day/metric/dependency.csv"
     prev=0
-    while IFS=$'\t' read -r when pod type; do
+    mapfile -t faults < <(jq -r '[to_entries[].value[]] | sort_by(.inject_time)[] | [.inject_time, .inject_pod, .inject_type] | @tsv' "$day/fault_list.json")
+    for ((fi = 0; fi < ${#faults[@]}; fi++)); do
+      IFS=$'\t' read -r when pod type <<< "${faults[fi]}"
       ft=$(date -u -d "$when" +%s)
+      after=10
+      if [ "${CUT:-1}" = 1 ] && ((fi + 1 < ${#faults[@]})); then
+        next=$(date -u -d "$(cut -f1 <<< "${faults[fi + 1]}")" +%s)
+        # rows are whole minutes: the rows before the one holding the next injection
+        ((next / 60 - ft / 60 < after)) && after=$((next / 60 - ft / 60))
+        ((after < 1)) && after=1
+      fi
       ref=60
       if [ "${REF:-hour}" = prev ] && [ "$prev" -gt 0 ] && [ $(((ft - prev) / 60)) -lt 60 ]; then
         ref=$(((ft - prev) / 60))
@@ -131,9 +159,9 @@ bench_boutique() {
       root=$(sed -E 's/-[^-]*-[^-]*$//' <<< "$pod")
       case $type in return | exception) cls=code ;; *) cls=resource ;; esac
       secs=$(run_rca "$TMP/out.json" --input "$TMP/b.csv" --fault-time "$ft" --reference "$ref" \
-        --after 10) || { echo "# refused: boutique $when $pod: $(tail -1 "$TMP/err")"; N[boutique refused]=$((${N[boutique refused]:-0} + 1)); continue; }
+        --after "$after" "${CALLS_ARGS[@]}") || { echo "# refused: boutique $when $pod: $(tail -1 "$TMP/err")"; N[boutique refused]=$((${N[boutique refused]:-0} + 1)); continue; }
       score "boutique-$cls" "$type" "$root" "$TMP/out.json" "$secs"
-    done < <(jq -r '[to_entries[].value[]] | sort_by(.inject_time)[] | [.inject_time, .inject_pod, .inject_type] | @tsv' "$day/fault_list.json")
+    done
   done
 }
 

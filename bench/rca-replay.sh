@@ -9,13 +9,14 @@
 # The scope lists the injection times in rank_at, so the daemon ranks each fault on the hour
 # before it (reference 60 rows) against the 10 rows from it (rank_after 10), as
 # bench/rca-real.sh runs `rca --reference 60 --after 10`; no KPI is given to either, both
-# choose their own. The daemon's alerts (its journal) hold its ranking per fault.
+# choose their own. Both get the set's call graph (dependency.csv): the scope as `calls`, rca as
+# --calls (CALLS=0: neither). The daemon's alerts (its journal) hold its ranking per fault.
 # Printed: per fault the true root, the top component of rca's ranking and of the daemon's
 # (components[0] of each); then the share of faults where the two agree, the share where the
 # alert's root_cause label (the component of the top series) is the component of rca's top
 # series, the top-1 of each against the true root, the faults the daemon did not rank, and
 # the replay's wall time.
-# usage: [SPEED=0] [MAX_GAP=0] [TIMEOUT=600] [DAYS=GLOB] [VERBOSE=1] [KEEP=1] bench/rca-replay.sh [CAUSALMON] [DATA_DIR]
+# usage: [SPEED=0] [MAX_GAP=0] [CALLS=1] [TIMEOUT=600] [DAYS=GLOB] [VERBOSE=1] [KEEP=1] bench/rca-replay.sh [CAUSALMON] [DATA_DIR]
 set -u
 BIN=$(readlink -f "${1:-build/causalmon}")
 DATA=${2:-$(dirname "$0")/../../shared/data}
@@ -55,6 +56,12 @@ for day in "$DATA"/boutique/${DAYS:-*}/; do
     "$day/fault_list.json" > "$TMP/$d.faults"
   rank_at=$(awk -F'\t' '{ sub(/ /, "T", $1); printf "%s\"%sZ\"", (NR > 1 ? ", " : ""), $1 }' "$TMP/$d.faults")
   nf=$(wc -l < "$TMP/$d.faults")
+  # the set's call graph, as the scope's calls and as rca --calls (CALLS=0: neither)
+  calls="" calls_arg=()
+  if [ "${CALLS:-1}" = 1 ] && [ -f "$day/metric/dependency.csv" ]; then
+    calls=$(awk -F, 'NR > 1 && $1 != "" && $2 != "" { sub(/\r$/, "", $2); printf "%s\"%s -> %s\"", (n++ ? ", " : ""), $1, $2 }' "$day/metric/dependency.csv")
+    calls_arg=(--calls "$day/metric/dependency.csv")
+  fi
   P=$(port)
   mkdir -p "$TMP/state-$d"
   cat > "$TMP/$d.yaml" << CONF
@@ -80,6 +87,7 @@ scopes:
     reference: 60
     rank_after: 10
     rank_at: [$rank_at]
+    calls: [$calls]
     monitor: false
     structure_alerts: false
     min_confidence: 0
@@ -107,7 +115,7 @@ CONF
     root=$(sed -E 's/-[^-]*-[^-]*$//' <<< "$pod")
     starts=$(date -u -d "@$((ft / 60 * 60))" +%Y-%m-%dT%H:%M:%SZ)
     "$BIN" rca --input "$TMP/$d.csv" --fault-time "$ft" --reference 60 --after 10 \
-      --component-map "$CMAP" --tau-max 1 > "$TMP/rca.json" 2> "$TMP/rca.err" || echo "{}" > "$TMP/rca.json"
+      --component-map "$CMAP" --tau-max 1 "${calls_arg[@]}" > "$TMP/rca.json" 2> "$TMP/rca.err" || echo "{}" > "$TMP/rca.json"
     r=$(jq -r '.components[0].component // "-"' "$TMP/rca.json")
     alert=$(jq -c --arg s "$starts" 'select(.data.status == "firing" and .data.startsAt == $s)' \
       "$journal" 2> /dev/null | head -1)

@@ -21,6 +21,8 @@
 #define CONF_MAX_SINKS  8
 #define CONF_MAX_LIST   64
 #define CONF_STR        256
+#define CONF_MAX_CALLS  128 /* known calls of a scope (a service map's edges; globs fold more) */
+#define CONF_CALL_STR   128
 
 /* An input: the options common to all types, then those of the built-in types (each type's
  * option table, in its source_ops, fills its own), then ext. */
@@ -96,6 +98,8 @@ struct scope_conf {
     int ndirections;
     char entry_points[CONF_MAX_LIST][CONF_STR];
     int nentry_points;
+    char calls[CONF_MAX_CALLS][CONF_CALL_STR]; /* known calls "CALLER -> CALLEE" (globs) */
+    int ncalls;
     char rank_at[CONF_MAX_LIST][40]; /* scheduled rankings: incident start times */
     int nrank_at;
     int rank_after; /* incident rows of a scheduled ranking */

@@ -104,6 +104,9 @@ static const struct opt SCOPE_OPTS[] = {
              "kinds"),
     OPT_STRS("entry_points", entry_points, nentry_points, RELOAD_RESTART,
              "regexes of the components users call first (their latency/errors become the KPI)"),
+    OPT_STRS("calls", calls, ncalls, RELOAD_RESTART,
+             "known calls between components, \"CALLER -> CALLEE\" (globs; a service map): the "
+             "ranking puts an anomalous callee before the callers it explains"),
     OPT_STRS("rank_at", rank_at, nrank_at, RELOAD_RESTART,
              "incident start times (RFC 3339 or epoch seconds) at which the root causes are "
              "ranked whatever the KPI detector says, for replays of known incidents: up to "

@@ -256,6 +256,14 @@ void incident_job_run(struct incident_job *j, const double *X, const struct rca_
             json_t *sw = incident_series(j, X, &res, inc->bucket_ns);
             if (sw) json_object_set_new(r->rca, "series_window", sw);
             const struct rca_cause *top = &res.causes[0];
+            /* with known calls the root cause is step 7's first component (a caller that its
+             * callee explains is not named), through that component's best series */
+            if (ps.prior.ncalls > 0 && res.ncomponents > 0 && res.components[0].best_var >= 0)
+                for (int a = 0; a < res.ncauses; a++)
+                    if (res.causes[a].var == res.components[0].best_var) {
+                        top = &res.causes[a];
+                        break;
+                    }
             int comp = ps.component[top->var];
             snprintf(r->root_cause, sizeof r->root_cause, "%s",
                      comp >= 0 ? ps.component_names[comp] : j->names[top->var]);

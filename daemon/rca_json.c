@@ -52,9 +52,13 @@ static json_t *components_json(const struct rca_component *cs, int n, const stru
     json_t *a = json_array();
     for (int i = 0; i < n && cs; i++) {
         if (cs[i].best_var < 0) continue;
-        json_array_append_new(a, json_pack("{s:i, s:s, s:o, s:s}", "rank", i + 1, "component",
-                                           c->component_names[cs[i].component], "score",
-                                           num(cs[i].score), "variable", c->names[cs[i].best_var]));
+        json_t *o = json_pack("{s:i, s:s, s:o, s:s}", "rank", i + 1, "component",
+                              c->component_names[cs[i].component], "score", num(cs[i].score),
+                              "variable", c->names[cs[i].best_var]);
+        if (cs[i].explained_by >= 0) /* a known callee as anomalous explains it (rca.h step 7) */
+            json_object_set_new(o, "explained_by",
+                                json_string(c->component_names[cs[i].explained_by]));
+        json_array_append_new(a, o);
     }
     return a;
 }

@@ -77,6 +77,12 @@ int rca_prior_check(const struct scope_conf *sc, char *err, size_t errlen)
             return -1;
         }
     }
+    for (int k = 0; k < sc->ncalls; k++)
+        if (split_link(sc->calls[k], a, b, sizeof a)) {
+            snprintf(err, errlen, "calls[%d]: \"%s\" is not a call \"CALLER -> CALLEE\"", k,
+                     sc->calls[k]);
+            return -1;
+        }
     struct component_map m;
     if (component_map_parse(sc->component_map, &m, err, errlen)) return -1;
     component_map_fini(&m);
@@ -134,6 +140,35 @@ static void mark_links(const char (*rules)[CONF_STR], int nrules, const char *co
     }
 }
 
+/* The scope's known calls between the components names[0..nc): every pair of distinct
+ * components matching a rule's caller and callee globs, each pair once. */
+static void calls_build(const struct scope_conf *sc, char *const *names, int nc,
+                        struct rca_prior_store *st)
+{
+    char a[CONF_CALL_STR], b[CONF_CALL_STR];
+    if (!sc->ncalls || nc < 2) return;
+    unsigned char *seen = xcalloc((size_t)nc * nc, 1);
+    int cap = 0, ne = 0;
+    for (int k = 0; k < sc->ncalls; k++) {
+        if (split_link(sc->calls[k], a, b, sizeof a)) continue; /* checked */
+        for (int i = 0; i < nc; i++) {
+            if (fnmatch(a, names[i], 0)) continue;
+            for (int j = 0; j < nc; j++) {
+                if (i == j || seen[(size_t)i * nc + j] || fnmatch(b, names[j], 0)) continue;
+                seen[(size_t)i * nc + j] = 1;
+                if (ne == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    st->calls = xrealloc(st->calls, (size_t)cap * 2 * sizeof(int));
+                }
+                st->calls[2 * ne] = i, st->calls[2 * ne + 1] = j, ne++;
+            }
+        }
+    }
+    free(seen);
+    st->prior.calls = st->calls;
+    st->prior.ncalls = ne;
+}
+
 int rca_prior_build(const struct scope_conf *sc, const char *const *names, int n,
                     struct rca_prior_store *st, char *err, size_t errlen)
 {
@@ -167,6 +202,7 @@ int rca_prior_build(const struct scope_conf *sc, const char *const *names, int n
     st->component_names = component_assign(&m, names, n, st->component, &st->prior.ncomponents);
     st->prior.component = st->component;
     component_map_fini(&m);
+    calls_build(sc, st->component_names, st->prior.ncomponents, st);
     kinds_build(sc, names, n, st);
     return 0;
 }
@@ -183,5 +219,6 @@ void rca_prior_free(struct rca_prior_store *st)
     free(st->dir);
     free(st->kind);
     free(st->kpi_pref);
+    free(st->calls);
     memset(st, 0, sizeof *st);
 }

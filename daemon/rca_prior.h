@@ -21,6 +21,7 @@ struct rca_prior_store {
     int *tier, *component;
     unsigned char *forbidden, *required, *is_count;
     signed char *dir, *kind, *kpi_pref;
+    int *calls;             /* [2 * prior.ncalls] */
     char **component_names; /* [prior.ncomponents] */
 };
 

@@ -62,7 +62,8 @@ int rca_case_run(uint64_t seed, enum sim_fault fault, int before, int after, int
         for (int c = 0; c < n; c++) count[c] = log_series_is_count(s.names[c]);
         signed char *dir = xmallocarray((size_t)n, 1), *kind = xmallocarray((size_t)n, 1);
         metric_kind_fill(NULL, (const char *const *)s.names, n, dir, kind);
-        struct rca_prior pr = {NULL, NULL, NULL, count, comp, ncomp, dir, kind, NULL};
+        struct rca_prior pr = {
+            .is_count = count, .component = comp, .ncomponents = ncomp, .dir = dir, .kind = kind};
         struct rca_result res;
         rc = rca_run(W, rows, n, rows - since, kpi == 0 ? s.kpi_latency : s.kpi_errors, rp, &pr,
                      &res, err, errlen);

@@ -175,12 +175,13 @@ static int is_ancestor(struct truth *tr, int a, int b)
 }
 
 /* pag_sepset_fn: b is in the (ancestral) separating set of a and c iff b ∈ An({a, c}). */
-static int anc_sepset(void *ctx, int a, int b, int c)
+static enum pag_triple anc_sepset(void *ctx, int a, int b, int c, int confirm)
 {
+    (void)confirm; /* the ancestral answer needs no data */
     struct truth *tr = ctx;
     int s[2] = {unode(tr, a), unode(tr, c)};
     ancestors(&tr->u, s, 2);
-    return tr->u.anc[unode(tr, b)];
+    return tr->u.anc[unode(tr, b)] ? PAG_NONCOLLIDER : PAG_COLLIDER;
 }
 
 int svar_true_pag(const struct svar_model *m, const unsigned char *hidden, int tau_max, int history,

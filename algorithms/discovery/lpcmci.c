@@ -59,30 +59,33 @@ static size_t pair_link(const struct run *r, int a, int c, int *shift)
     return lat(r, c % N, a % N, lc - la);
 }
 
-/* pag_sepset_fn over the stored separating sets, with a check: b counts as outside the
- * separating set S of a and c only if a and c stay dependent given S + b, and given S + b plus
- * one or two more possible ancestors adjacent to either end (conditioning on a collider opens
- * the path, on a noncollider it does not). A noncollider missed because a weak path happened to
- * test independent given a small S then does not become a false collider. */
+/* pag_sepset_fn over the stored separating sets: PAG_NONCOLLIDER when b is in the separating set
+ * S of a and c; PAG_COLLIDER when it is not and a and c stay dependent given S + b, and given
+ * S + b plus one or two more possible ancestors adjacent to either end (conditioning on a
+ * collider opens the path, on a noncollider it does not); PAG_AMBIGUOUS when b is outside S but
+ * one of those sets makes a and c independent. A noncollider missed because a weak path
+ * happened to test independent given a small S then becomes neither a false collider nor
+ * (through R1) a false tail. Without confirm only the membership is looked at (pag.h). */
 static int search_with(struct run *r, int X, int Y, int b, const int *z, int k);
 
-static int in_sepset(void *ctx, int a, int b, int c)
+static enum pag_triple in_sepset(void *ctx, int a, int b, int c, int confirm)
 {
     struct run *r = ctx;
     int shift, N = r->N;
     size_t at = pair_link(r, a, c, &shift);
     int rel = b / N - shift;
-    if (r->sep_len[at] < 0 || rel < 0 || rel > r->tau_max) return 0;
+    if (r->sep_len[at] < 0 || rel < 0 || rel > r->tau_max) return PAG_COLLIDER;
     int node = rel * N + b % N;
     const int *z = r->pool + r->sep_off[at];
     int k = r->sep_len[at];
     for (int q = 0; q < k; q++)
-        if (z[q] == node) return 1;
+        if (z[q] == node) return PAG_NONCOLLIDER;
+    if (!confirm) return PAG_AMBIGUOUS;
     size_t T1 = (size_t)r->tau_max + 1;
     int tau = (int)(at % T1), j = (int)(at / T1 % (size_t)N), i = (int)(at / T1 / (size_t)N);
     int X = tau * N + i;
-    if (node == X || node == j) return 0;
-    return search_with(r, X, j, node, z, k);
+    if (node == X || node == j) return PAG_COLLIDER;
+    return search_with(r, X, j, node, z, k) ? PAG_AMBIGUOUS : PAG_COLLIDER;
 }
 
 static void store_sepset(struct run *r, size_t at, const int *z, int k)

@@ -142,8 +142,9 @@ static int pot_directed(const struct pag *g, int u, int v)
     return mu != MARK_NONE && mu != MARK_ARROW && mv != MARK_TAIL;
 }
 
-/* R0: a *-* b *-* c with a, c not adjacent and b outside their separating set -> a *-> b <-* c.
- * All triples are decided on the skeleton before any arrowhead is set (order independent). */
+/* R0: a *-* b *-* c with a, c not adjacent and b outside their separating set, the data
+ * confirming the collider (PAG_COLLIDER) -> a *-> b <-* c. All triples are decided on the
+ * skeleton before any arrowhead is set (order independent). */
 static void colliders(struct orient *o)
 {
     size_t cap = 64, n = 0;
@@ -152,7 +153,8 @@ static void colliders(struct orient *o)
         for (int x = 0; x < o->nnb[b]; x++)
             for (int y = x + 1; y < o->nnb[b]; y++) {
                 int a = o->nb[b][x], c = o->nb[b][y];
-                if (adjacent(o->g, a, c) || o->in_sepset(o->ctx, a, b, c)) continue;
+                if (adjacent(o->g, a, c) || o->in_sepset(o->ctx, a, b, c, 1) != PAG_COLLIDER)
+                    continue;
                 if (n == cap) t = xrealloc(t, (cap *= 2) * sizeof *t);
                 t[n][0] = a, t[n][1] = b, t[n][2] = c, n++;
             }
@@ -165,7 +167,10 @@ static void colliders(struct orient *o)
     free(t);
 }
 
-/* R1: a *-> b o-* c, a and c not adjacent -> b --> c. */
+/* R1: a *-> b o-* c, a and c not adjacent, b a definite noncollider (in their separating set)
+ * -> b --> c. An ambiguous triple (b outside the separating set but no collider confirmed) is
+ * left alone: on finite samples most of those come from a weak link tested away, and a tail
+ * there is a false causal claim that R1 would then propagate. */
 static void rule1(struct orient *o)
 {
     for (int b = 0; b < o->V && !stopped(o); b++)
@@ -174,7 +179,9 @@ static void rule1(struct orient *o)
             if (pag_get(o->g, b, a) != MARK_ARROW) continue;
             for (int y = 0; y < o->nnb[b]; y++) {
                 int c = o->nb[b][y];
-                if (c == a || pag_get(o->g, b, c) != MARK_CIRCLE || adjacent(o->g, a, c)) continue;
+                if (c == a || pag_get(o->g, b, c) != MARK_CIRCLE || adjacent(o->g, a, c) ||
+                    o->in_sepset(o->ctx, a, b, c, 0) != PAG_NONCOLLIDER)
+                    continue;
                 decide(o, b, c, MARK_TAIL);
                 decide(o, c, b, MARK_ARROW);
             }
@@ -200,7 +207,8 @@ static void rule2(struct orient *o)
         }
 }
 
-/* R3: a *-> b <-* c, a *-o d o-* c, a and c not adjacent, d *-o b -> d *-> b. */
+/* R3: a *-> b <-* c, a *-o d o-* c, a and c not adjacent, d in their separating set (a
+ * definite noncollider), d *-o b -> d *-> b. */
 static void rule3(struct orient *o)
 {
     for (int b = 0; b < o->V && !stopped(o); b++)
@@ -216,7 +224,8 @@ static void rule3(struct orient *o)
                 for (int z = y + 1; z < o->nnb[b] && !done; z++) {
                     int c = o->nb[b][z];
                     if (c == d || pag_get(o->g, b, c) != MARK_ARROW ||
-                        pag_get(o->g, d, c) != MARK_CIRCLE || adjacent(o->g, a, c))
+                        pag_get(o->g, d, c) != MARK_CIRCLE || adjacent(o->g, a, c) ||
+                        o->in_sepset(o->ctx, a, d, c, 0) != PAG_NONCOLLIDER)
                         continue;
                     decide(o, b, d, MARK_ARROW);
                     done = 1;
@@ -226,7 +235,8 @@ static void rule3(struct orient *o)
 }
 
 /* R4: a discriminating path <d, ..., a, b, c> for b with b o-* c: b in sepset(d, c) -> b --> c,
- * otherwise a <-> b <-> c. The path is found by breadth-first search backwards from a over
+ * a confirmed collider -> a <-> b <-> c, an ambiguous triple -> nothing (another path through
+ * another a may still decide). The path is found by breadth-first search backwards from a over
  * colliders that are parents of c. */
 static void rule4(struct orient *o)
 {
@@ -258,7 +268,9 @@ static void rule4(struct orient *o)
                     }
                 }
                 if (found < 0) continue;
-                if (o->in_sepset(o->ctx, found, b, c)) {
+                enum pag_triple tr = o->in_sepset(o->ctx, found, b, c, 1);
+                if (tr == PAG_AMBIGUOUS) continue;
+                if (tr == PAG_NONCOLLIDER) {
                     decide(o, b, c, MARK_TAIL);
                     decide(o, c, b, MARK_ARROW);
                 } else {

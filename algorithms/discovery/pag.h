@@ -39,9 +39,17 @@ void pag_set(struct pag *g, int u, int v, enum pag_mark m);
 /* Adds the edge u - v with marks mu at u and mv at v, or removes it when both are MARK_NONE. */
 void pag_link(struct pag *g, int u, int v, enum pag_mark mu, enum pag_mark mv);
 
-/* Unshielded-triple answers for the collider step and rule R4. Returns 1 if window node b is in
- * the separating set that made the non-adjacent window nodes a and c independent. */
-typedef int (*pag_sepset_fn)(void *ctx, int a, int b, int c);
+/* Unshielded-triple answers for the collider step and rules R1 and R4, for window node b between
+ * the non-adjacent window nodes a and c (conservative FCI: Ramsey, Zhang & Spirtes, UAI 2006). */
+enum pag_triple {
+    PAG_COLLIDER = 0,    /* b is outside the separating set of a and c */
+    PAG_NONCOLLIDER = 1, /* b is in it */
+    PAG_AMBIGUOUS = 2    /* b is outside it, yet the data do not confirm a collider either */
+};
+/* With confirm 0 the answer is only whether b is in the separating set: PAG_NONCOLLIDER, else
+ * PAG_AMBIGUOUS (not settled), and no test runs. With confirm 1 a b outside the set is checked
+ * against the data: PAG_COLLIDER or PAG_AMBIGUOUS. */
+typedef enum pag_triple (*pag_sepset_fn)(void *ctx, int a, int b, int c, int confirm);
 
 struct pag_orient_stats {
     int colliders; /* unshielded colliders oriented (time copies counted once per window triple) */
@@ -50,7 +58,9 @@ struct pag_orient_stats {
 };
 
 /* Orients the skeleton in g (all marks but the time-order arrowheads should be circles): the
- * collider step, then Zhang's rules R1, R2, R3, R4 (discriminating paths), R8, R9 and R10
+ * collider step (PAG_COLLIDER triples only), then Zhang's rules R1 and R3 (on PAG_NONCOLLIDER
+ * triples only), R2, R4 (discriminating paths; nothing on an ambiguous answer), R8, R9 and R10
+ * (the unshielded triples inside R9's and R10's paths are not asked about)
  * (R9/R10 on uncovered potentially directed paths of bounded length) until none applies.
  * No selection bias is assumed (R5-R7 are not used). A rule never overwrites a decided mark;
  * such conflicts are counted. st may be NULL. Once *cancel is non-zero (cancel may be NULL:

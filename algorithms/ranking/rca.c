@@ -2,11 +2,10 @@
 #include "rca.h"
 
 #include "fdr.h"
-#include "gapfill.h"
 #include "rca_graph.h"
-#include "robust_score.h"
-#include "seasonality.h"
+#include "rca_learn.h"
 #include "svar_discover.h"
+#include "robust_score.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -40,6 +39,7 @@ void rca_params_default(struct rca_params *p)
     p->w_component[0] = 0.7;
     p->w_component[1] = 0.2;
     p->w_component[2] = 0.1;
+    p->call_share = 0.8;
     p->graph_max_missing = 0.2;
     p->rank_max_missing = 0.5;
 }
@@ -80,7 +80,7 @@ static struct rca_component *fold_components(const int *var, const double *score
     int nc = pr->ncomponents;
     double *top = xcalloc((size_t)nc * 3, sizeof(double));
     struct rca_component *c = xmallocarray((size_t)nc, sizeof *c);
-    for (int k = 0; k < nc; k++) c[k] = (struct rca_component){k, -1, -1};
+    for (int k = 0; k < nc; k++) c[k] = (struct rca_component){k, -1, -1, -1};
     for (int a = 0; a < nv; a++) {
         int k = pr->component[var[a]];
         double s = isnan(score[a]) ? 0 : score[a];
@@ -101,6 +101,25 @@ static struct rca_component *fold_components(const int *var, const double *score
     free(top);
     qsort(c, (size_t)nc, sizeof *c, cmp_component);
     return c;
+}
+
+/* Step 7: res->components (ranked by step 6) reordered callee-first on the known calls. */
+static void order_by_calls(struct rca_result *res, const struct rca_prior *pr, double share)
+{
+    int nc = pr->ncomponents;
+    double *score = xmallocarray((size_t)nc, sizeof(double));
+    int *order = xmallocarray((size_t)nc, sizeof(int)),
+        *expl = xmallocarray((size_t)nc, sizeof(int));
+    struct rca_component *by = xmallocarray((size_t)nc, sizeof *by);
+    for (int a = 0; a < nc; a++) by[res->components[a].component] = res->components[a];
+    for (int c = 0; c < nc; c++) score[c] = by[c].score;
+    int start = res->kpi >= 0 ? pr->component[res->kpi] : -1;
+    if (call_graph_order(score, nc, pr->calls, pr->ncalls, start, share, order, expl) > 0)
+        for (int a = 0; a < nc; a++) {
+            res->components[a] = by[order[a]];
+            res->components[a].explained_by = expl[order[a]];
+        }
+    free(score), free(order), free(expl), free(by);
 }
 
 /* Onset row (relative to split) of column j of X (NaN skipped): the first row from
@@ -168,176 +187,6 @@ static int pick_kpi(int kpi, const double *z, const unsigned char *rankable, int
         res->kpi_is_symptom = best_class >= 2;
     }
     return best;
-}
-
-/* Columns cols[0..m) of W, every interior gap filled and the edges held, cycles removed when
- * deseason: rows x m, caller frees. */
-static double *filled_columns(const double *W, int rows, int n, const int *cols, int m,
-                              int deseason)
-{
-    double *Y = xmallocarray((size_t)rows * (m ? m : 1), sizeof(double));
-    for (int t = 0; t < rows; t++)
-        for (int a = 0; a < m; a++) Y[(size_t)t * m + a] = W[(size_t)t * n + cols[a]];
-    for (int a = 0; a < m; a++) { /* every interior gap, then the edges held */
-        gapfill_column(Y, rows, m, a, rows);
-        int f = 0;
-        while (f < rows && isnan(Y[(size_t)f * m + a])) f++;
-        for (int t = 0; t < f && f < rows; t++) Y[(size_t)t * m + a] = Y[(size_t)f * m + a];
-        for (int t = 1; t < rows; t++)
-            if (isnan(Y[(size_t)t * m + a])) Y[(size_t)t * m + a] = Y[(size_t)(t - 1) * m + a];
-    }
-    if (deseason) season_remove_columns(Y, rows, m, NULL);
-    return Y;
-}
-
-/* Discovery on the filled columns Y (rows x m, input columns cols), then the prior. Returns
- * the graph, or NULL with a message. */
-static struct svar_graph *discover(const double *Y, int rows, int m, const int *cols, int n,
-                                   const struct rca_params *p, const struct rca_prior *prior,
-                                   long *samples, char *err, size_t errlen)
-{
-    struct svar_discover_params dp;
-    svar_discover_params_default(&dp, p->tau_max);
-    dp.pcmci.alpha = p->alpha;
-    dp.pcmci.max_conds_dim = 3;
-    dp.pcmci.cancel = p->cancel;
-    dp.method = (enum svar_method)p->method;
-    struct svar_graph *g = svar_graph_new(m, p->tau_max);
-    if (svar_discover_graph_method(Y, rows, m, &dp, g, NULL, samples, err, errlen)) {
-        svar_graph_free(g);
-        return NULL;
-    }
-    rca_graph_apply_prior(g, cols, n, prior);
-    return g;
-}
-
-/* The given graph restricted to the columns cols[0..*m) that it holds (*m and cols shrink to
- * them, in graph order), with the prior applied again; NULL when fewer than 2 remain. */
-static struct svar_graph *given_graph(const struct rca_learned *l, int *cols, int *m, int n,
-                                      const struct rca_prior *prior)
-{
-    int *var = xmallocarray((size_t)(l->nkept ? l->nkept : 1), sizeof(int)), k = 0;
-    for (int v = 0; v < l->nkept; v++)
-        for (int a = 0; a < *m; a++)
-            if (cols[a] == l->kept[v]) var[k++] = v;
-    struct svar_graph *g = NULL;
-    if (k >= 2) {
-        const struct svar_graph *G = l->graph;
-        g = svar_graph_new(k, G->tau_max);
-        for (int a = 0; a < k; a++)
-            for (int b = 0; b < k; b++)
-                for (int tau = 0; tau <= G->tau_max; tau++) {
-                    size_t from = svar_graph_at(G, var[a], var[b], tau),
-                           to = svar_graph_at(g, a, b, tau);
-                    g->type[to] = G->type[from];
-                    g->pval[to] = G->pval[from];
-                    g->val[to] = G->val[from];
-                }
-        for (int a = 0; a < k; a++) cols[a] = l->kept[var[a]];
-        rca_graph_apply_prior(g, cols, n, prior);
-    }
-    *m = k;
-    free(var);
-    return g;
-}
-
-/* Step 3: the graph columns, filled, and their graph (learned, or p->given restricted to the
- * graph columns). Sets res->graph, kept, nkept, samples and reliability (0, with graph_note,
- * when no graph is learned). Returns the filled matrix (rows x res->nkept) or NULL. */
-static double *learn_graph(const double *W, int rows, int n, const unsigned char *rankable,
-                           const struct rca_params *p, const struct rca_prior *prior,
-                           struct rca_result *res)
-{
-    int *cols = xmallocarray((size_t)n, sizeof(int)), m = 0;
-    for (int j = 0; j < n; j++)
-        if (rankable[j] && gapfill_missing_share(W, rows, n, j) <= p->graph_max_missing)
-            cols[m++] = j;
-    double rho = m ? (double)(rows - 2 * p->tau_max) / ((double)m * (p->tau_max + 1)) : 0;
-    double r = (rho - p->rows_per_param_lo) / (p->rows_per_param_hi - p->rows_per_param_lo);
-    res->reliability = r < 0 ? 0 : r > 1 ? 1 : r;
-    const struct rca_learned *l = p->given;
-    struct svar_graph *g = NULL;
-    if (m >= 2 && res->reliability > 0 && l) {
-        if (l->graph && l->graph->tau_max == p->tau_max) {
-            g = given_graph(l, cols, &m, n, prior);
-            res->samples = l->samples;
-        } else {
-            res->reliability = 0;
-            res->graph_note = "the graph could not be learned from this window";
-            free(cols);
-            return NULL;
-        }
-    }
-    if (m < 2 || res->reliability <= 0) {
-        res->reliability = 0;
-        res->graph_note = m < 2 ? "fewer than 2 series complete enough for a graph"
-                                : "too few rows per graph parameter to trust a learned graph";
-        svar_graph_free(g);
-        free(cols);
-        return NULL;
-    }
-    double *Y = filled_columns(W, rows, n, cols, m, p->deseason);
-    char err[256];
-    if (!l) g = discover(Y, rows, m, cols, n, p, prior, &res->samples, err, sizeof err);
-    if (!g) {
-        free(Y), free(cols);
-        res->reliability = 0;
-        res->graph_note = "the graph could not be learned from this window";
-        return NULL;
-    }
-    res->graph = g;
-    res->kept = cols;
-    res->nkept = m;
-    return Y;
-}
-
-int rca_graph_learn(const double *X, int rows, int n, const struct rca_params *p,
-                    const struct rca_prior *prior, struct rca_learned *out, char *err,
-                    size_t errlen)
-{
-    static const struct rca_prior none = {0};
-    if (!prior) prior = &none;
-    memset(out, 0, sizeof *out);
-    int *cols = xmallocarray((size_t)(n ? n : 1), sizeof(int)), m = 0;
-    double *W = xmallocarray((size_t)rows * (n ? n : 1), sizeof(double));
-    memcpy(W, X, (size_t)rows * n * sizeof(double));
-    for (int j = 0; j < n; j++) {
-        double first = NAN;
-        int varies = 0;
-        for (int t = 0; t < rows; t++) {
-            double *v = &W[(size_t)t * n + j];
-            if (prior->is_count && prior->is_count[j] && isnan(*v)) *v = 0;
-            if (isnan(*v)) continue;
-            if (isnan(first))
-                first = *v;
-            else if (*v != first)
-                varies = 1;
-        }
-        if (varies && gapfill_missing_share(W, rows, n, j) <= p->graph_max_missing) cols[m++] = j;
-    }
-    if (m < 2) {
-        snprintf(err, errlen, "fewer than 2 series vary and are complete enough for a graph");
-        free(W), free(cols);
-        return -1;
-    }
-    double *Y = filled_columns(W, rows, n, cols, m, p->deseason);
-    out->graph = discover(Y, rows, m, cols, n, p, prior, &out->samples, err, errlen);
-    free(Y), free(W);
-    if (!out->graph) {
-        free(cols);
-        return -1;
-    }
-    out->kept = cols;
-    out->nkept = m;
-    return 0;
-}
-
-void rca_learned_free(struct rca_learned *l)
-{
-    if (!l) return;
-    svar_graph_free(l->graph);
-    free(l->kept);
-    memset(l, 0, sizeof *l);
 }
 
 /* Step 4: mechanism and walk of every graph variable, written into the causes of their
@@ -490,7 +339,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     }
 
     /* steps 3-4 */
-    double *Y = learn_graph(W, rows, n, rankable, p, prior, res);
+    double *Y = rca_learn_window_graph(W, rows, n, rankable, p, prior, res);
     if (Y) {
         graph_evidence(Y, rows, split, k, p, res, cause_of, Ac, symptom);
         rca_graph_strength_changes(Y, rows, res->nkept, split, res->graph, res->kept, p->mech_alpha,
@@ -532,6 +381,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         res->baseline_components =
             fold_components(res->baseline, res->baseline_score, nr, prior, p->w_component);
         res->ncomponents = prior->ncomponents;
+        if (prior->calls && prior->ncalls > 0) order_by_calls(res, prior, p->call_share);
         free(vars);
         free(sc);
     }

@@ -38,6 +38,10 @@
  *   6. Components (prior->component): a component scores w_component[0] x its best series +
  *      [1] x its second + [2] x its third (0.7, 0.2, 0.1), so one noisy series weighs less than
  *      agreeing ones.
+ *   7. Known calls (prior->calls, e.g. a service map): the components are ordered callee-first
+ *      (call_graph.h): anomalous components that no anomalous callee explains come first,
+ *      those reached from the KPI's component before the others. The graph-free component
+ *      ranking stays the order of step 6 on the anomaly evidence alone.
  * KPI choice without one given: the best prior->kpi_pref class (2: a latency, error or success
  * series of an entry-point component, 1: any latency, error or success series, 0: any), the
  * most anomalous within it.
@@ -49,6 +53,7 @@
 #define CAUSALMON_RCA_H
 
 #include "anomaly.h"
+#include "call_graph.h"
 #include "mech_change.h"
 #include "rwr.h"
 #include "svar_graph.h"
@@ -74,6 +79,9 @@ struct rca_params {
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
     /* step 6: a component's score from its best, second and third series (.7 .2 .1) */
     double w_component[3];
+    /* step 7: a component counts as anomalous on the call graph from this share of the best
+     * component score (0.8) */
+    double call_share;
     double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
     double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
     const volatile int *cancel; /* polled by PCMCI+ and LPCMCI (pcmci_params.cancel); NULL:
@@ -103,6 +111,8 @@ struct rca_prior {
     const signed char *dir;      /* [n] enum metric_dir of each series (NULL: both) */
     const signed char *kind;     /* [n] enum metric_kind of each series (NULL: other) */
     const signed char *kpi_pref; /* [n] KPI preference class 0..2 (NULL: all 0) */
+    const int *calls; /* [2 * ncalls] known calls between components: caller, callee (step 7) */
+    int ncalls;
 };
 
 #define RCA_PATH_MAX 16
@@ -133,7 +143,8 @@ struct rca_link_change {
 struct rca_component {
     int component;
     double score;
-    int best_var; /* input column of its best series */
+    int best_var;     /* input column of its best series */
+    int explained_by; /* step 7: the anomalous callee that explains it, or -1 */
 };
 
 struct rca_excluded {

@@ -8,6 +8,7 @@
 #include "log_lines.h"
 #include "log_series.h"
 #include "rca_json.h"
+#include "calls_csv.h"
 #include "rca_prior.h"
 #include "timestamp.h"
 #include "xalloc.h"
@@ -30,6 +31,7 @@ static void rca_usage(FILE *f)
             "                     [--tau-max N] [--alpha A] [--top N] [--reference N]\n"
             "                     [--after N] [--direction REGEX=up|down|both]\n"
             "                     [--entry-point REGEX] [--log-component-field KEY]\n"
+            "                     [--calls FILE]\n"
             "                     [--deseason] [--pretty]\n"
             "\n"
             "Ranks the root causes of an incident: rows before the fault time are the\n"
@@ -53,8 +55,12 @@ static void rca_usage(FILE *f)
             "                  by kind: up for latency, errors and resources, down for\n"
             "                  throughput and success rates)\n"
             "  --entry-point REGEX  components users call first (repeatable)\n"
-            "  --config FILE   KPIs, tiers, forbidden/required links, component map, tau_max\n"
-            "                  and alpha from a daemon config's scope (--scope, default first)\n"
+            "  --calls FILE    the known calls between components (a service map): CSV\n"
+            "                  with a header naming caller (or source) and callee (or\n"
+            "                  target) columns; an anomalous callee ranks before the\n"
+            "                  callers it explains (replaces the scope's calls)\n"
+            "  --config FILE   KPIs, tiers, forbidden/required links, calls, component map,\n"
+            "                  tau_max and alpha of a config's scope (--scope, default first)\n"
             "  --component-map RULE  prefix (default), prefix:SEP, tag:KEY, regex:EXPR\n"
             "  --tau-max N     largest lag (default 1, or the scope's)\n"
             "  --alpha A       significance of the graph tests (default 0.01)\n"
@@ -202,13 +208,14 @@ int cmd_rca(int argc, char **argv)
         {"direction", required_argument, NULL, 'd'},
         {"entry-point", required_argument, NULL, 'e'},
         {"log-component-field", required_argument, NULL, 'L'},
+        {"calls", required_argument, NULL, 'C'},
         {"pretty", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL, *fault = NULL, *kpi = NULL, *config = NULL, *scope = NULL,
-               *cmap = NULL, *logs[MAX_LOG_FILES], *dirs[CONF_MAX_LIST], *entries[CONF_MAX_LIST],
-               *lkeys[LOG_MAX_KEYS];
+               *cmap = NULL, *calls = NULL, *logs[MAX_LOG_FILES], *dirs[CONF_MAX_LIST],
+               *entries[CONF_MAX_LIST], *lkeys[LOG_MAX_KEYS];
     int nlogs = 0, ndirs = 0, nentries = 0, nlkeys = 0;
     long tau_max = -1, top = 5, reference = DEFAULT_REFERENCE, after = 0;
     double alpha = -1;
@@ -258,6 +265,9 @@ int cmd_rca(int argc, char **argv)
             break;
         case 'm':
             cmap = optarg;
+            break;
+        case 'C':
+            calls = optarg;
             break;
         case 't':
             bad = cli_int(CMD, "tau-max", optarg, 0, SVAR_TAU_MAX_LIMIT, &tau_max);
@@ -332,6 +342,11 @@ int cmd_rca(int argc, char **argv)
     if (nentries) sc->nentry_points = 0;
     for (int a = 0; a < nentries; a++)
         snprintf(sc->entry_points[sc->nentry_points++], CONF_STR, "%s", entries[a]);
+    if (calls && calls_csv_read(calls, sc, err, sizeof err)) {
+        cli_error(CMD, "--calls: %s", err);
+        free(cf);
+        return EXIT_BAD_INPUT;
+    }
     if (rca_prior_check(sc, err, sizeof err)) {
         cli_error(CMD, "%s", err);
         free(cf);

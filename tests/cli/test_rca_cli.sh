@@ -44,6 +44,20 @@ expect_exit "rca_names_a_bad_component_map" 2 "component map \"colour:x\": expec
 expect_exit "rca_refuses_a_fault_after_the_data" 2 "is after the last row" "$BIN" rca --input "$TMP/hog.csv" --fault-time 1800000000
 printf 'scopes:\n  - {name: s, match: ["*"], forbidden: ["a => b"]}\n' > "$TMP/bad.yaml"
 expect_exit "rca_names_a_bad_link_rule" 2 'forbidden[0]: "a => b" is not a link' "$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --config "$TMP/bad.yaml"
+
+# the known call graph: the hog's service calls nothing, so it stays first and the frontend that
+# calls it (when anomalous) is explained by it; bad call files name their line
+svc=$(jq -r '.components[0].component' < <("$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --kpi frontend.latency))
+printf '# service map\nSource,Target,Weight\nfrontend,%s,1\n"%s",db,1\n' "$svc" "$svc" > "$TMP/calls.csv"
+expect_exit "rca_takes_a_call_graph" 0 "" "$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --kpi frontend.latency --calls "$TMP/calls.csv"
+expect_in "rca_with_a_call_graph_keeps_the_callee_that_calls_nothing_anomalous_first" "$TMP/out" "\"components\":[{\"rank\":1,\"component\":\"$svc\""
+printf 'from,to\na,b\n' > "$TMP/nohead.csv"
+expect_exit "rca_calls_file_needs_caller_and_callee_columns" 2 "nohead.csv:1: the header names no caller column" "$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --calls "$TMP/nohead.csv"
+printf 'caller,callee\na,b\n,c\n' > "$TMP/empty.csv"
+expect_exit "rca_calls_file_names_the_line_of_an_empty_caller" 2 "empty.csv:3: empty caller" "$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --calls "$TMP/empty.csv"
+expect_exit "rca_calls_file_must_exist" 2 "nope.csv: No such file" "$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --calls "$TMP/nope.csv"
+printf 'scopes:\n  - {name: s, match: ["*"], calls: ["a => b"]}\n' > "$TMP/badcalls.yaml"
+expect_exit "rca_names_a_bad_call_rule" 2 'calls[0]: "a => b" is not a call' "$BIN" rca --input "$TMP/hog.csv" --fault-time 1700000600 --config "$TMP/badcalls.yaml"
 # expect_jq NAME FILE FILTER WANT: jq -r FILTER of FILE prints WANT.
 expect_jq() {
   local got

@@ -44,6 +44,22 @@ free_base() {
     echo $((20000 + RANDOM % 12000))
 }
 
+# replay_conf FILE CSV SPEED P [LINE...]: the head of a daemon config that replays the CSV file
+# (1 s buckets; a file input named shop at SPEED x real time, 0 as fast as it reads), alerts on
+# 127.0.0.1:P+1 (heartbeat 500 ms), queries on P+2, state in $WORK/state; each LINE is one more
+# top-level setting ("lateness: 2s"). The caller appends its scopes.
+replay_conf() {
+    local file=$1 csv=$2 speed=$3 p=$4 line
+    shift 4
+    {
+        printf 'bucket: 1s\nidle_flush: 1s\nstate_dir: %s\nlog_level: info\n' "$WORK/state"
+        for line in "$@"; do echo "$line"; done
+        printf 'inputs:\n  - {name: shop, type: file, path: "%s", format: csv, speed: %s}\n' "$csv" "$speed"
+        printf 'alerts: {endpoint: "tcp://127.0.0.1:%d", heartbeat: 500ms}\n' $((p + 1))
+        printf 'query: {endpoint: "tcp://127.0.0.1:%d"}\n' $((p + 2))
+    } > "$file"
+}
+
 # start_broker TOOLS TOPIC:PARTS... -> sets BOOTSTRAP; the broker lives until the test exits.
 start_broker() {
     local tools=$1; shift

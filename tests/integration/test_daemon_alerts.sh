@@ -12,16 +12,8 @@ BIN=$(readlink -f "$2")
 SVC=$(sed -n 's/.* in service \([a-z]*\) .*/\1/p' "$WORK/sim.err")
 check "the simulator names the faulty service ($SVC)" test -n "$SVC"
 P=$(free_base)
-cat > "$WORK/d.yaml" <<CONF
-bucket: 1s
-lateness: 2s
-idle_flush: 1s
-state_dir: $WORK/state
-log_level: info
-inputs:
-  - {name: shop, type: file, path: "$WORK/shop.csv", format: csv, speed: 80}
-alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))", heartbeat: 500ms}
-query: {endpoint: "tcp://127.0.0.1:$((P + 2))"}
+replay_conf "$WORK/d.yaml" "$WORK/shop.csv" 80 "$P" "lateness: 2s"
+cat >> "$WORK/d.yaml" <<CONF
 scopes:
   - {name: shop, match: ["*"], window: 360, tau_max: 1, refresh_every: 60,
      kpis: [frontend.latency, frontend.errors], reference: 300, settle: 20, cooldown: 30,

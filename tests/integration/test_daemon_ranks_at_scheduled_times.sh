@@ -15,17 +15,8 @@ SVC=$(sed -n 's/.* in service \([a-z]*\) .*/\1/p' "$WORK/sim.err")
 check "the simulator names the faulty service ($SVC)" test -n "$SVC"
 T0=1700000000
 P=$(free_base)
-cat > "$WORK/d.yaml" <<CONF
-bucket: 1s
-lateness: 0s
-idle_flush: 1s
-max_gap: 0
-state_dir: $WORK/state
-log_level: info
-inputs:
-  - {name: shop, type: file, path: "$WORK/shop.csv", format: csv, speed: 0}
-alerts: {endpoint: "tcp://127.0.0.1:$((P + 1))", heartbeat: 500ms}
-query: {endpoint: "tcp://127.0.0.1:$((P + 2))"}
+replay_conf "$WORK/d.yaml" "$WORK/shop.csv" 0 "$P" "lateness: 0s" "max_gap: 0"
+cat >> "$WORK/d.yaml" <<CONF
 scopes:
   - {name: shop, match: ["*"], window: 200, tau_max: 1, refresh_every: 100000,
      component_map: prefix, reference: 120, rank_after: 20, monitor: false,

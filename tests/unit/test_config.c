@@ -100,6 +100,7 @@ static const char EVERY_OPTION[] =
     "    required: [\"b.x -> a.y\"]\n"
     "    directions: [\"^a\\\\.q=down\"]\n"
     "    entry_points: [\"^a$\"]\n"
+    "    calls: [\"a -> b\", \"b -> c*\"]\n"
     "    rank_at: [\"2023-11-14T22:13:20Z\", \"1700000000\"]\n"
     "    rank_after: 12\n"
     "    z: 4\n"

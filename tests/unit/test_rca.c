@@ -77,7 +77,7 @@ static void test_a_tier_rule_removes_links_against_it(void **state)
     struct rca_params p;
     rca_params_default(&p);
     const int tier[4] = {1, 0, 0, 0}; /* a is "application", b "infrastructure": a -/-> b */
-    struct rca_prior pr = {tier, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+    struct rca_prior pr = {.tier = tier};
     struct rca_result res;
     char err[256];
     assert_int_equal(rca_run(X, ROWS, 4, SPLIT, 2, &p, &pr, &res, err, sizeof err), 0);
@@ -102,7 +102,7 @@ static void test_a_ranking_from_the_window_graph_equals_learning_it(void **state
     struct rca_params p;
     rca_params_default(&p);
     const int tier[4] = {0, 0, 0, 1};
-    struct rca_prior pr = {tier, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+    struct rca_prior pr = {.tier = tier};
     struct rca_learned l;
     struct rca_result a, b;
     char err[256];

@@ -1,0 +1,136 @@
+/* The known call graph (call_graph.h, rca.h step 7): callee-first order worked out by hand on
+ * small service maps, and the ranking of one incident with and without the map. */
+#include "call_graph.h"
+#include "rca.h"
+#include "rng.h"
+#include "test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum { FRONT, API, DB, BATCH };
+
+static void test_the_deepest_anomalous_callee_on_the_kpis_path_comes_first(void **state)
+{
+    (void)state;
+    /* front -> api -> db, all within 0.8 of the best: db explains api, api explains front */
+    const int calls[] = {FRONT, API, API, DB};
+    double s[] = {1.0, 0.95, 0.85};
+    int order[3], expl[3];
+    assert_int_equal(call_graph_order(s, 3, calls, 2, FRONT, 0.8, order, expl), 1);
+    assert_int_equal(order[0], DB);
+    assert_int_equal(order[1], FRONT);
+    assert_int_equal(order[2], API);
+    assert_int_equal(expl[FRONT], API);
+    assert_int_equal(expl[API], DB);
+    assert_int_equal(expl[DB], -1);
+
+    /* db below 0.8 of the best is not anomalous: api is the deepest anomalous callee */
+    s[DB] = 0.5;
+    assert_int_equal(call_graph_order(s, 3, calls, 2, FRONT, 0.8, order, expl), 1);
+    assert_int_equal(order[0], API);
+    assert_int_equal(order[1], FRONT);
+    assert_int_equal(order[2], DB);
+    assert_int_equal(expl[API], -1);
+}
+
+static void test_an_anomalous_component_off_the_path_comes_after_those_on_it(void **state)
+{
+    (void)state;
+    /* batch is the most anomalous but nothing the KPI's component calls reaches it */
+    const int calls[] = {FRONT, API, API, DB};
+    const double s[] = {1.0, 0.95, 0.85, 1.2};
+    int order[4];
+    assert_int_equal(call_graph_order(s, 4, calls, 2, FRONT, 0.8, order, NULL), 2);
+    /* anomalous from 0.96: only batch and front; front calls api, which is not anomalous */
+    assert_int_equal(order[0], FRONT);
+    assert_int_equal(order[1], BATCH);
+    assert_int_equal(call_graph_order(s, 4, calls, 2, FRONT, 0.7, order, NULL), 2);
+    assert_int_equal(order[0], DB);    /* reached: front -> api -> db */
+    assert_int_equal(order[1], BATCH); /* not reached */
+    assert_int_equal(order[2], FRONT);
+    assert_int_equal(order[3], API);
+    /* without a start, every unexplained anomalous component is of the second class */
+    assert_int_equal(call_graph_order(s, 4, calls, 2, -1, 0.7, order, NULL), 2);
+    assert_int_equal(order[0], BATCH);
+    assert_int_equal(order[1], DB);
+}
+
+static void test_cycles_self_calls_bad_edges_and_bad_scores(void **state)
+{
+    (void)state;
+    /* api <-> db explain each other: no candidate root, the order stays by score */
+    const int cyc[] = {FRONT, API, API, DB, DB, API, DB, DB, 7, FRONT, -1, API};
+    double s[] = {1.0, 0.9, 0.95};
+    int order[3], expl[3];
+    assert_int_equal(call_graph_order(s, 3, cyc, 6, FRONT, 0.8, order, expl), 0);
+    assert_int_equal(order[0], FRONT);
+    assert_int_equal(order[1], DB);
+    assert_int_equal(order[2], API);
+    assert_int_equal(expl[DB], API);
+    /* NaN and negative scores count as 0; nothing positive: no candidate */
+    const double z[] = {NAN, -1, 0};
+    assert_int_equal(call_graph_order(z, 3, cyc, 2, FRONT, 0.8, order, NULL), 0);
+    /* a component without series (NaN) stays after those that score 0 */
+    const double w[] = {NAN, 0, 1};
+    assert_int_equal(call_graph_order(w, 3, NULL, 0, -1, 0.8, order, NULL), 1);
+    assert_int_equal(order[0], 2);
+    assert_int_equal(order[1], 1);
+    assert_int_equal(order[2], 0);
+    assert_int_equal(call_graph_order(s, 0, cyc, 2, FRONT, 0.8, order, NULL), -1);
+    assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, 0, order, NULL), -1);
+    assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, 1.5, order, NULL), -1);
+}
+
+/* An incident where the database slows down and its caller's latency rises more than its own:
+ * the caller ranks first on the evidence alone, the database with the service map. */
+static void test_the_ranking_puts_the_callee_first_with_the_service_map(void **state)
+{
+    (void)state;
+    enum { REF = 60, INC = 10, ROWS = REF + INC, N = 3 };
+    double X[ROWS * N];
+    struct rng r;
+    rng_seed(&r, 11);
+    for (int t = 0; t < ROWS; t++) {
+        double db = 10 + rng_normal(&r) + (t >= REF ? 8 : 0);
+        X[t * N + DB] = db;
+        X[t * N + API] = 20 + rng_normal(&r) + (t >= REF ? 20 : 0);
+        X[t * N + FRONT] = 30 + rng_normal(&r) + (t >= REF ? 20 : 0);
+    }
+    int comp[N] = {FRONT, API, DB};
+    signed char dir[N] = {MDIR_UP, MDIR_UP, MDIR_UP},
+                kind[N] = {MKIND_LATENCY, MKIND_LATENCY, MKIND_LATENCY};
+    struct rca_prior pr = {.component = comp, .ncomponents = 3, .dir = dir, .kind = kind};
+    struct rca_params p;
+    rca_params_default(&p);
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, ROWS, N, REF, FRONT, &p, &pr, &res, err, sizeof err), 0);
+    assert_int_equal(res.components[0].component, API);
+    assert_int_equal(res.components[0].explained_by, -1);
+    rca_result_free(&res);
+
+    const int calls[] = {FRONT, API, API, DB};
+    pr.calls = calls;
+    pr.ncalls = 2;
+    p.call_share = 0.3;
+    assert_int_equal(rca_run(X, ROWS, N, REF, FRONT, &p, &pr, &res, err, sizeof err), 0);
+    assert_int_equal(res.components[0].component, DB);
+    for (int a = 0; a < res.ncomponents; a++)
+        if (res.components[a].component == API)
+            assert_int_equal(res.components[a].explained_by, DB);
+    /* the graph-free component ranking does not use the map */
+    assert_int_equal(res.baseline_components[0].component, API);
+    rca_result_free(&res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_deepest_anomalous_callee_on_the_kpis_path_comes_first),
+        cmocka_unit_test(test_an_anomalous_component_off_the_path_comes_after_those_on_it),
+        cmocka_unit_test(test_cycles_self_calls_bad_edges_and_bad_scores),
+        cmocka_unit_test(test_the_ranking_puts_the_callee_first_with_the_service_map),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
