@@ -53,8 +53,10 @@ A=$!
 PIDS+=($A)
 check "daemon a is assigned the topic's partitions" wait_for $((30 * TIME_SCALE)) assigned "$PORT"
 
-# Producer: BATCHES batches of keyed records, one after another in event time.
+# Producer: BATCHES batches of keyed records, one after another in event time; the last 8 wait
+# until b has been stopped, so that the stop falls in the middle of the ingest.
 (for b in $(seq 0 $((BATCHES - 1))); do
+    while [ "$b" -ge $((BATCHES - 8)) ] && [ ! -e "$WORK/stopped" ]; do sleep 0.1; done
     KPRODUCE_SCOPES=$(echo $SCOPES | tr ' ' ,) KPRODUCE_STEP_MS=10 "$T/kproduce" "$BOOTSTRAP" split "$PER" 25 0 \
         $((1700000000000000000 + b * PER * 10000000)) > "$WORK/produce.$b" || exit 1
     echo "$b" >> "$WORK/batches"
@@ -96,13 +98,14 @@ for k in $MOVED; do
     check "scope $k moved from a (still running) to b with a's window (${rows:-no} rows)" test "${rows:-0}" -gt 0
 done
 
-# Stop b in the middle of the rest; its scopes go back to a.
-wait_for $((60 * TIME_SCALE)) lines_at_least "$WORK/batches" $((BATCHES * 3 / 5))
+# Stop b in the middle of the ingest; its scopes go back to a.
+wait_for $((60 * TIME_SCALE)) lines_at_least "$WORK/batches" $((BATCHES - 8))
 echo "# b is stopped after $(wc -l < "$WORK/batches") of $BATCHES batches"
 kill -TERM "$B"
 wait "$B"
 rc=$?
 check "daemon b exited 0 after its final checkpoint (status $rc)" test "$rc" -eq 0
+touch "$WORK/stopped"
 
 wait "$PROD"
 check "every batch was produced" test "$(wc -l < "$WORK/batches")" -eq "$BATCHES"
