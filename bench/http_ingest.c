@@ -148,7 +148,7 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     struct aligner_params ap = {1000000000LL, 10000000000LL, 1000, 5, AGG_MEAN, 0};
     c.al = aligner_new(&ap, err, sizeof err);
-    c.in = (struct ingest){c.al, NULL, NULL, NULL, NULL, NULL, -1};
+    c.in = (struct ingest){c.al, NULL, NULL, NULL, NULL, NULL, -1, NULL, NULL, NULL, 0};
     input_decoding_default(&c.dec, "bench");
     struct client cl = {url, b, nposts, 0, 0};
     pthread_t th;

@@ -97,7 +97,7 @@ static void pipeline_init(struct pipeline *pl, enum input_format f, double json_
     char err[256];
     struct aligner_params ap = {1000000000LL, lateness_ns(), 1000, 5, AGG_MEAN, 0};
     pl->al = aligner_new(&ap, err, sizeof err);
-    pl->in = (struct ingest){pl->al, NULL, NULL, NULL, NULL, NULL, -1};
+    pl->in = (struct ingest){pl->al, NULL, NULL, NULL, NULL, NULL, -1, NULL, NULL, NULL, 0};
     input_decoding_default(&pl->dec, "b");
     pl->dec.format = f;
     pl->dec.json_ts_unit_s = json_unit;

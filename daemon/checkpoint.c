@@ -37,9 +37,15 @@ static int write_all(int fd, const char *p, size_t len)
 
 int checkpoint_write(const char *dir, json_t *state, char *err, size_t errlen)
 {
+    return checkpoint_write_file(dir, CHECKPOINT_FILE, state, err, errlen);
+}
+
+int checkpoint_write_file(const char *dir, const char *file, json_t *state, char *err,
+                          size_t errlen)
+{
     char tmp[4096], path[4096];
-    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, CHECKPOINT_FILE);
-    snprintf(path, sizeof path, "%s/%s", dir, CHECKPOINT_FILE);
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
     char *text = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
     if (!text) {
         snprintf(err, errlen, "checkpoint: cannot serialise the state");
@@ -130,12 +136,18 @@ json_t *checkpoint_parse(const char *buf, size_t n, char *err, size_t errlen)
 
 json_t *checkpoint_read(const char *dir, char *err, size_t errlen)
 {
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, CHECKPOINT_FILE);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    err[0] = '\0';
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, CHECKPOINT_FILE);
     if (unlink(tmp) == 0) /* left by a write that did not finish (crash, full disk) */
         fprintf(stderr, "causalmon: removed the unfinished %s\n", tmp);
+    return checkpoint_read_file(dir, CHECKPOINT_FILE, err, errlen);
+}
+
+json_t *checkpoint_read_file(const char *dir, const char *file, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    err[0] = '\0';
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT) snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -187,6 +199,8 @@ int checkpoint_save(struct daemon *d)
     char err[512];
     int rc = state ? checkpoint_write(d->conf->state_dir, state, err, sizeof err) : -1;
     if (!state) snprintf(err, sizeof err, "checkpoint: the state has a string that is not UTF-8");
+    /* the served scopes' handover files, before any offset they cover is stored */
+    if (rc == 0) rc = scope_owner_save(d, closed_before, err, sizeof err);
     if (rc) {
         logmsg(LOG_ERR, "%s", err);
         d->ckpt_failures++;
@@ -196,7 +210,8 @@ int checkpoint_save(struct daemon *d)
         logmsg(LOG_DEBUG, "checkpoint written to %s", d->conf->state_dir);
         d->ckpt_ok = 1;
         d->ckpt_written++;
-        sources_durable(&d->sources, closed_before); /* these records are durable now */
+        /* these records are durable now (a scope catching up holds them back to its start) */
+        sources_durable(&d->sources, scope_owner_durable(d, closed_before));
     }
     json_decref(state);
     d->last_checkpoint = daemon_mono();
@@ -237,7 +252,8 @@ void checkpoint_restore(struct daemon *d)
     int restored = 0;
     size_t i;
     json_t *sj;
-    json_array_foreach(json_object_get(j, "scopes"), i, sj)
+    /* a group that splits the scopes restores each from its handover when it runs here */
+    json_array_foreach(d->owner.on ? NULL : json_object_get(j, "scopes"), i, sj)
     {
         const char *name = json_string_value(json_object_get(sj, "name"));
         for (int a = 0; name && a < d->nscopes; a++) {

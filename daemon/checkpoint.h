@@ -19,6 +19,12 @@
 /* Writes state (not consumed) as dir/checkpoint.json. Returns 0, or -1 with a message. */
 int checkpoint_write(const char *dir, json_t *state, char *err, size_t errlen);
 
+/* The same for dir/file (another document in the same format, e.g. a scope's handover); the
+ * read leaves a temporary file alone (another process may be writing it). */
+int checkpoint_write_file(const char *dir, const char *file, json_t *state, char *err,
+                          size_t errlen);
+json_t *checkpoint_read_file(const char *dir, const char *file, char *err, size_t errlen);
+
 /* FNV-1a 64 of p[0..n) (the checkpoint's checksum). */
 uint64_t checkpoint_checksum(const char *p, size_t n);
 

@@ -342,6 +342,12 @@ static int check(struct pctx *p, yaml_node_t *root, struct config *c)
         if (ops->check && ops->check(in, why, sizeof why))
             return fail(p, m, "inputs[%d] (%s): %s", a, in->name, why);
         if (!in->stream[0]) memcpy(in->stream, in->name, strlen(in->name) + 1); /* 64 < 128 */
+        for (int b = 0; b < a && in->handover_dir[0]; b++)
+            if (c->inputs[b].handover_dir[0])
+                return fail(p, m,
+                            "inputs[%d] (%s): handover_dir: only one input may split the scopes "
+                            "(inputs[%d] does)",
+                            a, in->name, b);
     }
     for (int a = 0; a < c->nsinks; a++)
         for (int b = 0; b < a; b++)

@@ -49,6 +49,7 @@ struct input_conf {
     int timestamp_source; /* 0 payload, 1 kafka */
     int store;            /* 0 incorporated, 1 checkpoint */
     int stream_from_key;
+    char handover_dir[CONF_STR]; /* non-empty: the group's members split the scopes */
     /* file */
     char path[CONF_STR];
     double speed;

@@ -8,6 +8,7 @@
  *   daemon_stats.c   the stats registry's families of the core, status JSON, /metrics
  *   query_server.c   the ZeroMQ query protocol
  *   checkpoint.c     what a checkpoint holds, written and restored
+ *   scope_owner.c    which scopes run here when a consumer group splits them, their handover
  * Thread: the loop owns all of it; refreshes run on the worker pool with their own snapshots.
  */
 #ifndef CAUSALMON_DAEMON_H
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "scope.h"
+#include "scope_owner.h"
 #include "sinks.h"
 #include "sources.h"
 #include "stats.h"
@@ -35,6 +37,7 @@ struct daemon {
     struct sources sources;
     struct scope *scopes[CONF_MAX_SCOPES];
     int nscopes;
+    struct scope_owner owner; /* which scopes run here (a group that splits them) */
     struct workers *workers;
     char epoch[40];
     double started;

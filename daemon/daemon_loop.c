@@ -65,23 +65,18 @@ static int install_signals(void)
     return 0;
 }
 
-static const char *series_name(void *ctx, int id)
-{
-    return aligner_series_name(ctx, id);
-}
-
-/* A closed bucket: every scope takes its row. */
+/* A closed bucket: every scope that runs here takes its row. */
 static void on_row(void *ctx, int64_t t_ns, const double *row, int n)
 {
     struct daemon *d = ctx;
-    for (int a = 0; a < d->nscopes; a++)
-        scope_row(d->scopes[a], t_ns, row, n, series_name, d->al, d->workers);
+    scope_owner_row(d, t_ns, row, aligner_row_counts(d->al), n);
 }
 
 static void series_expired(void *ctx, int id)
 {
     struct daemon *d = ctx;
     for (int a = 0; a < d->nscopes; a++) scope_series_expired(d->scopes[a], id);
+    scope_owner_series_expired(d, id);
 }
 
 static int64_t clock_ns(void *ctx)
@@ -225,19 +220,29 @@ int daemon_start(struct daemon *d)
         logmsg(LOG_ERR, "%s", err);
         return -1;
     }
-    d->in = (struct ingest){d->al, d->logs, on_row, d, NULL, NULL, -1};
+    d->in = (struct ingest){d->al, d->logs, on_row, d, NULL, NULL, -1, NULL, NULL, NULL, 0};
     aligner_set_max_future(d->al, conf->max_future_ns, clock_ns, NULL);
     d->workers = workers_start(conf->workers);
     for (int a = 0; a < conf->nscopes; a++)
         d->scopes[d->nscopes++] = daemon_new_scope(d, &conf->scopes[a]);
     d->alerts = alerts_new(d->epoch);
+    if (scope_owner_init(d, err, sizeof err)) {
+        logmsg(LOG_ERR, "%s", err);
+        return -1;
+    }
+    if (d->owner.on) { /* records find the scopes they belong to (scope_owner.h) */
+        d->in.route_fn = scope_owner_route;
+        d->in.late_fn = scope_owner_late;
+        d->in.route_ctx = d;
+    }
     checkpoint_restore(d);
     d->last_checkpoint = daemon_mono();
     if (open_sockets(d, err, sizeof err)) {
         logmsg(LOG_ERR, "%s", err);
         return -1;
     }
-    d->env = (struct source_env){d->zctx, d->curve, &d->in, conf, &d->last_record_wall};
+    d->env = (struct source_env){
+        d->zctx, d->curve, &d->in, conf, &d->last_record_wall, scope_owner_revoked, d};
     if (sources_open(&d->sources, &d->env, err, sizeof err)) {
         logmsg(LOG_ERR, "%s", err);
         return -1;
@@ -266,6 +271,7 @@ static void tick(struct daemon *d, int watchdog)
     }
     /* idle flush: every input quiet -> close the buckets up to the newest record */
     if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9) {
+        scope_owner_idle(d); /* a scope's catch-up rows come before the main aligner's */
         aligner_flush_all(d->al, on_row, d);
         d->last_record_wall = t;
     }
@@ -332,6 +338,7 @@ void daemon_finish(struct daemon *d)
     sinks_close(&d->sinks); /* no alert is published after the workers stopped */
     metrics_http_stop(d->metrics);
     for (int a = 0; a < d->nscopes; a++) scope_free(d->scopes[a]);
+    scope_owner_free(d);
     alerts_free(d->alerts);
     if (d->pub) zmq_close(d->pub);
     if (d->router) zmq_close(d->router);

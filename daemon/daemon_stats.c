@@ -109,6 +109,20 @@ SCOPE_FIELD(sc_incidents, incidents, s->inc)
 SCOPE_FIELD(sc_inc_alerts, inc_alerts, s->inc)
 SCOPE_FIELD(sc_suppressed, suppressed, s->inc)
 
+/* Per scope: whether it runs here and what it took (scope_owner.h). */
+#define OWNER_FIELD(fn, expr)                                                                      \
+    static void fn(void *ctx, struct stats_emit *e)                                                \
+    {                                                                                              \
+        struct daemon *d = ctx;                                                                    \
+        for (int a = 0; a < d->nscopes; a++)                                                       \
+            stats_sample(e, (double)(expr), d->scopes[a]->conf.name);                              \
+    }
+OWNER_FIELD(sc_served, scope_owner_serves(d, a))
+OWNER_FIELD(sc_samples, d->scopes[a]->samples)
+OWNER_FIELD(sc_taken_over, d->owner.acquired[a])
+OWNER_FIELD(sc_handed_over, d->owner.released[a])
+OWNER_FIELD(sc_gap, d->owner.gap_buckets[a])
+
 #define CORE(name, type, json, fn, help)                                                           \
     {                                                                                              \
         name, help, type, json, {NULL}, fn, d                                                      \
@@ -152,6 +166,20 @@ void daemon_stats_register(struct daemon *d)
          {"result"},
          reloads,
          d},
+        PER_SCOPE("causalmon_scope_served", STAT_GAUGE, "served", sc_served,
+                  "1 if the scope runs on this daemon (a consumer group that splits the scopes "
+                  "runs each on one member), else 0."),
+        PER_SCOPE("causalmon_scope_samples_total", STAT_COUNTER, "samples", sc_samples,
+                  "Records behind the values of the rows the scope's window took (carried "
+                  "across restarts and handovers)."),
+        PER_SCOPE("causalmon_scope_taken_over_total", STAT_COUNTER, "handover.taken_over",
+                  sc_taken_over,
+                  "Times the scope started to run here in a group that splits the scopes."),
+        PER_SCOPE("causalmon_scope_handed_over_total", STAT_COUNTER, "handover.handed_over",
+                  sc_handed_over, "Times the scope left this daemon on a rebalance."),
+        PER_SCOPE("causalmon_scope_handover_gap_buckets_total", STAT_COUNTER,
+                  "handover.gap_buckets", sc_gap,
+                  "Buckets of a handover's gap beyond the scope's window, given up."),
         PER_SCOPE("causalmon_refresh_seconds", STAT_GAUGE, "refresh_seconds", sc_refresh_s,
                   "Duration of the scope's last model refresh."),
         PER_SCOPE("causalmon_refreshes_total", STAT_COUNTER, "refreshes", sc_refreshes,

@@ -69,6 +69,10 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
      * pointer, aggregation, carry, gap run, last bucket, free id, two hash slots, row value,
      * and each scope's column map entry; names up to 64 bytes on average */
     out->aligner = slots * series * 40 + series * (8 + 4 + 8 + 4 + 8 + 4 + 8 + 8 + 64);
+    /* the row's record counts; with a group that splits the scopes, each series' scope mask */
+    int split = 0;
+    for (int a = 0; a < c->ninputs; a++) split |= c->inputs[a].handover_dir[0] != 0;
+    out->aligner += series * 4 + (split ? series * 9 : 0);
     double jobs[2 * CONF_MAX_SCOPES];
     int njobs = 0;
     for (int a = 0; a < c->nscopes; a++) {
@@ -78,6 +82,11 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
          * graph, and the change monitor's ring of rows */
         out->scopes += (double)s->window * N * 8 + N * (8 + 4 + 8) + series * 4;
         out->scopes += 3 * lagged + lagged * GRAPH_LINK_BYTES;
+        /* a handover's catch-up (scope_owner.h): an aligner of window + 2 buckets of the
+         * scope's series, and two rows of the main aligner's width while it hands them over */
+        if (split)
+            out->scopes += ((double)s->window + 2) * N * 40 +
+                           N * (8 + 4 + 8 + 4 + 8 + 4 + 8 + 8 + 64) + series * 12;
         if (s->monitor) out->scopes += mem_estimate_monitor_bytes(s);
         jobs[njobs++] = mem_estimate_refresh_bytes(s);
         jobs[njobs++] = mem_estimate_ranking_bytes(s);

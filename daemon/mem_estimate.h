@@ -6,7 +6,9 @@
  *    state; every scope's window (window x max_series values), link history, last graph and
  *    change monitor (its ring, per-series state and the new-parent scan's correlations of every
  *    series with every lagged series, about 3 x tau_max x max_series^2 values:
- *    change_monitor_bytes);
+ *    change_monitor_bytes); with a Kafka input that splits the scopes (handover_dir), each
+ *    scope's catch-up aligner (window + 2 buckets of its max_series, scope_owner.h), counted as
+ *    if every scope caught up at once;
  *  - transient: what the refreshes and rankings running at the same time allocate. A scope runs
  *    at most one refresh and one ranking at a time, and `workers` threads run jobs, so the
  *    `workers` largest of those jobs count. A refresh takes a snapshot of the window, a copy and

@@ -52,6 +52,7 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
     for (int a = 0; a < c->max_series; a++) s->col_id[a] = -1;
     s->row = xmallocarray((size_t)c->max_series, sizeof(double));
     s->bucket_ns = bucket_ns;
+    s->floor_ns = INT64_MIN;
     if (c->monitor) {
         struct change_monitor_params mp;
         scope_monitor_params(c, &mp);
@@ -93,8 +94,9 @@ void scope_free(struct scope *s)
     free(s);
 }
 
-static int matches(const struct scope_conf *c, const char *name)
+int scope_matches(const struct scope *s, const char *name)
 {
+    const struct scope_conf *c = &s->conf;
     for (int a = 0; a < c->nmatch; a++)
         if (fnmatch(c->match[a], name, 0) == 0) return 1;
     return 0;
@@ -207,7 +209,7 @@ static void monitor_row(struct scope *s, int64_t t_ns, int ncols)
     }
 }
 
-void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
+void scope_row(struct scope *s, int64_t t_ns, const double *row, const int *counts, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w)
 {
     s->w = w;
@@ -216,7 +218,7 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
         const char *name = name_of(ctx, id);
         if (!name) continue; /* an expired id, not reused yet */
         s->col[id] = -1;
-        if (!matches(&s->conf, name)) continue;
+        if (!scope_matches(s, name)) continue;
         int c = -1;
         for (int k = 0; k < scope_window_ncols(s->win) && c < 0; k++)
             if (s->col_id[k] < 0 && strcmp(s->names[k], name) == 0) c = k; /* it came back */
@@ -235,10 +237,14 @@ void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
         s->names[c] = xstrdup(name);
     }
     int ncols = scope_window_ncols(s->win);
-    if (ncols == 0 || t_ns <= scope_window_last_time(s->win)) return; /* replayed after a restore */
+    if (ncols == 0 || t_ns <= scope_window_last_time(s->win) || t_ns < s->floor_ns)
+        return; /* replayed after a restore or a handover */
     for (int c = 0; c < ncols; c++) s->row[c] = NAN;
     for (int id = 0; id < n && id < s->ncol_map; id++)
-        if (s->col[id] >= 0) s->row[s->col[id]] = row[id];
+        if (s->col[id] >= 0) {
+            s->row[s->col[id]] = row[id];
+            if (counts) s->samples += counts[id];
+        }
     scope_window_push(s->win, t_ns, s->row);
     if (s->inc) incident_row(s->inc, s->win, s->names, s->row, ncols, t_ns);
     if (s->mon) monitor_row(s, t_ns, ncols);
@@ -454,8 +460,9 @@ json_t *scope_checkpoint(struct scope *s)
     }
     free(X);
     free(t);
-    return json_pack("{s:s, s:i, s:o, s:o, s:o}", "name", s->conf.name, "window", s->conf.window,
-                     "columns", cols, "times", times, "rows", data);
+    return json_pack("{s:s, s:i, s:I, s:o, s:o, s:o}", "name", s->conf.name, "window",
+                     s->conf.window, "samples", (json_int_t)s->samples, "columns", cols, "times",
+                     times, "rows", data);
 }
 
 int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const char *name),
@@ -484,6 +491,9 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
         s->col_id[s->col[id]] = id;
         s->names[s->col[id]] = xstrdup(name);
     }
+    json_t *samples = json_object_get(j, "samples");
+    if (json_is_integer(samples) && json_integer_value(samples) >= 0)
+        s->samples = (long)json_integer_value(samples);
     size_t rows = json_array_size(data),
            skip = rows > (size_t)s->conf.window ? rows - (size_t)s->conf.window : 0;
     for (size_t r = skip; r < rows; r++) {

@@ -50,6 +50,9 @@ struct scope {
     double *row;   /* [max_series] scratch */
     long left_out; /* matching series beyond max_series */
     int since_refresh;
+    long samples;     /* records behind the values of the rows the window took (restored from a
+                         checkpoint, so it counts across restarts and handovers) */
+    int64_t floor_ns; /* rows before it are already held (a handover's end); INT64_MIN: none */
 
     pthread_mutex_t mu;         /* guards what follows */
     int busy;                   /* a refresh is in flight */
@@ -78,10 +81,15 @@ void scope_apply(struct scope *s, const struct scope_conf *c);
 /* Waits for no refresh to be in flight, then frees. */
 void scope_free(struct scope *s);
 
-/* Adds an aligned row (bucket start t_ns; row[0..n) by aligner series id, names by id) and
- * submits a refresh when due. Thread: the loop. */
-void scope_row(struct scope *s, int64_t t_ns, const double *row, int n,
+/* Adds an aligned row (bucket start t_ns; row[0..n) by aligner series id, names by id;
+ * counts[0..n) the records behind each value, or NULL) and submits a refresh when due. A row
+ * at or before the window's newest, or before floor_ns, is ignored (a replay). Thread: the
+ * loop. */
+void scope_row(struct scope *s, int64_t t_ns, const double *row, const int *counts, int n,
                const char *(*name_of)(void *ctx, int id), void *ctx, struct workers *w);
+
+/* 1 if the series name is one of the scope's (its match globs). Any thread. */
+int scope_matches(const struct scope *s, const char *name);
 
 /* Adopts a finished refresh and submits a waiting one (as scope_row does), then publishes the
  * scope's finished rankings and resolutions, and the change monitor's events:
@@ -103,8 +111,8 @@ json_t *scope_graph(struct scope *s);
  * loop. */
 void scope_series_expired(struct scope *s, int id);
 
-/* The window as JSON for a checkpoint: {"name","window","columns":[names],"times":[ns...],
- * "rows":[[v or null, ...], ...]} oldest first. Thread: the loop. */
+/* The window as JSON for a checkpoint: {"name","window","samples","columns":[names],
+ * "times":[ns...], "rows":[[v or null, ...], ...]} oldest first. Thread: the loop. */
 json_t *scope_checkpoint(struct scope *s);
 /* Restores a checkpointed window (same name and column set semantics); series ids come from
  * series_id(ctx, name). Returns 0, or -1 with a reason when the checkpoint does not fit. */

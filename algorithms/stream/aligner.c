@@ -43,6 +43,7 @@ struct aligner {
     int *table;       /* open-addressing hash: series id or -1 */
     int table_size;
     double *row;
+    int *counts; /* records behind each value of the row being emitted */
     struct aligner_stats st;
 };
 
@@ -80,6 +81,7 @@ struct aligner *aligner_new(const struct aligner_params *p, char *err, size_t er
     al->table = xmallocarray((size_t)al->table_size, sizeof(int));
     for (int a = 0; a < al->table_size; a++) al->table[a] = -1;
     al->row = xmallocarray((size_t)p->max_series, sizeof(double));
+    al->counts = xcalloc((size_t)p->max_series, sizeof(int));
     return al;
 }
 
@@ -97,6 +99,7 @@ void aligner_free(struct aligner *al)
     free(al->missing_run);
     free(al->table);
     free(al->row);
+    free(al->counts);
     free(al);
 }
 
@@ -132,6 +135,11 @@ int aligner_series(struct aligner *al, const char *name, size_t len)
 void aligner_set_agg(struct aligner *al, int id, enum aligner_agg agg)
 {
     if (id >= 0 && id < al->nseries) al->agg[id] = agg;
+}
+
+enum aligner_agg aligner_agg_of(const struct aligner *al, int id)
+{
+    return id >= 0 && id < al->nseries ? al->agg[id] : al->p.default_agg;
 }
 
 int aligner_nseries(const struct aligner *al)
@@ -185,6 +193,7 @@ static void emit(struct aligner *al, aligner_row_fn fn, void *ctx)
     struct acc *s = slot_of(al, al->lo);
     int *rec = records_of(al, al->lo);
     for (int i = 0; i < al->nseries; i++) {
+        al->counts[i] = s[i].count;
         if (!al->names[i]) { /* an expired id, not reused yet */
             al->row[i] = NAN;
             continue;
@@ -333,6 +342,22 @@ void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx)
     if (al->started && !al->awaiting)
         close_until(al, (floor_div(al->newest, al->p.interval_ns) + 1) * al->p.interval_ns, fn,
                     ctx);
+}
+
+void aligner_taken_elsewhere(struct aligner *al, enum aligner_result r)
+{
+    if (r == ALIGN_LATE && al->st.late > 0) al->st.late--;
+    if (r == ALIGN_DUPLICATE && al->st.duplicates > 0) al->st.duplicates--;
+}
+
+int64_t aligner_open_from(const struct aligner *al)
+{
+    return al->started ? al->lo * al->p.interval_ns : INT64_MIN;
+}
+
+const int *aligner_row_counts(const struct aligner *al)
+{
+    return al->counts;
 }
 
 int64_t aligner_closed_before(const struct aligner *al)

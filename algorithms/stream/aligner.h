@@ -88,8 +88,9 @@ void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx);
 /* The id of a series, creating it with the default aggregation if new and below the cap.
  * Returns -1 at the cap. */
 int aligner_series(struct aligner *al, const char *name, size_t len);
-/* Sets the aggregation of series id. */
+/* Sets the aggregation of series id; aligner_agg_of reads it (the default for an unknown id). */
 void aligner_set_agg(struct aligner *al, int id, enum aligner_agg agg);
+enum aligner_agg aligner_agg_of(const struct aligner *al, int id);
 /* Series lifecycle: every series whose newest record is more than idle_ns (event time) older
  * than the oldest open bucket is forgotten, after fn(ctx, id) was told (the name is still
  * valid then); its id is reused by the next new series, so a burst of junk names cannot hold
@@ -103,6 +104,16 @@ int aligner_nalive(const struct aligner *al);
 int aligner_nseries(const struct aligner *al);
 const char *aligner_series_name(const struct aligner *al, int id);
 const struct aligner_stats *aligner_stats(const struct aligner *al);
+
+/* A record aligner_add refused with r (ALIGN_LATE or ALIGN_DUPLICATE) was taken by someone
+ * else (a scope's catch-up, scope_owner.h): it no longer counts in the stats. */
+void aligner_taken_elsewhere(struct aligner *al, enum aligner_result r);
+/* The start of the oldest open bucket (records before it are late or duplicates); INT64_MIN
+ * before the first record (or aligner_resume). */
+int64_t aligner_open_from(const struct aligner *al);
+/* During a row callback: how many records are behind each value of the row (0 for a carried,
+ * NaN or empty value), indexed like the row. Owned by the aligner. */
+const int *aligner_row_counts(const struct aligner *al);
 
 /* Durability (restart without loss or duplicates). Every record in a bucket that starts before
  * aligner_closed_before() has been emitted through the row callback; INT64_MIN before the

@@ -83,7 +83,13 @@ static int add_record(void *ctx, const struct metric_record *r)
                      m.name, m.name_len);
         return 0;
     }
+    if (c->in->route_fn) c->in->route_fn(c->in->route_ctx, &m);
     enum aligner_result res = aligner_add(c->in->al, &m, c->in->row_fn, c->in->row_ctx);
+    if ((res == ALIGN_LATE || res == ALIGN_DUPLICATE) && c->in->late_fn &&
+        c->in->late_fn(c->in->route_ctx, &m)) {
+        aligner_taken_elsewhere(c->in->al, res);
+        res = ALIGN_OK;
+    }
     if (res != ALIGN_FUTURE && res != ALIGN_SERIES_CAP && m.ts_ns > c->in->msg_max_ts_ns)
         c->in->msg_max_ts_ns = m.ts_ns;
     if (res != ALIGN_OK) {
@@ -101,7 +107,13 @@ static int add_log_count(void *ctx, const struct metric_record *m)
     struct call *c = ctx;
     int id = aligner_series(c->in->al, m->name, m->name_len);
     if (id >= 0) aligner_set_agg(c->in->al, id, AGG_COUNT);
+    if (c->in->route_fn) c->in->route_fn(c->in->route_ctx, m);
     enum aligner_result res = aligner_add(c->in->al, m, c->in->row_fn, c->in->row_ctx);
+    if ((res == ALIGN_LATE || res == ALIGN_DUPLICATE) && c->in->late_fn &&
+        c->in->late_fn(c->in->route_ctx, m)) {
+        aligner_taken_elsewhere(c->in->al, res);
+        res = ALIGN_OK;
+    }
     if (res != ALIGN_FUTURE && res != ALIGN_SERIES_CAP && m->ts_ns > c->in->msg_max_ts_ns)
         c->in->msg_max_ts_ns = m->ts_ns;
     if (res != ALIGN_OK) {
@@ -161,6 +173,7 @@ int ingest_message(struct ingest *in, const struct input_decoding *d, int fmt,
 {
     struct call c = {in, meta, st, ALIGN_OK};
     in->msg_max_ts_ns = -1;
+    in->msg_tags = 0;
     enum input_format f = fmt >= 0 ? (enum input_format)fmt : d->format;
     int64_t dts = meta->default_ts_ns;
     switch (f) {

@@ -67,6 +67,15 @@ struct ingest {
     /* set by ingest_message: the newest time among the message's records that the
      * aligner took or found already closed (not those too far ahead or over the cap), or -1 */
     int64_t msg_max_ts_ns;
+    /* optional routing (the daemon's scope ownership when a consumer group splits the scopes):
+     * route_fn sees every metric record before the aligner does and may set bits in msg_tags,
+     * which ingest_message clears first (the source reads them after the call); late_fn is
+     * offered a record the aligner refused as late or duplicate and returns 1 when it took it
+     * (then it counts as accepted). NULL: none. */
+    void (*route_fn)(void *ctx, const struct metric_record *m);
+    int (*late_fn)(void *ctx, const struct metric_record *m);
+    void *route_ctx;
+    uint64_t msg_tags;
 };
 
 /* Per-message context a source can supply. */

@@ -37,7 +37,8 @@ struct part {
     int64_t event_ns; /* newest event time its messages carried, or -1 */
     double last_s;    /* monotonic time of its last message (or assignment) */
     int align_paused;
-    int included; /* counts for the slowest partition (not idle, or delivering again) */
+    int included;  /* counts for the slowest partition (not idle, or delivering again) */
+    uint64_t tags; /* the owner's tags of the messages it carried (kafka_source_tag) */
 };
 
 struct kafka_source {
@@ -61,6 +62,9 @@ struct kafka_source {
     double last_msg_s, flow_since; /* last message from any partition; start of the flow */
     void (*on_progress)(void *ctx, int64_t mark_ns);
     void *progress_ctx;
+    void (*on_revoke)(void *ctx, uint64_t tags, int lost);
+    void *revoke_ctx;
+    uint64_t msg_tags;   /* tags of the message being handled */
     int64_t reported_ns; /* the last mark given to on_progress */
     volatile int fatal;
     struct kafka_stats st;
@@ -70,6 +74,8 @@ struct kafka_source {
 /* The partition table (kafka_partitions.c). The tracked state of a partition, created on first
  * use; NULL when PARTS_MAX partitions are tracked already. */
 struct part *kafka_part_of(struct kafka_source *s, const char *topic, int32_t partition);
+/* The union of the tags of the tracked partitions in l. */
+uint64_t kafka_parts_tags(struct kafka_source *s, const rd_kafka_topic_partition_list_t *l);
 /* Forgets the partitions in l (revoked): their durable ring and pause state go. */
 void kafka_parts_forget(struct kafka_source *s, const rd_kafka_topic_partition_list_t *l);
 /* Frees the table. */

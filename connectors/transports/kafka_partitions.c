@@ -22,6 +22,7 @@ struct part *kafka_part_of(struct kafka_source *s, const char *topic, int32_t pa
     if (s->nparts == PARTS_MAX) return NULL;
     if (!s->parts) s->parts = xcalloc(PARTS_MAX, sizeof *s->parts);
     struct part *p = &s->parts[s->nparts];
+    memset(p, 0, sizeof *p); /* a slot freed by kafka_parts_forget keeps a moved entry's ring */
     snprintf(p->topic, sizeof p->topic, "%s", topic);
     p->partition = partition;
     p->held = -1;
@@ -29,6 +30,17 @@ struct part *kafka_part_of(struct kafka_source *s, const char *topic, int32_t pa
     p->included = 1;
     s->last_part = s->nparts++;
     return p;
+}
+
+uint64_t kafka_parts_tags(struct kafka_source *s, const rd_kafka_topic_partition_list_t *l)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < l->cnt; i++)
+        for (int a = 0; a < s->nparts; a++)
+            if (s->parts[a].partition == l->elems[i].partition &&
+                strcmp(s->parts[a].topic, l->elems[i].topic) == 0)
+                t |= s->parts[a].tags;
+    return t;
 }
 
 void kafka_parts_forget(struct kafka_source *s, const rd_kafka_topic_partition_list_t *l)

@@ -79,11 +79,20 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             rd_kafka_assign(rk, parts);
         }
+        /* librdkafka keeps a partition's pause across a revoke: one the alignment paused
+         * before it was revoked would stay paused when it comes back */
+        if (s->all_paused)
+            rd_kafka_pause_partitions(rk, parts);
+        else
+            rd_kafka_resume_partitions(rk, parts);
         if (s->align_ns > 0) kafka_align_assigned(s, parts); /* tracked for the alignment */
         logmsg(LOG_INFO, "input %s: assigned %d partition(s)", s->name, parts->cnt);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        int lost = rd_kafka_assignment_lost(rk);
+        /* the owner saves what must be durable before these offsets are stored */
+        if (s->on_revoke) s->on_revoke(s->revoke_ctx, kafka_parts_tags(s, parts), lost);
         /* commit what was handled before the partitions go to another member */
-        if (!rd_kafka_assignment_lost(rk)) {
+        if (!lost) {
             kafka_durable_store(s); /* only what the last checkpoint made durable */
             rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -132,6 +141,8 @@ struct kafka_source *kafka_source_new(const struct kafka_source_conf *c, char *e
     s->slowest_part = -1;
     s->on_progress = c->on_progress;
     s->progress_ctx = c->progress_ctx;
+    s->on_revoke = c->on_revoke;
+    s->revoke_ctx = c->revoke_ctx;
     s->reported_ns = INT64_MAX; /* no hold until a partition is assigned */
     s->pipe[0] = s->pipe[1] = -1;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -255,11 +266,13 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
                                msg->key_len,
                                ts_ms >= 0 ? ts_ms * 1000000 : -1,
                                hdrs};
+        s->msg_tags = 0;
         int64_t event_ns = fn(ctx, msg->payload, msg->len, &m);
         s->st.messages++;
-        struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0
+        struct part *p = s->store == KAFKA_STORE_CHECKPOINT || s->align_ns > 0 || s->on_revoke
                              ? kafka_part_of(s, m.topic, msg->partition)
                              : NULL;
+        if (p) p->tags |= s->msg_tags;
         if (p) kafka_align_seen(s, p, event_ns);
         if (p && p->held < 0)
             logmsg(LOG_DEBUG, "input %s: %s[%d] first message at offset %lld, event time %lld",
@@ -276,6 +289,11 @@ int kafka_source_poll(struct kafka_source *s, int max, kafka_msg_fn fn, void *ct
     if (s->align_ns > 0 && kafka_mono_now() - s->last_align_s > 0.1) /* also when idle */
         kafka_align_evaluate(s);
     return s->fatal ? -1 : n;
+}
+
+void kafka_source_tag(struct kafka_source *s, uint64_t tags)
+{
+    s->msg_tags |= tags;
 }
 
 int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max)
@@ -318,6 +336,7 @@ void kafka_source_close(struct kafka_source *s)
         /* the revoke that closing runs must not release the hold: the caller checkpointed
          * without the buckets the hold keeps open, and they stay for the replay */
         s->on_progress = NULL;
+        s->on_revoke = NULL; /* the caller's final checkpoint saved what it owns */
         rd_kafka_consumer_close(s->rk);
         rd_kafka_destroy(s->rk);
     }

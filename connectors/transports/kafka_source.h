@@ -79,6 +79,13 @@ struct kafka_source_conf {
      * INT64_MAX when no partition holds it. May be NULL. */
     void (*on_progress)(void *ctx, int64_t mark_ns);
     void *progress_ctx;
+    /* Partitions are being revoked (loop thread, inside kafka_source_poll or close): tags is
+     * the union of the tags their messages carried (kafka_source_tag); lost is 1 when the
+     * assignment was lost (another member may own them already, nothing is committed). Called
+     * before the durable offsets are stored and committed, so the owner may write what must be
+     * durable before another member resumes from those offsets. May be NULL. */
+    void (*on_revoke)(void *ctx, uint64_t tags, int lost);
+    void *revoke_ctx;
 };
 
 /* What a handler learns about a message besides its payload (all borrowed for the call). */
@@ -133,6 +140,11 @@ void kafka_source_store_durable(struct kafka_source *s, int64_t durable_ns);
  * queue. Resuming leaves the partitions that the event-time alignment paused paused, and counts
  * their silence from now. Idempotent. Thread: the owner's. */
 void kafka_source_pause_all(struct kafka_source *s, int pause);
+
+/* From a message handler: marks the message's partition with tags (OR-ed; the caller's
+ * meaning, e.g. the scopes its records belong to), reported to on_revoke when the partition is
+ * revoked. Lost when the partition table is full (PARTS_MAX partitions tracked). */
+void kafka_source_tag(struct kafka_source *s, uint64_t tags);
 
 /* Fills at most max entries for the assigned partitions; returns the count. */
 int kafka_source_lag(struct kafka_source *s, struct kafka_lag *out, int max);

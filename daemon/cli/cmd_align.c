@@ -273,7 +273,7 @@ int cmd_align(int argc, char **argv)
     struct drain_params dp;
     drain_params_default(&dp);
     struct log_series *ls = log_series_new(&dp, 64, err, sizeof err);
-    r.in = (struct ingest){r.al, ls, on_row, &r, NULL, NULL, -1};
+    r.in = (struct ingest){r.al, ls, on_row, &r, NULL, NULL, -1, NULL, NULL, NULL, 0};
     r.pacer.speed = speed;
     r.max_cells = (size_t)max_cells;
     struct reject_stats st = {0};

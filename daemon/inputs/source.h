@@ -44,6 +44,11 @@ struct source_env {
     struct ingest *in;       /* where decoded records go */
     const struct config *conf;
     double *last_record; /* the loop's "a record arrived" monotonic time, updated */
+    /* scope ownership (scope_owner.h), for an input whose group splits the scopes: partitions
+     * whose messages carried records of the scopes in tags are being revoked (lost: the
+     * assignment was lost). Called before their offsets are stored. */
+    void (*revoked)(void *ctx, uint64_t tags, int lost);
+    void *owner_ctx;
 };
 
 /* What one poll reports beyond the count of messages taken. */

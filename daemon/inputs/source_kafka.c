@@ -36,6 +36,13 @@ static const struct opt KAFKA_OPTS[] = {
              "at a crash), or once they are in the aligner (open buckets lost at a crash)"),
     OPT_ENUM("stream_from", stream_from_key, "name", STREAM_FROM, RELOAD_RESTART,
              "logs: stream name from the input (name) or the message key"),
+    OPT_STR("handover_dir", handover_dir, "", RELOAD_RESTART,
+            "split the scopes between the members of this consumer group: a scope runs only on "
+            "the member assigned the partition its records arrive on (producers key records by "
+            "scope), and its window moves through this directory, which every member reads and "
+            "writes, when a rebalance moves the partition (empty: every member runs every "
+            "scope; with store: incorporated a handover loses the open buckets, as a crash "
+            "does)"),
     OPT_END,
 };
 #undef OPT_STRUCT
@@ -55,6 +62,14 @@ static void on_progress(void *ctx, int64_t mark_ns)
     aligner_set_hold(in->al, s->holder, mark_ns, in->row_fn, in->row_ctx);
 }
 
+/* Partitions are being revoked: the daemon saves and drops the scopes they carried (a group
+ * that splits the scopes). */
+static void on_revoke(void *ctx, uint64_t tags, int lost)
+{
+    struct source *s = ctx;
+    if (s->env->revoked) s->env->revoked(s->env->owner_ctx, tags, lost);
+}
+
 static int open_source(struct source *s, char *err, size_t errlen)
 {
     const struct input_conf *c = s->conf;
@@ -72,6 +87,10 @@ static int open_source(struct source *s, char *err, size_t errlen)
     if (kc.align_ns > 0 && (s->holder = aligner_add_holder(s->env->in->al)) >= 0) {
         kc.on_progress = on_progress;
         kc.progress_ctx = s;
+    }
+    if (c->handover_dir[0]) {
+        kc.on_revoke = on_revoke;
+        kc.revoke_ctx = s;
     }
     s->impl = kafka_source_new(&kc, err, errlen);
     return s->impl ? 0 : -1;
@@ -98,6 +117,7 @@ static int64_t on_message(void *ctx, const void *payload, size_t len, const stru
     if (kafka_meta_header(km, "format", &hv, &hl) == 0) /* a per-message format header */
         fmt = ingest_message_format(hv, hl);
     source_deliver(s, fmt, &m, payload, len);
+    if (s->env->in->msg_tags) kafka_source_tag(s->impl, s->env->in->msg_tags); /* its scopes */
     return s->env->in->msg_max_ts_ns;
 }
 

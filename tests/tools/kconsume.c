@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     /* lateness 10 s; the partitions are kept within 5 s of event time of each other */
     struct aligner_params ap = {1000000000LL, 10000000000LL, 1000, 5, AGG_MEAN, 0};
     struct aligner *al = aligner_new(&ap, err, sizeof err);
-    c.in = (struct ingest){al, NULL, NULL, NULL, accepted, &c, -1};
+    c.in = (struct ingest){al, NULL, NULL, NULL, accepted, &c, -1, NULL, NULL, NULL, 0};
     struct kafka_source_conf kc = {.name = "k", .brokers = argv[1], .ntopics = 1, .group = argv[3]};
     kc.topics[0] = argv[2];
     kc.align_ns = 5000000000LL;

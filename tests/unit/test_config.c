@@ -46,6 +46,7 @@ static const char EVERY_OPTION[] =
     "    timestamp_source: kafka\n"
     "    store: incorporated\n"
     "    stream_from: key\n"
+    "    handover_dir: /tmp/handover\n"
     "  - name: p\n"
     "    type: zmq_pull\n"
     "    format: json\n"

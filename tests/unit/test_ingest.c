@@ -43,7 +43,7 @@ static struct fixture *make(int max_series)
     struct drain_params dp;
     drain_params_default(&dp);
     f->ls = log_series_new(&dp, 2, err, sizeof err);
-    f->in = (struct ingest){f->al, f->ls, on_row, &f->rows, NULL, NULL, -1};
+    f->in = (struct ingest){f->al, f->ls, on_row, &f->rows, NULL, NULL, -1, NULL, NULL, NULL, 0};
     input_decoding_default(&f->dec, "web");
     return f;
 }

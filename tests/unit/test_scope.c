@@ -70,7 +70,7 @@ static json_t *run(const struct config *c)
                nd = 0.9 * b + 0.4 * rng_normal(&r);
         a = na, b = nb, d = nd;
         row[0] = a, row[1] = b, row[2] = rng_normal(&r), row[3] = d;
-        scope_row(s, (int64_t)(t + 1) * 1000000000, row, 4, name_of, NULL, w);
+        scope_row(s, (int64_t)(t + 1) * 1000000000, row, NULL, 4, name_of, NULL, w);
         if ((t + 1) % 100 == 0) wait_refreshes(s, (t + 1) / 100);
     }
     json_t *g = scope_graph(s);

@@ -42,7 +42,7 @@ static void sink_init(struct sink *s)
     char err[256];
     struct aligner_params ap = {1000000000LL, 3600000000000LL, 100, 2, AGG_MEAN, 0};
     s->al = aligner_new(&ap, err, sizeof err);
-    s->in = (struct ingest){s->al, NULL, NULL, NULL, accepted, s, -1};
+    s->in = (struct ingest){s->al, NULL, NULL, NULL, accepted, s, -1, NULL, NULL, NULL, 0};
     input_decoding_default(&s->dec, "z");
 }
 
