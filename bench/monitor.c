@@ -18,7 +18,9 @@
  * change in noise sds: 0.75 x |coefficient| x sd(parent) / noise sd for a coefficient drop) and
  * every false alarm; BENCH_FA_ONLY=1 skips the detection.
  *
- * usage: bench_monitor [--seeds S] [--rows R] [--fa-seeds F]
+ * usage: bench_monitor [--seeds S] [--rows R] [--fa-seeds F] [--false-alarms A] [--cusum-k K]
+ * [--grow G] (the monitor's false_alarms, alarms per 10,000 rows, cusum_k and grow; default their
+ * defaults)
  */
 #include "bench_util.h"
 #include "change_monitor.h"
@@ -59,11 +61,17 @@ static int learn_parents(struct change_monitor *m, const double *X, int rows, in
     return has;
 }
 
+static double fa_rate = 0, cusum_k = 0; /* --false-alarms, --cusum-k (0: the default) */
+static int grow = -1;                   /* --grow (-1: the default) */
+
 static struct change_monitor *monitor(int N, int tau)
 {
     struct change_monitor_params p;
     change_monitor_params_default(&p);
     p.tau_max = tau;
+    if (fa_rate > 0) p.false_alarms = fa_rate;
+    if (cusum_k > 0) p.cusum_k = cusum_k;
+    if (grow >= 0) p.grow = grow;
     char err[256];
     struct change_monitor *m = change_monitor_new(&p, N, err, sizeof err);
     if (!m) {
@@ -324,6 +332,12 @@ int main(int argc, char **argv)
             rows = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--fa-seeds") == 0)
             fa_seeds = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--grow") == 0)
+            grow = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--cusum-k") == 0)
+            cusum_k = atof(argv[a + 1]);
+        else if (strcmp(argv[a], "--false-alarms") == 0)
+            fa_rate = atof(argv[a + 1]);
         a += 2;
     }
     if (seeds < 1 || seeds > 200) seeds = 20;

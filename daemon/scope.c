@@ -44,6 +44,7 @@ struct scope *scope_new(const struct scope_conf *c, int aligner_max_series, int6
         mp.every = c->monitor_every;
         mp.alpha = c->monitor_alpha;
         mp.confirm = c->monitor_confirm;
+        mp.false_alarms = c->monitor_false_alarms;
         mp.adopt = c->monitor_adopt > mp.recent ? c->monitor_adopt : mp.recent;
         char err[256];
         s->mon = change_monitor_new(&mp, c->max_series, err, sizeof err);
