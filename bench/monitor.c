@@ -144,6 +144,7 @@ static void detection(int seeds)
                 ch.coef_after = kinds[k] == SVAR_CHANGE_NOISE ? 3.0 : 2.0;
             }
             int T = at + 400;
+            if (getenv("BENCH_VERBOSE")) printf("  change at %d\n", at);
             double *X = xmallocarray((size_t)T * N, sizeof(double));
             rng_seed(&r, (uint64_t)s * 131 + (uint64_t)k);
             svar_model_simulate_change(mod, &ch, &r, T, 300, X);

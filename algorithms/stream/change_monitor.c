@@ -11,6 +11,10 @@
 #include "xalloc.h"
 
 #include <math.h>
+
+/* Largest score of a round (p about 3e-7): one round of a drift or an outlier cannot confirm a
+ * change alone; with the defaults (cusum_k 3, h about 6) three rounds in a row at least. */
+#define ZCAP 5.0
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,7 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->every = 10;
     p->alpha = 0.001;
     p->confirm = 3;
-    p->false_alarms = 1.0;
+    p->false_alarms = 0.01;
     p->cusum_k = 3.0;
     p->refreeze = 10;
     p->grow = 0;
@@ -74,6 +78,12 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
     m->pm = xmallocarray((size_t)nseries, sizeof(double));
     m->qm = xmallocarray((size_t)nseries, sizeof(double));
     m->buf = xmallocarray((size_t)m->H, sizeof(double));
+    /* run lengths of the CUSUM on the round scores of overlapping windows under no change
+     * (cusum.h); Siegmund's approximation, too cautious for such scores, when it fails */
+    int w = (p->recent + p->every - 1) / p->every;
+    if (cusum_calibrate(p->cusum_k, w < 64 ? w : 64, ZCAP, 1000000, 12345, &m->cal_a, &m->cal_b) <
+        0)
+        m->cal_b = 0;
     for (int j = 0; j < nseries; j++) {
         m->s[j].scan_p = 1.0;
         m->s[j].scan_best = m->s[j].scan_node = -1;
@@ -172,6 +182,10 @@ double change_monitor_threshold(const struct change_monitor *m, int n)
 {
     const struct change_monitor_params *p = &m->p;
     double arl = (double)n * 1e4 / ((double)p->every * p->false_alarms);
+    if (m->cal_b > 0) {
+        double h = (log(arl) - m->cal_a) / m->cal_b;
+        return h > 0 ? h : 0;
+    }
     return cusum_threshold(p->cusum_k, cusum_overlap_variance(p->recent, p->every), arl);
 }
 
@@ -328,11 +342,11 @@ static double threshold(struct change_monitor *m, int n)
     return m->h;
 }
 
-/* The round's score of a p-value: its normal score, within [-4, 30]. */
+/* The round's score of a p-value: its normal score, within [-4, ZCAP]. */
 static double score(double p)
 {
     double z = dist_normal_upper_quantile(p);
-    return z < -4 ? -4 : z > 30 ? 30 : z;
+    return z < -4 ? -4 : z > ZCAP ? ZCAP : z;
 }
 
 static int round_run(struct change_monitor *m, struct change_event *ev, int maxev)

@@ -16,30 +16,30 @@
  *     yet is seen too; p = 4 min p (Bonferroni over the four tests);
  *   Benjamini-Hochberg across series, per round.
  * Sequential evidence: every series tested in a round adds the normal score of its p-value
- * (z = Phi^-1(1 - p), within [-4, 30]) to a one-sided CUSUM, S = max(0, S + z - cusum_k)
- * (cusum.h); the series is confirmed changed when S reaches h. h comes from the false-alarm
- * rate: with n series tested every `every` rows, a run length under no change of
- * n x 10,000 / (every x false_alarms) rounds per series (Bonferroni over the series), by
- * Siegmund's approximation with the increments' long-run variance of overlapping windows
- * (cusum_overlap_variance(recent, every)); the approximation errs on the safe side for such
- * correlated increments (test_cusum), and the practical-significance floors below make a
- * round's p-value 1 most of the time, so false_alarms is an upper bound (bench/monitor
- * measures the rate). The BH q-value of the confirming round is reported with its p-value.
- * The change point is then estimated on the residuals under the reference fit, from the
- * recent window of the round after the CUSUM's last reset on, and the event (kind,
- * coefficients and noise scale after) is measured on the rows after it: a window that
- * straddles a step in the mean shows a spurious autocorrelation.
- * A change the new-parent scan found also gives a CHANGE_EVENT_LINK for the new parent (the
- * correlations of the residual with it, before and after) and, once adopted, that parent joins
- * the series' parents.
- * Links: for a confirmed change of the coefficients, the partial correlation of x_j with each
- * parent given the others, reference against the rows after the change point (Fisher-z
- * difference, BH across the series' parents); each link with q <= alpha is a
- * CHANGE_EVENT_LINK.
- * References are frozen: a series is tested against a reference measured once over the
- * trailing window (`reference` rows ending `gap` rows before the recent window) with the
- * parents it had then. While its CUSUM is at 0 the reference is frozen again every `refreeze`
- * rows (slow drift is followed); with evidence it stays. Parents given with
+ * (z = Phi^-1(1 - p), within [-4, 5]: one round alone cannot confirm) to a one-sided CUSUM, S =
+ * max(0, S + z - cusum_k) (cusum.h); the series is confirmed changed when S reaches h. h comes from
+ * the false-alarm rate: with n series tested every `every` rows, a run length under no change of n
+ * x 10,000 / (every x false_alarms) rounds per series (Bonferroni over the series). The run length
+ * as a function of h is calibrated by simulation when the monitor is made (cusum_calibrate: the
+ * CUSUM on the clipped scores of uniform p-values of windows of `recent` rows every `every` rows,
+ * 10^6 rounds, ln ARL0 linear in h); Siegmund's approximation with the scores' long-run variance is
+ * far too cautious for such correlated scores (test_cusum) and only the fallback. On real streams
+ * the p-values of a round are not uniform under no change (the reference is estimated and frozen at
+ * the first evidence, drift, cycles, heavy tails), so the measured rate is higher than
+ * false_alarms: bench/monitor measures it, and the default is set so that it stays <= 1 per 10,000
+ * rows on the bench's fault-free streams. The BH q-value of the confirming round is reported with
+ * its p-value. The change point is then estimated on the residuals under the reference fit, from
+ * the recent window of the round after the CUSUM's last reset on, and the event (kind, coefficients
+ * and noise scale after) is measured on the rows after it: a window that straddles a step in the
+ * mean shows a spurious autocorrelation. A change the new-parent scan found also gives a
+ * CHANGE_EVENT_LINK for the new parent (the correlations of the residual with it, before and after)
+ * and, once adopted, that parent joins the series' parents. Links: for a confirmed change of the
+ * coefficients, the partial correlation of x_j with each parent given the others, reference against
+ * the rows after the change point (Fisher-z difference, BH across the series' parents); each link
+ * with q <= alpha is a CHANGE_EVENT_LINK. References are frozen: a series is tested against a
+ * reference measured once over the trailing window (`reference` rows ending `gap` rows before the
+ * recent window) with the parents it had then. While its CUSUM is at 0 the reference is frozen
+ * again every `refreeze` rows (slow drift is followed); with evidence it stays. Parents given with
  * change_monitor_set_parents are taken only at the next freeze (or after an adoption), so a
  * refresh of the learned graph never changes the test of a reference already measured. After a
  * confirmed change, `adopt` rows past the estimated change point the new regime becomes the
@@ -72,8 +72,8 @@ struct change_monitor_params {
     int every;           /* rows between rounds; default 10 */
     double alpha;        /* level of the link tests of a confirmed change (BH); default 0.001 */
     int confirm;         /* rounds in a row matching the old reference that revert; default 3 */
-    double false_alarms; /* wanted mechanism alarms per 10,000 rows under no change (an upper
-                            bound, see above); default 1 */
+    double false_alarms; /* mechanism alarms per 10,000 rows under no change for ideal
+                            scores (see above); default 0.01 */
     double cusum_k;      /* CUSUM reference value, in normal-score units; default 3 */
     int refreeze;        /* rows between freezes of a quiet reference; default 10 */
     int grow;     /* with evidence, the recent window reaches back to the first round that showed

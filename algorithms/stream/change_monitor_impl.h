@@ -38,12 +38,12 @@ struct series {
     int reported;   /* CHANGED: the event went out (it waits for rows after the change point) */
     long floor_row; /* the trailing reference never starts before this row */
     long change_row;
-    double pq[2];          /* p and q of the confirming round */
-    enum change_kind kind; /* of the confirmed change */
-    struct wstats ref;     /* the frozen reference (ok = 0: none yet) */
-    int period;
-    double *profile; /* [period] */
-    double level;    /* of the deseasoned series */
+    double pq[2];            /* p and q of the confirming round */
+    enum change_kind kind;   /* of the confirmed change */
+    struct wstats ref;       /* the frozen reference (ok = 0: none yet) */
+    int period, season_miss; /* season_miss: detections in a row without the cycle */
+    double *profile;         /* [period] */
+    double level;            /* of the deseasoned series */
     long nseen;
     double centre, absdev; /* for clipping outliers */
     /* new-parent scan: reference correlations frozen with the reference ([K], lazily), the
@@ -68,9 +68,9 @@ struct change_monitor {
     /* new-parent scan: K = N x tau_max candidates; correlations of the last scan; scratch */
     int K;
     long next_scan;
-    /* CUSUM threshold for h_n series tested in a round */
+    /* CUSUM threshold for h_n series tested in a round; ln ARL0 = cal_a + cal_b h */
     int h_n;
-    double h;
+    double h, cal_a, cal_b;
     double *r0, *r1, *E, *Z;
 };
 

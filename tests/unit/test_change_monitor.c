@@ -306,7 +306,15 @@ static void test_monitor_refuses_bad_parameters_and_parents(void **state)
     assert_int_equal(change_monitor_set_parents(m, 1, self, 1), -1); /* x1(t) -> x1(t) */
     assert_int_equal(change_monitor_set_parents(m, 1, far, 1), -1);  /* lag beyond tau_max */
     assert_int_equal(change_monitor_set_parents(m, N, far, 0), -1);  /* no such series */
+    /* the CUSUM threshold grows with the series tested (Bonferroni over them) */
+    double h4 = change_monitor_threshold(m, 4), h20 = change_monitor_threshold(m, 20);
+    print_message("CUSUM threshold: %.2f for 4 series, %.2f for 20\n", h4, h20);
+    assert_true(h4 > 0 && h20 > h4);
     change_monitor_free(m);
+    change_monitor_params_default(&p);
+    p.false_alarms = 0;
+    assert_null(change_monitor_new(&p, 3, err, sizeof err));
+    assert_non_null(strstr(err, "false_alarms"));
 }
 
 int main(void)

@@ -65,11 +65,37 @@ static void test_cusum_threshold_gives_the_wanted_run_length_in_simulation(void 
     assert_true(got2 > 0.8 * want);
 }
 
+/* The calibration by simulation: on independent scores its line gives Siegmund's thresholds;
+ * on scores of overlapping windows (8 blocks), the threshold it gives for a run length of 3000
+ * steps (k 1) or 30,000 (k 3) is met by an independent simulation with another seed. */
+static void test_cusum_calibration_by_simulation_gives_the_wanted_run_length(void **state)
+{
+    (void)state;
+    double a, b;
+    assert_int_equal(cusum_calibrate(0.5, 1, INFINITY, 2000000, 1, &a, &b), 0);
+    double h1 = (log(900.0) - a) / b, hs = cusum_threshold(0.5, 1.0, 900.0);
+    print_message("independent, k 0.5: ln ARL0 = %.3f + %.3f h; h for 900: %.2f (Siegmund %.2f)\n",
+                  a, b, h1, hs);
+    assert_close(h1, hs, 0.35);
+    for (int c = 0; c < 2; c++) {
+        double k = c ? 3.0 : 1.0, want = c ? 30000 : 3000;
+        assert_int_equal(cusum_calibrate(k, 8, INFINITY, 2000000, 2, &a, &b), 0);
+        double h = (log(want) - a) / b;
+        double got = simulated_arl(7 + c, k, h, 8, c ? 100 : 300);
+        print_message("windows of 8, k %.0f: ln ARL0 = %.3f + %.3f h; h %.2f for %.0f, "
+                      "simulated %.0f\n",
+                      k, a, b, h, want, got);
+        assert_true(got > 0.75 * want && got < 1.33 * want);
+    }
+    assert_int_equal(cusum_calibrate(1.0, 65, INFINITY, 1000, 1, &a, &b), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cusum_siegmund_matches_the_table_value),
         cmocka_unit_test(test_cusum_threshold_gives_the_wanted_run_length_in_simulation),
+        cmocka_unit_test(test_cusum_calibration_by_simulation_gives_the_wanted_run_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
