@@ -28,7 +28,9 @@
  * (mem_estimate.h: the refresh job, the monitor, the scope's resident total). Peak memory is the
  * process's VmHWM over the phase (reset through /proc/self/clear_refs) less its VmRSS before.
  *
- * usage: bench_monitor [--seeds S] [--rows R] [--fa-seeds F]
+ * usage: bench_monitor [--seeds S] [--rows R] [--fa-seeds F] [--false-alarms A] [--cusum-k K]
+ *        [--grow G] (the monitor's false_alarms, alarms per 10,000 rows, cusum_k and grow;
+ *        default their defaults)
  *        bench_monitor --wide N [--wide-rows T]
  */
 #include "bench_util.h"
@@ -75,11 +77,17 @@ static int learn_parents(struct change_monitor *m, const double *X, int rows, in
     return has;
 }
 
+static double fa_rate = 0, cusum_k = 0; /* --false-alarms, --cusum-k (0: the default) */
+static int grow = -1;                   /* --grow (-1: the default) */
+
 static struct change_monitor *monitor(int N, int tau)
 {
     struct change_monitor_params p;
     change_monitor_params_default(&p);
     p.tau_max = tau;
+    if (fa_rate > 0) p.false_alarms = fa_rate;
+    if (cusum_k > 0) p.cusum_k = cusum_k;
+    if (grow >= 0) p.grow = grow;
     char err[256];
     struct change_monitor *m = change_monitor_new(&p, N, err, sizeof err);
     if (!m) {
@@ -152,6 +160,7 @@ static void detection(int seeds)
                 ch.coef_after = kinds[k] == SVAR_CHANGE_NOISE ? 3.0 : 2.0;
             }
             int T = at + 400;
+            if (getenv("BENCH_VERBOSE")) printf("  change at %d\n", at);
             double *X = xmallocarray((size_t)T * N, sizeof(double));
             rng_seed(&r, (uint64_t)s * 131 + (uint64_t)k);
             svar_model_simulate_change(mod, &ch, &r, T, 300, X);
@@ -589,6 +598,12 @@ int main(int argc, char **argv)
             wide_n = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--wide-rows") == 0)
             wide_t = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--grow") == 0)
+            grow = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--cusum-k") == 0)
+            cusum_k = atof(argv[a + 1]);
+        else if (strcmp(argv[a], "--false-alarms") == 0)
+            fa_rate = atof(argv[a + 1]);
         a += 2;
     }
     if (seeds < 1 || seeds > 200) seeds = 20;

@@ -113,7 +113,7 @@ struct scope_conf {
     int monitor;
     int monitor_reference, monitor_gap, monitor_recent, monitor_every, monitor_confirm;
     int monitor_adopt;
-    double monitor_alpha;
+    double monitor_alpha, monitor_false_alarms;
 };
 
 struct config {

@@ -135,11 +135,17 @@ static const struct opt SCOPE_OPTS[] = {
             "change monitor: rows of the recent window"),
     OPT_INT("monitor_every", monitor_every, 10, 1, 100000, RELOAD_RESTART,
             "change monitor: buckets between test rounds"),
+    OPT_REAL("monitor_false_alarms", monitor_false_alarms, 0.01, 1e-6, 10000, RELOAD_RESTART,
+             "change monitor: mechanism_change alarms per 10,000 buckets of a scope without "
+             "change, for ideal round scores (sets the threshold of the per-series CUSUM of "
+             "the rounds' evidence; real streams measure higher, about 1 per 10,000 at the "
+             "default: README)"),
     OPT_REAL("monitor_alpha", monitor_alpha, 0.001, 1e-12, 0.5, RELOAD_RESTART,
-             "change monitor: Benjamini-Hochberg level of a round (sets the false-alarm rate "
-             "with monitor_confirm)"),
+             "change monitor: level of the link tests of a confirmed change (Benjamini-Hochberg "
+             "over the series' parents)"),
     OPT_INT("monitor_confirm", monitor_confirm, 3, 1, 1000, RELOAD_RESTART,
-            "change monitor: consecutive rounds with q <= monitor_alpha that confirm a change"),
+            "change monitor: rounds in a row matching the old reference that revert a changed "
+            "series"),
     OPT_INT("monitor_adopt", monitor_adopt, 300, 30, 1000000, RELOAD_RESTART,
             "change monitor: buckets after a change point before the new regime becomes the "
             "reference (the alert then resolves)"),

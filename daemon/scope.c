@@ -31,6 +31,7 @@ void scope_monitor_params(const struct scope_conf *c, struct change_monitor_para
     mp->offset = (int)(h % (uint32_t)c->monitor_every);
     mp->alpha = c->monitor_alpha;
     mp->confirm = c->monitor_confirm;
+    mp->false_alarms = c->monitor_false_alarms;
     mp->adopt = c->monitor_adopt > mp->recent ? c->monitor_adopt : mp->recent;
 }
 

@@ -26,3 +26,10 @@ double dist_gamma_upper(double x, double a, double b)
     if (x <= 0) return 1.0;
     return gsl_cdf_gamma_Q(x, a, b);
 }
+
+double dist_normal_upper_quantile(double p)
+{
+    if (!(p > 0)) return INFINITY;
+    if (p >= 1) return -INFINITY;
+    return gsl_cdf_ugaussian_Qinv(p);
+}

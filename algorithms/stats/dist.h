@@ -14,5 +14,7 @@ double dist_f_upper(double f, double d1, double d2);
 double dist_chisq_upper(double x, double k);
 /* Upper tail of the gamma distribution with shape a and scale b. */
 double dist_gamma_upper(double x, double a, double b);
+/* z with P(Z >= z) = p for a standard normal Z; +INFINITY for p <= 0, -INFINITY for p >= 1. */
+double dist_normal_upper_quantile(double p);
 
 #endif

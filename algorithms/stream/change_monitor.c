@@ -2,6 +2,7 @@
  * (change_monitor.h; its parts: change_monitor_impl.h). */
 #include "change_monitor.h"
 #include "change_monitor_impl.h"
+#include "cusum.h"
 
 #include "dist.h"
 #include "fdr.h"
@@ -10,6 +11,10 @@
 #include "xalloc.h"
 
 #include <math.h>
+
+/* Largest score of a round (p about 3e-7): one round of a drift or an outlier cannot confirm a
+ * change alone; with the defaults (cusum_k 3, h about 6) three rounds in a row at least. */
+#define ZCAP 5.0
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,10 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->offset = 0;
     p->alpha = 0.001;
     p->confirm = 3;
+    p->false_alarms = 0.01;
+    p->cusum_k = 3.0;
+    p->refreeze = 10;
+    p->grow = 0;
     p->adopt = 300;
     p->deseason = 1;
     p->reseason = 1000;
@@ -61,12 +70,14 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
     if (nseries < 1 || p->tau_max < 0 || p->tau_max > SVAR_TAU_MAX_LIMIT || p->reference < 30 ||
         p->recent < 20 || p->gap < 0 || p->every < 1 || p->offset < 0 || p->offset >= p->every ||
         !(p->alpha > 0 && p->alpha <= 0.5) || p->confirm < 1 || p->adopt < p->recent ||
-        p->reseason < 1 || p->scan_every < 0 || !(p->min_link >= 0 && p->min_link < 1)) {
+        p->reseason < 1 || p->scan_every < 0 || !(p->min_link >= 0 && p->min_link < 1) ||
+        !(p->false_alarms > 0 && p->false_alarms <= 1e4) || !(p->cusum_k > 0 && p->cusum_k <= 8) ||
+        p->refreeze < 1) {
         snprintf(err, errlen,
                  "change monitor: parameters out of range (reference >= 30, recent >= 20, gap "
                  ">= 0, every >= 1, offset in [0, every), alpha in (0, 0.5], confirm >= 1, adopt "
-                 ">= recent, "
-                 "scan_every >= 0, min_link in [0, 1))");
+                 ">= recent, scan_every >= 0, min_link in [0, 1), false_alarms in (0, 10000], "
+                 "cusum_k in (0, 8], refreeze >= 1, grow <= reference + gap)");
         return NULL;
     }
     if (p->recent <= MAXP + 3) {
@@ -90,6 +101,12 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
     m->pm = xmallocarray((size_t)nseries, sizeof(double));
     m->qm = xmallocarray((size_t)nseries, sizeof(double));
     m->buf = xmallocarray((size_t)m->H, sizeof(double));
+    /* run lengths of the CUSUM on the round scores of overlapping windows under no change
+     * (cusum.h); Siegmund's approximation, too cautious for such scores, when it fails */
+    int w = (p->recent + p->every - 1) / p->every;
+    if (cusum_calibrate(p->cusum_k, w < 64 ? w : 64, ZCAP, 1000000, 12345, &m->cal_a, &m->cal_b) <
+        0)
+        m->cal_b = 0;
     for (int j = 0; j < nseries; j++) {
         m->s[j].scan_p = 1.0;
         m->s[j].scan_best = m->s[j].scan_node = -1;
@@ -164,13 +181,36 @@ int change_monitor_set_parents(struct change_monitor *m, int j, const int *nodes
         if (keep < CHANGE_MONITOR_MAX_PARENTS && i != j) tmp[keep++] = nodes[a];
     }
     struct series *s = &m->s[j];
-    if (s->state != QUIET) { /* keep the parents the reference was measured with */
-        s->pending = 1;
-        s->npend = keep;
-        memcpy(s->pend, tmp, (size_t)keep * sizeof(int));
-        return 0;
+    /* the reference keeps the parents it was measured with; these are taken at its next
+     * freeze */
+    s->pending = 1;
+    s->npend = keep;
+    memcpy(s->pend, tmp, (size_t)keep * sizeof(int));
+    return 0;
+}
+
+int change_monitor_parents(const struct change_monitor *m, int j, int *nodes, int max)
+{
+    if (j < 0 || j >= m->N) return -1;
+    const struct series *s = &m->s[j];
+    for (int a = 0; a < s->npar && a < max; a++) nodes[a] = s->par[a];
+    return s->npar;
+}
+
+double change_monitor_evidence(const struct change_monitor *m, int j)
+{
+    return j >= 0 && j < m->N ? m->s[j].cusum : 0.0;
+}
+
+double change_monitor_threshold(const struct change_monitor *m, int n)
+{
+    const struct change_monitor_params *p = &m->p;
+    double arl = (double)n * 1e4 / ((double)p->every * p->false_alarms);
+    if (m->cal_b > 0) {
+        double h = (log(arl) - m->cal_a) / m->cal_b;
+        return h > 0 ? h : 0;
     }
-    return set_parents(m, s, j, tmp, keep);
+    return cusum_threshold(p->cusum_k, cusum_overlap_variance(p->recent, p->every), arl);
 }
 
 static void fill_event(struct change_event *e, enum change_event_type type, int j,
@@ -307,14 +347,57 @@ void cm_view(struct change_monitor *m)
     }
 }
 
+/* Freezes the reference of series j at round `now`: the parents given since the last freeze
+ * are taken, and the reference is measured over the trailing window (reference rows ending
+ * gap rows before the recent window, never before floor_row). Returns 0, or -1 (no reference)
+ * with too few rows. */
+static int freeze(struct change_monitor *m, int j, long now)
+{
+    const struct change_monitor_params *p = &m->p;
+    struct series *s = &m->s[j];
+    cm_wstats_fini(&s->ref);
+    if (s->pending) {
+        set_parents(m, s, j, s->pend, s->npend);
+        s->pending = 0;
+    }
+    s->ref_row = now;
+    s->cusum = 0;
+    s->reset_row = now;
+    s->scan_n0 = 0;
+    s->scan_fresh = 1;
+    long hi = now - p->recent - p->gap, lo = hi - p->reference;
+    if (lo < s->floor_row) lo = s->floor_row;
+    if (hi - lo < 30 || cm_window_stats(m, j, s->par, s->npar, lo, hi, NULL, &s->ref) < 0) {
+        s->ref.ok = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* The CUSUM threshold of a round that tests n series (cached). */
+static double threshold(struct change_monitor *m, int n)
+{
+    if (n != m->h_n) {
+        m->h = change_monitor_threshold(m, n);
+        m->h_n = n;
+    }
+    return m->h;
+}
+
+/* The round's score of a p-value: its normal score, within [-4, ZCAP]. */
+static double score(double p)
+{
+    double z = dist_normal_upper_quantile(p);
+    return z < -4 ? -4 : z > ZCAP ? ZCAP : z;
+}
+
 static int round_run(struct change_monitor *m, struct change_event *ev, int maxev)
 {
     cm_view(m);
     const struct change_monitor_params *p = &m->p;
-    int N = m->N, nev = 0;
+    int N = m->N, nev = 0, ntested = 0;
     long now = m->rows, cur_lo = now - p->recent, tr_hi = cur_lo - p->gap;
-    struct wstats *cur = xcalloc((size_t)N, sizeof *cur),
-                  *trail = xcalloc((size_t)N, sizeof *trail);
+    struct wstats *cur = xcalloc((size_t)N, sizeof *cur);
     struct linear_change *lc = xcalloc((size_t)N, sizeof *lc);
     double *pmk = xmallocarray((size_t)N * 4, sizeof(double));
     const struct wstats **refs = xcalloc((size_t)N, sizeof *refs);
@@ -322,71 +405,66 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
         struct series *s = &m->s[j];
         m->pm[j] = 1.0;
         pmk[4 * j] = pmk[4 * j + 1] = pmk[4 * j + 2] = pmk[4 * j + 3] = 1.0;
-        const struct wstats *ref = &s->ref;
-        if (s->state == QUIET) {
-            long lo = tr_hi - p->reference;
-            if (lo < s->floor_row) lo = s->floor_row;
-            if (tr_hi - lo < 30 ||
-                cm_window_stats(m, j, s->par, s->npar, lo, tr_hi, NULL, &trail[j]) < 0)
-                continue;
-            ref = &trail[j];
+        /* a quiet series without evidence follows slow drift: its reference is frozen again
+         * every `refreeze` rows, and only then takes new parents */
+        if (s->state == QUIET && (!s->ref.ok || (s->cusum == 0 && now - s->ref_row >= p->refreeze)))
+            freeze(m, j, now);
+        /* with evidence, the recent window grows back to the first round that showed it
+         * (up to `grow` rows): all the rows since the candidate change go into one test */
+        long lo = cur_lo;
+        if (s->state == QUIET && s->cusum > 0 && p->grow > p->recent) {
+            lo = s->reset_row + p->every - p->recent;
+            if (lo < now - p->grow) lo = now - p->grow;
+            if (lo > cur_lo) lo = cur_lo;
         }
-        if (!ref->ok || cm_window_stats(m, j, s->par, s->npar, cur_lo, now, ref, &cur[j]) < 0)
+        if (!s->ref.ok || cm_window_stats(m, j, s->par, s->npar, lo, now, &s->ref, &cur[j]) < 0)
             continue;
-        refs[j] = ref;
-        m->pm[j] =
-            cm_mech_test(p, ref, &cur[j], &lc[j], &pmk[4 * j], &pmk[4 * j + 1], &pmk[4 * j + 2]);
+        refs[j] = &s->ref;
+        ntested++;
+        m->pm[j] = cm_mech_test(p, &s->ref, &cur[j], &lc[j], &pmk[4 * j], &pmk[4 * j + 1],
+                                &pmk[4 * j + 2]);
     }
     if (m->K > 0 && now >= m->next_scan) {
         cm_scan(m, refs, tr_hi - p->reference, tr_hi, cur_lo, now);
         m->next_scan = now + p->scan_every;
     }
+    for (int j = 0; j < N; j++) m->s[j].scan_fresh = 0;
     if (m->K > 0) /* Bonferroni over the four tests: mean, coefficients, noise, new parent */
         for (int j = 0; j < N; j++) {
             pmk[4 * j + 3] = refs[j] ? m->s[j].scan_p : 1.0;
             m->pm[j] = fmin(1.0, fmin(m->pm[j] * 4.0 / 3.0, 4.0 * pmk[4 * j + 3]));
         }
-    free(refs);
     fdr_bh(m->pm, (size_t)N, m->qm);
+    double h = ntested > 0 ? threshold(m, ntested) : INFINITY;
     for (int j = 0; j < N; j++) {
         struct series *s = &m->s[j];
-        int hit = m->qm[j] <= p->alpha && cur[j].ok;
+        if (!refs[j]) continue;
         struct change_event e;
-        if (s->state == QUIET && hit) { /* freeze the reference it was measured against */
-            if (m->K > 0) {
-                if (!s->scan_r0) s->scan_r0 = xmallocarray((size_t)m->K, sizeof(double));
-                memcpy(s->scan_r0, m->r0 + (size_t)j * m->K, (size_t)m->K * sizeof(double));
+        if (s->state == QUIET) {
+            s->cusum = cusum_step(s->cusum, score(m->pm[j]), p->cusum_k);
+            if (s->cusum == 0) s->reset_row = now;
+            if (s->cusum >= h) {
+                s->state = CHANGED;
+                s->revert = 0;
+                /* the change began after the CUSUM's last reset (within the recent window of
+                 * the round after it, or later), and after the reference (which a quiet
+                 * series re-measures at every reset): searched from the reference's end */
+                long lo = s->ref_row - p->recent - p->gap;
+                if (lo > s->reset_row - p->recent) lo = s->reset_row - p->recent;
+                s->change_row = cm_change_point(m, j, s, lo, now);
+                s->reported = 0;
+                s->pq[0] = m->pm[j];
+                s->pq[1] = m->qm[j];
+                s->scan_node = -1; /* the new parent decided it */
+                double pmech = fmin(pmk[4 * j], fmin(pmk[4 * j + 1], pmk[4 * j + 2]));
+                if (s->scan_best >= 0 && s->scan_p <= pmech && s->scan_n0 > 0) {
+                    int c = s->scan_best;
+                    s->scan_node = (1 + c / N) * N + c % N;
+                    s->scan_rb = s->scan_r0[c];
+                    s->scan_ra = m->r1[(size_t)j * m->K + c];
+                }
+                m->changed++;
             }
-            s->ref = trail[j];
-            trail[j].ok = 0;
-            trail[j].ss.mean = NULL;
-            s->state = SUSPECT;
-            s->streak = 1;
-        } else if (s->state == SUSPECT) {
-            if (!hit) {
-                cm_wstats_fini(&s->ref);
-                s->state = QUIET;
-                s->streak = 0;
-            } else
-                s->streak++;
-        }
-        if (s->state == SUSPECT && s->streak >= p->confirm) {
-            s->state = CHANGED;
-            s->revert = 0;
-            s->change_row = cm_change_point(
-                m, j, s, now - p->recent - p->every * (p->confirm - 1) - p->gap, now);
-            s->reported = 0;
-            s->pq[0] = m->pm[j];
-            s->pq[1] = m->qm[j];
-            s->scan_node = -1; /* the new parent decided it */
-            double pmech = fmin(pmk[4 * j], fmin(pmk[4 * j + 1], pmk[4 * j + 2]));
-            if (s->scan_best >= 0 && s->scan_p <= pmech && s->scan_r0) {
-                int c = s->scan_best;
-                s->scan_node = (1 + c / N) * N + c % N;
-                s->scan_rb = s->scan_r0[c];
-                s->scan_ra = m->r1[(size_t)j * m->K + c];
-            }
-            m->changed++;
         }
         if (s->state == CHANGED && !s->reported) {
             /* measured on enough rows after the change point (a quarter of the recent window
@@ -397,7 +475,7 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
                 s->reported = 1;
             }
         } else if (s->state == CHANGED && s->reported) {
-            if (m->pm[j] > 0.1 && cur[j].ok)
+            if (m->pm[j] > 0.1)
                 s->revert++;
             else
                 s->revert = 0;
@@ -407,34 +485,33 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
                            adopt && s->revert < p->confirm ? CHANGE_EVENT_ADOPTED
                                                            : CHANGE_EVENT_REVERTED,
                            j, s, now);
-                if (e.type == CHANGE_EVENT_ADOPTED) {
-                    s->floor_row = s->change_row;
-                    if (s->scan_node >= 0 && s->npar < MAXP) /* the new parent joins */
-                        s->par[s->npar++] = s->scan_node;
-                    if (s->scan_node >= 0 && s->pending && s->npend < CHANGE_MONITOR_MAX_PARENTS)
-                        s->pend[s->npend++] = s->scan_node;
-                }
                 e.pval = m->pm[j];
                 e.qval = m->qm[j];
                 nev = emit(ev, maxev, nev, &e);
-                cm_wstats_fini(&s->ref);
                 s->state = QUIET;
-                s->streak = 0;
+                s->cusum = 0;
+                s->reset_row = now;
                 m->changed--;
-                if (s->pending) {
-                    set_parents(m, s, j, s->pend, s->npend);
-                    s->pending = 0;
+                if (e.type == CHANGE_EVENT_ADOPTED) {
+                    /* the new regime is measured from the next round on; a new parent joins */
+                    s->floor_row = s->change_row;
+                    if (s->scan_node >= 0) {
+                        int *to = s->pending ? s->pend : s->par,
+                            *n = s->pending ? &s->npend : &s->npar;
+                        if (*n < (s->pending ? CHANGE_MONITOR_MAX_PARENTS : MAXP))
+                            to[(*n)++] = s->scan_node;
+                    }
+                    cm_wstats_fini(&s->ref);
                 }
             }
         }
     }
+    free(refs);
     for (int j = 0; j < N; j++) {
         cm_wstats_fini(&cur[j]);
-        cm_wstats_fini(&trail[j]);
         linear_change_fini(&lc[j]);
     }
     free(cur);
-    free(trail);
     free(lc);
     free(pmk);
     return nev;

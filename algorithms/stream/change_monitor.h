@@ -15,24 +15,37 @@
  *     difference, Bonferroni over the candidates), so an edge the learned graph does not have
  *     yet is seen too; p = 4 min p (Bonferroni over the four tests);
  *   Benjamini-Hochberg across series, per round.
- * Sequential evidence: a series is confirmed changed when its q-value is <= alpha in `confirm`
- * consecutive rounds. The change point is then estimated on the residuals under the reference
- * fit, and the event (kind, coefficients and noise scale after) is measured on the rows after
- * it: a window that straddles a step in the mean shows a spurious autocorrelation.
- * A change the new-parent scan found also gives a CHANGE_EVENT_LINK for the new parent (the
- * correlations of the residual with it, before and after) and, once adopted, that parent joins
- * the series' parents.
- * Links: for a confirmed change of the coefficients, the partial correlation of x_j with each
- * parent given the others, reference against the rows after the change point (Fisher-z
- * difference, BH across the series' parents); each link with q <= alpha is a
- * CHANGE_EVENT_LINK. Under no change the per-round false-alarm probability is at most
- * alpha (BH under the global null) and the confirmation multiplies it down further, so alpha and
- * confirm set the false-alarm rate (bench/monitor measures it).
- * The reference of a quiet series trails the recent window by `gap` rows and freezes as soon as
- * the series shows evidence (q <= alpha), so slow drift is followed while a change is measured
- * against the regime before it. After a confirmed change, `adopt` rows past the estimated change
- * point the new regime becomes the reference (event ADOPTED); a series whose recent window
- * matches the old reference again in `confirm` rounds reverts (event REVERTED).
+ * Sequential evidence: every series tested in a round adds the normal score of its p-value
+ * (z = Phi^-1(1 - p), within [-4, 5]: one round alone cannot confirm) to a one-sided CUSUM, S =
+ * max(0, S + z - cusum_k) (cusum.h); the series is confirmed changed when S reaches h. h comes from
+ * the false-alarm rate: with n series tested every `every` rows, a run length under no change of n
+ * x 10,000 / (every x false_alarms) rounds per series (Bonferroni over the series). The run length
+ * as a function of h is calibrated by simulation when the monitor is made (cusum_calibrate: the
+ * CUSUM on the clipped scores of uniform p-values of windows of `recent` rows every `every` rows,
+ * 10^6 rounds, ln ARL0 linear in h); Siegmund's approximation with the scores' long-run variance is
+ * far too cautious for such correlated scores (test_cusum) and only the fallback. On real streams
+ * the p-values of a round are not uniform under no change (the reference is estimated and frozen at
+ * the first evidence, drift, cycles, heavy tails), so the measured rate is higher than
+ * false_alarms: bench/monitor measures it, and the default is set so that it stays <= 1 per 10,000
+ * rows on the bench's fault-free streams. The BH q-value of the confirming round is reported with
+ * its p-value. The change point is then estimated on the residuals under the reference fit, from
+ * the recent window of the round after the CUSUM's last reset on, and the event (kind, coefficients
+ * and noise scale after) is measured on the rows after it: a window that straddles a step in the
+ * mean shows a spurious autocorrelation. A change the new-parent scan found also gives a
+ * CHANGE_EVENT_LINK for the new parent (the correlations of the residual with it, before and after)
+ * and, once adopted, that parent joins the series' parents. Links: for a confirmed change of the
+ * coefficients, the partial correlation of x_j with each parent given the others, reference against
+ * the rows after the change point (Fisher-z difference, BH across the series' parents); each link
+ * with q <= alpha is a CHANGE_EVENT_LINK. References are frozen: a series is tested against a
+ * reference measured once over the trailing window (`reference` rows ending `gap` rows before the
+ * recent window) with the parents it had then. While its CUSUM is at 0 the reference is frozen
+ * again every `refreeze` rows (slow drift is followed); with evidence it stays. Parents given with
+ * change_monitor_set_parents are taken only at the next freeze (or after an adoption), so a
+ * refresh of the learned graph never changes the test of a reference already measured. After a
+ * confirmed change, `adopt` rows past the estimated change point the new regime becomes the
+ * reference (event ADOPTED; the reference is frozen anew from the change point on); a series
+ * whose recent window matches the old reference again (p > 0.1) in `confirm` rounds in a row
+ * reverts (event REVERTED).
  * Seasonality: with `deseason`, every column of the ring is checked for a cycle
  * (seasonality.h) when the ring is full and then every `reseason` rows; values are read with the
  * per-phase median profile subtracted, as cdnod does.
@@ -52,20 +65,26 @@
 #define CHANGE_MONITOR_MAX_PARENTS 16 /* learned parents kept per series (strongest first) */
 
 struct change_monitor_params {
-    int tau_max;   /* own lags 1..tau_max are always parents; default 2 */
-    int reference; /* rows of the reference window; default 300 */
-    int gap;       /* rows between the reference and the recent window; default 60 */
-    int recent;    /* rows of the recent window; default 80 */
-    int every;     /* rows between rounds; default 10 */
-    int offset;    /* rounds run when (rows pushed + offset) is a multiple of every, so that
-                      monitors fed the same rows can take their rounds at different rows;
-                      [0, every), default 0 */
-    double alpha;  /* BH level per round; default 0.001 */
-    int confirm;   /* consecutive rounds with q <= alpha that confirm a change; default 3 */
-    int adopt;     /* rows after the change point before the new regime is the reference;
-                      default 300 */
-    int deseason;  /* remove detected cycles; default 1 */
-    int reseason;  /* rows between cycle detections; default 1000 */
+    int tau_max;         /* own lags 1..tau_max are always parents; default 2 */
+    int reference;       /* rows of the reference window; default 300 */
+    int gap;             /* rows between the reference and the recent window; default 60 */
+    int recent;          /* rows of the recent window; default 80 */
+    int every;           /* rows between rounds; default 10 */
+    int offset;          /* rounds run when (rows pushed + offset) is a multiple of every, so
+                            that monitors fed the same rows can take their rounds at different
+                            rows; [0, every), default 0 */
+    double alpha;        /* level of the link tests of a confirmed change (BH); default 0.001 */
+    int confirm;         /* rounds in a row matching the old reference that revert; default 3 */
+    double false_alarms; /* mechanism alarms per 10,000 rows under no change for ideal
+                            scores (see above); default 0.01 */
+    double cusum_k;      /* CUSUM reference value, in normal-score units; default 3 */
+    int refreeze;        /* rows between freezes of a quiet reference; default 10 */
+    int grow;     /* with evidence, the recent window reaches back to the first round that showed
+                     it, up to grow rows (0 or <= recent: fixed); default 0 */
+    int adopt;    /* rows after the change point before the new regime is the reference;
+                     default 300 */
+    int deseason; /* remove detected cycles; default 1 */
+    int reseason; /* rows between cycle detections; default 1000 */
     /* Smallest effects that count (practical significance), in reference noise sds: */
     double min_shift; /* mean residual of the recent window; default 1 */
     double min_scale; /* ratio of noise scales (either way); default 1.2 */
@@ -121,9 +140,20 @@ void change_monitor_free(struct change_monitor *m);
 
 /* Sets the learned parents of series j (nodes lag * N + i, 0 <= lag <= tau_max, i != j when
  * lag = 0; own lags are added anyway). Extra parents beyond CHANGE_MONITOR_MAX_PARENTS are
- * dropped. A changed series keeps its parents until it is adopted. Returns 0, or -1 for an
+ * dropped. They are taken at the series' next freeze of its reference (see above); until then
+ * it is tested with the parents its reference was measured with. Returns 0, or -1 for an
  * out-of-range node. */
 int change_monitor_set_parents(struct change_monitor *m, int j, const int *nodes, int n);
+
+/* The parents series j is tested with now (own lags first), up to max written into nodes;
+ * returns their number, or -1 for no such series. */
+int change_monitor_parents(const struct change_monitor *m, int j, int *nodes, int max);
+
+/* The CUSUM of series j (its evidence of a change, 0 when quiet; 0 for no such series). */
+double change_monitor_evidence(const struct change_monitor *m, int j);
+
+/* The CUSUM threshold h of a round that tests n series (see above). */
+double change_monitor_threshold(const struct change_monitor *m, int n);
 
 /* Adds one row (nseries values, NaN = missing). When a round is due, runs it and writes up to
  * maxev events into ev; returns how many events there were (may exceed maxev: the rest are

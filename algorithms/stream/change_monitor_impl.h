@@ -1,7 +1,7 @@
 /*
  * change_monitor_impl.h - the change monitor's state and its parts, shared by the files of the
  * monitor only (not part of its interface, change_monitor.h):
- *   change_monitor.c  parameters, parents, rounds, confirmation and events;
+ *   change_monitor.c  parameters, parents, rounds, sequential evidence and events;
  *   monitor_window.c  one series over one window: statistics, fit and the mechanism tests;
  *   monitor_season.c  cycles removed and outliers clipped as rows arrive;
  *   monitor_scan.c    the scan for new lagged parents (link_scan.h).
@@ -17,7 +17,7 @@
 
 #define MAXP (CHANGE_MONITOR_MAX_PARENTS + 8)
 
-enum { QUIET = 0, SUSPECT, CHANGED };
+enum { QUIET = 0, CHANGED };
 
 /* Statistics of one window for one series: sufficient statistics of [parents, y], the fit,
  * and the mean and variance of log |residual|. */
@@ -31,24 +31,27 @@ struct wstats {
 };
 
 struct series {
-    int npar, par[MAXP];
-    int pending, npend, pend[MAXP]; /* parents to take once quiet */
-    int state, streak, revert;
+    int npar, par[MAXP];            /* the parents the reference was measured with */
+    int pending, npend, pend[MAXP]; /* parents to take at the next freeze of the reference */
+    int state, revert;
+    double cusum;   /* evidence of a change since reset_row (cusum.h) */
+    long reset_row; /* rows pushed at the last round the CUSUM was at 0 */
+    long ref_row;   /* rows pushed when the reference was frozen */
     int reported;   /* CHANGED: the event went out (it waits for rows after the change point) */
     long floor_row; /* the trailing reference never starts before this row */
     long change_row;
-    double pq[2];          /* p and q of the confirming round */
-    enum change_kind kind; /* of the confirmed change */
-    struct wstats ref;     /* frozen reference (SUSPECT, CHANGED) */
-    int period;
-    double *profile; /* [period] */
-    double level;    /* of the deseasoned series */
+    double pq[2];            /* p and q of the confirming round */
+    enum change_kind kind;   /* of the confirmed change */
+    struct wstats ref;       /* the frozen reference (ok = 0: none yet) */
+    int period, season_miss; /* season_miss: detections in a row without the cycle */
+    double *profile;         /* [period] */
+    double level;            /* of the deseasoned series */
     long nseen;
     double centre, absdev; /* for clipping outliers */
     /* new-parent scan: reference correlations frozen with the reference ([K], lazily), the
      * p-value and best candidate of the last scan, the new parent of a confirmed change */
     double *scan_r0;
-    int scan_n0;
+    int scan_n0, scan_fresh; /* scan_fresh: take scan_r0 from the next scan (just frozen) */
     double scan_p;
     int scan_best, scan_node;
     double scan_rb, scan_ra;
@@ -71,6 +74,9 @@ struct change_monitor {
     /* new-parent scan: K = N x tau_max candidates; correlations of the last scan; scratch */
     int K;
     long next_scan;
+    /* CUSUM threshold for h_n series tested in a round; ln ARL0 = cal_a + cal_b h */
+    int h_n;
+    double h, cal_a, cal_b;
     double *r0, *r1, *E, *Z;
 };
 

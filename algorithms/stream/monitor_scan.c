@@ -40,8 +40,8 @@ static void scan_rows(struct change_monitor *m, const struct wstats *const *refs
 }
 
 /* The new-parent scan of a round: the trailing reference window [lo0, hi0) (the correlations
- * every quiet series is compared with, kept in m->r0 for a freeze) and the recent window
- * [lo1, hi1); sets scan_p and scan_best of every series. refs[j]: the fit series j is tested
+ * of a series whose reference was frozen this round are kept as its reference's) and the recent
+ * window [lo1, hi1); sets scan_p and scan_best of every series. refs[j]: the fit series j is tested
  * against (NULL: none this round). */
 void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo0, long hi0,
              long lo1, long hi1)
@@ -69,8 +69,13 @@ void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo
     free(sd1);
     for (int j = 0; j < N; j++) {
         struct series *s = &m->s[j];
-        if (s->state == QUIET) s->scan_n0 = (int)(hi0 - (lo0 > s->floor_row ? lo0 : s->floor_row));
-        const double *r0 = s->state == QUIET ? m->r0 + (size_t)j * K : s->scan_r0;
+        if (s->scan_fresh && refs[j]) { /* just frozen: the reference's correlations */
+            if (!s->scan_r0) s->scan_r0 = xmallocarray((size_t)K, sizeof(double));
+            memcpy(s->scan_r0, m->r0 + (size_t)j * K, (size_t)K * sizeof(double));
+            s->scan_n0 = (int)(hi0 - (lo0 > s->floor_row ? lo0 : s->floor_row));
+        }
+        s->scan_fresh = 0;
+        const double *r0 = s->scan_n0 > 0 ? s->scan_r0 : NULL;
         s->scan_p = 1.0;
         s->scan_best = -1;
         if (!refs[j] || !r0) continue;

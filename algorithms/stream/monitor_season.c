@@ -9,7 +9,9 @@
 /* Seasonal profiles: every column of the ring is checked for a cycle; a newly found period
  * starts its profile from the per-phase means over the ring (smoothed over neighbouring
  * phases); the profile is then refined at every row (profile_update). A column without a
- * cycle any more loses its profile. */
+ * cycle in two detections in a row loses its profile; a period within 2 % of the current one
+ * keeps the current one. A quiet series whose profile changed has its reference measured
+ * again. */
 void cm_deseason(struct change_monitor *m)
 {
     int H = m->H - m->p.tau_max - 1, N = m->N;
@@ -30,7 +32,19 @@ void cm_deseason(struct change_monitor *m)
         for (int a = 0; a < H; a++)
             if (!isfinite(m->buf[a])) m->buf[a] = sum / cnt;
         int P = season_detect(m->buf, H);
+        /* a cycle stays through one missed detection and through a period within 2 % of its
+         * own (ring of a few cycles): a profile that flickers moves the values */
+        if (s->period > 0 && P >= 0 && P != s->period) {
+            int near = P > 0 && abs(P - s->period) <= (s->period / 50 > 1 ? s->period / 50 : 1);
+            if (near || (P < 2 && s->season_miss++ < 1)) continue;
+        }
+        s->season_miss = 0;
         if (P == s->period) continue;
+        /* the values change: a quiet series' reference is measured again, its evidence reset */
+        if (s->state == QUIET) {
+            cm_wstats_fini(&s->ref);
+            s->cusum = 0;
+        }
         free(s->profile);
         s->profile = NULL;
         s->period = 0;

@@ -115,6 +115,7 @@ static const char EVERY_OPTION[] =
     "    monitor_every: 5\n"
     "    monitor_alpha: 0.01\n"
     "    monitor_confirm: 2\n"
+    "    monitor_false_alarms: 0.5\n"
     "    monitor_adopt: 100\n"
     "    deseason: true\n"
     "    min_confidence: 0.5\n"
