@@ -181,20 +181,6 @@ static long due(long rows)
     return rows < first ? 0 : 1 + (rows - first) / REFRESH;
 }
 
-/* kB of a field (VmHWM, VmRSS) of /proc/PID/status, -1 when unreadable. */
-static long proc_kb(pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long v = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') v = atol(line + n + 1);
-    if (f) fclose(f);
-    return v;
-}
-
 struct scope_seen {
     long refreshes, at_end, rows;
     int nlat;
@@ -336,7 +322,7 @@ int main(int argc, char **argv)
     json_t *st0 = NULL;
     for (int k = 0; k < 100 && !(st0 = status(ctx, NULL)); k++) usleep(100000);
     json_decref(st0);
-    long idle_kb = proc_kb(pid, "VmRSS");
+    long idle_kb = bench_proc_kb(pid, "VmRSS");
     printf("bench/daemon: %d scopes x %d series (%d), tau_max %d, window %d, refresh every %d "
            "buckets, monitor round every %d; %ld buckets (%ld samples) pushed over ZeroMQ %s; "
            "%ld cores\n",
@@ -465,7 +451,7 @@ int main(int argc, char **argv)
     if (SCOPES == 4 && PER == 50)
         printf("refresh of all %d scopes on 2 workers: <= %.1f ms (sum %s one bucket of 1 s)\n",
                SCOPES, worst * 1e3 * SCOPES / 2, worst * SCOPES / 2 < 1 ? "within" : "over");
-    long hwm = proc_kb(pid, "VmHWM"), rss = proc_kb(pid, "VmRSS");
+    long hwm = bench_proc_kb(pid, "VmHWM"), rss = bench_proc_kb(pid, "VmRSS");
     printf("daemon memory: peak RSS (VmHWM) %.0f MB, RSS now %.0f MB, idle RSS at start %.0f MB; "
            "--check-config: %s\n",
            hwm / 1024.0, rss / 1024.0, idle_kb / 1024.0, estimate);

@@ -339,19 +339,6 @@ static void cost(void)
     free(X);
 }
 
-/* kB of a field of /proc/self/status (VmRSS, VmHWM), -1 when unreadable. */
-static long proc_kb(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') v = atol(line + n + 1);
-    if (f) fclose(f);
-    return v;
-}
-
 /* Starts a phase: resets the peak RSS to the current RSS; returns the RSS in kB. */
 static long phase_start(void)
 {
@@ -360,13 +347,13 @@ static long phase_start(void)
         fputs("5", f);
         fclose(f);
     }
-    return proc_kb("VmRSS");
+    return bench_proc_kb(0, "VmRSS");
 }
 
 /* MB the peak RSS of the phase rose above its start. */
 static double phase_peak_mb(long start_kb)
 {
-    return (proc_kb("VmHWM") - start_kb) / 1024.0;
+    return (bench_proc_kb(0, "VmHWM") - start_kb) / 1024.0;
 }
 
 /* What --check-config counts for one scope of N series, a window of T rows, tau_max 3 and the
@@ -405,17 +392,6 @@ static int check_config_mb(int N, int T, double *refresh, double *monitor, doubl
     return 0;
 }
 
-struct cand {
-    int node;
-    double strength;
-};
-
-static int cand_cmp(const void *x, const void *y)
-{
-    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
-    return a < b ? 1 : a > b ? -1 : 0;
-}
-
 /* The refresh of wide(): the graph of X (T x N) as scope_refresh.c learns it, its directed
  * links as parents par[j * cap ..] (strongest first, npar[j] of them). */
 static void learn_wide(const double *X, int T, int N, int tau, int *par, int *npar, int *nlinks,
@@ -434,24 +410,7 @@ static void learn_wide(const double *X, int T, int N, int tau, int *par, int *np
     }
     *secs = bench_now() - t0;
     *peak_mb = phase_peak_mb(rss0);
-    int cap = CHANGE_MONITOR_MAX_PARENTS;
-    struct cand *c = xmallocarray((size_t)l.nkept * (tau + 1) + 1, sizeof *c);
-    *nlinks = 0;
-    for (int b = 0; b < l.nkept; b++) {
-        int j = l.kept[b], n = 0;
-        for (int a = 0; a < l.nkept; a++)
-            for (int lag = 0; lag <= tau; lag++) {
-                size_t at = svar_graph_at(l.graph, a, b, lag);
-                if (a == b || l.graph->type[at] != LINK_FWD) continue;
-                c[n].node = lag * N + l.kept[a];
-                c[n++].strength = fabs(l.graph->val[at]);
-            }
-        qsort(c, (size_t)n, sizeof *c, cand_cmp);
-        for (int k = 0; k < n && k < cap; k++) par[(size_t)j * cap + k] = c[k].node;
-        npar[j] = n < cap ? n : cap;
-        *nlinks += n;
-    }
-    free(c);
+    *nlinks = (int)rca_learned_parents(&l, N, CHANGE_MONITOR_MAX_PARENTS, par, npar);
     rca_learned_free(&l);
 }
 

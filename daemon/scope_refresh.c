@@ -47,39 +47,13 @@ static double wall(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-struct cand {
-    int node;
-    double strength;
-};
-
-static int cand_cmp(const void *x, const void *y)
-{
-    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
-    return a < b ? 1 : a > b ? -1 : 0;
-}
-
-/* The graph's directed links (lagged, and oriented contemporaneous ones) as the change
- * monitor's parents of each window column, strongest first, capped. */
+/* The graph's directed links as the change monitor's parents of each window column. */
 static void learned_parents(struct scope_refresh *r, const struct rca_learned *l)
 {
-    int N = r->conf.max_series, cap = CHANGE_MONITOR_MAX_PARENTS, tau = l->graph->tau_max;
+    int N = r->conf.max_series, cap = CHANGE_MONITOR_MAX_PARENTS;
     r->parent = xcalloc((size_t)N * cap, sizeof(int));
     r->nparent = xcalloc((size_t)N, sizeof(int));
-    struct cand *c = xmallocarray((size_t)l->nkept * (tau + 1) + 1, sizeof *c);
-    for (int b = 0; b < l->nkept; b++) {
-        int j = l->kept[b], n = 0;
-        for (int a = 0; a < l->nkept; a++)
-            for (int lag = 0; lag <= tau; lag++) {
-                size_t at = svar_graph_at(l->graph, a, b, lag);
-                if (a == b || l->graph->type[at] != LINK_FWD) continue;
-                c[n].node = lag * N + l->kept[a];
-                c[n++].strength = fabs(l->graph->val[at]);
-            }
-        qsort(c, (size_t)n, sizeof *c, cand_cmp);
-        for (int k = 0; k < n && k < cap; k++) r->parent[(size_t)j * cap + k] = c[k].node;
-        r->nparent[j] = n < cap ? n : cap;
-    }
-    free(c);
+    rca_learned_parents(l, N, cap, r->parent, r->nparent);
 }
 
 static void rca_params_of(const struct scope_conf *c, struct rca_params *p)

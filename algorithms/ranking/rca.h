@@ -197,4 +197,11 @@ int rca_graph_learn(const double *X, int rows, int n, const struct rca_params *p
                     size_t errlen);
 void rca_learned_free(struct rca_learned *l);
 
+/* The directed links of l's graph (lagged, and oriented contemporaneous ones) as parents of
+ * each input column j: parent[j * cap + k] (k < nparent[j] <= cap) is the node lag * N + column
+ * of its k-th strongest parent (|link value|). Columns outside the graph are left untouched;
+ * N is the node stride (>= every input column + 1). l->graph must not be NULL. Returns the
+ * number of directed links (before the cap). Pure; any thread. */
+long rca_learned_parents(const struct rca_learned *l, int N, int cap, int *parent, int *nparent);
+
 #endif

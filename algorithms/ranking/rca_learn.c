@@ -179,3 +179,37 @@ void rca_learned_free(struct rca_learned *l)
     free(l->kept);
     memset(l, 0, sizeof *l);
 }
+
+struct cand {
+    int node;
+    double strength;
+};
+
+static int cand_cmp(const void *x, const void *y)
+{
+    double a = ((const struct cand *)x)->strength, b = ((const struct cand *)y)->strength;
+    return a < b ? 1 : a > b ? -1 : 0;
+}
+
+long rca_learned_parents(const struct rca_learned *l, int N, int cap, int *parent, int *nparent)
+{
+    int tau = l->graph->tau_max;
+    long links = 0;
+    struct cand *c = xmallocarray((size_t)l->nkept * (tau + 1) + 1, sizeof *c);
+    for (int b = 0; b < l->nkept; b++) {
+        int j = l->kept[b], n = 0;
+        for (int a = 0; a < l->nkept; a++)
+            for (int lag = 0; lag <= tau; lag++) {
+                size_t at = svar_graph_at(l->graph, a, b, lag);
+                if (a == b || l->graph->type[at] != LINK_FWD) continue;
+                c[n].node = lag * N + l->kept[a];
+                c[n++].strength = fabs(l->graph->val[at]);
+            }
+        qsort(c, (size_t)n, sizeof *c, cand_cmp);
+        for (int k = 0; k < n && k < cap; k++) parent[(size_t)j * cap + k] = c[k].node;
+        nparent[j] = n < cap ? n : cap;
+        links += n;
+    }
+    free(c);
+    return links;
+}

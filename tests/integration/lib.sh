@@ -44,6 +44,15 @@ free_base() {
     echo $((20000 + RANDOM % 12000))
 }
 
+# simulate_shop: $WORK/shop.csv, the simulated shop with a latency fault at row 400 of 480
+# (seed 4); sets SVC to the faulty service and checks that the simulator named one.
+simulate_shop() {
+    "$BIN" simulate --services latency --samples 480 --change-at 400 --seed 4 \
+        --out "$WORK/shop.csv" 2> "$WORK/sim.err"
+    SVC=$(sed -n 's/.* in service \([a-z]*\) .*/\1/p' "$WORK/sim.err")
+    check "the simulator names the faulty service ($SVC)" test -n "$SVC"
+}
+
 # replay_conf FILE CSV SPEED P [LINE...]: the head of a daemon config that replays the CSV file
 # (1 s buckets; a file input named shop at SPEED x real time, 0 as fast as it reads), alerts on
 # 127.0.0.1:P+1 (heartbeat 500 ms), queries on P+2, state in $WORK/state; each LINE is one more

@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 BIN=$(readlink -f "$2")
 
-"$BIN" simulate --services latency --samples 480 --change-at 400 --seed 4 \
-    --out "$WORK/shop.csv" 2> "$WORK/sim.err"
-SVC=$(sed -n 's/.* in service \([a-z]*\) .*/\1/p' "$WORK/sim.err")
-check "the simulator names the faulty service ($SVC)" test -n "$SVC"
+simulate_shop
 P=$(free_base)
 replay_conf "$WORK/d.yaml" "$WORK/shop.csv" 80 "$P" "lateness: 2s"
 cat >> "$WORK/d.yaml" <<CONF
