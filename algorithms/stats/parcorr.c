@@ -87,8 +87,11 @@ static double border(const struct parcorr *pc, const double *L, int ld, int m, c
 {
     double ww = 0.0;
     const double *Ru = pc->R ? pc->R + (size_t)u * pc->dim : NULL;
+    /* fetch r first: the fetches do not depend on one another, so their cache misses overlap
+     * (an entry function may read a large table) instead of waiting behind the substitution */
+    for (int a = 0; a < m; a++) w[a] = Ru ? Ru[acc[a]] : pc->entry(pc->entry_ctx, u, acc[a]);
     for (int a = 0; a < m; a++) {
-        double v = Ru ? Ru[acc[a]] : pc->entry(pc->entry_ctx, u, acc[a]);
+        double v = w[a];
         const double *La = L + (size_t)a * ld;
         for (int b = 0; b < a; b++) v -= La[b] * w[b];
         v /= La[a];
