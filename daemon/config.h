@@ -129,6 +129,7 @@ struct config {
     int64_t checkpoint_every_ns;
     int log_level; /* 0 error .. 4 debug */
     int workers;
+    int worker_nice; /* the refresh threads' nice increment (workers_start) */
     /* drain */
     int drain_depth;
     double drain_similarity;

@@ -256,6 +256,8 @@ const struct opt CONFIG_OPTS[] = {
     OPT_ENUM("log_level", log_level, "info", LOG_LEVELS, RELOAD_APPLY,
              "error, warning, notice, info or debug"),
     OPT_INT("workers", workers, 2, 1, 64, RELOAD_RESTART, "model refresh threads"),
+    OPT_INT("worker_nice", worker_nice, 10, 0, 19, RELOAD_RESTART,
+            "nice increment of the refresh threads over the event loop (0: same priority)"),
     OPT_MAP("drain", DRAIN_OPTS, "log template mining"),
     OPT_MAP("alerts", ALERT_OPTS, "alert publishing"),
     OPT_MAP("query", QUERY_OPTS, "query socket"),

@@ -222,7 +222,7 @@ int daemon_start(struct daemon *d)
     }
     d->in = (struct ingest){d->al, d->logs, on_row, d, NULL, NULL, -1, NULL, NULL, NULL, 0};
     aligner_set_max_future(d->al, conf->max_future_ns, clock_ns, NULL);
-    d->workers = workers_start(conf->workers);
+    d->workers = workers_start(conf->workers, conf->worker_nice);
     for (int a = 0; a < conf->nscopes; a++)
         d->scopes[d->nscopes++] = daemon_new_scope(d, &conf->scopes[a]);
     d->alerts = alerts_new(d->epoch);

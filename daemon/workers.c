@@ -1,8 +1,12 @@
 #include "workers.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 struct job {
     job_fn fn;
@@ -14,13 +18,26 @@ struct workers {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct job *head, *tail;
-    int stopping, n, alive;
+    int stopping, n, alive, nice;
     pthread_t *th;
 };
+
+/* This thread's nice value raised by inc (setpriority on a thread id is per thread on Linux). */
+static void lower_priority(int inc)
+{
+    if (inc <= 0) return;
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, tid);
+    if (cur == -1 && errno) return;
+    int want = cur + inc > 19 ? 19 : cur + inc;
+    (void)setpriority(PRIO_PROCESS, tid, want);
+}
 
 static void *run(void *arg)
 {
     struct workers *w = arg;
+    lower_priority(w->nice);
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->head && !w->stopping) pthread_cond_wait(&w->cv, &w->mu);
@@ -38,10 +55,11 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct workers *workers_start(int n)
+struct workers *workers_start(int n, int nice)
 {
     struct workers *w = calloc(1, sizeof *w);
     if (!w) return NULL;
+    w->nice = nice;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->th = calloc((size_t)n, sizeof *w->th);

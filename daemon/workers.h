@@ -12,8 +12,12 @@ typedef void (*job_fn)(void *arg);
 
 struct workers;
 
-/* Starts n threads. Returns NULL on failure. */
-struct workers *workers_start(int n);
+/* Starts n threads, each at `nice` (0 to 19) above the caller's nice value: a refresh takes
+ * the cores the event loop leaves, so ingest keeps up while refreshes run (Linux keeps a nice
+ * value per thread; SCHED_IDLE would starve a refresh on a busy machine, SCHED_BATCH alone
+ * does not yield to the loop). A nice value that cannot be set is left as it is. Returns NULL
+ * on failure. */
+struct workers *workers_start(int n, int nice);
 /* Queues fn(arg); the job owns arg. Thread: the loop. */
 void workers_submit(struct workers *w, job_fn fn, void *arg);
 /* Number of threads alive (for the watchdog). */

@@ -25,6 +25,7 @@ static const char EVERY_OPTION[] =
     "checkpoint_every: 30s\n"
     "log_level: debug\n"
     "workers: 3\n"
+    "worker_nice: 5\n"
     "drain: {depth: 5, similarity: 0.5, max_children: 50, max_clusters: 500, max_streams: 8}\n"
     "alerts: {endpoint: \"tcp://127.0.0.1:17002\", hwm: 500, heartbeat: 2500ms}\n"
     "query: {endpoint: \"tcp://127.0.0.1:17003\"}\n"

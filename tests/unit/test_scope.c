@@ -60,7 +60,7 @@ static void wait_refreshes(struct scope *s, long n)
  * refresh due every 100 rows. Returns the graph JSON. */
 static json_t *run(const struct config *c)
 {
-    struct workers *w = workers_start(1);
+    struct workers *w = workers_start(1, 0);
     struct scope *s = scope_new(&c->scopes[0], 8, 1000000000, NULL, NULL);
     struct rng r;
     rng_seed(&r, 5);
