@@ -194,6 +194,9 @@ struct scope_seen {
 };
 
 static struct scope_seen seen[MAX_SCOPES];
+static int ingesting = 1;     /* cleared when every sample is taken */
+static double first_due_t;    /* wall time a first refresh was first due (0: not yet) */
+static long ingest_refreshes; /* refreshes seen to finish while ingest ran */
 
 /* Takes what a status shows of each scope: new refreshes and the last one's latency. */
 static void observe(json_t *st)
@@ -209,6 +212,8 @@ static void observe(json_t *st)
         /* rows the scope has seen: its monitor's, else every aligned row (the bench's scopes
          * each have a series in every bucket) */
         s->rows = geti(sc, "monitor.rows") > 0 ? geti(sc, "monitor.rows") : aligned;
+        if (!first_due_t && due(s->rows) > 0) first_due_t = bench_now();
+        if (ingesting && r > s->refreshes) ingest_refreshes += r - s->refreshes;
         if (r > s->refreshes && s->nlat < 4096)
             s->lat[s->nlat++] = json_number_value(json_object_get(sc, "refresh_seconds"));
         if (r > s->refreshes) { /* the gap since the last one seen */
@@ -351,6 +356,7 @@ int main(int argc, char **argv)
         json_decref(st);
         if (took >= want) {
             t_done = bench_now();
+            ingesting = 0;
             break;
         }
         usleep(RATE > 0 ? 250000 : 20000);
@@ -445,6 +451,15 @@ int main(int argc, char **argv)
     printf("%d of %d scopes refreshed at least once, the last of them %.1f s after the start "
            "(at row %ld)\n",
            nfirst, SCOPES, all_first, all_first_rows);
+    if (first_due_t > 0 && t_done > first_due_t && ingest_refreshes > 0) {
+        double per = (t_done - first_due_t) / ingest_refreshes;
+        printf("refresh throughput while ingesting: %ld refreshes finished in the %.0f s of wall "
+               "time after the first was due = one per %.1f s; %d scopes then need %.0f s per "
+               "cycle = a refresh_every of at least %.0f buckets at %.1f buckets per wall "
+               "second\n",
+               ingest_refreshes, t_done - first_due_t, per, SCOPES, per * SCOPES,
+               RATE > 0 ? per * SCOPES * RATE / total : 0.0, RATE > 0 ? RATE / total : 0.0);
+    }
     printf("longest gap between two refreshes of a scope: %.1f s of wall time, %ld rows (a "
            "refresh_every of at least that many buckets is kept at this load)\n",
            worst_gap_s, worst_gap_rows);
