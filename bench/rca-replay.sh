@@ -13,8 +13,8 @@
 # --calls (CALLS=0: neither). The daemon's alerts (its journal) hold its ranking per fault.
 # Printed: per fault the true root, the top component of rca's ranking and of the daemon's
 # (components[0] of each); then the share of faults where the two agree, the share where the
-# alert's root_cause label (the component of the top series) is the component of rca's top
-# series, the top-1 of each against the true root, the faults the daemon did not rank, and
+# alert's root_cause label is rca's (with known calls the first component, without them the
+# component of the top series), the top-1 of each against the true root, the faults the daemon did not rank, and
 # the replay's wall time.
 # usage: [SPEED=0] [MAX_GAP=0] [CALLS=1] [TIMEOUT=600] [DAYS=GLOB] [VERBOSE=1] [KEEP=1] bench/rca-replay.sh [CAUSALMON] [DATA_DIR]
 set -u
@@ -121,7 +121,8 @@ CONF
       "$journal" 2> /dev/null | head -1)
     dm=$(jq -r '.data.rca.components[0].component // empty' <<< "$alert")
     label=$(jq -r '.data.labels.root_cause // empty' <<< "$alert")
-    rs=$(jq -r '.root_causes[0].component // "-"' "$TMP/rca.json")
+    # the label is the first component with known calls, else the top series' component
+    if [ ${#calls_arg[@]} -gt 0 ]; then rs=$r; else rs=$(jq -r '.root_causes[0].component // "-"' "$TMP/rca.json"); fi
     [ -n "$label" ] && [ "$label" = "$rs" ] && label_agree=$((label_agree + 1))
     [ -z "$dm" ] && dm="-" && missing=$((missing + 1))
     total=$((total + 1))
@@ -134,4 +135,4 @@ CONF
 done
 f() { bc -l <<< "scale=3; $1" | sed 's/^\./0./'; }
 echo "faults $total: daemon top-1 = rca top-1 on $agree ($(f "$agree/$total")); top-1 vs the true root: rca $(f "$rca_ok/$total"), daemon $(f "$daemon_ok/$total"); not ranked by the daemon: $missing"
-echo "the alert's root_cause label (component of the top series) = that of rca's top series on $label_agree ($(f "$label_agree/$total"))"
+echo "the alert's root_cause label = rca's (first component with calls, else top series') on $label_agree ($(f "$label_agree/$total"))"

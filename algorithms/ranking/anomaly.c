@@ -18,6 +18,7 @@ void anomaly_params_default(struct anomaly_params *p)
     for (int k = 0; k < MKIND_COUNT; k++) p->rel_floor[k] = floors[k];
     p->std_share = 1;
     p->top_share = 0.1;
+    p->top_min = 2;
     p->new_score = 10;
     p->zmax = 1e4;
     p->min_reference = 2;
@@ -102,7 +103,9 @@ int anomaly_scores(const double *X, int rows, int n, int split, const signed cha
             continue;
         }
         int top = (int)ceil(p->top_share * k);
+        if (top < p->top_min) top = p->top_min;
         if (top < 1) top = 1;
+        if (top > k) top = k;
         qsort(zt, (size_t)k, sizeof *zt, cmp_desc);
         double sum = 0;
         for (int a = 0; a < top; a++) sum += zt[a];

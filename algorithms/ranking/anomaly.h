@@ -17,8 +17,11 @@
  *          keeps a counter's step of one from scoring as infinitely many spreads.
  *   z_t  = (x_t - med) / s for an "up" series, (med - x_t) / s for "down", |x_t - med| / s
  *          for "both", floored at 0
- *   z    = the mean of the largest ceil(top_share x incident rows) of z_t, so a long incident
- *          (1-second rows) needs a sustained departure, a short one (1-minute rows) its peak.
+ *   z    = the mean of the largest max(ceil(top_share x incident rows), top_min) of z_t (all
+ *          of them when there are fewer), so a long incident (1-second rows) needs a
+ *          sustained departure, and a short one (1-minute rows) more than one row: a single
+ *          row's spike of a spiky or quantised series (a latency histogram bucket) is not
+ *          enough.
  *   A reference that is 0 throughout (a series that did not exist yet: a new log template, a
  *   pod that served nothing) has no spread at all: its score is new_score x the share of
  *   incident rows that left 0 in the counted direction, a fixed and moderate value.
@@ -38,6 +41,7 @@ struct anomaly_params {
     double rel_floor[MKIND_COUNT]; /* spread floor relative to |median|, by kind (see .c) */
     double std_share;              /* the standard deviation's share in r when the IQR is 0 (1) */
     double top_share;              /* share of incident rows averaged at the top (0.1) */
+    int top_min;                   /* incident rows averaged at least (2) */
     double new_score;  /* score of a series new in the incident, all rows changed (10) */
     double zmax;       /* cap (1e4) */
     int min_reference; /* reference values needed (3) */

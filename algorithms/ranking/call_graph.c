@@ -26,10 +26,68 @@ static int valid_call(const int *e, int nc)
     return e[0] >= 0 && e[0] < nc && e[1] >= 0 && e[1] < nc && e[0] != e[1];
 }
 
-int call_graph_order(const double *score, int nc, const int *calls, int ncalls, int start,
-                     double share, int *order, int *explained_by)
+void call_graph_params_default(struct call_graph_params *p)
 {
-    if (nc < 1 || !(share > 0 && share <= 1)) return -1;
+    p->share = 0.8;
+    p->front_leaf = 1;
+    p->common_callees = 2;
+}
+
+/* 1 when following explained-by links from c reaches target (cycles stop after nc steps). */
+static int explained_through(const int *expl, int nc, int c, int target)
+{
+    for (int h = 0; c >= 0 && h <= nc; c = expl[c], h++)
+        if (c == target) return 1;
+    return 0;
+}
+
+/* The front rule (call_graph.h): each anomalous, unexplained leaf l with a single caller is
+ * explained by the best anomalous sibling that has callees, does not call l and is not
+ * explained through l. first/callee: the callees of each component (compressed rows). */
+static void explain_fronts(const double *s, const unsigned char *anom, int nc, const int *first,
+                           const int *callee, const int *ncallers, int *expl)
+{
+    int *e0 = xmallocarray((size_t)nc, sizeof(int));
+    memcpy(e0, expl, (size_t)nc * sizeof(int));
+    for (int c = 0; c < nc; c++)
+        for (int a = first[c]; a < first[c + 1]; a++) {
+            int l = callee[a];
+            if (!anom[l] || e0[l] >= 0 || first[l + 1] > first[l] || ncallers[l] != 1) continue;
+            for (int b = first[c]; b < first[c + 1]; b++) {
+                int sib = callee[b], calls_l = 0;
+                if (sib == l || !anom[sib] || first[sib + 1] == first[sib]) continue;
+                for (int d = first[sib]; d < first[sib + 1]; d++) calls_l |= callee[d] == l;
+                if (calls_l || explained_through(e0, nc, sib, l)) continue;
+                if (expl[l] < 0 || s[sib] > s[expl[l]]) expl[l] = sib;
+            }
+        }
+    free(e0);
+}
+
+/* The common-cause rule (call_graph.h): a component with at least min anomalous callees
+ * that nothing explains explains them, and is unexplained itself. */
+static void explain_common_causes(const unsigned char *anom, int nc, const int *first,
+                                  const int *callee, int min, int *expl)
+{
+    int *e1 = xmallocarray((size_t)nc, sizeof(int));
+    memcpy(e1, expl, (size_t)nc * sizeof(int));
+    for (int c = 0; c < nc; c++) {
+        int cnt = 0;
+        if (!anom[c]) continue;
+        for (int a = first[c]; a < first[c + 1]; a++) cnt += anom[callee[a]] && e1[callee[a]] < 0;
+        if (cnt < min) continue;
+        expl[c] = -1;
+        for (int a = first[c]; a < first[c + 1]; a++)
+            if (anom[callee[a]] && e1[callee[a]] < 0) expl[callee[a]] = c;
+    }
+    free(e1);
+}
+
+int call_graph_order(const double *score, int nc, const int *calls, int ncalls, int start,
+                     const struct call_graph_params *p, int *order, int *explained_by)
+{
+    if (nc < 1 || !p || !(p->share > 0 && p->share <= 1) || p->common_callees < 0) return -1;
+    double share = p->share;
     double *s = xmallocarray((size_t)nc, sizeof(double));
     double best = 0;
     for (int c = 0; c < nc; c++) {
@@ -59,6 +117,17 @@ int call_graph_order(const double *score, int nc, const int *calls, int ncalls, 
     memcpy(fill, first, (size_t)nc * sizeof(int));
     for (int e = 0; e < ncalls; e++)
         if (valid_call(calls + 2 * e, nc)) callee[fill[calls[2 * e]]++] = calls[2 * e + 1];
+    /* a call listed twice counts once: fill is reused as the number of distinct callers */
+    memset(fill, 0, (size_t)nc * sizeof(int));
+    for (int c = 0; c < nc; c++)
+        for (int a = first[c]; a < first[c + 1]; a++) {
+            int dup = 0;
+            for (int b = first[c]; b < a; b++) dup |= callee[b] == callee[a];
+            fill[callee[a]] += !dup;
+        }
+    if (p->front_leaf) explain_fronts(s, anom, nc, first, callee, fill, expl);
+    if (p->common_callees > 0)
+        explain_common_causes(anom, nc, first, callee, p->common_callees, expl);
     int head = 0, tail = 0;
     if (best > 0 && start >= 0 && start < nc) reach[start] = 1, queue[tail++] = start;
     while (head < tail) {

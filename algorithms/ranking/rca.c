@@ -39,7 +39,7 @@ void rca_params_default(struct rca_params *p)
     p->w_component[0] = 0.7;
     p->w_component[1] = 0.2;
     p->w_component[2] = 0.1;
-    p->call_share = 0.8;
+    call_graph_params_default(&p->calls);
     p->graph_max_missing = 0.2;
     p->rank_max_missing = 0.5;
 }
@@ -104,7 +104,8 @@ static struct rca_component *fold_components(const int *var, const double *score
 }
 
 /* Step 7: res->components (ranked by step 6) reordered callee-first on the known calls. */
-static void order_by_calls(struct rca_result *res, const struct rca_prior *pr, double share)
+static void order_by_calls(struct rca_result *res, const struct rca_prior *pr,
+                           const struct call_graph_params *cp)
 {
     int nc = pr->ncomponents;
     double *score = xmallocarray((size_t)nc, sizeof(double));
@@ -114,7 +115,7 @@ static void order_by_calls(struct rca_result *res, const struct rca_prior *pr, d
     for (int a = 0; a < nc; a++) by[res->components[a].component] = res->components[a];
     for (int c = 0; c < nc; c++) score[c] = by[c].score;
     int start = res->kpi >= 0 ? pr->component[res->kpi] : -1;
-    if (call_graph_order(score, nc, pr->calls, pr->ncalls, start, share, order, expl) > 0)
+    if (call_graph_order(score, nc, pr->calls, pr->ncalls, start, cp, order, expl) > 0)
         for (int a = 0; a < nc; a++) {
             res->components[a] = by[order[a]];
             res->components[a].explained_by = expl[order[a]];
@@ -381,7 +382,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
         res->baseline_components =
             fold_components(res->baseline, res->baseline_score, nr, prior, p->w_component);
         res->ncomponents = prior->ncomponents;
-        if (prior->calls && prior->ncalls > 0) order_by_calls(res, prior, p->call_share);
+        if (prior->calls && prior->ncalls > 0) order_by_calls(res, prior, &p->calls);
         free(vars);
         free(sc);
     }

@@ -39,8 +39,10 @@
  *      [1] x its second + [2] x its third (0.7, 0.2, 0.1), so one noisy series weighs less than
  *      agreeing ones.
  *   7. Known calls (prior->calls, e.g. a service map): the components are ordered callee-first
- *      (call_graph.h): anomalous components that no anomalous callee explains come first,
- *      those reached from the KPI's component before the others. The graph-free component
+ *      (call_graph.h): anomalous components that nothing explains come first, those reached
+ *      from the KPI's component before the others. A callee explains its caller; an
+ *      instrumented sibling explains a single-caller leaf (a front); a caller with two or more
+ *      unexplained anomalous callees explains them (their common cause). The graph-free component
  *      ranking stays the order of step 6 on the anomaly evidence alone.
  * KPI choice without one given: the best prior->kpi_pref class (2: a latency, error or success
  * series of an entry-point component, 1: any latency, error or success series, 0: any), the
@@ -79,9 +81,10 @@ struct rca_params {
     double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
     /* step 6: a component's score from its best, second and third series (.7 .2 .1) */
     double w_component[3];
-    /* step 7: a component counts as anomalous on the call graph from this share of the best
-     * component score (0.8) */
-    double call_share;
+    /* step 7 (call_graph.h): a component counts as anomalous on the call graph from
+     * calls.share of the best component score (0.8); the front and common-cause rules
+     * (calls.front_leaf 1, calls.common_callees 2) */
+    struct call_graph_params calls;
     double graph_max_missing;   /* series with more missing values stay out of the graph (0.2) */
     double rank_max_missing;    /* series missing in more of the reference are not ranked (0.5) */
     const volatile int *cancel; /* polled by PCMCI+ and LPCMCI (pcmci_params.cancel); NULL:

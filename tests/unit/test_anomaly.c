@@ -24,13 +24,23 @@ static void test_score_matches_a_hand_computation(void **state)
     double X[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 3, 5};
     struct anomaly_params p;
     anomaly_params_default(&p);
-    double z;
-    signed char up = MDIR_UP;
+    double z, s = fmax(4 / 1.349, 1.4826 * 2);
+    signed char up = MDIR_UP, down = MDIR_DOWN;
+    /* by default the two largest of the 3 incident z_t are averaged: (8 + 0) / 2 rises */
     assert_int_equal(anomaly_scores(X, 12, 1, 9, &up, NULL, &p, &z), 0);
-    assert_close(z, (13 - 5) / fmax(4 / 1.349, 1.4826 * 2), 1e-12);
-    signed char down = MDIR_DOWN;
+    assert_close(z, (8.0 + 0) / 2 / s, 1e-12);
     anomaly_scores(X, 12, 1, 9, &down, NULL, &p, &z);
-    assert_close(z, (5 - 3) / fmax(4 / 1.349, 1.4826 * 2), 1e-12);
+    assert_close(z, (2.0 + 0) / 2 / s, 1e-12);
+    /* the peak alone with top_min 1 */
+    p.top_min = 1;
+    assert_int_equal(anomaly_scores(X, 12, 1, 9, &up, NULL, &p, &z), 0);
+    assert_close(z, (13 - 5) / s, 1e-12);
+    anomaly_scores(X, 12, 1, 9, &down, NULL, &p, &z);
+    assert_close(z, (5 - 3) / s, 1e-12);
+    /* more rows averaged than there are incident rows: all of them */
+    p.top_min = 5;
+    anomaly_scores(X, 12, 1, 9, &up, NULL, &p, &z);
+    assert_close(z, (8.0 + 0 + 0) / 3 / s, 1e-12);
     assert_int_equal(anomaly_scores(X, 12, 1, 0, NULL, NULL, &p, &z), -1);
     assert_int_equal(anomaly_scores(X, 12, 1, 12, NULL, NULL, &p, &z), -1);
 }
@@ -78,6 +88,40 @@ static void test_near_zero_spread_series_do_not_outrank_a_real_cpu_step(void **s
 }
 
 /* Failure mode 2: direction by kind, and units do not matter. */
+/* One row's spike of a quantised latency (a histogram bucket that the reference reached too)
+ * does not outrank a step that holds through the incident; with the peak alone it did. */
+static void test_a_one_row_spike_does_not_outrank_a_sustained_step(void **state)
+{
+    (void)state;
+    enum { REF = 20, INC = 8, ROWS = REF + INC, N = 2, SPIKE = 0, STEP = 1 };
+    double X[ROWS * N];
+    for (int t = 0; t < REF; t++) {
+        X[t * N + SPIKE] = t < 12 ? 0.0046 : t < 18 ? 0.0085 : t == 18 ? 0.0205 : 0.205;
+        X[t * N + STEP] = t % 2 ? 26 : 24;
+    }
+    for (int t = REF; t < ROWS; t++) {
+        X[t * N + SPIKE] = t == REF + 3 ? 0.205 : 0.0085;
+        X[t * N + STEP] = 85; /* 60 above the median 25 */
+    }
+    signed char up[N] = {MDIR_UP, MDIR_UP};
+    struct anomaly_params p;
+    anomaly_params_default(&p);
+    double z[N];
+    /* the spreads are resolutions: 0.0039 for the spike (4 distinct values in 20 rows), 2
+     * for the step (two values, 24 and 26) */
+    const double res = 0.0085 - 0.0046;
+    p.top_min = 1;
+    assert_int_equal(anomaly_scores(X, ROWS, N, REF, up, NULL, &p, z), 0);
+    assert_close(z[SPIKE], (0.205 - 0.0046) / res, 1e-9);
+    assert_close(z[STEP], 60.0 / 2, 1e-9);
+    assert_true(z[SPIKE] > z[STEP]);
+    anomaly_params_default(&p); /* top_min 2 */
+    assert_int_equal(anomaly_scores(X, ROWS, N, REF, up, NULL, &p, z), 0);
+    assert_close(z[SPIKE], ((0.205 - 0.0046) + (0.0085 - 0.0046)) / 2 / res, 1e-9);
+    assert_close(z[STEP], 60.0 / 2, 1e-9);
+    assert_true(z[STEP] > z[SPIKE]);
+}
+
 static void test_direction_counts_and_units_do_not(void **state)
 {
     (void)state;
@@ -159,6 +203,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_score_matches_a_hand_computation),
         cmocka_unit_test(test_near_zero_spread_series_do_not_outrank_a_real_cpu_step),
+        cmocka_unit_test(test_a_one_row_spike_does_not_outrank_a_sustained_step),
         cmocka_unit_test(test_direction_counts_and_units_do_not),
         cmocka_unit_test(test_metric_kinds_from_names),
     };

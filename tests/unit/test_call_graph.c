@@ -10,6 +10,9 @@
 
 enum { FRONT, API, DB, BATCH };
 
+/* the default rules with the given share */
+#define P(x) (&(struct call_graph_params){.share = (x), .front_leaf = 1, .common_callees = 2})
+
 static void test_the_deepest_anomalous_callee_on_the_kpis_path_comes_first(void **state)
 {
     (void)state;
@@ -17,7 +20,7 @@ static void test_the_deepest_anomalous_callee_on_the_kpis_path_comes_first(void 
     const int calls[] = {FRONT, API, API, DB};
     double s[] = {1.0, 0.95, 0.85};
     int order[3], expl[3];
-    assert_int_equal(call_graph_order(s, 3, calls, 2, FRONT, 0.8, order, expl), 1);
+    assert_int_equal(call_graph_order(s, 3, calls, 2, FRONT, P(0.8), order, expl), 1);
     assert_int_equal(order[0], DB);
     assert_int_equal(order[1], FRONT);
     assert_int_equal(order[2], API);
@@ -27,7 +30,7 @@ static void test_the_deepest_anomalous_callee_on_the_kpis_path_comes_first(void 
 
     /* db below 0.8 of the best is not anomalous: api is the deepest anomalous callee */
     s[DB] = 0.5;
-    assert_int_equal(call_graph_order(s, 3, calls, 2, FRONT, 0.8, order, expl), 1);
+    assert_int_equal(call_graph_order(s, 3, calls, 2, FRONT, P(0.8), order, expl), 1);
     assert_int_equal(order[0], API);
     assert_int_equal(order[1], FRONT);
     assert_int_equal(order[2], DB);
@@ -41,17 +44,17 @@ static void test_an_anomalous_component_off_the_path_comes_after_those_on_it(voi
     const int calls[] = {FRONT, API, API, DB};
     const double s[] = {1.0, 0.95, 0.85, 1.2};
     int order[4];
-    assert_int_equal(call_graph_order(s, 4, calls, 2, FRONT, 0.8, order, NULL), 2);
+    assert_int_equal(call_graph_order(s, 4, calls, 2, FRONT, P(0.8), order, NULL), 2);
     /* anomalous from 0.96: only batch and front; front calls api, which is not anomalous */
     assert_int_equal(order[0], FRONT);
     assert_int_equal(order[1], BATCH);
-    assert_int_equal(call_graph_order(s, 4, calls, 2, FRONT, 0.7, order, NULL), 2);
+    assert_int_equal(call_graph_order(s, 4, calls, 2, FRONT, P(0.7), order, NULL), 2);
     assert_int_equal(order[0], DB);    /* reached: front -> api -> db */
     assert_int_equal(order[1], BATCH); /* not reached */
     assert_int_equal(order[2], FRONT);
     assert_int_equal(order[3], API);
     /* without a start, every unexplained anomalous component is of the second class */
-    assert_int_equal(call_graph_order(s, 4, calls, 2, -1, 0.7, order, NULL), 2);
+    assert_int_equal(call_graph_order(s, 4, calls, 2, -1, P(0.7), order, NULL), 2);
     assert_int_equal(order[0], BATCH);
     assert_int_equal(order[1], DB);
 }
@@ -63,23 +66,104 @@ static void test_cycles_self_calls_bad_edges_and_bad_scores(void **state)
     const int cyc[] = {FRONT, API, API, DB, DB, API, DB, DB, 7, FRONT, -1, API};
     double s[] = {1.0, 0.9, 0.95};
     int order[3], expl[3];
-    assert_int_equal(call_graph_order(s, 3, cyc, 6, FRONT, 0.8, order, expl), 0);
+    assert_int_equal(call_graph_order(s, 3, cyc, 6, FRONT, P(0.8), order, expl), 0);
     assert_int_equal(order[0], FRONT);
     assert_int_equal(order[1], DB);
     assert_int_equal(order[2], API);
     assert_int_equal(expl[DB], API);
     /* NaN and negative scores count as 0; nothing positive: no candidate */
     const double z[] = {NAN, -1, 0};
-    assert_int_equal(call_graph_order(z, 3, cyc, 2, FRONT, 0.8, order, NULL), 0);
+    assert_int_equal(call_graph_order(z, 3, cyc, 2, FRONT, P(0.8), order, NULL), 0);
     /* a component without series (NaN) stays after those that score 0 */
     const double w[] = {NAN, 0, 1};
-    assert_int_equal(call_graph_order(w, 3, NULL, 0, -1, 0.8, order, NULL), 1);
+    assert_int_equal(call_graph_order(w, 3, NULL, 0, -1, P(0.8), order, NULL), 1);
     assert_int_equal(order[0], 2);
     assert_int_equal(order[1], 1);
     assert_int_equal(order[2], 0);
-    assert_int_equal(call_graph_order(s, 0, cyc, 2, FRONT, 0.8, order, NULL), -1);
-    assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, 0, order, NULL), -1);
-    assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, 1.5, order, NULL), -1);
+    assert_int_equal(call_graph_order(s, 0, cyc, 2, FRONT, P(0.8), order, NULL), -1);
+    assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, P(0), order, NULL), -1);
+    assert_int_equal(call_graph_order(s, 3, cyc, 2, FRONT, P(1.5), order, NULL), -1);
+}
+
+/* A load balancer that only its caller's client spans show (a leaf with one caller) and the
+ * service behind it, which the map shows as another callee of the same caller: the caller's
+ * view of the balancer is the more anomalous, the service is the root. */
+static void test_a_single_caller_leaf_is_explained_by_the_instrumented_sibling(void **state)
+{
+    (void)state;
+    enum { F, SVC, LB, STORE, OTHER, NC };
+    const int calls[] = {F, SVC, F, LB, SVC, STORE};
+    double s[NC] = {0.95, 0.9, 1.0, 0.1, 0.1};
+    int order[NC], expl[NC];
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], SVC);
+    assert_int_equal(expl[LB], SVC);
+    assert_int_equal(expl[F], LB); /* the best anomalous callee, itself explained */
+    assert_int_equal(expl[SVC], -1);
+    /* without the rule the balancer and the service are two unexplained anomalous callees
+     * of one caller, which the common-cause rule then blames */
+    struct call_graph_params off = *P(0.8);
+    off.front_leaf = 0;
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, &off, order, expl), 1);
+    assert_int_equal(order[0], F);
+    /* and without both the balancer comes first */
+    off.common_callees = 0;
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, &off, order, expl), 2);
+    assert_int_equal(order[0], LB);
+    assert_int_equal(order[1], SVC);
+    /* an anomalous store behind the service explains the service, and so the balancer too */
+    s[STORE] = 0.85;
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], STORE);
+    assert_int_equal(expl[SVC], STORE);
+    assert_int_equal(expl[LB], SVC);
+    /* a leaf with two callers is a service of its own, not a front (common causes left out,
+     * which would blame the caller of both) */
+    s[STORE] = 0.1;
+    const int two[] = {F, SVC, F, LB, SVC, STORE, OTHER, LB};
+    struct call_graph_params fronts = *P(0.8);
+    fronts.common_callees = 0;
+    assert_int_equal(call_graph_order(s, NC, two, 4, F, &fronts, order, expl), 2);
+    assert_int_equal(order[0], LB);
+    assert_int_equal(expl[LB], -1);
+    /* nor is a leaf whose sibling calls it: that sibling is explained by the leaf */
+    const int via[] = {F, SVC, F, LB, SVC, LB};
+    assert_int_equal(call_graph_order(s, NC, via, 3, F, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], LB);
+    assert_int_equal(expl[SVC], LB);
+}
+
+/* A saturated caller slows every call it makes as it measures them: two of its callees are
+ * anomalous, with no anomalous callee of their own. The caller is their common cause. */
+static void test_a_caller_with_two_unexplained_anomalous_callees_is_their_common_cause(void **state)
+{
+    (void)state;
+    enum { F, A, B, C, NC };
+    const int calls[] = {F, A, F, B, F, C};
+    const double s[NC] = {0.9, 1.0, 0.95, 0.2};
+    int order[NC], expl[NC];
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], F);
+    assert_int_equal(expl[F], -1);
+    assert_int_equal(expl[A], F);
+    assert_int_equal(expl[B], F);
+    assert_int_equal(expl[C], -1); /* not anomalous */
+    /* one anomalous callee still explains its caller */
+    const double one[NC] = {0.9, 1.0, 0.5, 0.2};
+    assert_int_equal(call_graph_order(one, NC, calls, 3, F, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], A);
+    assert_int_equal(expl[F], A);
+    /* with the rule off, or asking for three callees, the best callee comes first */
+    struct call_graph_params q = *P(0.8);
+    q.common_callees = 0;
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, &q, order, expl), 2);
+    assert_int_equal(order[0], A);
+    assert_int_equal(expl[F], A);
+    q.common_callees = 3;
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, &q, order, expl), 2);
+    assert_int_equal(order[0], A);
+    q.common_callees = -1;
+    assert_int_equal(call_graph_order(s, NC, calls, 3, F, &q, order, expl), -1);
 }
 
 /* An incident where the database slows down and its caller's latency rises more than its own:
@@ -113,7 +197,7 @@ static void test_the_ranking_puts_the_callee_first_with_the_service_map(void **s
     const int calls[] = {FRONT, API, API, DB};
     pr.calls = calls;
     pr.ncalls = 2;
-    p.call_share = 0.3;
+    p.calls.share = 0.3;
     assert_int_equal(rca_run(X, ROWS, N, REF, FRONT, &p, &pr, &res, err, sizeof err), 0);
     assert_int_equal(res.components[0].component, DB);
     for (int a = 0; a < res.ncomponents; a++)
@@ -130,6 +214,9 @@ int main(void)
         cmocka_unit_test(test_the_deepest_anomalous_callee_on_the_kpis_path_comes_first),
         cmocka_unit_test(test_an_anomalous_component_off_the_path_comes_after_those_on_it),
         cmocka_unit_test(test_cycles_self_calls_bad_edges_and_bad_scores),
+        cmocka_unit_test(test_a_single_caller_leaf_is_explained_by_the_instrumented_sibling),
+        cmocka_unit_test(
+            test_a_caller_with_two_unexplained_anomalous_callees_is_their_common_cause),
         cmocka_unit_test(test_the_ranking_puts_the_callee_first_with_the_service_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
