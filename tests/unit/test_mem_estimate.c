@@ -245,7 +245,9 @@ static void test_monitor_estimate_covers_the_measured_peak(void **state)
     /* (under the sanitizer, its quarantine keeps every round's freed scratch out of reuse, so
      * the resident growth says nothing about what the monitor holds) */
     assert_true(got <= est);
-    assert_true(got >= 0.5 * est); /* an upper bound, not a guess far above */
+    /* an upper bound, not a guess far above: within 2.5x. Alone it measures about 0.54 of the
+     * estimate; under a parallel ctest it measured 0.50 once, so the floor is not 0.5 */
+    assert_true(got >= 0.4 * est);
 #endif
     free(c);
 }
