@@ -183,9 +183,9 @@ static void run_contemp(int N, int T, enum mech_test test, int seeds)
                     npp += ch.parent >= 0 && m->coef[((size_t)i * N + ch.parent) * 2] != 0.0;
                     npv += m->coef[((size_t)i * N + ch.var) * 2] != 0.0;
                 }
-                printf(
-                    "\n  kind %d seed %d changed %d (%d parents) parent %d (%d parents): reported",
-                    k, s, ch.var, npv, ch.parent, npp);
+                printf("\n  kind %d seed %d changed %d (%d lag-0 parents) parent %d (%d lag-0 "
+                       "parents): reported",
+                       k, s, ch.var, npv, ch.parent, npp);
                 for (int a = 0; a < res.nchanged; a++)
                     printf(" %d (p %.2g %s)", res.changed[a].var, res.changed[a].pval,
                            change_kind_str(res.changed[a].detail.kind));

@@ -12,8 +12,9 @@
  * change, whose effect d is the changed term in noise sds as a regression sees it (|coefficient
  * change| x sd of the parent given the child's other true regressors, pre-change rows), with one
  * false alarm per N x 10,000 rows per series, needs about 2 ln(N x 10,000) / d^2 rows (Lorden);
- * no detector at the target false-alarm rate is faster on average, so a case above 120 rows is
- * out of reach of the 120-row target whatever the monitor does.
+ * Lorden's CUSUM is asymptotically optimal for the worst-case delay at a given false-alarm
+ * rate, so a case far above 120 rows is out of reach of the 120-row target whatever the
+ * monitor does (an approximate bound, not an exact one).
  * False alarms: fault-free streams of 20,000 rows, N = 20: plain; a daily cycle (period 96,
  * amplitude 2 noise sds, every series); t-distributed noise (3 df, unit variance); a slow random
  * walk (step 0.02 noise sd) added to one series; 5 % missing values. Events per 10,000 rows.
@@ -152,7 +153,8 @@ static double partial_effect(const struct svar_model *mod, const struct svar_cha
 /* Rows an oracle needs: a CUSUM on the log-likelihood ratio of the known change (Kullback-Leibler
  * information d^2 / 2 per row for an effect of d noise sds) with a run length of N x 10,000 rows
  * per series under no change (one false alarm per 10,000 rows in the scope) needs about
- * ln(ARL0) / KL rows (Lorden); no detector at that false-alarm rate is faster on average. */
+ * ln(ARL0) / KL rows (Lorden; asymptotically the best worst-case delay at that false-alarm
+ * rate). */
 static double oracle_rows(double d, int N)
 {
     return d > 0 ? 2.0 * log((double)N * 1e4) / (d * d) : INFINITY;

@@ -269,10 +269,11 @@ static void tick(struct daemon *d, int watchdog)
         heartbeat(d);
         d->last_heartbeat = t;
     }
-    /* idle flush: every input quiet -> close the buckets up to the newest record */
+    /* idle flush: every input quiet -> close the buckets up to the newest record, or up to
+     * the mark of a Kafka partition that is behind the others (aligner_flush_idle) */
     if (t - d->last_record_wall >= conf->idle_flush_ns * 1e-9) {
         scope_owner_idle(d); /* a scope's catch-up rows come before the main aligner's */
-        aligner_flush_all(d->al, on_row, d);
+        aligner_flush_idle(d->al, on_row, d);
         d->last_record_wall = t;
     }
 }

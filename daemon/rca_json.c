@@ -55,7 +55,7 @@ static json_t *components_json(const struct rca_component *cs, int n, const stru
         json_t *o = json_pack("{s:i, s:s, s:o, s:s}", "rank", i + 1, "component",
                               c->component_names[cs[i].component], "score", num(cs[i].score),
                               "variable", c->names[cs[i].best_var]);
-        if (cs[i].explained_by >= 0) /* a known callee as anomalous explains it (rca.h step 7) */
+        if (cs[i].explained_by >= 0) /* rca.h step 7: a callee, a sibling or a common caller */
             json_object_set_new(o, "explained_by",
                                 json_string(c->component_names[cs[i].explained_by]));
         json_array_append_new(a, o);

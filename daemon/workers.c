@@ -1,8 +1,11 @@
 #include "workers.h"
 
+#include "logmsg.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -31,7 +34,9 @@ static void lower_priority(int inc)
     int cur = getpriority(PRIO_PROCESS, tid);
     if (cur == -1 && errno) return;
     int want = cur + inc > 19 ? 19 : cur + inc;
-    (void)setpriority(PRIO_PROCESS, tid, want);
+    if (setpriority(PRIO_PROCESS, tid, want) != 0)
+        logmsg(LOG_WARNING, "worker_nice: could not lower a worker's priority to nice %d (%s)",
+               want, strerror(errno));
 }
 
 static void *run(void *arg)

@@ -41,10 +41,10 @@ struct anomaly_params {
     double rel_floor[MKIND_COUNT]; /* spread floor relative to |median|, by kind (see .c) */
     double std_share;              /* the standard deviation's share in r when the IQR is 0 (1) */
     double top_share;              /* share of incident rows averaged at the top (0.1) */
-    int top_min;                   /* incident rows averaged at least (2) */
+    int top_min;                   /* incident rows averaged at least (2; below 1: 1) */
     double new_score;  /* score of a series new in the incident, all rows changed (10) */
     double zmax;       /* cap (1e4) */
-    int min_reference; /* reference values needed (3) */
+    int min_reference; /* reference values needed (2) */
 };
 
 void anomaly_params_default(struct anomaly_params *p);

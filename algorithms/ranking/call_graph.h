@@ -11,14 +11,14 @@
  *     seen only from that caller: a load balancer, proxy or external name that the caller's
  *     client-side spans name, while the service behind it appears as another callee of the
  *     same caller. It is explained by the best anomalous callee of that caller that has
- *     callees of its own (instrumented), does not call the leaf and is not explained through
- *     it;
+ *     callees of its own (instrumented) and is not explained through it;
  *   - a common cause (common_callees): a component with at least common_callees anomalous
  *     callees that nothing above explains, its own anomaly included, is their common cause:
  *     a saturated caller slows every call it makes, as its callers measure them, while one
  *     slow callee leaves its siblings alone. Those callees are then explained by it, and it
- *     is a candidate root again.
- * The order is:
+ *     is a candidate root again (a callee two such callers share goes to the better-scoring).
+ * Explanations that go round in a circle (calls in a cycle, all anomalous) are cut at the
+ * circle's best-scoring member, which becomes a candidate root. The order is:
  *   1. candidate roots reachable from the start component (the KPI's) along calls to
  *      anomalous callees, by score (the traversal an operator does by hand on a service map);
  *   2. other candidate roots, by score (an anomalous component outside the map, or not
@@ -37,6 +37,8 @@ struct call_graph_params {
                          * cause; 0: never (2) */
 };
 
+/* Fills p with the defaults given above: share 0.8, front_leaf 1, common_callees 2. Any
+ * thread. */
 void call_graph_params_default(struct call_graph_params *p);
 
 /* Orders components 0..nc-1 as above. score[nc] (NaN or negative: 0); calls[2 * ncalls]

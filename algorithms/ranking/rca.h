@@ -41,9 +41,10 @@
  *   7. Known calls (prior->calls, e.g. a service map): the components are ordered callee-first
  *      (call_graph.h): anomalous components that nothing explains come first, those reached
  *      from the KPI's component before the others. A callee explains its caller; an
- *      instrumented sibling explains a single-caller leaf (a front); a caller with two or more
- *      unexplained anomalous callees explains them (their common cause). The graph-free component
- *      ranking stays the order of step 6 on the anomaly evidence alone.
+ *      instrumented sibling explains a single-caller leaf (a front); a caller with at least
+ *      calls.common_callees unexplained anomalous callees explains them (their common cause).
+ *      The graph-free component ranking stays the order of step 6 on the anomaly evidence
+ *      alone.
  * KPI choice without one given: the best prior->kpi_pref class (2: a latency, error or success
  * series of an entry-point component, 1: any latency, error or success series, 0: any), the
  * most anomalous within it.
@@ -147,7 +148,8 @@ struct rca_component {
     int component;
     double score;
     int best_var;     /* input column of its best series */
-    int explained_by; /* step 7: the anomalous callee that explains it, or -1 */
+    int explained_by; /* step 7: the anomalous component that explains it (a callee, a
+                       * sibling for a front, the caller for a common cause), or -1 */
 };
 
 struct rca_excluded {

@@ -344,6 +344,20 @@ void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx)
                     ctx);
 }
 
+void aligner_flush_idle(struct aligner *al, aligner_row_fn fn, void *ctx)
+{
+    if (!al->started || al->awaiting) return;
+    int64_t until = (floor_div(al->newest, al->p.interval_ns) + 1) * al->p.interval_ns;
+    int64_t held = INT64_MAX;
+    for (int h = 0; h < al->nholders; h++)
+        if (al->hold[h] < held) held = al->hold[h];
+    if (al->p.hold_ns > 0 && held < until) { /* a stream behind: up to its mark, bounded */
+        int64_t floor_ns = al->newest - al->p.hold_ns;
+        until = held > floor_ns ? held : floor_ns;
+    }
+    close_until(al, until, fn, ctx);
+}
+
 void aligner_taken_elsewhere(struct aligner *al, enum aligner_result r)
 {
     if (r == ALIGN_LATE && al->st.late > 0) al->st.late--;

@@ -84,6 +84,12 @@ void aligner_flush(struct aligner *al, int64_t until_ns, aligner_row_fn fn, void
 /* Closes every bucket up to and including the newest record's (end of input, idle flush);
  * does nothing before the first record. */
 void aligner_flush_all(struct aligner *al, aligner_row_fn fn, void *ctx);
+/* The idle flush: as aligner_flush_all, but a holder's mark still holds (bounded by hold_ns as
+ * the watermark is), so a stream that is behind the others (a Kafka partition whose fetch
+ * stalled in a rebalance) does not find its buckets closed when it resumes. With no hold set,
+ * or hold_ns 0, the same as aligner_flush_all. Loop thread; does nothing before the first
+ * record. */
+void aligner_flush_idle(struct aligner *al, aligner_row_fn fn, void *ctx);
 
 /* The id of a series, creating it with the default aggregation if new and below the cap.
  * Returns -1 at the cap. */

@@ -382,6 +382,44 @@ static void test_hold_is_bounded_by_hold_ns(void **state)
     aligner_free(al);
 }
 
+/* The idle flush keeps a stream that is behind: its buckets stay open up to its mark (bounded
+ * by hold_ns), so its records are not late when it resumes; released, everything closes. */
+static void test_idle_flush_keeps_the_buckets_a_held_stream_has_not_delivered(void **state)
+{
+    (void)state;
+    struct aligner_params p = {S, 0, 2, 0, AGG_MEAN, 8 * S};
+    char err[128];
+    struct aligner *al = aligner_new(&p, err, sizeof err);
+    assert_non_null(al);
+    int h = aligner_add_holder(al);
+    struct rows out = {0};
+    aligner_set_hold(al, h, INT64_MIN, on_row, &out); /* b has delivered nothing yet */
+    for (int k = 0; k < 6; k++) {                     /* a and b: 100..105 s */
+        add(al, "a", 100 * S + k * S, k, &out);
+        add(al, "b", 100 * S + k * S, 10 + k, &out);
+    }
+    aligner_set_hold(al, h, 105 * S, on_row, &out); /* b has delivered up to 105 s */
+    for (int k = 6; k < 10; k++) add(al, "a", 100 * S + k * S, k, &out); /* a runs on to 109 */
+    assert_int_equal(out.n, 5); /* the buckets ending at or before 105 s: [100, 105) */
+    aligner_flush_idle(al, on_row, &out);
+    assert_int_equal(out.n, 5); /* 105..109 stay open for b (aligner_flush_all closes them) */
+    for (int k = 6; k < 10; k++)
+        assert_int_equal(add(al, "b", 100 * S + k * S, 10 + k, &out), ALIGN_OK); /* not late */
+    aligner_set_hold(al, h, INT64_MAX, on_row, &out);                            /* b caught up */
+    aligner_flush_idle(al, on_row, &out);
+    assert_int_equal(out.n, 10);
+    for (int r = 0; r < 10; r++) {
+        assert_true(out.start[r] == 100 * S + r * S);
+        assert_true(out.v[r][0] == r && out.v[r][1] == 10 + r);
+    }
+    /* a holder far behind holds only hold_ns (8 s) behind the newest record */
+    aligner_set_hold(al, h, INT64_MIN, on_row, &out);
+    for (int k = 10; k < 30; k++) add(al, "a", 100 * S + k * S, k, &out); /* newest 129 s */
+    aligner_flush_idle(al, on_row, &out);
+    assert_int_equal(out.n, 21); /* the buckets up to [120, 121): 129 s - 8 s */
+    aligner_free(al);
+}
+
 /* Lateness and hold that are not whole buckets (5 s each on 3 s buckets): the oldest and the
  * newest open bucket (2 and 6, with the first record at 18 s) each keep their own values. */
 static void test_open_buckets_never_share_a_slot_with_fractional_lateness_and_hold(void **state)
@@ -410,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_idle_series_expire_and_free_the_cap),
         cmocka_unit_test(test_held_watermark_gives_the_same_rows_whatever_the_stream_skew),
         cmocka_unit_test(test_hold_is_bounded_by_hold_ns),
+        cmocka_unit_test(test_idle_flush_keeps_the_buckets_a_held_stream_has_not_delivered),
         cmocka_unit_test(test_open_buckets_never_share_a_slot_with_fractional_lateness_and_hold),
         cmocka_unit_test(test_resumed_aligner_drops_duplicates_and_matches_uninterrupted),
         cmocka_unit_test(test_record_far_ahead_of_clock_refused_watermark_unmoved),

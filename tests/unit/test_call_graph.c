@@ -62,15 +62,18 @@ static void test_an_anomalous_component_off_the_path_comes_after_those_on_it(voi
 static void test_cycles_self_calls_bad_edges_and_bad_scores(void **state)
 {
     (void)state;
-    /* api <-> db explain each other: no candidate root, the order stays by score */
+    /* api <-> db would explain each other: the circle is cut at its best member, db, which
+     * is the one candidate root; the others follow by score */
     const int cyc[] = {FRONT, API, API, DB, DB, API, DB, DB, 7, FRONT, -1, API};
     double s[] = {1.0, 0.9, 0.95};
     int order[3], expl[3];
-    assert_int_equal(call_graph_order(s, 3, cyc, 6, FRONT, P(0.8), order, expl), 0);
-    assert_int_equal(order[0], FRONT);
-    assert_int_equal(order[1], DB);
+    assert_int_equal(call_graph_order(s, 3, cyc, 6, FRONT, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], DB);
+    assert_int_equal(order[1], FRONT);
     assert_int_equal(order[2], API);
-    assert_int_equal(expl[DB], API);
+    assert_int_equal(expl[DB], -1);
+    assert_int_equal(expl[API], DB);
+    assert_int_equal(expl[FRONT], API);
     /* NaN and negative scores count as 0; nothing positive: no candidate */
     const double z[] = {NAN, -1, 0};
     assert_int_equal(call_graph_order(z, 3, cyc, 2, FRONT, P(0.8), order, NULL), 0);
@@ -166,6 +169,50 @@ static void test_a_caller_with_two_unexplained_anomalous_callees_is_their_common
     assert_int_equal(call_graph_order(s, NC, calls, 3, F, &q, order, expl), -1);
 }
 
+/* A front whose sibling is explained, through a cycle of calls, by the front itself is left
+ * unexplained: explanations never go round in a circle. */
+static void test_a_front_is_not_explained_through_itself(void **state)
+{
+    (void)state;
+    enum { C, L1, A, L2, B, NC };
+    const int calls[] = {C, L1, C, A, A, L2, A, B, B, C};
+    const double s[NC] = {0.9, 1.0, 0.9, 0.95, 0.85};
+    int order[NC], expl[NC];
+    assert_int_equal(call_graph_order(s, NC, calls, 5, C, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], L2);
+    assert_int_equal(expl[L1], A);  /* a front of the instrumented sibling */
+    assert_int_equal(expl[L2], -1); /* its sibling B is explained through it */
+    for (int c = 0; c < NC; c++) {  /* every chain ends at the root within NC steps */
+        int d = c, h = 0;
+        while (expl[d] >= 0 && h++ < NC) d = expl[d];
+        assert_int_equal(d, L2);
+    }
+}
+
+/* A call listed twice is one callee: it does not make its caller a common cause. Two callers
+ * that qualify as the common cause of the same callees: the better-scoring one explains them,
+ * whatever their order. */
+static void test_common_causes_count_distinct_callees_and_the_best_caller_wins(void **state)
+{
+    (void)state;
+    enum { F, A, NC1 };
+    const int twice[] = {F, A, F, A};
+    const double s1[NC1] = {0.9, 1.0};
+    int order[4], expl[4];
+    assert_int_equal(call_graph_order(s1, NC1, twice, 2, F, P(0.8), order, expl), 1);
+    assert_int_equal(order[0], A);
+    assert_int_equal(expl[F], A);
+    enum { C2, C1, Y, Z, NC };
+    const int calls[] = {C2, Y, C2, Z, C1, Y, C1, Z};
+    const double s[NC] = {0.95, 0.85, 1.0, 0.9};
+    assert_int_equal(call_graph_order(s, NC, calls, 4, -1, P(0.8), order, expl), 2);
+    assert_int_equal(expl[Y], C2);
+    assert_int_equal(expl[Z], C2);
+    assert_int_equal(expl[C1], -1);
+    assert_int_equal(order[0], C2);
+    assert_int_equal(order[1], C1);
+}
+
 /* An incident where the database slows down and its caller's latency rises more than its own:
  * the caller ranks first on the evidence alone, the database with the service map. */
 static void test_the_ranking_puts_the_callee_first_with_the_service_map(void **state)
@@ -217,6 +264,8 @@ int main(void)
         cmocka_unit_test(test_a_single_caller_leaf_is_explained_by_the_instrumented_sibling),
         cmocka_unit_test(
             test_a_caller_with_two_unexplained_anomalous_callees_is_their_common_cause),
+        cmocka_unit_test(test_a_front_is_not_explained_through_itself),
+        cmocka_unit_test(test_common_causes_count_distinct_callees_and_the_best_caller_wins),
         cmocka_unit_test(test_the_ranking_puts_the_callee_first_with_the_service_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
