@@ -100,48 +100,71 @@ static long vm_hwm_kb(void)
     return kb;
 }
 
-/* In a child: the peak resident growth, in bytes, while the refresh's learner runs on a window
- * of rows x n at tau_max tau (cancelled at its first test, after the matrices are built). The
- * thread's BLAS scratch is set up first by a small run, and its growth goes to *blas. */
-static double measured_learn_peak(int rows, int n, int tau, int method, double *blas)
+/* Runs fn(ctx, out) in a forked child (a fresh peak resident size, nothing freed back to the
+ * parent's heap) and returns its two results in out. */
+static void in_child(void (*fn)(const void *ctx, double out[2]), const void *ctx, double out[2])
 {
     int fd[2];
     assert_int_equal(pipe(fd), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        double *X = malloc((size_t)rows * n * sizeof *X);
-        struct rng r;
-        rng_seed(&r, 7);
-        for (int t = 0; t < rows; t++)
-            for (int j = 0; j < n; j++)
-                X[(size_t)t * n + j] =
-                    (t ? 0.5 * X[(size_t)(t - 1) * n + j] : 0) + rng_normal(&r) + (j % 3 ? 0 : t);
-        static volatile int cancel = 1;
-        struct rca_params p;
-        rca_params_default(&p);
-        p.tau_max = tau;
-        p.method = method;
-        p.cancel = &cancel;
-        struct rca_learned l;
-        char err[256];
-        long start = vm_hwm_kb();
-        rca_graph_learn(X, rows, 8, &p, NULL, &l, err, sizeof err); /* 8 series: BLAS set up */
-        long before = vm_hwm_kb();
-        rca_graph_learn(X, rows, n, &p, NULL, &l, err, sizeof err);
-        double grew[2] = {(double)(vm_hwm_kb() - before) * 1024, (double)(before - start) * 1024};
-        ssize_t w = write(fd[1], grew, sizeof grew);
-        _exit(w == sizeof grew ? 0 : 1);
+        double got[2] = {-1, -1};
+        fn(ctx, got);
+        ssize_t w = write(fd[1], got, sizeof got);
+        _exit(w == sizeof got ? 0 : 1);
     }
     close(fd[1]);
-    double grew[2] = {-1, -1};
-    assert_int_equal(read(fd[0], grew, sizeof grew), (ssize_t)sizeof grew);
+    out[0] = out[1] = -1;
+    assert_int_equal(read(fd[0], out, 2 * sizeof *out), (ssize_t)(2 * sizeof *out));
     close(fd[0]);
     int st;
     waitpid(pid, &st, 0);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    *blas = grew[1];
-    return grew[0];
+}
+
+struct learn_case {
+    int rows, n, tau, method;
+};
+
+/* In the child: out[0] the peak resident growth, in bytes, while the refresh's learner runs on
+ * a window of rows x n at tau_max tau (cancelled at its first test, after the matrices are
+ * built); out[1] the growth of the thread's BLAS scratch, set up first by a small run. */
+static void learn_peak(const void *ctx, double out[2])
+{
+    const struct learn_case *c = ctx;
+    int rows = c->rows, n = c->n;
+    double *X = malloc((size_t)rows * n * sizeof *X);
+    struct rng r;
+    rng_seed(&r, 7);
+    for (int t = 0; t < rows; t++)
+        for (int j = 0; j < n; j++)
+            X[(size_t)t * n + j] =
+                (t ? 0.5 * X[(size_t)(t - 1) * n + j] : 0) + rng_normal(&r) + (j % 3 ? 0 : t);
+    static volatile int cancel = 1;
+    struct rca_params p;
+    rca_params_default(&p);
+    p.tau_max = c->tau;
+    p.method = c->method;
+    p.cancel = &cancel;
+    struct rca_learned l;
+    char err[256];
+    long start = vm_hwm_kb();
+    rca_graph_learn(X, rows, 8, &p, NULL, &l, err, sizeof err); /* 8 series: BLAS set up */
+    long before = vm_hwm_kb();
+    rca_graph_learn(X, rows, n, &p, NULL, &l, err, sizeof err);
+    out[0] = (double)(vm_hwm_kb() - before) * 1024;
+    out[1] = (double)(before - start) * 1024;
+}
+
+/* The peak resident growth of learn_peak; the BLAS scratch's goes to *blas. */
+static double measured_learn_peak(int rows, int n, int tau, int method, double *blas)
+{
+    struct learn_case c = {rows, n, tau, method};
+    double got[2];
+    in_child(learn_peak, &c, got);
+    *blas = got[1];
+    return got[0];
 }
 
 static void test_refresh_estimate_covers_the_measured_peak(void **state)
@@ -174,47 +197,47 @@ static void test_refresh_estimate_covers_the_measured_peak(void **state)
     free(lp), free(pc);
 }
 
-/* In a child: the peak resident growth, in bytes, of the change monitor of scope sc with n
- * series over `rows` rows in which every series steps by 4 noise sds at row `step` (every series
- * then freezes its reference and keeps its row of the scan's correlations: the worst case).
- * Returns the growth; *changed gets the series confirmed changed at the end. */
+struct monitor_case {
+    const struct scope_conf *sc;
+    int n, rows, step;
+};
+
+/* In the child: out[0] the peak resident growth, in bytes, of the change monitor of scope sc
+ * with n series over `rows` rows in which every series steps by 4 noise sds at row `step`
+ * (every series then freezes its reference and keeps its row of the scan's correlations: the
+ * worst case); out[1] the series confirmed changed at the end (-1: no monitor). */
+static void monitor_peak(const void *ctx, double out[2])
+{
+    const struct monitor_case *c = ctx;
+    int n = c->n;
+    double *row = malloc((size_t)n * sizeof *row), *prev = calloc((size_t)n, sizeof *prev);
+    struct rng r;
+    rng_seed(&r, 11);
+    struct change_monitor_params mp;
+    scope_monitor_params(c->sc, &mp);
+    char err[256];
+    long before = vm_hwm_kb();
+    struct change_monitor *m = change_monitor_new(&mp, n, err, sizeof err);
+    struct change_event ev[8];
+    for (int t = 0; t < c->rows && m; t++) {
+        for (int j = 0; j < n; j++) /* AR(1) series, some driven by their neighbour */
+            row[j] = prev[j] = 0.4 * prev[j] + (j % 4 ? 0 : 0.3 * prev[(j + 1) % n]) +
+                               rng_normal(&r) + (t >= c->step ? 4.0 : 0.0);
+        change_monitor_push(m, row, ev, 8);
+    }
+    out[0] = (double)(vm_hwm_kb() - before) * 1024;
+    out[1] = m ? (double)change_monitor_changed(m) : -1;
+}
+
+/* The peak resident growth of monitor_peak; *changed gets the series confirmed changed. */
 static double measured_monitor_peak(const struct scope_conf *sc, int n, int rows, int step,
                                     int *changed)
 {
-    int fd[2];
-    assert_int_equal(pipe(fd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        double *row = malloc((size_t)n * sizeof *row), *prev = calloc((size_t)n, sizeof *prev);
-        struct rng r;
-        rng_seed(&r, 11);
-        struct change_monitor_params mp;
-        scope_monitor_params(sc, &mp);
-        char err[256];
-        long before = vm_hwm_kb();
-        struct change_monitor *m = change_monitor_new(&mp, n, err, sizeof err);
-        struct change_event ev[8];
-        for (int t = 0; t < rows && m; t++) {
-            for (int j = 0; j < n; j++) /* AR(1) series, some driven by their neighbour */
-                row[j] = prev[j] = 0.4 * prev[j] + (j % 4 ? 0 : 0.3 * prev[(j + 1) % n]) +
-                                   rng_normal(&r) + (t >= step ? 4.0 : 0.0);
-            change_monitor_push(m, row, ev, 8);
-        }
-        double out[2] = {(double)(vm_hwm_kb() - before) * 1024,
-                         m ? (double)change_monitor_changed(m) : -1};
-        ssize_t w = write(fd[1], out, sizeof out);
-        _exit(w == sizeof out ? 0 : 1);
-    }
-    close(fd[1]);
-    double out[2] = {-1, -1};
-    assert_int_equal(read(fd[0], out, sizeof out), (ssize_t)sizeof out);
-    close(fd[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    *changed = (int)out[1];
-    return out[0];
+    struct monitor_case c = {sc, n, rows, step};
+    double got[2];
+    in_child(monitor_peak, &c, got);
+    *changed = (int)got[1];
+    return got[0];
 }
 
 /* The change monitor counts its new-parent scan (correlations of every series with every lagged
