@@ -14,7 +14,8 @@
  * and every refresh_every rows after; the daemon skips a due refresh while the scope's last one
  * still runs, so done < due means the workers did not keep up), the refresh latencies seen
  * (each poll of `query status` sees the last refresh's duration), the longest `query status`
- * answer (how responsive the event loop stayed), and the daemon's peak RSS (VmHWM) next to the
+ * answer (how responsive the event loop stayed), the longest checkpoint (checkpoint.seconds, the
+ * loop waits for it), and the daemon's peak RSS (VmHWM) next to the
  * `causalmon run --check-config` estimate for the same configuration. Self-contained: simulated
  * data (every scope a chain of stable AR(1) series, each driven by the one before), no files
  * read.
@@ -194,9 +195,11 @@ struct scope_seen {
 };
 
 static struct scope_seen seen[MAX_SCOPES];
-static int ingesting = 1;     /* cleared when every sample is taken */
-static double first_due_t;    /* wall time a first refresh was first due (0: not yet) */
-static long ingest_refreshes; /* refreshes seen to finish while ingest ran */
+static int ingesting = 1;      /* cleared when every sample is taken */
+static double first_due_t;     /* wall time a first refresh was first due (0: not yet) */
+static long ingest_refreshes;  /* refreshes seen to finish while ingest ran */
+static double worst_ckpt = -1; /* the longest checkpoint.seconds seen (-1: none reported) */
+static long ckpts;
 
 /* Takes what a status shows of each scope: new refreshes and the last one's latency. */
 static void observe(json_t *st)
@@ -204,6 +207,10 @@ static void observe(json_t *st)
     size_t i;
     json_t *sc;
     long aligned = geti(st, "aligner.rows");
+    json_t *ck = json_object_get(json_object_get(st, "checkpoint"), "seconds");
+    if (json_is_number(ck) && json_number_value(ck) > worst_ckpt)
+        worst_ckpt = json_number_value(ck);
+    ckpts = geti(st, "checkpoint.written");
     json_array_foreach(json_object_get(st, "scopes"), i, sc)
     {
         if (i >= MAX_SCOPES) break;
@@ -402,6 +409,9 @@ int main(int argc, char **argv)
            "`query status` answer during ingest %.0f ms\n",
            rejected, geti(json_object_get(in, "rejected"), "late"), geti(st, "aligner.late"),
            geti(st, "aligner.series_cap"), geti(st, "aligner.rows"), 1e3 * worst_q);
+    if (worst_ckpt >= 0)
+        printf("checkpoints: %ld written, the longest took %.0f ms of the event loop\n", ckpts,
+               1e3 * worst_ckpt);
     size_t i;
     json_t *sc;
     double worst = 0, all[MAX_SCOPES * 4096];

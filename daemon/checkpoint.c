@@ -1,8 +1,11 @@
 #include "checkpoint.h"
 
+#include "checkpoint_writer.h"
+
 #include "aligner_state.h"
 #include "daemon.h"
 #include "logmsg.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,52 +43,93 @@ int checkpoint_write(const char *dir, json_t *state, char *err, size_t errlen)
     return checkpoint_write_file(dir, CHECKPOINT_FILE, state, err, errlen);
 }
 
+/* The body streams through a buffer into the file while its length and checksum are summed;
+ * the header, written last at offset 0, has a fixed width so its place is known before. */
+#define DUMP_BUF (1 << 20)
+struct dump_sink {
+    int fd, failed;
+    uint64_t sum;
+    size_t len, used;
+    char *buf;
+};
+
+static int sink_flush(struct dump_sink *k)
+{
+    if (k->used && write_all(k->fd, k->buf, k->used)) k->failed = 1;
+    k->used = 0;
+    return k->failed ? -1 : 0;
+}
+
+static int dump_chunk(const char *p, size_t n, void *data)
+{
+    struct dump_sink *k = data;
+    for (size_t a = 0; a < n; a++) k->sum = (k->sum ^ (unsigned char)p[a]) * 1099511628211ULL;
+    k->len += n;
+    if (k->used + n > DUMP_BUF && sink_flush(k)) return -1;
+    if (n > DUMP_BUF) { /* a long string goes straight to the file */
+        if (write_all(k->fd, p, n)) k->failed = 1;
+        return k->failed ? -1 : 0;
+    }
+    memcpy(k->buf + k->used, p, n);
+    k->used += n;
+    return 0;
+}
+
+static int header(char *head, size_t cap, size_t len, uint64_t sum)
+{
+    return snprintf(head, cap, "%s %d %020zu %016" PRIx64 "\n", MAGIC, CHECKPOINT_VERSION, len,
+                    sum);
+}
+
 int checkpoint_write_file(const char *dir, const char *file, json_t *state, char *err,
                           size_t errlen)
 {
-    char tmp[4096], path[4096];
+    char tmp[4096], path[4096], head[128];
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, file);
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    char *text = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (!text) {
-        snprintf(err, errlen, "checkpoint: cannot serialise the state");
-        return -1;
-    }
-    size_t len = strlen(text);
-    char head[128];
-    int hl = snprintf(head, sizeof head, "%s %d %zu %016" PRIx64 "\n", MAGIC, CHECKPOINT_VERSION,
-                      len, checkpoint_checksum(text, len));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = -1;
     if (fd < 0) {
         snprintf(err, errlen, "checkpoint: %s: %s", tmp, strerror(errno));
-        goto out;
+        return -1;
     }
-    if (write_all(fd, head, (size_t)hl) || write_all(fd, text, len)) {
-        snprintf(err, errlen, "checkpoint: writing %s: %s", tmp, strerror(errno));
+    struct dump_sink k = {fd, 0, 14695981039346656037ULL, 0, 0, xmalloc(DUMP_BUF)};
+    int hl = header(head, sizeof head, 0, 0);
+    memset(head, ' ', (size_t)hl); /* replaced once the body's length and checksum are known */
+    int bad = write_all(fd, head, (size_t)hl);
+    int dumped =
+        bad ? -1
+            : json_dump_callback(state, dump_chunk, &k, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (!bad && dumped == 0) bad = sink_flush(&k);
+    free(k.buf);
+    if (!bad && dumped == 0) {
+        header(head, sizeof head, k.len, k.sum);
+        bad = pwrite(fd, head, (size_t)hl, 0) != hl;
+    }
+    if (bad || dumped) {
+        if (!bad && !k.failed)
+            snprintf(err, errlen, "checkpoint: cannot serialise the state");
+        else
+            snprintf(err, errlen, "checkpoint: writing %s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
-        goto out;
+        return -1;
     }
     if (fsync(fd) || close(fd)) {
         snprintf(err, errlen, "checkpoint: fsync %s: %s", tmp, strerror(errno));
         unlink(tmp);
-        goto out;
+        return -1;
     }
     if (rename(tmp, path)) {
         snprintf(err, errlen, "checkpoint: rename to %s: %s", path, strerror(errno));
         unlink(tmp);
-        goto out;
+        return -1;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-    rc = 0;
-out:
-    free(text);
-    return rc;
+    return 0;
 }
 
 json_t *checkpoint_parse(const char *buf, size_t n, char *err, size_t errlen)
@@ -108,9 +152,9 @@ json_t *checkpoint_parse(const char *buf, size_t n, char *err, size_t errlen)
         snprintf(err, errlen, "not a checkpoint header");
         return NULL;
     }
-    if (version != CHECKPOINT_VERSION) {
-        snprintf(err, errlen, "version %d, this build reads version %d", version,
-                 CHECKPOINT_VERSION);
+    if (version < CHECKPOINT_OLDEST_VERSION || version > CHECKPOINT_VERSION) {
+        snprintf(err, errlen, "version %d, this build reads versions %d to %d", version,
+                 CHECKPOINT_OLDEST_VERSION, CHECKPOINT_VERSION);
         return NULL;
     }
     const char *body = nl + 1;
@@ -126,8 +170,8 @@ json_t *checkpoint_parse(const char *buf, size_t n, char *err, size_t errlen)
         return NULL;
     }
     json_t *v = json_object_get(j, "version");
-    if (!json_is_object(j) || !json_is_integer(v) || json_integer_value(v) != CHECKPOINT_VERSION) {
-        snprintf(err, errlen, "not a version %d checkpoint", CHECKPOINT_VERSION);
+    if (!json_is_object(j) || !json_is_integer(v) || json_integer_value(v) != version) {
+        snprintf(err, errlen, "not a version %d checkpoint", version);
         json_decref(j);
         return NULL;
     }
@@ -182,12 +226,25 @@ json_t *checkpoint_read_file(const char *dir, const char *file, char *err, size_
 
 /* --- what a checkpoint holds (daemon.h): composed from and restored into a running daemon --- */
 
-int checkpoint_save(struct daemon *d)
+/* Composes the checkpoint and the served scopes' handover files into a new batch, on the loop;
+ * *durable is where the offsets may be made durable once the batch is written. Returns NULL
+ * with a message when a document cannot be composed. */
+static struct checkpoint_batch *compose(struct daemon *d, int64_t *durable, char *err,
+                                        size_t errlen)
 {
     int64_t closed_before = aligner_closed_before(d->al);
+    struct checkpoint_batch *b = checkpoint_batch_new();
     json_t *scopes = json_array();
-    for (int a = 0; a < d->nscopes; a++)
-        json_array_append_new(scopes, scope_checkpoint(d->scopes[a]));
+    for (int a = 0; a < d->nscopes; a++) { /* the windows' values are encoded by the writer */
+        double *values;
+        size_t n;
+        json_t *sj = scope_checkpoint_parts(d->scopes[a], &values, &n);
+        json_array_append_new(scopes, sj);
+        if (sj)
+            checkpoint_batch_defer(b, sj, "data", values, n);
+        else
+            free(values);
+    }
     size_t len;
     char *logs = log_series_save(d->logs, &len);
     json_t *state =
@@ -196,26 +253,86 @@ int checkpoint_save(struct daemon *d)
                   (json_int_t)alerts_seq(d->alerts), "epoch", d->epoch, "scopes", scopes, "logs",
                   logs, "aligner", aligner_state_save(d->al));
     free(logs);
-    char err[512];
-    int rc = state ? checkpoint_write(d->conf->state_dir, state, err, sizeof err) : -1;
-    if (!state) snprintf(err, sizeof err, "checkpoint: the state has a string that is not UTF-8");
+    if (!state) {
+        snprintf(err, errlen, "checkpoint: the state has a string that is not UTF-8");
+        checkpoint_batch_free(b);
+        return NULL;
+    }
+    checkpoint_batch_add(b, d->conf->state_dir, CHECKPOINT_FILE, state);
     /* the served scopes' handover files, before any offset they cover is stored */
-    if (rc == 0) rc = scope_owner_save(d, closed_before, err, sizeof err);
+    if (scope_owner_handovers(d, closed_before, b, err, errlen)) {
+        checkpoint_batch_free(b);
+        return NULL;
+    }
+    *durable = scope_owner_durable(d, closed_before);
+    return b;
+}
+
+/* A checkpoint's outcome: counted, logged, and once written, the records it covers are durable
+ * (a scope catching up holds them back to its start). */
+static void finish(struct daemon *d, int rc, const char *err, int64_t durable, double write_s)
+{
     if (rc) {
         logmsg(LOG_ERR, "%s", err);
         d->ckpt_failures++;
         d->ckpt_ok = 0;
         snprintf(d->ckpt_error, sizeof d->ckpt_error, "%s", err);
-    } else {
-        logmsg(LOG_DEBUG, "checkpoint written to %s", d->conf->state_dir);
-        d->ckpt_ok = 1;
-        d->ckpt_written++;
-        /* these records are durable now (a scope catching up holds them back to its start) */
-        sources_durable(&d->sources, scope_owner_durable(d, closed_before));
+        return;
     }
-    json_decref(state);
+    logmsg(LOG_DEBUG, "checkpoint written to %s (%.3f s on the loop, %.3f s writing)",
+           d->conf->state_dir, d->ckpt_seconds, write_s);
+    d->ckpt_ok = 1;
+    d->ckpt_written++;
+    sources_durable(&d->sources, durable);
+}
+
+void checkpoint_wait(struct daemon *d)
+{
+    if (!d->ckpt_batch) return;
+    char err[512] = "";
+    int rc = checkpoint_batch_join(d->ckpt_batch, err, sizeof err);
+    checkpoint_batch_free(d->ckpt_batch);
+    d->ckpt_batch = NULL;
+    finish(d, rc, err, d->ckpt_durable, daemon_mono() - d->ckpt_started);
+}
+
+int checkpoint_save(struct daemon *d)
+{
+    checkpoint_wait(d); /* one in flight is written and counted first */
+    double t0 = daemon_mono();
+    char err[512] = "";
+    int64_t durable = 0;
+    struct checkpoint_batch *b = compose(d, &durable, err, sizeof err);
+    int rc = b ? checkpoint_batch_write(b, err, sizeof err) : -1;
+    checkpoint_batch_free(b);
     d->last_checkpoint = daemon_mono();
+    d->ckpt_seconds = d->last_checkpoint - t0;
+    finish(d, rc, err, durable, d->ckpt_seconds);
     return rc;
+}
+
+void checkpoint_tick(struct daemon *d)
+{
+    if (d->ckpt_batch && checkpoint_batch_done(d->ckpt_batch)) checkpoint_wait(d);
+    double t0 = daemon_mono();
+    if (d->ckpt_batch || t0 - d->last_checkpoint < d->conf->checkpoint_every_ns * 1e-9) return;
+    char err[512] = "";
+    struct checkpoint_batch *b = compose(d, &d->ckpt_durable, err, sizeof err);
+    d->last_checkpoint = daemon_mono();
+    d->ckpt_seconds = d->last_checkpoint - t0;
+    if (!b) {
+        finish(d, -1, err, 0, 0);
+        return;
+    }
+    d->ckpt_started = t0;
+    if (!d->owner.on && checkpoint_batch_start(b) == 0) {
+        d->ckpt_batch = b;
+        return;
+    }
+    int rc = checkpoint_batch_write(b, err, sizeof err); /* handovers, or no thread: here */
+    checkpoint_batch_free(b);
+    d->ckpt_seconds = daemon_mono() - t0;
+    finish(d, rc, err, d->ckpt_durable, d->ckpt_seconds);
 }
 
 static int series_id(void *ctx, const char *name)

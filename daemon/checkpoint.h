@@ -2,9 +2,10 @@
  * checkpoint.h - the daemon's state on disk: one JSON document in the state directory,
  * written atomically (temp file, fsync, rename, fsync of the directory) so a crash leaves the
  * old or the new checkpoint, never a torn one. The file is a header line
- * "causalmon-checkpoint VERSION LENGTH FNV1A64HEX" and the JSON document: a truncated, altered
- * or foreign file is refused. A write that fails removes its temporary file; a temporary file
- * left by a crash is removed by the next read. Thread: the loop (checkpoint_parse: any).
+ * "causalmon-checkpoint VERSION LENGTH FNV1A64HEX" (LENGTH zero-padded to 20 digits, so the
+ * header is written last in place while the body streams out) and the JSON document: a truncated,
+ * altered or foreign file is refused. A write that fails removes its temporary file; a temporary
+ * file left by a crash is removed by the next read. Thread: the loop (checkpoint_parse: any).
  */
 #ifndef CAUSALMON_CHECKPOINT_H
 #define CAUSALMON_CHECKPOINT_H
@@ -13,8 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHECKPOINT_FILE    "checkpoint.json"
-#define CHECKPOINT_VERSION 2
+#define CHECKPOINT_FILE "checkpoint.json"
+/* Version 3 stores a scope's window as base64 doubles (scope.h); version 2 files still read. */
+#define CHECKPOINT_VERSION        3
+#define CHECKPOINT_OLDEST_VERSION 2
 
 /* Writes state (not consumed) as dir/checkpoint.json. Returns 0, or -1 with a message. */
 int checkpoint_write(const char *dir, json_t *state, char *err, size_t errlen);

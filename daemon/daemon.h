@@ -23,6 +23,7 @@
 #include "sources.h"
 #include "stats.h"
 
+struct checkpoint_batch;
 struct metrics_http;
 struct workers;
 struct zmq_curve;
@@ -49,6 +50,12 @@ struct daemon {
     struct zmq_curve *curve;
     /* checkpoints: failures so far, how many were written, whether the last one was, its error */
     long ckpt_failures, ckpt_written;
+    double ckpt_seconds; /* the last checkpoint's time on the loop */
+    /* the checkpoint being written on its own thread (NULL: none), when it was started and
+     * where its documents make the offsets durable */
+    struct checkpoint_batch *ckpt_batch;
+    double ckpt_started;
+    int64_t ckpt_durable;
     int ckpt_ok;
     char ckpt_error[512];
     long reloads, reload_failures;
@@ -87,9 +94,19 @@ void daemon_publish_http(struct daemon *d);
 /* Serves every waiting query on d->router (query_proto.h). */
 void query_serve(struct daemon *d);
 
-/* Writes the checkpoint (scope windows, log templates, alert seq, the aligner's closed buckets);
- * once it is durable the sources may forget what it covers. Returns 0 or -1 (counted, logged). */
+/* Writes the checkpoint (scope windows, log templates, alert seq, the aligner's closed buckets)
+ * and the served scopes' handover files now, after one in flight; once they are durable the
+ * sources may forget what they cover. Returns 0 or -1 (counted, logged). The loop (stop,
+ * rebalance, tests). */
 int checkpoint_save(struct daemon *d);
+/* From the loop's timer: a checkpoint in flight that has been written is counted and made
+ * durable; when checkpoint_every has passed and none is in flight, the documents are composed
+ * here (the loop pauses for that: checkpoint.seconds) and written on a thread of their own.
+ * A member of a group that splits the scopes writes here instead (as checkpoint_save), so a
+ * lost assignment never finds a handover file still being written. */
+void checkpoint_tick(struct daemon *d);
+/* Waits for a checkpoint in flight and counts it (made durable once written). The loop. */
+void checkpoint_wait(struct daemon *d);
 /* Restores what a checkpoint in the state directory holds; a corrupt or incompatible one is
  * reported and ignored, a scope that does not fit starts empty. */
 void checkpoint_restore(struct daemon *d);

@@ -259,7 +259,7 @@ static void tick(struct daemon *d, int watchdog)
     const struct config *conf = d->conf;
     double t = daemon_mono();
     if (watchdog && workers_alive(d->workers) == conf->workers) sd_notify(0, "WATCHDOG=1");
-    if (t - d->last_checkpoint >= conf->checkpoint_every_ns * 1e-9) checkpoint_save(d);
+    checkpoint_tick(d);
     if (d->metrics && t - d->last_metrics >= 1.0) daemon_publish_http(d);
     if (conf->series_ttl_ns > 0 && t - d->last_expiry >= 1.0) {
         aligner_expire(d->al, conf->series_ttl_ns, series_expired, d);
@@ -334,6 +334,7 @@ static int drain(struct daemon *d)
 
 void daemon_finish(struct daemon *d)
 {
+    checkpoint_wait(d); /* a start that failed after a checkpoint began (drain waited already) */
     sources_close(&d->sources);
     workers_stop(d->workers);
     sinks_close(&d->sinks); /* no alert is published after the workers stopped */

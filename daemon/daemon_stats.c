@@ -33,6 +33,7 @@ CORE_FIELD(uptime, daemon_mono() - d->started)
 CORE_FIELD(ckpt_failures, d->ckpt_failures)
 CORE_FIELD(ckpt_written, d->ckpt_written)
 CORE_FIELD(ckpt_ok, d->ckpt_ok || !d->ckpt_failures)
+CORE_FIELD(ckpt_seconds, d->ckpt_seconds)
 
 static void reloads(void *ctx, struct stats_emit *e)
 {
@@ -159,6 +160,8 @@ void daemon_stats_register(struct daemon *d)
              "Checkpoints written."),
         CORE("causalmon_checkpoint_failures_total", STAT_COUNTER, "checkpoint.failures",
              ckpt_failures, "Checkpoints that could not be written."),
+        CORE("causalmon_checkpoint_seconds", STAT_GAUGE, "checkpoint.seconds", ckpt_seconds,
+             "Time the last checkpoint took, written or not (the event loop waits for it)."),
         {"causalmon_reloads_total",
          "Configuration reloads (SIGHUP), by result.",
          STAT_COUNTER,

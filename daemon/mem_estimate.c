@@ -81,6 +81,9 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
         /* the window, its names and column maps, the link history (3 bytes a link), the last
          * graph, and the change monitor's ring of rows */
         out->scopes += (double)s->window * N * 8 + N * (8 + 4 + 8) + series * 4;
+        /* a checkpoint holds each window's values (8 bytes) and their base64 text (4 for
+         * every 3) while it is written; a handover file writes a served scope once more */
+        out->checkpoint += (double)s->window * N * (8 + 32.0 / 3) * (split ? 2 : 1);
         out->scopes += 3 * lagged + lagged * GRAPH_LINK_BYTES;
         /* a handover's catch-up (scope_owner.h): an aligner of window + 2 buckets of the
          * scope's series, and two rows of the main aligner's width while it hands them over */
@@ -95,7 +98,7 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
     }
     qsort(jobs, (size_t)njobs, sizeof jobs[0], cmp_desc);
     for (int k = 0; k < njobs && k < (c->workers > 0 ? c->workers : 1); k++) out->jobs += jobs[k];
-    out->total = out->aligner + out->scopes + out->jobs;
+    out->total = out->aligner + out->scopes + out->jobs + out->checkpoint;
 }
 
 double mem_estimate_bytes(const struct config *c)
@@ -130,9 +133,10 @@ int mem_estimate_check(const struct config *c, char *err, size_t errlen)
     snprintf(err, errlen,
              "%s: this configuration needs about %.1f GB (aligner %.1f GB: max_series %d; scope "
              "windows and graphs %.1f GB; %.1f GB for the refreshes and rankings that %d "
-             "worker(s) run at once), more than half of the %.1f GB this process may use; lower "
+             "worker(s) run at once; %.1f GB while a checkpoint is written), more than half of the "
+             "%.1f GB this process may use; lower "
              "max_series, lateness, the windows, a scope's max_series or tau_max, or workers",
              c->path, need / 1e9, b.aligner / 1e9, c->max_series, b.scopes / 1e9, b.jobs / 1e9,
-             c->workers, avail / 1e9);
+             c->workers, b.checkpoint / 1e9, avail / 1e9);
     return -1;
 }

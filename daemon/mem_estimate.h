@@ -28,11 +28,12 @@
 /* The estimate by part, in bytes (allocator overhead, librdkafka and ZeroMQ buffers are not
  * counted). */
 struct mem_breakdown {
-    double aligner;   /* open buckets and per-series state */
-    double scopes;    /* every scope's resident state */
-    double jobs;      /* the `workers` largest refreshes and rankings, running at once */
-    double total;     /* aligner + scopes + jobs */
-    double refresh_d; /* the largest refresh's embedded dimension D (0: lag blocks) */
+    double aligner;    /* open buckets and per-series state */
+    double scopes;     /* every scope's resident state */
+    double jobs;       /* the `workers` largest refreshes and rankings, running at once */
+    double checkpoint; /* a checkpoint being written: every window's values and their text */
+    double total;      /* aligner + scopes + jobs + checkpoint */
+    double refresh_d;  /* the largest refresh's embedded dimension D (0: lag blocks) */
 };
 
 /* Peak bytes one refresh of scope s allocates, and one ranking of it. Pure. */

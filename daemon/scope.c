@@ -2,6 +2,7 @@
 
 #include "scope_alerts.h"
 
+#include "base64_f64.h"
 #include "duration.h"
 #include "link_tracker.h"
 #include "logmsg.h"
@@ -309,52 +310,92 @@ json_t *scope_graph(struct scope *s)
     return g;
 }
 
-json_t *scope_checkpoint(struct scope *s)
+json_t *scope_checkpoint_parts(struct scope *s, double **values, size_t *n)
 {
     int rows = scope_window_rows(s->win), ncols = scope_window_ncols(s->win);
-    double *X =
-        xmallocarray((size_t)(rows ? rows : 1) * (size_t)(ncols ? ncols : 1), sizeof(double));
+    size_t cells = (size_t)rows * (size_t)ncols;
+    double *X = xmallocarray(cells > 0 ? cells : 1, sizeof(double));
     int64_t *t = xmallocarray((size_t)(rows ? rows : 1), sizeof(int64_t));
     scope_window_snapshot(s->win, X);
     scope_window_times(s->win, t);
-    json_t *cols = json_array(), *times = json_array(), *data = json_array();
+    for (size_t k = 0; k < cells; k++)
+        if (!isfinite(X[k])) X[k] = NAN; /* one spelling of missing */
+    json_t *cols = json_array(), *times = json_array();
     for (int c = 0; c < ncols; c++) json_array_append_new(cols, json_string(s->names[c]));
-    for (int r = 0; r < rows; r++) {
-        json_array_append_new(times, json_integer(t[r]));
-        json_t *row = json_array();
-        for (int c = 0; c < ncols; c++) {
-            double v = X[(size_t)r * (size_t)ncols + (size_t)c];
-            json_array_append_new(row, isfinite(v) ? json_real(v) : json_null());
-        }
-        json_array_append_new(data, row);
-    }
-    free(X);
+    for (int r = 0; r < rows; r++) json_array_append_new(times, json_integer(t[r]));
     free(t);
-    return json_pack("{s:s, s:i, s:I, s:o, s:o, s:o}", "name", s->conf.name, "window",
-                     s->conf.window, "samples", (json_int_t)s->samples, "columns", cols, "times",
-                     times, "rows", data);
+    *values = X;
+    *n = cells;
+    return json_pack("{s:s, s:i, s:I, s:o, s:o}", "name", s->conf.name, "window", s->conf.window,
+                     "samples", (json_int_t)s->samples, "columns", cols, "times", times);
+}
+
+json_t *scope_checkpoint(struct scope *s)
+{
+    double *X;
+    size_t n;
+    json_t *j = scope_checkpoint_parts(s, &X, &n);
+    char *data = base64_f64_encode(X, n);
+    free(X);
+    /* base64 is ASCII: no UTF-8 check over megabytes */
+    if (j) json_object_set_new(j, "data", json_string_nocheck(data));
+    free(data);
+    return j;
+}
+
+/* Row r of a saved window into s->row: "data" (base64 doubles, version 3) or "rows" (arrays
+ * of numbers and nulls, version 2). */
+static void restored_row(struct scope *s, json_t *rowsj, const double *data, size_t r, size_t ncols)
+{
+    json_t *row = data ? NULL : json_array_get(rowsj, r);
+    for (size_t c = 0; c < ncols; c++) {
+        if (data) {
+            s->row[c] = data[r * ncols + c];
+            continue;
+        }
+        json_t *v = json_array_get(row, c);
+        s->row[c] = json_is_number(v) ? json_number_value(v) : NAN;
+    }
 }
 
 int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const char *name),
                   void *ctx, char *err, size_t errlen)
 {
     json_t *cols = json_object_get(j, "columns"), *times = json_object_get(j, "times"),
-           *data = json_object_get(j, "rows");
-    if (!json_is_array(cols) || !json_is_array(times) || !json_is_array(data) ||
-        json_array_size(times) != json_array_size(data)) {
+           *rowsj = json_object_get(j, "rows"), *dataj = json_object_get(j, "data");
+    if (!json_is_array(cols) || !json_is_array(times) ||
+        !(json_is_string(dataj) ||
+          (json_is_array(rowsj) && json_array_size(times) == json_array_size(rowsj)))) {
         snprintf(err, errlen, "scope %s: malformed window", s->conf.name);
         return -1;
     }
-    size_t ncols = json_array_size(cols);
+    size_t ncols = json_array_size(cols), rows = json_array_size(times);
     if (ncols > (size_t)s->conf.max_series) {
         snprintf(err, errlen, "scope %s: %zu columns, more than max_series", s->conf.name, ncols);
         return -1;
+    }
+    double *data = NULL;
+    if (json_is_string(dataj)) { /* its length is checked before anything is allocated */
+        if (json_string_length(dataj) != (rows * ncols * 8 + 2) / 3 * 4) {
+            snprintf(err, errlen, "scope %s: \"data\" does not hold %zu rows of %zu values",
+                     s->conf.name, rows, ncols);
+            return -1;
+        }
+        data = xmallocarray(rows * ncols > 0 ? rows * ncols : 1, sizeof(double));
+        if (base64_f64_decode(json_string_value(dataj), json_string_length(dataj), data,
+                              rows * ncols)) {
+            snprintf(err, errlen, "scope %s: \"data\" does not hold %zu rows of %zu values",
+                     s->conf.name, rows, ncols);
+            free(data);
+            return -1;
+        }
     }
     for (size_t c = 0; c < ncols; c++) {
         const char *name = json_string_value(json_array_get(cols, c));
         int id = name ? series_id(ctx, name) : -1;
         if (id < 0 || id >= s->ncol_map || s->col[id] != -2) {
             snprintf(err, errlen, "scope %s: column %zu unusable", s->conf.name, c);
+            free(data);
             return -1;
         }
         s->col[id] = scope_window_add_column(s->win);
@@ -364,14 +405,9 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
     json_t *samples = json_object_get(j, "samples");
     if (json_is_integer(samples) && json_integer_value(samples) >= 0)
         s->samples = (long)json_integer_value(samples);
-    size_t rows = json_array_size(data),
-           skip = rows > (size_t)s->conf.window ? rows - (size_t)s->conf.window : 0;
+    size_t skip = rows > (size_t)s->conf.window ? rows - (size_t)s->conf.window : 0;
     for (size_t r = skip; r < rows; r++) {
-        json_t *row = json_array_get(data, r);
-        for (size_t c = 0; c < ncols; c++) {
-            json_t *v = json_array_get(row, c);
-            s->row[c] = json_is_number(v) ? json_number_value(v) : NAN;
-        }
+        restored_row(s, rowsj, data, r, ncols);
         scope_window_push(s->win, json_integer_value(json_array_get(times, r)), s->row);
         if (s->inc) incident_seed(s->inc, s->names, s->row, (int)ncols);
         if (s->mon) { /* the monitor's windows warm up from the restored rows; no events */
@@ -381,6 +417,7 @@ int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const 
             change_monitor_push(s->mon, s->mon_row, ev, 0);
         }
     }
+    free(data);
     return 0;
 }
 

@@ -112,8 +112,14 @@ json_t *scope_graph(struct scope *s);
 void scope_series_expired(struct scope *s, int id);
 
 /* The window as JSON for a checkpoint: {"name","window","samples","columns":[names],
- * "times":[ns...], "rows":[[v or null, ...], ...]} oldest first. Thread: the loop. */
+ * "times":[ns...], "data": the rows oldest first, row-major, as base64 doubles (base64_f64.h;
+ * NaN where missing)}. A version 2 checkpoint held "rows":[[v or null, ...], ...] instead;
+ * scope_restore reads both. Thread: the loop. */
 json_t *scope_checkpoint(struct scope *s);
+/* The same without "data": the window's values are returned in *values (rows x columns,
+ * row-major, NaN where missing; the caller frees them) and *n, to be encoded into "data" later
+ * (checkpoint_batch_defer does it on the writing thread). Thread: the loop. */
+json_t *scope_checkpoint_parts(struct scope *s, double **values, size_t *n);
 /* Restores a checkpointed window (same name and column set semantics); series ids come from
  * series_id(ctx, name). Returns 0, or -1 with a reason when the checkpoint does not fit. */
 int scope_restore(struct scope *s, json_t *j, int (*series_id)(void *ctx, const char *name),

@@ -3,6 +3,7 @@
 #include "scope_owner.h"
 
 #include "checkpoint.h"
+#include "checkpoint_writer.h"
 #include "daemon.h"
 #include "logmsg.h"
 #include "xalloc.h"
@@ -329,7 +330,8 @@ int64_t scope_owner_durable(const struct daemon *d, int64_t closed_before_ns)
     return m;
 }
 
-int scope_owner_save(struct daemon *d, int64_t closed_before_ns, char *err, size_t errlen)
+int scope_owner_handovers(struct daemon *d, int64_t closed_before_ns, struct checkpoint_batch *b,
+                          char *err, size_t errlen)
 {
     struct scope_owner *o = &d->owner;
     if (!o->on) return 0;
@@ -357,16 +359,24 @@ int scope_owner_save(struct daemon *d, int64_t closed_before_ns, char *err, size
             json_array_append_new(carry, json_pack("[s, o, i]", s->names[k],
                                                    isfinite(v) ? json_real(v) : json_null(), run));
         }
+        double *values;
+        size_t n;
+        json_t *sj = scope_checkpoint_parts(s, &values, &n);
+        if (sj)
+            checkpoint_batch_defer(b, sj, "data", values, n); /* encoded when written */
+        else
+            free(values);
         json_t *j = json_pack("{s:s, s:i, s:I, s:I, s:s, s:o, s:o}", "format", HANDOVER_FORMAT,
                               "version", CHECKPOINT_VERSION, "bucket_ns",
                               (json_int_t)d->conf->bucket_ns, "closed_before_ns", (json_int_t)end,
-                              "owner", owner, "scope", scope_checkpoint(s), "carry", carry);
+                              "owner", owner, "scope", sj, "carry", carry);
         char file[400];
         handover_file(s->conf.name, file, sizeof file);
-        int rc = j ? checkpoint_write_file(o->dir, file, j, err, errlen) : -1;
-        if (!j) snprintf(err, errlen, "handover of scope %s: cannot serialise", s->conf.name);
-        json_decref(j);
-        if (rc) return -1;
+        if (!j) {
+            snprintf(err, errlen, "handover of scope %s: cannot serialise", s->conf.name);
+            return -1;
+        }
+        checkpoint_batch_add(b, o->dir, file, j);
     }
     return 0;
 }

@@ -95,9 +95,12 @@ void scope_owner_idle(struct daemon *d);
 /* The series id expired in the main aligner (its scopes are looked up again). */
 void scope_owner_series_expired(struct daemon *d, int id);
 
-/* Writes the handover file of every served scope; closed_before_ns is where the checkpoint's
- * closed buckets end. Returns 0, or -1 with a message (then no offset may be stored). */
-int scope_owner_save(struct daemon *d, int64_t closed_before_ns, char *err, size_t errlen);
+/* Adds the handover file of every served scope to b (written after the daemon's checkpoint);
+ * closed_before_ns is where the checkpoint's closed buckets end. Returns 0, or -1 with a
+ * message when a document cannot be composed (then no offset may be stored). The loop. */
+struct checkpoint_batch;
+int scope_owner_handovers(struct daemon *d, int64_t closed_before_ns, struct checkpoint_batch *b,
+                          char *err, size_t errlen);
 /* Where the offsets may be made durable: closed_before_ns, or earlier while a scope catches
  * up. */
 int64_t scope_owner_durable(const struct daemon *d, int64_t closed_before_ns);

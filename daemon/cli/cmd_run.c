@@ -83,9 +83,10 @@ int cmd_run(int argc, char **argv)
         struct mem_breakdown b;
         mem_estimate_breakdown(conf, &b);
         printf("%s: OK (%d inputs, %d scopes)\n%s: about %.0f MB allocated (aligner %.0f MB, "
-               "scopes %.0f MB, %.0f MB for the refreshes and rankings %d worker(s) run at once)\n",
+               "scopes %.0f MB, %.0f MB for the refreshes and rankings %d worker(s) run at once, "
+               "%.0f MB while a checkpoint is written)\n",
                path, conf->ninputs, conf->nscopes, path, b.total / 1e6, b.aligner / 1e6,
-               b.scopes / 1e6, b.jobs / 1e6, conf->workers);
+               b.scopes / 1e6, b.jobs / 1e6, conf->workers, b.checkpoint / 1e6);
         free(conf);
         return EXIT_OK;
     }
