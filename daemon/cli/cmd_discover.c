@@ -160,6 +160,10 @@ int cmd_discover(int argc, char **argv)
         }
     }
     if (cli_no_operands(CMD, argc, argv)) return EXIT_BAD_INPUT;
+    if (method == SVAR_METHOD_LPCMCI && (screen_alpha > 0 || screen_top_k > 0)) {
+        cli_error(CMD, "--screen, --screen-alpha and --screen-top-k apply to --method pcmci+ only");
+        return EXIT_BAD_INPUT;
+    }
     if (!input) {
         cli_error(CMD, "--input is required");
         discover_usage(stderr);

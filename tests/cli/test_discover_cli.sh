@@ -45,6 +45,8 @@ expect_exit "discover_screen_top_k_succeeds" 0 "" \
 expect_in "discover_screen_top_k_reported" "$TMP/out" '"screen":{"alpha":0.0,"top_k":2}'
 expect_exit "bad_screen_alpha_exits_2" 2 "--screen-alpha: '1' is not a number in [0, 1)" \
   "$BIN" discover --input "$TMP/sim.csv" --screen-alpha 1
+expect_exit "screening_with_lpcmci_exits_2" 2 "apply to --method pcmci+ only" \
+  "$BIN" discover --input "$TMP/sim.csv" --method lpcmci --screen
 
 # OpenBLAS kernels: a core type the user sets is kept; a selected one is kept only after the
 # self-check (dgemm and dsyrk against plain loops) passes in the re-executed process.
