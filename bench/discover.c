@@ -12,7 +12,11 @@
  * Complete data runs on lag blocks (lagblock.h), so N = 1000 at tau_max 3 fits: peak memory is
  * the (2 tau_max + 1) N^2 lag blocks plus the graph, the simulated model and its truth graph.
  *
- * usage: bench_discover [--reps N] [--seeds S] [N T TAU_MAX ...]
+ * --screen-alpha A and --screen-top-k K turn on candidate screening (pcmci_params; off by
+ * default) and add the screened candidate counts to the output.
+ *
+ * usage: bench_discover [--reps N] [--seeds S] [--screen-alpha A] [--screen-top-k K]
+ *                       [N T TAU_MAX ...]
  */
 #include "bench_util.h"
 #include "rng.h"
@@ -34,9 +38,12 @@ struct setting {
     double tigramite_s; /* reference time from the issue, 0 = none */
 };
 
+static double screen_alpha; /* candidate screening (pcmci_params), 0 / 0 = off */
+static int screen_top_k;
+
 /* Runs one seed of a setting: appends reps times, returns F1 and counts. */
 static double run_seed(const struct setting *s, int reps, uint64_t seed, double *times, int *links,
-                       long *tests)
+                       long *tests, long *screened)
 {
     struct svar_sim_params sp;
     svar_sim_params_default(&sp, s->n, s->tau, seed);
@@ -53,6 +60,8 @@ static double run_seed(const struct setting *s, int reps, uint64_t seed, double 
     struct svar_graph *truth = svar_model_truth(m);
     struct svar_discover_params p;
     svar_discover_params_default(&p, s->tau);
+    p.pcmci.screen_alpha = screen_alpha;
+    p.pcmci.screen_top_k = screen_top_k;
     double f1 = 0;
     for (int k = 0; k < reps; k++) {
         struct svar_discover_result res;
@@ -66,6 +75,7 @@ static double run_seed(const struct setting *s, int reps, uint64_t seed, double 
         svar_graph_adjacency_f1(res.graph, truth, &prec, &rec, &f1);
         *links = svar_graph_count_links(res.graph);
         *tests = res.stats.tests;
+        *screened = res.stats.screened_lagged + res.stats.screened_contemp;
         svar_discover_result_free(&res);
     }
     svar_graph_free(truth);
@@ -74,17 +84,18 @@ static double run_seed(const struct setting *s, int reps, uint64_t seed, double 
     return f1;
 }
 
-/* Runs one setting over `seeds` seeds; writes "seconds mean_f1 links tests" (links and tests
- * of the last seed) to fd. */
+/* Runs one setting over `seeds` seeds; writes "seconds mean_f1 links tests screened" (links,
+ * tests and screened candidates of the last seed) to fd. */
 static void run_setting(const struct setting *s, int reps, int seeds, int fd)
 {
     double times[256], f1 = 0;
     int links = 0;
-    long tests = 0;
+    long tests = 0, screened = 0;
     for (int k = 0; k < seeds; k++)
-        f1 += run_seed(s, reps, (uint64_t)k + 1, times + k * reps, &links, &tests);
+        f1 += run_seed(s, reps, (uint64_t)k + 1, times + k * reps, &links, &tests, &screened);
     qsort(times, (size_t)(reps * seeds), sizeof times[0], bench_cmp_double);
-    dprintf(fd, "%.6f %.4f %d %ld\n", times[reps * seeds / 2], f1 / seeds, links, tests);
+    dprintf(fd, "%.6f %.4f %d %ld %ld\n", times[reps * seeds / 2], f1 / seeds, links, tests,
+            screened);
 }
 
 int main(int argc, char **argv)
@@ -101,7 +112,11 @@ int main(int argc, char **argv)
         if (a + 1 >= argc) break;
         if (strcmp(argv[a], "--reps") == 0) reps = atoi(argv[a + 1]);
         if (strcmp(argv[a], "--seeds") == 0) seeds = atoi(argv[a + 1]);
+        if (strcmp(argv[a], "--screen-alpha") == 0) screen_alpha = atof(argv[a + 1]);
+        if (strcmp(argv[a], "--screen-top-k") == 0) screen_top_k = atoi(argv[a + 1]);
     }
+    if (!(screen_alpha >= 0 && screen_alpha < 1)) screen_alpha = 0;
+    if (screen_top_k < 0) screen_top_k = 0;
     if (reps < 1 || reps > 15) reps = 3;
     if (seeds < 1 || seeds > 15) seeds = 5;
     if (a < argc) {
@@ -116,8 +131,14 @@ int main(int argc, char **argv)
     printf("bench/discover: PCMCI+ (ParCorr, alpha 0.01) on simulated SVAR data, 1 core, "
            "%d seeds x %d runs (median time, mean F1), %ld cores on this machine\n",
            seeds, reps, sysconf(_SC_NPROCESSORS_ONLN));
-    printf("%5s %6s %4s | %10s %8s %7s %6s %9s | %12s %8s\n", "N", "T", "tau", "seconds",
-           "peak_MiB", "mean_F1", "links", "tests", "tigramite_s", "speedup");
+    if (screen_alpha > 0 || screen_top_k > 0)
+        printf("candidate screening on: level %g, top-k %d (0 = no cap); 'screened' = "
+               "candidates removed (last seed)\n",
+               screen_alpha, screen_top_k);
+    else
+        printf("candidate screening off (the default)\n");
+    printf("%5s %6s %4s | %10s %8s %7s %6s %9s %9s | %12s %8s\n", "N", "T", "tau", "seconds",
+           "peak_MiB", "mean_F1", "links", "tests", "screened", "tigramite_s", "speedup");
     for (int k = 0; k < nset; k++) {
         int pfd[2];
         if (pipe(pfd) != 0) return 1;
@@ -136,13 +157,14 @@ int main(int argc, char **argv)
         wait4(pid, &status, 0, &ru);
         double secs, f1;
         int links;
-        long tests;
-        if (got <= 0 || sscanf(buf, "%lf %lf %d %ld", &secs, &f1, &links, &tests) != 4) {
+        long tests, screened;
+        if (got <= 0 ||
+            sscanf(buf, "%lf %lf %d %ld %ld", &secs, &f1, &links, &tests, &screened) != 5) {
             printf("%5d %6d %4d | failed\n", set[k].n, set[k].T, set[k].tau);
             continue;
         }
-        printf("%5d %6d %4d | %10.4f %8.1f %7.3f %6d %9ld | ", set[k].n, set[k].T, set[k].tau, secs,
-               ru.ru_maxrss / 1024.0, f1, links, tests);
+        printf("%5d %6d %4d | %10.4f %8.1f %7.3f %6d %9ld %9ld | ", set[k].n, set[k].T, set[k].tau,
+               secs, ru.ru_maxrss / 1024.0, f1, links, tests, screened);
         if (set[k].tigramite_s > 0)
             printf("%12.1f %7.0fx\n", set[k].tigramite_s, set[k].tigramite_s / secs);
         else

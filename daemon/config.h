@@ -108,7 +108,9 @@ struct scope_conf {
     double min_confidence;
     int structure_alerts;
     int deseason;
-    int method; /* enum svar_method: 0 pcmci+, 1 lpcmci */
+    int method;          /* enum svar_method: 0 pcmci+, 1 lpcmci */
+    double screen_alpha; /* PCMCI+ candidate screening level, 0 = off */
+    int screen_top_k;    /* candidates kept per series by screening, 0 = no cap */
     /* change monitor (change_monitor.h) */
     int monitor;
     int monitor_reference, monitor_gap, monitor_recent, monitor_every, monitor_confirm;

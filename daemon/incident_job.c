@@ -101,6 +101,8 @@ void incident_job_run(struct incident_job *j, const double *X, const struct rca_
     p.deseason = inc->conf.deseason;
     p.alpha = inc->conf.alpha;
     p.method = inc->conf.method;
+    p.screen_alpha = inc->conf.screen_alpha;
+    p.screen_top_k = inc->conf.screen_top_k;
     p.given = given; /* the scope refresh's graph of this window: no second discovery */
     if (rca_prior_build(&inc->conf, (const char *const *)j->names, j->ncols, &ps, r->error,
                         sizeof r->error) == 0) {

@@ -64,6 +64,8 @@ static void rca_params_of(const struct scope_conf *c, struct rca_params *p)
     p->deseason = c->deseason;
     p->alpha = c->alpha;
     p->method = c->method;
+    p->screen_alpha = c->screen_alpha;
+    p->screen_top_k = c->screen_top_k;
 }
 
 void scope_refresh_run(void *arg)

@@ -70,6 +70,7 @@ static void pc1_target(struct run *r, int j, double *vmin, double *pmax, double 
             pmax[node] = -1.0;
             vat[node] = 0.0;
         }
+    nc = pcmciplus_screen_lagged(r, j, cand, nc, pmax, vat);
     for (int p = 0;; p++) {
         if (r->prm->max_conds_dim >= 0 && p > r->prm->max_conds_dim) break;
         if (nc - 1 < p) break;
@@ -139,6 +140,7 @@ static void skeleton(struct run *r)
                 g->type[at] = LINK_UNORIENTED;
                 g->pval[at] = -1.0;
             }
+    pcmciplus_screen_contemp(r);
     for (int j = 0; j < N; j++) {
         adj[j] = xmallocarray((size_t)N * T1, sizeof(int));
         for (int i = 0; i < N; i++)
@@ -268,6 +270,8 @@ void pcmci_params_default(struct pcmci_params *p, int tau_max)
     p->max_conds_py = -1;
     p->max_conds_px = -1;
     p->max_collider_nbrs = 0;
+    p->screen_alpha = 0;
+    p->screen_top_k = 0;
     p->cancel = NULL;
 }
 
@@ -282,7 +286,8 @@ static int run_impl(const double *R, const struct lagblock *lb, int nvars, long 
                     char *err, size_t errlen)
 {
     if (nvars < 1 || params->tau_max < 0 || !(params->alpha > 0 && params->alpha < 1) ||
-        g->nvars != nvars || g->tau_max != params->tau_max || params->max_collider_nbrs < 0) {
+        g->nvars != nvars || g->tau_max != params->tau_max || params->max_collider_nbrs < 0 ||
+        !(params->screen_alpha >= 0 && params->screen_alpha < 1) || params->screen_top_k < 0) {
         snprintf(err, errlen, "pcmciplus: invalid parameters");
         return -1;
     }
@@ -292,6 +297,8 @@ static int run_impl(const double *R, const struct lagblock *lb, int nvars, long 
     r.tau_max = params->tau_max;
     r.D = nvars * (2 * params->tau_max + 1);
     r.g = g;
+    r.R = R;
+    r.lb = lb;
     size_t m = (size_t)nvars * nvars * (params->tau_max + 1);
     memset(g->type, LINK_NONE, m);
     for (size_t a = 0; a < m; a++) {
@@ -308,6 +315,7 @@ static int run_impl(const double *R, const struct lagblock *lb, int nvars, long 
         parcorr_init(&r.pc, R, r.D, n, 16);
     else
         parcorr_init_fn(&r.pc, block_entry, lb, r.D, n, 16);
+    pcmciplus_screen_init(&r);
 
     double *vmin = xmallocarray((size_t)r.D, sizeof(double));
     double *pmax = xmallocarray((size_t)r.D, sizeof(double));
@@ -329,6 +337,8 @@ static int run_impl(const double *R, const struct lagblock *lb, int nvars, long 
         st->low_df = r.pc.nlow_df;
         st->ambiguous_triples = r.nambiguous;
         st->collider_capped = r.collider_capped;
+        st->screened_lagged = r.screened_lagged;
+        st->screened_contemp = r.screened_contemp;
         st->conflicts = 0;
         for (int i = 0; i < nvars; i++)
             for (int j = i + 1; j < nvars; j++)

@@ -10,6 +10,8 @@
  *   4. orientation rules R1-R3 in tigramite's order (one pass of each per round, see pdag.h),
  *      each pass applied as a batch; conflicting orientations become x-x
  *      (conflict_resolution = True).
+ * Optionally (off by default), candidates are screened by their marginal correlations before
+ * steps 1 and 2 (pcmci_params.screen_alpha, screen_top_k).
  * All tests are ParCorr tests answered from one correlation matrix of the embedded vector
  * (lagcov.h with max_lag = 2 tau_max), so the data itself is never touched.
  */
@@ -31,6 +33,19 @@ struct pcmci_params {
      * the strongest links are kept (by |MCI statistic|, not by column index) and the pair is
      * counted in pcmci_stats.collider_capped. */
     int max_collider_nbrs;
+    /* Candidate screening (pcmciplus_screen.c), off by default (0 and 0): an approximation that
+     * can change results. Before PC1, a lagged candidate (i, -tau) of target j is kept only if its
+     * marginal correlation with (j, 0) has a two-sided p-value <= screen_alpha and, with
+     * screen_top_k > 0, it is among the screen_top_k strongest lagged candidates of j by |r|.
+     * Before the skeleton, a contemporaneous pair (i, j) is kept only if its lag-0 marginal
+     * correlation passes screen_alpha and, with screen_top_k > 0, i is among the screen_top_k
+     * strongest contemporaneous partners of j or j among those of i. Candidates screened out
+     * are never tested: their entries in the graph hold the marginal correlation and its
+     * p-value. A parent with no marginal correlation but a conditional dependence (cancelling
+     * paths) is missed. With screen_top_k 0 and screen_alpha >= alpha, the lagged parents equal
+     * the unscreened ones (PC1's first level tests these marginals at alpha). */
+    double screen_alpha; /* 0 = no level; else in (0, 1), e.g. PCMCI_SCREEN_ALPHA_DEFAULT */
+    int screen_top_k;    /* 0 = no cap; else candidates kept per target and kind */
     /* polled before every CI test; once non-zero the run stops early and returns -1 with
      * "cancelled" (NULL: never). Set from any thread. */
     const volatile int *cancel;
@@ -40,6 +55,10 @@ struct pcmci_params {
  * such pairs are counted in pcmci_stats.collider_capped, never silently. */
 #define PCMCI_COLLIDER_NBRS_CEILING 24
 
+/* The screening level `causalmon discover --screen` uses: loose against the default alpha 0.01,
+ * so screening removes only candidates with little marginal evidence. */
+#define PCMCI_SCREEN_ALPHA_DEFAULT 0.1
+
 struct pcmci_stats {
     long tests;            /* CI tests run */
     long collinear;        /* conditions dropped as collinear */
@@ -48,9 +67,12 @@ struct pcmci_stats {
     int ambiguous_triples; /* unshielded triples the majority rule could not decide */
     int conflicts;         /* contemporaneous links marked x-x */
     long collider_capped;  /* (x, j) pairs whose collider neighbour lists were capped */
+    long screened_lagged;  /* lagged candidates removed by screening (never tested) */
+    long screened_contemp; /* contemporaneous pairs removed by screening (never tested) */
 };
 
-/* Fills params with the defaults (alpha 0.01, no caps: every collider neighbour). */
+/* Fills params with the defaults (alpha 0.01, no caps: every collider neighbour, no
+ * screening). */
 void pcmci_params_default(struct pcmci_params *p, int tau_max);
 
 /* Runs PCMCI+ on the correlation matrix R of the embedded vector of `nvars` series with

@@ -13,9 +13,16 @@
 
 #include <stdint.h>
 
+struct lagblock;
+
 struct run {
     const struct pcmci_params *prm;
     int N, tau_max, D;
+    const double *R;           /* the correlation matrix, or NULL: */
+    const struct lagblock *lb; /* its lag blocks */
+    double screen_r;           /* |r| a candidate needs to pass screen_alpha (0: no level) */
+    long screened_lagged;      /* candidates removed by screening */
+    long screened_contemp;
     struct parcorr pc;
     struct svar_graph *g;
     int **parents; /* PC1 parents of j, strongest first */
@@ -74,6 +81,16 @@ static inline struct pdag contemp_view(struct run *r)
 /* The PCMCI+ condition set of a test (x = (i, -tau)) -> (j, 0) given contemporaneous set S, in
  * r->zbuf (pcmciplus.c). Returns |Z|. */
 int pcmciplus_build_z(struct run *r, int x, int j, const int *S, int nS);
+
+/* Screening (pcmciplus_screen.c). pcmciplus_screen_init sets r->screen_r (call once, after
+ * r->pc is initialised). pcmciplus_screen_lagged filters the lagged candidates cand[0..nc) of
+ * target j in place (order kept), writes the marginal correlation and its p-value of each
+ * removed one into vat[] and pmax[], and returns how many remain. pcmciplus_screen_contemp
+ * removes the contemporaneous pairs that fail screening from the initial skeleton graph (their
+ * entries get the marginal values). Both do nothing when screening is off. */
+void pcmciplus_screen_init(struct run *r);
+int pcmciplus_screen_lagged(struct run *r, int j, int *cand, int nc, double *pmax, double *vat);
+void pcmciplus_screen_contemp(struct run *r);
 
 /* Phase 3 (pcmciplus_colliders.c): orients the colliders of the unshielded triples by the
  * majority rule and records the ambiguous triples in r->ambiguous (sorted; the caller frees). */

@@ -27,6 +27,8 @@ void rca_params_default(struct rca_params *p)
     p->cancel = NULL;
     p->given = NULL;
     p->method = SVAR_METHOD_PCMCIPLUS;
+    p->screen_alpha = 0;
+    p->screen_top_k = 0;
     rwr_params_default(&p->rwr);
     anomaly_params_default(&p->anomaly);
     p->w_anomaly = 0.45;

@@ -64,16 +64,18 @@
 struct rca_learned;
 
 struct rca_params {
-    int tau_max;       /* 1 */
-    double alpha;      /* PCMCI+ pc_alpha (0.01) */
-    double mech_alpha; /* BH level of mechanism and strength changes (0.01) */
-    int max_parents;   /* strongest parents used by the mechanism test (6) */
-    double onset_z;    /* robust z of the onset (3) */
-    int lookback;      /* rows before split searched for the onset (5) */
-    int max_gap;       /* gap filling as in discovery (3) */
-    int top;           /* causes reported (5) */
-    int deseason;      /* remove detected cycles from the graph's series first (0) */
-    int method;        /* discovery: enum svar_method, PCMCI+ (0) or LPCMCI */
+    int tau_max;         /* 1 */
+    double alpha;        /* PCMCI+ pc_alpha (0.01) */
+    double mech_alpha;   /* BH level of mechanism and strength changes (0.01) */
+    int max_parents;     /* strongest parents used by the mechanism test (6) */
+    double onset_z;      /* robust z of the onset (3) */
+    int lookback;        /* rows before split searched for the onset (5) */
+    int max_gap;         /* gap filling as in discovery (3) */
+    int top;             /* causes reported (5) */
+    int deseason;        /* remove detected cycles from the graph's series first (0) */
+    int method;          /* discovery: enum svar_method, PCMCI+ (0) or LPCMCI */
+    double screen_alpha; /* PCMCI+ candidate screening (pcmci_params): level, 0 = off (0) */
+    int screen_top_k;    /* and the cap per target, 0 = none (0) */
     struct rwr_params rwr;
     struct anomaly_params anomaly;
     /* weights of the evidence (rca.h step 5); the anomaly carries the ranking alone when the

@@ -44,6 +44,8 @@ static struct svar_graph *discover(const double *Y, int rows, int m, const int *
     dp.pcmci.alpha = p->alpha;
     dp.pcmci.max_conds_dim = 3;
     dp.pcmci.cancel = p->cancel;
+    dp.pcmci.screen_alpha = p->screen_alpha;
+    dp.pcmci.screen_top_k = p->screen_top_k;
     dp.method = (enum svar_method)p->method;
     struct svar_graph *g = svar_graph_new(m, p->tau_max);
     if (svar_discover_graph_method(Y, rows, m, &dp, g, NULL, samples, err, errlen)) {

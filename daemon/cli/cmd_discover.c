@@ -21,6 +21,7 @@ static void discover_usage(FILE *f)
             "usage: causalmon discover --input F.csv [--method pcmci+|lpcmci] [--tau-max N]\n"
             "                          [--alpha A] [--test parcorr] [--fdr none|bh] [--max-gap N]\n"
             "                          [--max-conds N] [--max-collider-nbrs N] [--preliminary K]\n"
+            "                          [--screen] [--screen-alpha A] [--screen-top-k K]\n"
             "                          [--pretty] [--format json|dot]\n"
             "\n"
             "PCMCI+ (lagged and contemporaneous links) with ParCorr on the CSV's numeric\n"
@@ -38,6 +39,12 @@ static void discover_usage(FILE *f)
             "  --preliminary K  lpcmci: preliminary phases before the final one (default 0)\n"
             "  --max-collider-nbrs N  collider step: enumerate subsets of only the N strongest\n"
             "                neighbours of each end (default 0 = all; see README)\n"
+            "  --screen      pcmci+: keep only candidate parents whose marginal correlation is\n"
+            "                significant at 0.1 before the conditional tests (an approximation,\n"
+            "                off by default; see docs/algorithms.md)\n"
+            "  --screen-alpha A  that screening level, in [0, 1) (default 0 = off)\n"
+            "  --screen-top-k K  screening: keep only the K strongest lagged candidates and the\n"
+            "                K strongest contemporaneous partners per series (default 0 = all)\n"
             "  --pretty      indent the JSON\n"
             "  --format F    json (default) or dot: the graph in Graphviz DOT (end marks as\n"
             "                arrowheads, lag as label, |strength| as pen width)\n");
@@ -58,13 +65,17 @@ int cmd_discover(int argc, char **argv)
         {"method", required_argument, NULL, 'm'},
         {"preliminary", required_argument, NULL, 'P'},
         {"format", required_argument, NULL, 'F'},
+        {"screen", no_argument, NULL, 's'},
+        {"screen-alpha", required_argument, NULL, 'S'},
+        {"screen-top-k", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL;
     long tau_max = 3, max_gap = 3, max_conds = -1, prelim = 0, max_collider_nbrs = 0;
+    long screen_top_k = 0;
     enum svar_method method = SVAR_METHOD_PCMCIPLUS;
-    double alpha = 0.01;
+    double alpha = 0.01, screen_alpha = 0;
     int fdr = 0, pretty = 0, dot = 0, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -109,6 +120,21 @@ int cmd_discover(int argc, char **argv)
         case 'p':
             pretty = 1;
             break;
+        case 's':
+            screen_alpha = PCMCI_SCREEN_ALPHA_DEFAULT;
+            break;
+        case 'S':
+            if (cli_real(CMD, "screen-alpha", optarg, 0, 1, 0, &screen_alpha))
+                return EXIT_BAD_INPUT;
+            if (screen_alpha >= 1) {
+                cli_error(CMD, "--screen-alpha: '%s' is not a number in [0, 1)", optarg);
+                return EXIT_BAD_INPUT;
+            }
+            break;
+        case 'K':
+            if (cli_int(CMD, "screen-top-k", optarg, 0, 1000000000, &screen_top_k))
+                return EXIT_BAD_INPUT;
+            break;
         case 'm':
             if (svar_method_parse(optarg, &method) < 0) {
                 cli_error(CMD, "--method: '%s' is not one of pcmci+, lpcmci", optarg);
@@ -134,6 +160,10 @@ int cmd_discover(int argc, char **argv)
         }
     }
     if (cli_no_operands(CMD, argc, argv)) return EXIT_BAD_INPUT;
+    if (method == SVAR_METHOD_LPCMCI && (screen_alpha > 0 || screen_top_k > 0)) {
+        cli_error(CMD, "--screen, --screen-alpha and --screen-top-k apply to --method pcmci+ only");
+        return EXIT_BAD_INPUT;
+    }
     if (!input) {
         cli_error(CMD, "--input is required");
         discover_usage(stderr);
@@ -151,6 +181,8 @@ int cmd_discover(int argc, char **argv)
     p.pcmci.alpha = alpha;
     p.pcmci.max_conds_dim = (int)max_conds;
     p.pcmci.max_collider_nbrs = (int)max_collider_nbrs;
+    p.pcmci.screen_alpha = screen_alpha;
+    p.pcmci.screen_top_k = (int)screen_top_k;
     p.fdr_bh = fdr;
     p.max_gap = (int)max_gap;
     struct svar_discover_result res;
@@ -175,17 +207,23 @@ int cmd_discover(int argc, char **argv)
     json_object_set_new(out, "alpha", json_real(alpha));
     json_object_set_new(out, "test", json_string("parcorr"));
     json_object_set_new(out, "fdr", json_string(fdr ? "bh" : "none"));
+    if (screen_alpha > 0 || screen_top_k > 0)
+        json_object_set_new(
+            out, "screen",
+            json_pack("{s:f, s:I}", "alpha", screen_alpha, "top_k", (json_int_t)screen_top_k));
     json_object_set_new(out, "links", graph_json_links(res.graph, names));
     json_object_set_new(out, "excluded", excluded);
     json_object_set_new(out, "filled", json_integer(res.filled));
-    json_object_set_new(out, "stats",
-                        json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "tests",
-                                  (json_int_t)res.stats.tests, "collinear_conditions",
-                                  (json_int_t)res.stats.collinear, "degenerate_tests",
-                                  (json_int_t)res.stats.degenerate, "low_df_tests",
-                                  (json_int_t)res.stats.low_df, "ambiguous_triples",
-                                  res.stats.ambiguous_triples, "conflicts", res.stats.conflicts,
-                                  "collider_capped_pairs", (json_int_t)res.stats.collider_capped));
+    json_object_set_new(
+        out, "stats",
+        json_pack(
+            "{s:I, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:I}", "tests", (json_int_t)res.stats.tests,
+            "collinear_conditions", (json_int_t)res.stats.collinear, "degenerate_tests",
+            (json_int_t)res.stats.degenerate, "low_df_tests", (json_int_t)res.stats.low_df,
+            "ambiguous_triples", res.stats.ambiguous_triples, "conflicts", res.stats.conflicts,
+            "collider_capped_pairs", (json_int_t)res.stats.collider_capped, "screened_lagged",
+            (json_int_t)res.stats.screened_lagged, "screened_contemporaneous",
+            (json_int_t)res.stats.screened_contemp));
     json_object_set_new(out, "seconds", json_real(cli_now() - t0));
     json_object_set_new(out, "blas_core", json_string(blas_core_describe()));
     free(names);

@@ -19,6 +19,35 @@ expect_exit "discover_reads_stdin" 0 "" sh -c "\"$BIN\" discover --input - < \"$
 expect_exit "discover_fdr_bh_reports_q_values" 0 "" "$BIN" discover --input "$TMP/sim.csv" --fdr bh
 expect_in "discover_fdr_bh_output" "$TMP/out" '"fdr":"bh"' '"qvalue":'
 
+# Candidate screening is off by default (nothing screened, no "screen" object); --screen judges
+# candidates by their marginal correlation first and runs fewer conditional tests.
+expect_in "discover_screens_nothing_by_default" "$TMP/graph.json" '"screened_lagged":0' \
+  '"screened_contemporaneous":0'
+if grep -q '"screen":' "$TMP/graph.json"; then
+  bad "discover_default_output_has_no_screen_object" "found \"screen\" in the default output"
+else
+  ok "discover_default_output_has_no_screen_object"
+fi
+expect_exit "discover_with_screening_succeeds" 0 "" \
+  "$BIN" discover --input "$TMP/sim.csv" --tau-max 2 --screen
+expect_in "discover_screen_reported" "$TMP/out" '"screen":{"alpha":0.1,"top_k":0}'
+tests_of() { sed -n 's/.*"tests":\([0-9]*\).*/\1/p' "$1"; }
+screened_of() { sed -n 's/.*"screened_lagged":\([0-9]*\).*/\1/p' "$1"; }
+if [ "$(tests_of "$TMP/out")" -lt "$(tests_of "$TMP/graph.json")" ] &&
+  [ "$(screened_of "$TMP/out")" -gt 0 ]; then
+  ok "discover_screen_runs_fewer_tests"
+else
+  bad "discover_screen_runs_fewer_tests" "tests $(tests_of "$TMP/out") screened" \
+    "$(screened_of "$TMP/out") against $(tests_of "$TMP/graph.json") unscreened"
+fi
+expect_exit "discover_screen_top_k_succeeds" 0 "" \
+  "$BIN" discover --input "$TMP/sim.csv" --tau-max 2 --screen-top-k 2
+expect_in "discover_screen_top_k_reported" "$TMP/out" '"screen":{"alpha":0.0,"top_k":2}'
+expect_exit "bad_screen_alpha_exits_2" 2 "--screen-alpha: '1' is not a number in [0, 1)" \
+  "$BIN" discover --input "$TMP/sim.csv" --screen-alpha 1
+expect_exit "screening_with_lpcmci_exits_2" 2 "apply to --method pcmci+ only" \
+  "$BIN" discover --input "$TMP/sim.csv" --method lpcmci --screen
+
 # OpenBLAS kernels: a core type the user sets is kept; a selected one is kept only after the
 # self-check (dgemm and dsyrk against plain loops) passes in the re-executed process.
 expect_exit "user_core_type_is_respected" 0 "" \

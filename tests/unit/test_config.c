@@ -93,6 +93,8 @@ static const char EVERY_OPTION[] =
     "    method: lpcmci\n"
     "    refresh_every: 40\n"
     "    alpha: 0.05\n"
+    "    screen_alpha: 0.1\n"
+    "    screen_top_k: 20\n"
     "    kpis: [a.latency]\n"
     "    max_series: 50\n"
     "    component_map: \"prefix:_\"\n"

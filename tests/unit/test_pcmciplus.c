@@ -3,6 +3,7 @@
 
 #include "lagblock.h"
 #include "lagcov.h"
+#include "parcorr.h"
 #include "pcmciplus.h"
 #include "rng.h"
 #include "svar_discover.h"
@@ -10,6 +11,7 @@
 #include "svar_sim.h"
 #include "xalloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -422,6 +424,217 @@ static void test_too_few_rows_name_the_minimum_rows_rule(void **state)
     free(Y);
 }
 
+/* --- candidate screening (pcmci_params.screen_alpha, screen_top_k) ----------------------- */
+
+/* A simulated SVAR (svar_sim.h defaults): X is T x N, the caller frees X, *m and *truth. */
+static double *simulated(int N, int T, int tau, uint64_t seed, struct svar_model **m,
+                         struct svar_graph **truth)
+{
+    struct svar_sim_params sp;
+    svar_sim_params_default(&sp, N, tau, seed);
+    char err[256];
+    *m = svar_model_random(&sp, err, sizeof err);
+    assert_non_null(*m);
+    double *X = xmallocarray((size_t)T * N, sizeof(double));
+    struct rng r;
+    rng_seed(&r, seed ^ 0x5eedULL);
+    svar_model_simulate(*m, &r, T, 500, X);
+    *truth = svar_model_truth(*m);
+    return X;
+}
+
+/* PCMCI+ on X (T x N) at tau_max tau with the given screening; stats in *st. */
+static struct svar_graph *discover_screened(const double *X, int T, int N, int tau, double level,
+                                            int top_k, struct pcmci_stats *st)
+{
+    struct svar_discover_params p;
+    svar_discover_params_default(&p, tau);
+    p.pcmci.screen_alpha = level;
+    p.pcmci.screen_top_k = top_k;
+    struct svar_discover_result res;
+    char err[256];
+    if (svar_discover_run(X, T, N, &p, &res, err, sizeof err) != 0) fail_msg("%s", err);
+    *st = res.stats;
+    struct svar_graph *g = res.graph;
+    res.graph = NULL;
+    svar_discover_result_free(&res);
+    return g;
+}
+
+/* Pearson correlation of x_{t-lag, i} with x_{t, j} over the embedded rows t = L .. T-1, computed
+ * directly from the data (independent of lagblock.h). */
+static double naive_corr(const double *X, int T, int N, int i, int lag, int j, int L)
+{
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    long n = T - L;
+    for (int t = L; t < T; t++) {
+        double a = X[(size_t)(t - lag) * N + i], b = X[(size_t)t * N + j];
+        sa += a;
+        sb += b;
+    }
+    double ma = sa / n, mb = sb / n;
+    for (int t = L; t < T; t++) {
+        double a = X[(size_t)(t - lag) * N + i] - ma, b = X[(size_t)t * N + j] - mb;
+        saa += a * a;
+        sbb += b * b;
+        sab += a * b;
+    }
+    return sab / sqrt(saa * sbb);
+}
+
+/* Off by default; and a screen that removes nothing (level just below 1, a cap above every
+ * candidate count) gives the unscreened run bit for bit: graph types, statistics, p-values
+ * and the number of tests. */
+static void test_screening_is_off_by_default_and_bit_identical_when_it_removes_nothing(void **state)
+{
+    (void)state;
+    struct pcmci_params d;
+    pcmci_params_default(&d, 3);
+    assert_true(d.screen_alpha == 0);
+    assert_int_equal(d.screen_top_k, 0);
+    int N = 12, T = 1500, tau = 3;
+    struct svar_model *m;
+    struct svar_graph *truth;
+    double *X = simulated(N, T, tau, 9, &m, &truth);
+    struct pcmci_stats off, keep;
+    struct svar_graph *g0 = discover_screened(X, T, N, tau, 0, 0, &off);
+    struct svar_graph *g1 = discover_screened(X, T, N, tau, 1 - 1e-12, N * tau + N, &keep);
+    assert_int_equal(off.screened_lagged, 0);
+    assert_int_equal(off.screened_contemp, 0);
+    /* unscreened, PC1's first level tests every lagged candidate and the skeleton every pair */
+    assert_true(off.tests >= (long)N * N * tau + (long)N * (N - 1) / 2);
+    assert_int_equal(keep.screened_lagged, 0);
+    assert_int_equal(keep.screened_contemp, 0);
+    assert_int_equal(keep.tests, off.tests);
+    size_t cells = (size_t)N * N * (tau + 1);
+    assert_memory_equal(g1->type, g0->type, cells);
+    assert_memory_equal(g1->val, g0->val, cells * sizeof(double));
+    assert_memory_equal(g1->pval, g0->pval, cells * sizeof(double));
+    print_message("screening off: %ld tests, %d links; a screen that removes nothing: the same "
+                  "graph, statistics and p-values bit for bit\n",
+                  off.tests, svar_graph_count_links(g0));
+    svar_graph_free(g0);
+    svar_graph_free(g1);
+    svar_graph_free(truth);
+    svar_model_free(m);
+    free(X);
+}
+
+/* On simulated SVARs with known parents, screening at the default level keeps every true
+ * parent (checked against marginal correlations computed directly from the data), loses no true
+ * link the unscreened run found, and runs fewer CI tests. */
+static void test_screening_keeps_true_parents_and_runs_fewer_tests(void **state)
+{
+    (void)state;
+    int N = 20, T = 2000, tau = 3, L = 2 * tau;
+    long tests_off = 0, tests_on = 0;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        struct svar_model *m;
+        struct svar_graph *truth;
+        double *X = simulated(N, T, tau, seed, &m, &truth);
+        struct pcmci_stats off, on;
+        struct svar_graph *g0 = discover_screened(X, T, N, tau, 0, 0, &off);
+        struct svar_graph *g1 = discover_screened(X, T, N, tau, PCMCI_SCREEN_ALPHA_DEFAULT, 0, &on);
+        int ntrue = 0, lost = 0;
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++)
+                for (int lag = 0; lag <= tau; lag++) {
+                    size_t at = svar_graph_at(truth, i, j, lag);
+                    if (truth->type[at] == LINK_NONE || (lag == 0 && i == j)) continue;
+                    ntrue++;
+                    /* the screen's criterion, computed independently: the true parent passes */
+                    double r = naive_corr(X, T, N, i, lag, j, L);
+                    double p = parcorr_pvalue(r, T - L - 2);
+                    if (p > PCMCI_SCREEN_ALPHA_DEFAULT)
+                        fail_msg("seed %d: true link (%d, %d, %d) has marginal p %g", (int)seed, i,
+                                 j, lag, p);
+                    if (g0->type[at] != LINK_NONE && g1->type[at] == LINK_NONE) lost++;
+                }
+        double pr0, rc0, f0, pr1, rc1, f1;
+        svar_graph_adjacency_f1(g0, truth, &pr0, &rc0, &f0);
+        svar_graph_adjacency_f1(g1, truth, &pr1, &rc1, &f1);
+        print_message("seed %d: %d true links; tests %ld -> %ld (screened %ld lagged, %ld "
+                      "contemporaneous); recall %.3f -> %.3f, F1 %.3f -> %.3f\n",
+                      (int)seed, ntrue, off.tests, on.tests, on.screened_lagged,
+                      on.screened_contemp, rc0, rc1, f0, f1);
+        assert_int_equal(lost, 0);
+        assert_true(rc1 >= rc0);
+        assert_true(on.screened_lagged > 0);
+        assert_true(on.screened_contemp > 0);
+        assert_true(on.tests < off.tests);
+        tests_off += off.tests;
+        tests_on += on.tests;
+        svar_graph_free(g0);
+        svar_graph_free(g1);
+        svar_graph_free(truth);
+        svar_model_free(m);
+        free(X);
+    }
+    print_message("5 seeds: %ld tests screened against %ld unscreened\n", tests_on, tests_off);
+    /* at this size about 45 % fewer; the share grows with N (bench/discover.c) */
+    assert_true(10 * tests_on < 7 * tests_off);
+}
+
+/* The cap: with screen_top_k = k, no target keeps more than k lagged links (PC1 starts from its
+ * k strongest candidates), and contemporaneous pairs outside both ends' k strongest are cut. */
+static void test_screening_top_k_caps_the_lagged_candidates_of_each_target(void **state)
+{
+    (void)state;
+    int N = 20, T = 2000, tau = 3, k = 2;
+    struct svar_model *m;
+    struct svar_graph *truth;
+    double *X = simulated(N, T, tau, 3, &m, &truth);
+    struct pcmci_stats on;
+    struct svar_graph *g = discover_screened(X, T, N, tau, 0, k, &on);
+    for (int j = 0; j < N; j++) {
+        int lagged = 0;
+        for (int i = 0; i < N; i++)
+            for (int lag = 1; lag <= tau; lag++)
+                lagged += g->type[svar_graph_at(g, i, j, lag)] != 0;
+        assert_true(lagged <= k);
+    }
+    assert_int_equal(on.screened_lagged, (long)N * (N * tau - k));
+    assert_true(on.screened_contemp > 0);
+    assert_true(on.screened_contemp <= (long)N * (N - 1) / 2 - k);
+    svar_graph_free(g);
+    svar_graph_free(truth);
+    svar_model_free(m);
+    free(X);
+}
+
+/* The documented approximation: y_t = 0.8 x_t - v_{t-1} + e with x_t = v_{t-1} + 0.5 e' has no
+ * marginal correlation with x_t (0.8 Var x = Cov(v_{t-1}, x_t)), but a strong one given the
+ * lagged parent v_{t-1}. Unscreened PCMCI+ finds x - y (its MCI test conditions on v_{t-1});
+ * screening judges the pair by its marginal correlation alone and drops it. */
+static void cancel_row(double *x, const double *prev, const double *e)
+{
+    x[0] = e[0];
+    x[1] = prev[0] + 0.5 * e[1];
+    x[2] = 0.8 * x[1] - prev[0] + e[2];
+}
+
+static void test_screening_misses_a_parent_whose_marginal_correlation_cancels(void **state)
+{
+    (void)state;
+    double *X = generate(cancel_row, 3, 5);
+    double r = naive_corr(X, ROWS, 3, 1, 0, 2, 2);
+    double p = parcorr_pvalue(r, ROWS - 2 - 2);
+    print_message("marginal correlation of x and y: %.4f (p %.3f)\n", r, p);
+    assert_true(p > PCMCI_SCREEN_ALPHA_DEFAULT);
+    struct pcmci_stats off, on;
+    struct svar_graph *g0 = discover_screened(X, ROWS, 3, 1, 0, 0, &off);
+    struct svar_graph *g1 = discover_screened(X, ROWS, 3, 1, PCMCI_SCREEN_ALPHA_DEFAULT, 0, &on);
+    assert_int_not_equal(contemp(g0, 1, 2), LINK_NONE);
+    assert_int_equal(contemp(g1, 1, 2), LINK_NONE);
+    assert_true(on.screened_contemp >= 1);
+    /* its entry holds the marginal statistic and p-value, not a test's */
+    assert_close(g1->val[svar_graph_at(g1, 1, 2, 0)], r, 1e-9);
+    assert_close(g1->pval[svar_graph_at(g1, 1, 2, 0)], p, 1e-9);
+    svar_graph_free(g0);
+    svar_graph_free(g1);
+    free(X);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +651,11 @@ int main(void)
         cmocka_unit_test(test_dense_graph_is_the_same_under_permuted_columns),
         cmocka_unit_test(test_lag_blocks_give_the_graph_of_the_full_matrix),
         cmocka_unit_test(test_collider_cap_is_optional_counted_and_keeps_the_strongest),
+        cmocka_unit_test(
+            test_screening_is_off_by_default_and_bit_identical_when_it_removes_nothing),
+        cmocka_unit_test(test_screening_keeps_true_parents_and_runs_fewer_tests),
+        cmocka_unit_test(test_screening_top_k_caps_the_lagged_candidates_of_each_target),
+        cmocka_unit_test(test_screening_misses_a_parent_whose_marginal_correlation_cancels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,12 +348,49 @@ static void test_fault_free_streams_raise_at_most_one_alert_per_10000_buckets(vo
     assert_true(rca_case_false_alerts(7, 20000, &dp) <= 2);
 }
 
+/* The discovery options of a scope reach the graph a refresh learns: a, b independent,
+ * c = 0.8 a(t-1) + 0.4 b(t-1) + noise. Unscreened, c has both lagged parents; with
+ * screen_top_k = 1, PC1 starts from c's strongest candidate only, a(t-1). */
+static void test_screening_options_reach_the_learned_graph(void **state)
+{
+    (void)state;
+    struct rng r;
+    rng_seed(&r, 7);
+    double *X = malloc(sizeof(double) * ROWS * 3);
+    double a = 0, b = 0;
+    for (int t = 0; t < ROWS; t++) {
+        double c = 0.8 * a + 0.4 * b + 0.5 * rng_normal(&r);
+        a = rng_normal(&r);
+        b = rng_normal(&r);
+        X[t * 3 + 0] = a;
+        X[t * 3 + 1] = b;
+        X[t * 3 + 2] = c;
+    }
+    struct rca_params p;
+    rca_params_default(&p);
+    assert_true(p.screen_alpha == 0);
+    assert_int_equal(p.screen_top_k, 0);
+    struct rca_learned off, on;
+    char err[256];
+    assert_int_equal(rca_graph_learn(X, ROWS, 3, &p, NULL, &off, err, sizeof err), 0);
+    p.screen_top_k = 1;
+    assert_int_equal(rca_graph_learn(X, ROWS, 3, &p, NULL, &on, err, sizeof err), 0);
+    assert_int_equal(off.graph->type[svar_graph_at(off.graph, 0, 2, 1)], LINK_FWD);
+    assert_int_equal(off.graph->type[svar_graph_at(off.graph, 1, 2, 1)], LINK_FWD);
+    assert_int_equal(on.graph->type[svar_graph_at(on.graph, 0, 2, 1)], LINK_FWD);
+    assert_int_equal(on.graph->type[svar_graph_at(on.graph, 1, 2, 1)], LINK_NONE);
+    rca_learned_free(&off);
+    rca_learned_free(&on);
+    free(X);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_changed_root_ranks_first_with_its_path_to_the_kpi),
         cmocka_unit_test(test_a_tier_rule_removes_links_against_it),
         cmocka_unit_test(test_a_ranking_from_the_window_graph_equals_learning_it),
+        cmocka_unit_test(test_screening_options_reach_the_learned_graph),
         cmocka_unit_test(test_a_strength_change_matches_the_fisher_z_closed_form),
         cmocka_unit_test(test_component_rules),
         cmocka_unit_test(test_sparse_columns_never_sink_the_case),
