@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void anomaly_params_default(struct anomaly_params *p)
 {
@@ -22,6 +23,16 @@ void anomaly_params_default(struct anomaly_params *p)
     p->new_score = 10;
     p->zmax = 1e4;
     p->min_reference = 2;
+    p->trim_mads = 3;
+    p->trim_run = 3;
+    p->trim_iqr_ratio = 1.5;
+    p->trim_max_share = 0.5;
+}
+
+static int cmp_asc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y ? 1 : 0;
 }
 
 static int cmp_desc(const void *a, const void *b)
@@ -30,18 +41,19 @@ static int cmp_desc(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The spread s of sorted reference values v[0..m) around med (anomaly.h); 0 when every value
- * is the same. dev is scratch of m doubles. */
-static double spread(const double *v, int m, double med, double rel_floor,
-                     const struct anomaly_params *p, double *dev)
+/* The q-quantile of sorted v[0..m), m >= 1, linearly interpolated. */
+static double quantile(const double *v, int m, double q)
 {
-    double q1, q3;
-    {
-        double at = 0.25 * (m - 1), at3 = 0.75 * (m - 1);
-        int lo = (int)at, lo3 = (int)at3;
-        q1 = v[lo] + (at - lo) * (v[lo + 1 < m ? lo + 1 : lo] - v[lo]);
-        q3 = v[lo3] + (at3 - lo3) * (v[lo3 + 1 < m ? lo3 + 1 : lo3] - v[lo3]);
-    }
+    double at = q * (m - 1);
+    int lo = (int)at;
+    return v[lo] + (at - lo) * (v[lo + 1 < m ? lo + 1 : lo] - v[lo]);
+}
+
+/* The spread s of sorted reference values v[0..m) around med (anomaly.h); 0 when every value
+ * is the same. t holds the same values in time order; dev and w are scratch of m doubles. */
+static double spread(const double *v, const double *t, int m, double med, double rel_floor,
+                     const struct anomaly_params *p, double *dev, double *w)
+{
     /* values closer than this are one value (float noise of an aggregate) */
     double tol = 1e-9 * fmax(fabs(v[0]), fabs(v[m - 1]));
     double mean = 0, ss = 0, res = INFINITY, last = v[0];
@@ -59,6 +71,32 @@ static double spread(const double *v, int m, double med, double rel_floor,
     for (int a = 0; a < m; a++) ss += (v[a] - mean) * (v[a] - mean);
     double sd = m > 1 ? sqrt(ss / (m - 1)) : 0;
     double mad = 1.4826 * robust_median(dev, m);
+    /* an earlier incident inside the reference (anomaly.h): one run of at least trim_run
+     * consecutive values beyond trim_mads MADs of the median, when the IQR is inflated
+     * against the MAD; its values are left out of the quartiles */
+    const double *q = v;
+    int mq = m;
+    double iqr = (quantile(v, m, 0.75) - quantile(v, m, 0.25)) / 1.349;
+    if (p->trim_mads > 0 && p->trim_run > 0 && mad > tol && iqr > p->trim_iqr_ratio * mad) {
+        double band = p->trim_mads * mad;
+        int kept = 0, runs = 0;
+        for (int a = 0; a < m;) {
+            int b = a;
+            while (b < m && fabs(t[b] - med) > band) b++;
+            if (b - a >= p->trim_run) { /* a run: left out */
+                a = b;
+                runs++;
+                continue;
+            }
+            if (b == a) b++;
+            while (a < b) w[kept++] = t[a++];
+        }
+        if (runs == 1 && kept >= 2 && m - kept <= p->trim_max_share * m) {
+            qsort(w, (size_t)kept, sizeof *w, cmp_asc);
+            q = w, mq = kept;
+        }
+    }
+    double q1 = quantile(q, mq, 0.25), q3 = quantile(q, mq, 0.75);
     /* the robust spread, unmoved by earlier incidents in the reference; only a series that is
      * mostly one value (IQR and MAD 0) takes its spread from the standard deviation */
     double s = fmax((q3 - q1) / 1.349, mad);
@@ -76,6 +114,8 @@ int anomaly_scores(const double *X, int rows, int n, int split, const signed cha
     int inc = rows - split;
     double *v = xmallocarray((size_t)split, sizeof(double));
     double *dev = xmallocarray((size_t)split, sizeof(double));
+    double *tv = xmallocarray((size_t)split, sizeof(double));
+    double *w = xmallocarray((size_t)split, sizeof(double));
     double *zt = xmallocarray((size_t)inc, sizeof(double));
     for (int j = 0; j < n; j++) {
         int m = 0, k = 0, moved = 0;
@@ -85,9 +125,10 @@ int anomaly_scores(const double *X, int rows, int n, int split, const signed cha
             if (!isnan(x)) v[m++] = x;
         }
         if (m < p->min_reference || m < 1) continue;
+        memcpy(tv, v, (size_t)m * sizeof *v);
         double med = robust_median(v, m); /* sorts v */
         int kd = kind && kind[j] >= 0 && kind[j] < MKIND_COUNT ? kind[j] : MKIND_OTHER;
-        double s = spread(v, m, med, p->rel_floor[kd], p, dev);
+        double s = spread(v, tv, m, med, p->rel_floor[kd], p, dev, w);
         int d = dir ? dir[j] : MDIR_BOTH;
         for (int r = split; r < rows; r++) {
             double x = X[(size_t)r * n + j];
@@ -113,6 +154,8 @@ int anomaly_scores(const double *X, int rows, int n, int split, const signed cha
     }
     free(v);
     free(dev);
+    free(tv);
+    free(w);
     free(zt);
     return 0;
 }

@@ -6,15 +6,21 @@
  *   med  = median of the reference values
  *   s    = max(r, rel_floor[kind] x |med|, resolution), where r is the robust spread
  *          max(IQR / 1.349, 1.4826 MAD), which earlier incidents inside the reference do not
- *          inflate. r is 0 for a series that is mostly one value (a rarely called
- *          endpoint's latency, a log template's count, a gauge that stays flat): r is then
- *          std_share x its standard deviation, which carries the spread of its occasional
- *          values. The relative floor keeps a flat gauge's small step small and makes the
- *          score free of units (bytes or megabytes give the same score); it is larger for
- *          kinds whose small relative moves are routine, such as latency percentiles. The
- *          resolution (the smallest step between the reference's distinct values, for series
- *          with few distinct values; values closer than 1e-9 of the largest are one value)
- *          keeps a counter's step of one from scoring as infinitely many spreads.
+ *          inflate: the MAD stands up to half the reference far off. The IQR breaks at a
+ *          quarter, so when it exceeds trim_iqr_ratio MADs and the reference holds exactly
+ *          one run of trim_run or more consecutive values (in time) beyond trim_mads MADs of
+ *          the median, holding at most trim_max_share of it, the IQR is taken without that
+ *          run: an earlier incident is one block of rows, while a series that leaves its
+ *          band often (bursts, a second mode) keeps its spread. r is 0 for a series that is
+ *          mostly one value (a rarely called endpoint's latency, a log template's count, a
+ *          gauge that stays flat): r is then std_share x its standard deviation, which
+ *          carries the spread of its occasional values. The relative floor keeps a flat
+ *          gauge's small step small and makes the score free of units (bytes or megabytes
+ *          give the same score); it is larger for kinds whose small relative moves are
+ *          routine, such as latency percentiles. The resolution (the smallest step between
+ *          the reference's distinct values, for series with few distinct values; values
+ *          closer than 1e-9 of the largest are one value) keeps a counter's step of one from
+ *          scoring as infinitely many spreads.
  *   z_t  = (x_t - med) / s for an "up" series, (med - x_t) / s for "down", |x_t - med| / s
  *          for "both", floored at 0
  *   z    = the mean of the largest max(ceil(top_share x incident rows), top_min) of z_t (all
@@ -45,6 +51,11 @@ struct anomaly_params {
     double new_score;  /* score of a series new in the incident, all rows changed (10) */
     double zmax;       /* cap (1e4) */
     int min_reference; /* reference values needed (2) */
+    /* an earlier incident in the reference, left out of the IQR (see above): */
+    double trim_mads;      /* band around the median, in MADs (3; 0: never) */
+    int trim_run;          /* consecutive values beyond it that make a run (3) */
+    double trim_iqr_ratio; /* only when IQR / 1.349 exceeds this many MADs (1.5) */
+    double trim_max_share; /* and the run holds at most this share of the reference (0.5) */
 };
 
 void anomaly_params_default(struct anomaly_params *p);

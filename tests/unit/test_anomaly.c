@@ -198,12 +198,72 @@ static void test_metric_kinds_from_names(void **state)
     assert_non_null(strstr(err, "(cpu=up"));
 }
 
+/* A reference of 20 rows: the clean values of `clean` around 15, with six values of 90 put in
+ * at the rows marked in `at90`; then 4 incident rows of 90. Returns the "up" score. */
+static double score_with_far_rows(const int *at90, const struct anomaly_params *p)
+{
+    static const double clean[14] = {10, 12, 14, 16, 18, 20, 10, 12, 14, 16, 18, 20, 15, 15};
+    double X[24], z;
+    for (int t = 0, c = 0; t < 20; t++) X[t] = at90[t] ? 90 : clean[c++];
+    for (int t = 20; t < 24; t++) X[t] = 90;
+    signed char up = MDIR_UP;
+    assert_int_equal(anomaly_scores(X, 24, 1, 20, &up, NULL, p, &z), 0);
+    return z;
+}
+
+/* An earlier incident inside the reference (one block of rows far off, 30 % of it) breaks the
+ * IQR: without that block the spread is the clean rows', and the same step scores far more. */
+static void test_an_earlier_incident_in_the_reference_does_not_inflate_the_spread(void **state)
+{
+    (void)state;
+    struct anomaly_params p;
+    anomaly_params_default(&p);
+    /* all 20 values: median (16 + 18) / 2 = 17, |x - 17| has median (3 + 5) / 2 = 4; the
+     * quartiles 14 and 90 give IQR 76. The clean 14 alone: quartiles 12.5 and 17.5, IQR 5. */
+    double mad = 1.4826 * 4, iqr_all = 76 / 1.349, iqr_clean = 5 / 1.349;
+    assert_true(iqr_all > p.trim_iqr_ratio * mad && 73 > p.trim_mads * mad);
+    int block[20] = {0, 0, 0, 1, 1, 1, 1, 1, 1}; /* rows 3..8 */
+    double s = fmax(iqr_clean, mad);
+    assert_close(score_with_far_rows(block, &p), (90 - 17) / s, 1e-9);
+    /* the rule switched off, or the IQR not inflated enough: the IQR of all values */
+    struct anomaly_params off = p;
+    off.trim_mads = 0;
+    assert_close(score_with_far_rows(block, &off), (90 - 17) / iqr_all, 1e-9);
+    off = p;
+    off.trim_iqr_ratio = 10;
+    assert_close(score_with_far_rows(block, &off), (90 - 17) / iqr_all, 1e-9);
+    /* a block longer than trim_max_share of the reference is not an earlier incident */
+    off = p;
+    off.trim_max_share = 0.25;
+    assert_close(score_with_far_rows(block, &off), (90 - 17) / iqr_all, 1e-9);
+    assert_true(score_with_far_rows(block, &p) > 5 * score_with_far_rows(block, &off));
+}
+
+/* The same far values as two blocks, or scattered, are how the series behaves (bursts, a
+ * second mode): its spread stays the IQR of all its values. */
+static void test_a_series_that_often_leaves_its_band_keeps_its_spread(void **state)
+{
+    (void)state;
+    struct anomaly_params p;
+    anomaly_params_default(&p);
+    double want = (90 - 17) / (76 / 1.349);
+    int two_blocks[20] = {0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+    assert_close(score_with_far_rows(two_blocks, &p), want, 1e-9);
+    int scattered[20] = {1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1};
+    assert_close(score_with_far_rows(scattered, &p), want, 1e-9);
+    /* runs shorter than trim_run: two of length 2 and one of 2 */
+    int short_runs[20] = {0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1};
+    assert_close(score_with_far_rows(short_runs, &p), want, 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_score_matches_a_hand_computation),
         cmocka_unit_test(test_near_zero_spread_series_do_not_outrank_a_real_cpu_step),
         cmocka_unit_test(test_a_one_row_spike_does_not_outrank_a_sustained_step),
+        cmocka_unit_test(test_an_earlier_incident_in_the_reference_does_not_inflate_the_spread),
+        cmocka_unit_test(test_a_series_that_often_leaves_its_band_keeps_its_spread),
         cmocka_unit_test(test_direction_counts_and_units_do_not),
         cmocka_unit_test(test_metric_kinds_from_names),
     };
