@@ -41,9 +41,6 @@ void change_monitor_params_default(struct change_monitor_params *p)
     p->min_coef = 0.2;
     p->scan_every = 10;
     p->min_link = 0.2;
-    p->row_effect = 0.5;
-    p->row_false_alarms = 0.002;
-    p->row_watch = 0;
 }
 
 double change_monitor_bytes(const struct change_monitor_params *p, int nseries)
@@ -75,14 +72,12 @@ struct change_monitor *change_monitor_new(const struct change_monitor_params *p,
         !(p->alpha > 0 && p->alpha <= 0.5) || p->confirm < 1 || p->adopt < p->recent ||
         p->reseason < 1 || p->scan_every < 0 || !(p->min_link >= 0 && p->min_link < 1) ||
         !(p->false_alarms > 0 && p->false_alarms <= 1e4) || !(p->cusum_k > 0 && p->cusum_k <= 8) ||
-        p->refreeze < 1 || !(p->row_effect >= 0 && p->row_effect <= 4) ||
-        !(p->row_false_alarms > 0 && p->row_false_alarms <= 1e4)) {
+        p->refreeze < 1) {
         snprintf(err, errlen,
                  "change monitor: parameters out of range (reference >= 30, recent >= 20, gap "
                  ">= 0, every >= 1, offset in [0, every), alpha in (0, 0.5], confirm >= 1, adopt "
                  ">= recent, scan_every >= 0, min_link in [0, 1), false_alarms in (0, 10000], "
-                 "cusum_k in (0, 8], refreeze >= 1, grow <= reference + gap, row_effect in [0, "
-                 "4], row_false_alarms in (0, 10000])");
+                 "cusum_k in (0, 8], refreeze >= 1, grow <= reference + gap)");
         return NULL;
     }
     if (p->recent <= MAXP + 3) {
@@ -360,9 +355,6 @@ static int freeze(struct change_monitor *m, int j, long now)
 {
     const struct change_monitor_params *p = &m->p;
     struct series *s = &m->s[j];
-    /* the per-row CUSUMs go on across freezes of the same parents (the reference ends gap +
-     * recent rows back, before a change they are building up on) */
-    if (s->pending || !s->ref.ok) cm_rows_reset(m, j);
     cm_wstats_fini(&s->ref);
     if (s->pending) {
         set_parents(m, s, j, s->pend, s->npend);
@@ -415,8 +407,7 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
         pmk[4 * j] = pmk[4 * j + 1] = pmk[4 * j + 2] = pmk[4 * j + 3] = 1.0;
         /* a quiet series without evidence follows slow drift: its reference is frozen again
          * every `refreeze` rows, and only then takes new parents */
-        if (s->state == QUIET &&
-            (!s->ref.ok || (s->cusum == 0 && now - s->ref_row >= p->refreeze && !s->row_alarm)))
+        if (s->state == QUIET && (!s->ref.ok || (s->cusum == 0 && now - s->ref_row >= p->refreeze)))
             freeze(m, j, now);
         /* with evidence, the recent window grows back to the first round that showed it
          * (up to `grow` rows): all the rows since the candidate change go into one test */
@@ -452,32 +443,20 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
         if (s->state == QUIET) {
             s->cusum = cusum_step(s->cusum, score(m->pm[j]), p->cusum_k);
             if (s->cusum == 0) s->reset_row = now;
-            int by_row = s->row_alarm;
-            if (s->cusum >= h || by_row) {
+            if (s->cusum >= h) {
                 s->state = CHANGED;
                 s->revert = 0;
-                s->reported = 0;
-                s->scan_node = -1; /* the new parent decided it */
-                double pmech = fmin(pmk[4 * j], fmin(pmk[4 * j + 1], pmk[4 * j + 2]));
-                if (by_row) {
-                    /* a per-row CUSUM: the change began after its last reset; p by the Wald
-                     * bound over the series' CUSUMs, q Bonferroni over the series tested */
-                    s->change_row = s->row_change;
-                    s->pq[0] = s->row_p;
-                    s->pq[1] = fmin(1.0, s->row_p * ntested);
-                    cm_rows_reset(m, j);
-                    m->changed++;
-                    goto changed;
-                }
                 /* the change began after the CUSUM's last reset (within the recent window of
                  * the round after it, or later), and after the reference (which a quiet
                  * series re-measures at every reset): searched from the reference's end */
                 long lo = s->ref_row - p->recent - p->gap;
                 if (lo > s->reset_row - p->recent) lo = s->reset_row - p->recent;
                 s->change_row = cm_change_point(m, j, s, lo, now);
+                s->reported = 0;
                 s->pq[0] = m->pm[j];
                 s->pq[1] = m->qm[j];
-                cm_rows_reset(m, j);
+                s->scan_node = -1; /* the new parent decided it */
+                double pmech = fmin(pmk[4 * j], fmin(pmk[4 * j + 1], pmk[4 * j + 2]));
                 if (s->scan_best >= 0 && s->scan_p <= pmech && s->scan_n0 > 0) {
                     int c = s->scan_best;
                     s->scan_node = (1 + c / N) * N + c % N;
@@ -487,7 +466,6 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
                 m->changed++;
             }
         }
-    changed:
         if (s->state == CHANGED && !s->reported) {
             /* measured on enough rows after the change point (a quarter of the recent window
              * and twice the parameters) */
@@ -513,7 +491,6 @@ static int round_run(struct change_monitor *m, struct change_event *ev, int maxe
                 s->state = QUIET;
                 s->cusum = 0;
                 s->reset_row = now;
-                cm_rows_reset(m, j);
                 m->changed--;
                 if (e.type == CHANGE_EVENT_ADOPTED) {
                     /* the new regime is measured from the next round on; a new parent joins */
@@ -554,8 +531,6 @@ int change_monitor_push(struct change_monitor *m, const double *row, struct chan
     if (p->deseason && m->rows >= full && (m->rows - full) % p->reseason == 0) cm_deseason(m);
     /* with deseasoning, the first round waits for the first cycle detection */
     long first = p->deseason ? full : p->recent + p->gap + 30 + p->tau_max;
-    /* a per-row CUSUM that alarms has its round at once */
-    int alarm = m->rows >= first ? cm_rows_update(m) : 0;
-    if (!alarm && ((m->rows + p->offset) % p->every != 0 || m->rows < first)) return 0;
+    if ((m->rows + p->offset) % p->every != 0 || m->rows < first) return 0;
     return round_run(m, ev, maxev);
 }

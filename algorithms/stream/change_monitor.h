@@ -46,13 +46,6 @@
  * reference (event ADOPTED; the reference is frozen anew from the change point on); a series
  * whose recent window matches the old reference again (p > 0.1) in `confirm` rounds in a row
  * reverts (event REVERTED).
- * Per-row evidence (monitor_rows.c): besides the rounds, every learned link from another series
- * has per-row likelihood-ratio CUSUMs of "the child's residual under its reference moved by
- * +-a x the parent" (two signs, a = row_effect and 2 row_effect), with the threshold ln(n M
- * 10,000 / row_false_alarms) of the Wald bound (M CUSUMs per series, n series); the own lags and
- * the mean are watched too with row_watch. An alarm runs a round at once, which confirms the
- * change of that series, the change point at the CUSUM's last reset, p = M e^-S and q = min(1, n
- * p). The per-row CUSUMs go on across freezes of the reference with the same parents.
  * Seasonality: with `deseason`, every column of the ring is checked for a cycle
  * (seasonality.h) when the ring is full and then every `reseason` rows; values are read with the
  * per-phase median profile subtracted, as cdnod does.
@@ -101,18 +94,7 @@ struct change_monitor_params {
      * 0 turns the scan off. A candidate counts when its correlation moved by min_link. */
     int scan_every;  /* default 10 */
     double min_link; /* default 0.2 */
-    /* Per-row CUSUMs (see above): the effect a they look for, in noise sds (0 turns them off;
-     * default 0.5), and their false alarms per 10,000 rows in the monitor by the Wald bound
-     * (default 0.002: the bound assumes an exact reference and N(0, 1) residuals; with the
-     * default, bench/monitor's fault-free streams stay within 1 per 10,000 rows). */
-    double row_effect;
-    double row_false_alarms;
-    int row_watch; /* ROW_WATCH_* bits beyond the links from other series; default 0 */
 };
-
-/* What the per-row CUSUMs watch besides the learned links from other series: */
-#define ROW_WATCH_OWN  1 /* the series' own lags */
-#define ROW_WATCH_MEAN 2 /* its mean (the intercept) */
 
 enum change_event_type {
     CHANGE_EVENT_MECHANISM = 0, /* a series' mechanism changed */

@@ -15,8 +15,7 @@
 
 #include <math.h>
 
-#define MAXP      (CHANGE_MONITOR_MAX_PARENTS + 8)
-#define ROW_SLOTS (4 * MAXP + 2) /* per-row CUSUMs of one series */
+#define MAXP (CHANGE_MONITOR_MAX_PARENTS + 8)
 
 enum { QUIET = 0, CHANGED };
 
@@ -56,14 +55,6 @@ struct series {
     double scan_p;
     int scan_best, scan_node;
     double scan_rb, scan_ra;
-    /* per-row CUSUMs (monitor_rows.c): values and rows of their last reset, four per parent
-     * (sign, size) then the intercept's two; an alarm waiting for its round, with its p, the
-     * estimated change point and the parent (node, -1: the intercept) */
-    double rs[ROW_SLOTS];
-    long rr[ROW_SLOTS];
-    double row_p;
-    int row_alarm, row_node;
-    long row_change;
 };
 
 struct change_monitor {
@@ -140,14 +131,5 @@ double cm_clip(struct series *s, double x);
 /* The new-parent scan of a round; sets scan_p and scan_best of every series. */
 void cm_scan(struct change_monitor *m, const struct wstats *const *refs, long lo0, long hi0,
              long lo1, long hi1);
-
-/* monitor_rows.c */
-/* Updates every quiet series' per-row CUSUMs with the last pushed row; returns how many series
- * alarmed (row_alarm set). */
-int cm_rows_update(struct change_monitor *m);
-/* Sets the per-row CUSUMs of series j to 0 and clears its alarm. */
-void cm_rows_reset(struct change_monitor *m, int j);
-/* The per-row CUSUMs' threshold of a series with ncusums of them among nseries tested. */
-double cm_rows_threshold(const struct change_monitor *m, int ncusums, int nseries);
 
 #endif
