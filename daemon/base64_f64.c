@@ -87,6 +87,8 @@ int base64_f64_decode(const char *text, size_t len, double *out, size_t n)
             s[k] = tail ? (text[a + k] == '=' ? 0 : -1) : sextet(text[a + k]);
             if (s[k] < 0) return -1;
         }
+        /* the bits the last group does not use are 0, so one text means one array */
+        if (a + 4 == len && ((pad == 1 && (s[2] & 3)) || (pad == 2 && (s[1] & 15)))) return -1;
         unsigned char three[3] = {(unsigned char)(s[0] << 2 | s[1] >> 4),
                                   (unsigned char)((s[1] & 15) << 4 | s[2] >> 2),
                                   (unsigned char)((s[2] & 3) << 6 | s[3])};

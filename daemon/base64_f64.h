@@ -15,7 +15,8 @@ char *base64_f64_encode(const double *v, size_t n);
 
 /* Decodes text[0..len) into out[0..n). Returns 0 when the text holds exactly n values, -1 when
  * its length is not that of n values or it has a byte outside the alphabet (out is then
- * partly written). */
+ * partly written), or when the unused bits of its last group are not 0 (each array has one
+ * text). */
 int base64_f64_decode(const char *text, size_t len, double *out, size_t n);
 
 #endif

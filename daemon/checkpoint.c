@@ -32,6 +32,7 @@ static int write_all(int fd, const char *p, size_t len)
     while (done < len) {
         ssize_t w = write(fd, p + done, len - done);
         if (w < 0 && errno == EINTR) continue;
+        if (w == 0) errno = EIO;
         if (w <= 0) return -1;
         done += (size_t)w;
     }
@@ -47,7 +48,7 @@ int checkpoint_write(const char *dir, json_t *state, char *err, size_t errlen)
  * the header, written last at offset 0, has a fixed width so its place is known before. */
 #define DUMP_BUF (1 << 20)
 struct dump_sink {
-    int fd, failed;
+    int fd, failed; /* failed: the errno of the write that failed */
     uint64_t sum;
     size_t len, used;
     char *buf;
@@ -55,7 +56,7 @@ struct dump_sink {
 
 static int sink_flush(struct dump_sink *k)
 {
-    if (k->used && write_all(k->fd, k->buf, k->used)) k->failed = 1;
+    if (k->used && write_all(k->fd, k->buf, k->used)) k->failed = errno;
     k->used = 0;
     return k->failed ? -1 : 0;
 }
@@ -67,7 +68,7 @@ static int dump_chunk(const char *p, size_t n, void *data)
     k->len += n;
     if (k->used + n > DUMP_BUF && sink_flush(k)) return -1;
     if (n > DUMP_BUF) { /* a long string goes straight to the file */
-        if (write_all(k->fd, p, n)) k->failed = 1;
+        if (write_all(k->fd, p, n)) k->failed = errno;
         return k->failed ? -1 : 0;
     }
     memcpy(k->buf + k->used, p, n);
@@ -95,27 +96,30 @@ int checkpoint_write_file(const char *dir, const char *file, json_t *state, char
     struct dump_sink k = {fd, 0, 14695981039346656037ULL, 0, 0, xmalloc(DUMP_BUF)};
     int hl = header(head, sizeof head, 0, 0);
     memset(head, ' ', (size_t)hl); /* replaced once the body's length and checksum are known */
-    int bad = write_all(fd, head, (size_t)hl);
+    int e = write_all(fd, head, (size_t)hl) ? errno : 0; /* the errno of the first failure */
     int dumped =
-        bad ? -1
-            : json_dump_callback(state, dump_chunk, &k, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (!bad && dumped == 0) bad = sink_flush(&k);
+        e ? -1 : json_dump_callback(state, dump_chunk, &k, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (k.failed) e = k.failed;
+    if (!e && dumped == 0 && sink_flush(&k)) e = k.failed;
     free(k.buf);
-    if (!bad && dumped == 0) {
+    if (!e && dumped == 0) {
         header(head, sizeof head, k.len, k.sum);
-        bad = pwrite(fd, head, (size_t)hl, 0) != hl;
+        ssize_t w = pwrite(fd, head, (size_t)hl, 0);
+        if (w != hl) e = w < 0 ? errno : EIO;
     }
-    if (bad || dumped) {
-        if (!bad && !k.failed)
-            snprintf(err, errlen, "checkpoint: cannot serialise the state");
+    if (e || dumped) {
+        if (e)
+            snprintf(err, errlen, "checkpoint: writing %s: %s", tmp, strerror(e));
         else
-            snprintf(err, errlen, "checkpoint: writing %s: %s", tmp, strerror(errno));
+            snprintf(err, errlen, "checkpoint: cannot serialise the state");
         close(fd);
         unlink(tmp);
         return -1;
     }
-    if (fsync(fd) || close(fd)) {
-        snprintf(err, errlen, "checkpoint: fsync %s: %s", tmp, strerror(errno));
+    e = fsync(fd) ? errno : 0;
+    if (close(fd) && !e) e = errno;
+    if (e) {
+        snprintf(err, errlen, "checkpoint: fsync %s: %s", tmp, strerror(e));
         unlink(tmp);
         return -1;
     }
@@ -298,8 +302,8 @@ void checkpoint_wait(struct daemon *d)
 
 int checkpoint_save(struct daemon *d)
 {
-    checkpoint_wait(d); /* one in flight is written and counted first */
     double t0 = daemon_mono();
+    checkpoint_wait(d); /* one in flight is written and counted first */
     char err[512] = "";
     int64_t durable = 0;
     struct checkpoint_batch *b = compose(d, &durable, err, sizeof err);

@@ -5,7 +5,8 @@
  * "causalmon-checkpoint VERSION LENGTH FNV1A64HEX" (LENGTH zero-padded to 20 digits, so the
  * header is written last in place while the body streams out) and the JSON document: a truncated,
  * altered or foreign file is refused. A write that fails removes its temporary file; a temporary
- * file left by a crash is removed by the next read. Thread: the loop (checkpoint_parse: any).
+ * file left by a crash is removed by the next read. Thread: any (these functions touch no daemon
+ * state; the daemon writes from its loop or its checkpoint thread, checkpoint_writer.h).
  */
 #ifndef CAUSALMON_CHECKPOINT_H
 #define CAUSALMON_CHECKPOINT_H

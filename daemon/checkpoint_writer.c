@@ -98,6 +98,10 @@ int checkpoint_batch_done(struct checkpoint_batch *b)
 
 int checkpoint_batch_join(struct checkpoint_batch *b, char *err, size_t errlen)
 {
+    if (!b->started && !atomic_load(&b->done)) {
+        snprintf(err, errlen, "checkpoint: the batch was never started");
+        return -1;
+    }
     if (b->started) pthread_join(b->th, NULL);
     b->started = 0;
     if (b->rc) snprintf(err, errlen, "%s", b->err);

@@ -23,12 +23,14 @@ void checkpoint_batch_add(struct checkpoint_batch *b, const char *dir, const cha
 
 /* Sets obj[key] to the base64 text of values[0..n) (base64_f64.h) when the batch is written,
  * on the writing thread, so the encoding of large windows does not hold up the loop. The batch
- * takes over values (freed with it); obj must be part of a document of the batch. The thread
- * that owns the batch, before it starts. */
+ * takes over values (freed with it) and borrows obj, which must be, or become, part of a
+ * document added to the batch; a batch whose documents could not all be composed must be freed
+ * without being written. The thread that owns the batch, before it starts. */
 void checkpoint_batch_defer(struct checkpoint_batch *b, json_t *obj, const char *key,
                             double *values, size_t n);
 
-/* Writes every document now, on the calling thread (deferred values encoded first). Returns 0, or
+/* Writes every document now, on the calling thread (deferred values encoded first); not for a
+ * batch that was started. Returns 0, or
  * -1 with a message. */
 int checkpoint_batch_write(struct checkpoint_batch *b, char *err, size_t errlen);
 
@@ -40,7 +42,8 @@ int checkpoint_batch_start(struct checkpoint_batch *b);
  * owner's thread; does not block. */
 int checkpoint_batch_done(struct checkpoint_batch *b);
 
-/* Waits for a started batch. Returns its result: 0, or -1 with the first failure's message. */
+/* Waits for a started batch. Returns its result: 0, or -1 with the first failure's message
+ * (-1 too for a batch that was never started: nothing was written). */
 int checkpoint_batch_join(struct checkpoint_batch *b, char *err, size_t errlen);
 
 /* Frees the batch and its documents (a started batch must be joined first). NULL is a no-op. */

@@ -73,7 +73,7 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
     int split = 0;
     for (int a = 0; a < c->ninputs; a++) split |= c->inputs[a].handover_dir[0] != 0;
     out->aligner += series * 4 + (split ? series * 9 : 0);
-    double jobs[2 * CONF_MAX_SCOPES];
+    double jobs[2 * CONF_MAX_SCOPES], ckpt_one = 0;
     int njobs = 0;
     for (int a = 0; a < c->nscopes; a++) {
         const struct scope_conf *s = &c->scopes[a];
@@ -81,9 +81,13 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
         /* the window, its names and column maps, the link history (3 bytes a link), the last
          * graph, and the change monitor's ring of rows */
         out->scopes += (double)s->window * N * 8 + N * (8 + 4 + 8) + series * 4;
-        /* a checkpoint holds each window's values (8 bytes) and their base64 text (4 for
-         * every 3) while it is written; a handover file writes a served scope once more */
-        out->checkpoint += (double)s->window * N * (8 + 32.0 / 3) * (split ? 2 : 1);
+        /* a checkpoint: written, each window's values (8 bytes) and their base64 text (4 for
+         * every 3, 32/3 a value) are held at once; restored at start, the file's text and
+         * jansson's copy of it. Both are at most 64/3 bytes a value; a handover file writes a
+         * served scope once more. Plus one window's text copied or decoded at a time. */
+        double cells = (double)s->window * N;
+        out->checkpoint += cells * (64.0 / 3) * (split ? 2 : 1);
+        if (cells * 32.0 / 3 > ckpt_one) ckpt_one = cells * 32.0 / 3;
         out->scopes += 3 * lagged + lagged * GRAPH_LINK_BYTES;
         /* a handover's catch-up (scope_owner.h): an aligner of window + 2 buckets of the
          * scope's series, and two rows of the main aligner's width while it hands them over */
@@ -96,6 +100,7 @@ void mem_estimate_breakdown(const struct config *c, struct mem_breakdown *out)
         double D = s->method == 1 ? N * (s->tau_max + 1) : 0;
         if (D > out->refresh_d) out->refresh_d = D;
     }
+    out->checkpoint += ckpt_one;
     qsort(jobs, (size_t)njobs, sizeof jobs[0], cmp_desc);
     for (int k = 0; k < njobs && k < (c->workers > 0 ? c->workers : 1); k++) out->jobs += jobs[k];
     out->total = out->aligner + out->scopes + out->jobs + out->checkpoint;

@@ -349,8 +349,9 @@ static void restored_row(struct scope *s, json_t *rowsj, const double *data, siz
 {
     json_t *row = data ? NULL : json_array_get(rowsj, r);
     for (size_t c = 0; c < ncols; c++) {
-        if (data) {
-            s->row[c] = data[r * ncols + c];
+        if (data) { /* any bit pattern may come back: missing is NaN, as it was saved */
+            double v = data[r * ncols + c];
+            s->row[c] = isfinite(v) ? v : NAN;
             continue;
         }
         json_t *v = json_array_get(row, c);

@@ -117,8 +117,9 @@ void scope_series_expired(struct scope *s, int id);
  * scope_restore reads both. Thread: the loop. */
 json_t *scope_checkpoint(struct scope *s);
 /* The same without "data": the window's values are returned in *values (rows x columns,
- * row-major, NaN where missing; the caller frees them) and *n, to be encoded into "data" later
- * (checkpoint_batch_defer does it on the writing thread). Thread: the loop. */
+ * row-major, NaN where missing; the caller frees them, also when the document is NULL) and
+ * *n, to be encoded into "data" later (checkpoint_batch_defer does it on the writing thread).
+ * Thread: the loop. */
 json_t *scope_checkpoint_parts(struct scope *s, double **values, size_t *n);
 /* Restores a checkpointed window (same name and column set semantics); series ids come from
  * series_id(ctx, name). Returns 0, or -1 with a reason when the checkpoint does not fit. */

@@ -97,7 +97,8 @@ void scope_owner_series_expired(struct daemon *d, int id);
 
 /* Adds the handover file of every served scope to b (written after the daemon's checkpoint);
  * closed_before_ns is where the checkpoint's closed buckets end. Returns 0, or -1 with a
- * message when a document cannot be composed (then no offset may be stored). The loop. */
+ * message when a document cannot be composed: then b must be freed without being written, and
+ * no offset may be stored. The loop. */
 struct checkpoint_batch;
 int scope_owner_handovers(struct daemon *d, int64_t closed_before_ns, struct checkpoint_batch *b,
                           char *err, size_t errlen);

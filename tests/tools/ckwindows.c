@@ -50,8 +50,9 @@ int main(int argc, char **argv)
         for (r = 0; !bad && !json_is_string(data) && r < nrow; r++) { /* version 2 */
             json_t *row = json_array_get(rows, r), *v;
             bad = json_array_size(row) != ncol;
-            json_array_foreach(row, k, v) X[r * ncol + k] =
-                json_is_number(v) ? json_number_value(v) : NAN;
+            if (!bad)
+                json_array_foreach(row, k, v) X[r * ncol + k] =
+                    json_is_number(v) ? json_number_value(v) : NAN;
         }
         if (bad) {
             fprintf(stderr,

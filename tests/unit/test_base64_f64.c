@@ -61,6 +61,11 @@ static void test_malformed_text_is_refused(void **state)
     bad[len - 1] = 'A'; /* padding replaced by data */
     assert_int_equal(base64_f64_decode(bad, len, out, 2), -1);
     memcpy(bad, t, len + 1);
+    bad[len - 3] = 'B'; /* "wA==" -> "wB==": bits past the last byte are not 0 */
+    assert_int_equal(base64_f64_decode(bad, len, out, 2), -1);
+    assert_int_equal(base64_f64_decode("AAAAAAAA8D8=", 12, out, 1), 0);
+    assert_int_equal(base64_f64_decode("AAAAAAAA8D9=", 12, out, 1), -1); /* one '=' too */
+    memcpy(bad, t, len + 1);
     bad[5] = '='; /* padding inside the text */
     assert_int_equal(base64_f64_decode(bad, len, out, 2), -1);
     free(t);
