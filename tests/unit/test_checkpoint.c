@@ -27,6 +27,27 @@ static void copy_window(struct scope *s, struct window_copy *w)
     for (int c = 0; c < w->ncols && c < 8; c++) snprintf(w->names[c], 128, "%s", s->names[c]);
 }
 
+/* The restored window equals the saved one: shape, names, times and every value (missing
+ * stays missing); then frees both copies. */
+static void assert_same_window_and_free(struct window_copy *before, struct window_copy *after)
+{
+    assert_int_equal(after->rows, before->rows);
+    assert_int_equal(after->ncols, before->ncols);
+    for (int c = 0; c < after->ncols && c < 8; c++)
+        assert_string_equal(after->names[c], before->names[c]);
+    for (int r = 0; r < after->rows; r++) assert_true(after->t[r] == before->t[r]);
+    for (int k = 0; k < after->rows * after->ncols; k++) {
+        if (isnan(before->x[k]))
+            assert_true(isnan(after->x[k]));
+        else
+            assert_close(after->x[k], before->x[k], 0);
+    }
+    free(before->x);
+    free(before->t);
+    free(after->x);
+    free(after->t);
+}
+
 static void test_restart_restores_windows_names_and_aligner(void **state)
 {
     (void)state;
@@ -50,22 +71,9 @@ static void test_restart_restores_windows_names_and_aligner(void **state)
     fixture_start(&fx);
     struct window_copy after;
     copy_window(fx.d.scopes[0], &after);
-    assert_int_equal(after.rows, before.rows);
-    assert_int_equal(after.ncols, before.ncols);
-    for (int c = 0; c < after.ncols; c++) assert_string_equal(after.names[c], before.names[c]);
-    for (int r = 0; r < after.rows; r++) assert_true(after.t[r] == before.t[r]);
-    for (int k = 0; k < after.rows * after.ncols; k++) {
-        if (isnan(before.x[k]))
-            assert_true(isnan(after.x[k]));
-        else
-            assert_close(after.x[k], before.x[k], 0);
-    }
+    assert_same_window_and_free(&before, &after);
     assert_true(aligner_closed_before(fx.d.al) == closed);
     fixture_stop(&fx);
-    free(before.x);
-    free(before.t);
-    free(after.x);
-    free(after.t);
     fixture_clean(&fx);
 }
 
@@ -153,20 +161,8 @@ static void test_a_version_2_checkpoint_still_restores(void **state)
     fixture_start(&fx);
     struct window_copy after;
     copy_window(fx.d.scopes[0], &after);
-    assert_int_equal(after.rows, before.rows);
-    assert_int_equal(after.ncols, before.ncols);
-    for (int r = 0; r < after.rows; r++) assert_true(after.t[r] == before.t[r]);
-    for (int k = 0; k < after.rows * after.ncols; k++) {
-        if (isnan(before.x[k]))
-            assert_true(isnan(after.x[k]));
-        else
-            assert_close(after.x[k], before.x[k], 0);
-    }
+    assert_same_window_and_free(&before, &after);
     fixture_stop(&fx);
-    free(before.x);
-    free(before.t);
-    free(after.x);
-    free(after.t);
     fixture_clean(&fx);
 }
 
@@ -209,19 +205,8 @@ static void test_a_periodic_checkpoint_is_written_off_the_loop(void **state)
     fixture_start(&fx);
     struct window_copy after;
     copy_window(fx.d.scopes[0], &after);
-    assert_int_equal(after.rows, before.rows);
-    assert_int_equal(after.ncols, before.ncols);
-    for (int k = 0; k < after.rows * after.ncols; k++) {
-        if (isnan(before.x[k]))
-            assert_true(isnan(after.x[k]));
-        else
-            assert_close(after.x[k], before.x[k], 0);
-    }
+    assert_same_window_and_free(&before, &after);
     fixture_stop(&fx);
-    free(before.x);
-    free(before.t);
-    free(after.x);
-    free(after.t);
     fixture_clean(&fx);
 }
 
