@@ -89,14 +89,14 @@ static const struct opt SCOPE_OPTS[] = {
     OPT_REAL("alpha", alpha, 0.01, 1e-12, 0.5, RELOAD_RESTART, "significance level of the tests"),
     OPT_REAL("screen_alpha", screen_alpha, 0, 0, 0.5, RELOAD_RESTART,
              "pcmci+ only (lpcmci ignores it): before the conditional tests, keep only candidate "
-             "parents whose marginal "
-             "correlation is significant at this level (0: off; 0.1 is loose). Fewer tests on "
+             "parents whose marginal correlation is significant at this level (0: off; 0.1 is "
+             "loose). Fewer tests on "
              "wide scopes, but an approximation: a parent whose marginal correlation is "
              "cancelled by other paths is missed (docs/algorithms.md)"),
     OPT_INT("screen_top_k", screen_top_k, 0, 0, 1000000, RELOAD_RESTART,
             "pcmci+ only, with screen_alpha or alone: keep only the K strongest lagged candidates "
-            "and the K strongest "
-            "contemporaneous partners of each series by marginal correlation (0: all)"),
+            "and the K strongest contemporaneous partners of each series by marginal correlation "
+            "(0: all)"),
     OPT_STRS("kpis", kpis, nkpis, RELOAD_RESTART,
              "the scope's key performance indicators (series names)"),
     OPT_INT("max_series", max_series, 100, 2, 1000, RELOAD_RESTART,

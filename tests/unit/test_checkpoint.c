@@ -48,16 +48,32 @@ static void assert_same_window_and_free(struct window_copy *before, struct windo
     free(after->t);
 }
 
+/* A daemon on a file input of `rows` rows, every row read and its buckets closed. */
+static void start_and_read(struct fixture *fx, int rows)
+{
+    char extra[200];
+    fixture_init(fx, rows);
+    snprintf(extra, sizeof extra, "    path: %s/data.lp\n", fx->dir);
+    fixture_config(fx, "file", extra);
+    fixture_start(fx);
+    fixture_read_all(fx);
+}
+
+/* Starts fx again (everything comes from the checkpoint) and asserts its first scope's window
+ * equals before (freed); the caller stops fx. */
+static void restart_and_assert_same_window(struct fixture *fx, struct window_copy *before)
+{
+    fixture_start(fx);
+    struct window_copy after;
+    copy_window(fx->d.scopes[0], &after);
+    assert_same_window_and_free(before, &after);
+}
+
 static void test_restart_restores_windows_names_and_aligner(void **state)
 {
     (void)state;
     struct fixture fx;
-    fixture_init(&fx, 150);
-    char extra[200];
-    snprintf(extra, sizeof extra, "    path: %s/data.lp\n", fx.dir);
-    fixture_config(&fx, "file", extra);
-    fixture_start(&fx);
-    fixture_read_all(&fx);
+    start_and_read(&fx, 150);
     struct window_copy before;
     copy_window(fx.d.scopes[0], &before);
     int64_t closed = aligner_closed_before(fx.d.al);
@@ -68,10 +84,7 @@ static void test_restart_restores_windows_names_and_aligner(void **state)
     fixture_stop(&fx);
 
     /* the same configuration again, without reading: everything comes from the checkpoint */
-    fixture_start(&fx);
-    struct window_copy after;
-    copy_window(fx.d.scopes[0], &after);
-    assert_same_window_and_free(&before, &after);
+    restart_and_assert_same_window(&fx, &before);
     assert_true(aligner_closed_before(fx.d.al) == closed);
     fixture_stop(&fx);
     fixture_clean(&fx);
@@ -81,12 +94,8 @@ static void test_corrupt_checkpoint_is_ignored(void **state)
 {
     (void)state;
     struct fixture fx;
-    fixture_init(&fx, 60);
-    char extra[200], path[200];
-    snprintf(extra, sizeof extra, "    path: %s/data.lp\n", fx.dir);
-    fixture_config(&fx, "file", extra);
-    fixture_start(&fx);
-    fixture_read_all(&fx);
+    char path[200];
+    start_and_read(&fx, 60);
     assert_int_equal(checkpoint_save(&fx.d), 0);
     fixture_stop(&fx);
     snprintf(path, sizeof path, "%s/state/" CHECKPOINT_FILE, fx.dir);
@@ -110,12 +119,8 @@ static void test_a_version_2_checkpoint_still_restores(void **state)
 {
     (void)state;
     struct fixture fx;
-    fixture_init(&fx, 80);
-    char extra[200], err[256];
-    snprintf(extra, sizeof extra, "    path: %s/data.lp\n", fx.dir);
-    fixture_config(&fx, "file", extra);
-    fixture_start(&fx);
-    fixture_read_all(&fx);
+    char err[256];
+    start_and_read(&fx, 80);
     struct window_copy before;
     copy_window(fx.d.scopes[0], &before);
     assert_int_equal(checkpoint_save(&fx.d), 0);
@@ -158,10 +163,7 @@ static void test_a_version_2_checkpoint_still_restores(void **state)
     fclose(f);
     free(body);
 
-    fixture_start(&fx);
-    struct window_copy after;
-    copy_window(fx.d.scopes[0], &after);
-    assert_same_window_and_free(&before, &after);
+    restart_and_assert_same_window(&fx, &before);
     fixture_stop(&fx);
     fixture_clean(&fx);
 }
@@ -173,12 +175,7 @@ static void test_a_periodic_checkpoint_is_written_off_the_loop(void **state)
 {
     (void)state;
     struct fixture fx;
-    fixture_init(&fx, 120);
-    char extra[200];
-    snprintf(extra, sizeof extra, "    path: %s/data.lp\n", fx.dir);
-    fixture_config(&fx, "file", extra);
-    fixture_start(&fx);
-    fixture_read_all(&fx);
+    start_and_read(&fx, 120);
     struct window_copy before;
     copy_window(fx.d.scopes[0], &before);
     fx.d.last_checkpoint = daemon_mono() - 1e6; /* due */
@@ -202,10 +199,7 @@ static void test_a_periodic_checkpoint_is_written_off_the_loop(void **state)
     assert_int_equal(fx.d.ckpt_written, 3);
     fixture_stop(&fx);
 
-    fixture_start(&fx);
-    struct window_copy after;
-    copy_window(fx.d.scopes[0], &after);
-    assert_same_window_and_free(&before, &after);
+    restart_and_assert_same_window(&fx, &before);
     fixture_stop(&fx);
     fixture_clean(&fx);
 }
