@@ -11,10 +11,12 @@
 void anomaly_params_default(struct anomaly_params *p)
 {
     /* relative floors by kind: a latency must move by a tenth of its level before it counts
-     * as one spread, a success rate by half a percent of its level (100 % -> 99.5 %) */
+     * as one spread, a success rate by 0.05 % of its level (100 % -> 99.95 %): half the error
+     * budget of a 99.9 % objective, since a success rate that held still and then lets a few
+     * tenths of a percent of requests fail is an incident */
     static const double floors[MKIND_COUNT] = {
         [MKIND_OTHER] = 0.01,      [MKIND_LOG_TEMPLATE] = 0, [MKIND_LOG_LEVEL] = 0,
-        [MKIND_SUCCESS] = 0.005,   [MKIND_ERRORS] = 0.05,    [MKIND_LATENCY] = 0.1,
+        [MKIND_SUCCESS] = 0.0005,  [MKIND_ERRORS] = 0.05,    [MKIND_LATENCY] = 0.1,
         [MKIND_THROUGHPUT] = 0.05, [MKIND_RESOURCE] = 0.02,  [MKIND_NETWORK] = 0.05};
     for (int k = 0; k < MKIND_COUNT; k++) p->rel_floor[k] = floors[k];
     p->std_share = 1;

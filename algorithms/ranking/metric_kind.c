@@ -91,6 +91,19 @@ static enum metric_dir level_dir(const char *name)
     return MDIR_BOTH;
 }
 
+enum metric_symptom metric_kind_symptom(enum metric_kind k)
+{
+    switch (k) {
+    case MKIND_LATENCY:
+        return MSYMPTOM_DELAY;
+    case MKIND_SUCCESS:
+    case MKIND_ERRORS:
+        return MSYMPTOM_FAILURE;
+    default:
+        return MSYMPTOM_NONE;
+    }
+}
+
 enum metric_dir metric_dir_of(const struct metric_kind_rules *rules, const char *name)
 {
     for (int a = 0; rules && a < rules->n; a++)

@@ -64,6 +64,15 @@ enum metric_dir metric_dir_of(const struct metric_kind_rules *rules, const char 
 void metric_kind_fill(const struct metric_kind_rules *rules, const char *const *names, int n,
                       signed char *dir, signed char *kind);
 
+/* Symptoms that travel along calls, each as itself: a slow callee makes its callers slow, a
+ * failing one makes them fail. */
+enum metric_symptom { MSYMPTOM_NONE = 0, MSYMPTOM_DELAY, MSYMPTOM_FAILURE };
+
+/* The symptom a kind carries along calls: latency is a delay, success and errors are a
+ * failure; every other kind stays where it happens (a CPU, a log template) and carries none.
+ * Pure; any thread. */
+enum metric_symptom metric_kind_symptom(enum metric_kind k);
+
 /* The class name ("latency", "errors", ...) for reports. */
 const char *metric_kind_str(enum metric_kind k);
 const char *metric_dir_str(enum metric_dir d);

@@ -36,6 +36,7 @@ void rca_params_default(struct rca_params *p)
     p->w_relevance = 0.2;
     p->w_walk = 0.1;
     p->w_onset = 0.05;
+    p->w_other_symptom = 0.5;
     p->rows_per_param_lo = 0.25;
     p->rows_per_param_hi = 1;
     p->w_component[0] = 0.7;
@@ -262,6 +263,20 @@ static double combined_score(const struct rca_cause *c, double A, double O, int 
     return symptom ? s * (1 - r / 2) : s;
 }
 
+/* Step 2's discount: the evidence A[j] of a series that carries the other symptom than the
+ * KPI's (a latency when the KPI is a success rate, an error count when it is a latency) is
+ * multiplied by w. Nothing changes when kind is NULL or the KPI carries no symptom. */
+static void other_symptom_discount(double *A, int n, int kpi, const signed char *kind, double w)
+{
+    if (!kind || w == 1) return;
+    enum metric_symptom sk = metric_kind_symptom((enum metric_kind)kind[kpi]);
+    if (sk == MSYMPTOM_NONE) return;
+    for (int j = 0; j < n; j++) {
+        enum metric_symptom sj = metric_kind_symptom((enum metric_kind)kind[j]);
+        if (sj != MSYMPTOM_NONE && sj != sk) A[j] *= w;
+    }
+}
+
 int rca_run(const double *X, int rows, int n, int split, int kpi, const struct rca_params *p,
             const struct rca_prior *prior, struct rca_result *res, char *err, size_t errlen)
 {
@@ -317,6 +332,7 @@ int rca_run(const double *X, int rows, int n, int split, int kpi, const struct r
     for (int j = 0; j < n; j++)
         if (rankable[j]) A[j] = amax > 0 ? anomaly_evidence(z[j], &p->anomaly) / amax : 0;
     if (res->kpi_is_symptom) A[k] = 0;
+    other_symptom_discount(A, n, k, prior->kind, p->w_other_symptom);
 
     res->ncauses = nr;
     res->causes = xcalloc((size_t)nr, sizeof *res->causes);

@@ -10,8 +10,12 @@
  *      listed with its reason; every other column is ranked on the values it has. Nothing is
  *      refused for missing data unless no KPI or nothing rankable is left.
  *   2. Anomaly evidence per series (anomaly.h): robust, directed by the series' kind
- *      (prior->dir), floored spread, scale-free and saturating. Ranked alone, this is the
- *      graph-free ranking returned next to the causal one.
+ *      (prior->dir), floored spread, scale-free and saturating. Latency and failures travel
+ *      along calls each as itself (metric_kind_symptom), so when the KPI carries one of them,
+ *      a series carrying the other one is on another path: its evidence is multiplied by
+ *      w_other_symptom (0.5). Kinds that stay where they happen (resources, logs, traffic)
+ *      keep theirs: a cause can show in any of them. Ranked alone, this is the graph-free
+ *      ranking returned next to the causal one.
  *   3. The graph, when it can be trusted. Its reliability r in [0, 1] grows with the rows per
  *      parameter, rho = rows / (graph series x (tau_max + 1)): 0 up to rows_per_param_lo
  *      (0.25), 1 from rows_per_param_hi (1, where even a full vector autoregression on every
@@ -81,7 +85,9 @@ struct rca_params {
     /* weights of the evidence (rca.h step 5); the anomaly carries the ranking alone when the
      * graph is not trusted, the graph terms add to it in proportion to its reliability */
     double w_anomaly, w_mechanism, w_relevance, w_walk, w_onset; /* .45 .2 .2 .1 .05 */
-    double rows_per_param_lo, rows_per_param_hi;                 /* 0.25, 1 */
+    /* step 2: evidence of a series carrying the other symptom than the KPI's (0.5; 1: off) */
+    double w_other_symptom;
+    double rows_per_param_lo, rows_per_param_hi; /* 0.25, 1 */
     /* step 6: a component's score from its best, second and third series (.7 .2 .1) */
     double w_component[3];
     /* step 7 (call_graph.h): a component counts as anomalous on the call graph from

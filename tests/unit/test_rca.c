@@ -8,6 +8,7 @@
 #include "rca_case.h"
 #include "rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,6 +385,43 @@ static void test_screening_options_reach_the_learned_graph(void **state)
     free(X);
 }
 
+/* Failure modes 1 and 2 together: under a success-rate KPI, a success rate that held at 100 %
+ * and lets 1 % of requests fail is strong evidence (spread floor 0.05 % of its level: z = 1 /
+ * 0.05 = 20, closed form), and a latency rising by about 40 spreads elsewhere carries the other
+ * symptom, so its evidence counts half (w_other_symptom) and the failing series ranks first;
+ * with the discount off, the latency does. */
+static void test_a_failure_kpi_follows_failures_before_an_unrelated_latency(void **state)
+{
+    (void)state;
+    enum { R = 60, S = 50, N = 3 };
+    double X[R * N];
+    struct rng r;
+    rng_seed(&r, 5);
+    for (int t = 0; t < R; t++) {
+        X[t * N + 0] = 100 - fabs(rng_normal(&r)) * 0.1 - (t >= S ? 2 : 0); /* the KPI */
+        X[t * N + 1] = t >= S ? 99 : 100;                                   /* failing */
+        X[t * N + 2] = 10 + rng_normal(&r) + (t >= S ? 40 : 0);             /* latency */
+    }
+    signed char kind[N] = {MKIND_SUCCESS, MKIND_SUCCESS, MKIND_LATENCY};
+    signed char dir[N] = {MDIR_DOWN, MDIR_DOWN, MDIR_UP};
+    struct rca_prior pr = {0};
+    pr.kind = kind;
+    pr.dir = dir;
+    struct rca_params p;
+    rca_params_default(&p);
+    struct rca_result res;
+    char err[256];
+    assert_int_equal(rca_run(X, R, N, S, 0, &p, &pr, &res, err, sizeof err), 0);
+    assert_int_equal(res.baseline[0], 1);
+    for (int a = 0; a < res.ncauses; a++)
+        if (res.causes[a].var == 1) assert_close(res.causes[a].anomaly, 20, 1e-9);
+    rca_result_free(&res);
+    p.w_other_symptom = 1;
+    assert_int_equal(rca_run(X, R, N, S, 0, &p, &pr, &res, err, sizeof err), 0);
+    assert_int_equal(res.baseline[0], 2);
+    rca_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_sparse_columns_never_sink_the_case),
         cmocka_unit_test(test_kpi_choice_prefers_an_entry_point_latency),
         cmocka_unit_test(test_a_component_scores_from_its_three_best_series),
+        cmocka_unit_test(test_a_failure_kpi_follows_failures_before_an_unrelated_latency),
         cmocka_unit_test(test_simulated_incidents_rank_the_faulty_service_first),
         cmocka_unit_test(test_fault_free_streams_raise_at_most_one_alert_per_10000_buckets),
     };
