@@ -132,8 +132,8 @@ static const struct opt SCOPE_OPTS[] = {
     OPT_INT("cooldown", cooldown, 60, 0, 1000000, RELOAD_RESTART,
             "buckets after a resolved incident before a new one may fire"),
     OPT_BOOL("structure_alerts", structure_alerts, true, RELOAD_APPLY,
-             "publish the change monitor's confirmed link changes (reference against recent "
-             "window) as structure_change alerts"),
+             "publish the links the change monitor found appeared or disappeared (reference "
+             "against recent window) as structure_change alerts"),
     OPT_BOOL("monitor", monitor, true, RELOAD_RESTART,
              "change monitor: test every series given its learned parents, frozen reference "
              "against recent window, and publish mechanism_change alerts (no KPI needed)"),

@@ -280,7 +280,14 @@ void scope_poll(struct scope *s, struct alerts *al)
         const struct change_event *e = &s->events[k];
         if (e->type == CHANGE_EVENT_LINK) {
             s->link_changes++;
-            if (s->conf.structure_alerts) scope_alert_link(s, al, e, s->event_t[k]);
+            /* the structure is the set of links: a link present before and after whose
+             * coefficient moved is reported by its child's mechanism_change alert (the
+             * parents' coefficients before and after), not as a structure change */
+            if (!strcmp(scope_link_change(e), "changed"))
+                logmsg(LOG_DEBUG, "scope %s: a link into %s changed strength", s->conf.name,
+                       s->names[e->series] ? s->names[e->series] : "?");
+            else if (s->conf.structure_alerts)
+                scope_alert_link(s, al, e, s->event_t[k]);
         } else {
             s->mechanism_changes += e->type == CHANGE_EVENT_MECHANISM;
             scope_alert_mechanism(s, al, e, s->event_t[k]);

@@ -1,5 +1,6 @@
 /* scope_alerts.h - the alerts of a scope's change monitor: mechanism_change for a series whose
- * mechanism changed (and its resolution), structure_change for a link whose strength changed.
+ * mechanism changed (and its resolution), structure_change for a link that appeared or
+ * disappeared.
  * Each carries the before/after figures, p and q, the change point, the window around it and,
  * when a KPI incident of the scope is firing, its root-cause ranking. */
 #ifndef CAUSALMON_SCOPE_ALERTS_H
@@ -16,6 +17,12 @@
  * stays the caller's. Nothing to return: a JSON allocation failure publishes less. */
 void scope_alert_mechanism(struct scope *s, struct alerts *al, const struct change_event *e,
                            int64_t t_ns);
+
+/* What happened to the link of event e (CHANGE_EVENT_LINK): "appeared" (|partial correlation|
+ * from below 0.1 to at least 0.1), "disappeared" (the converse) or "changed" (present before and
+ * after: a new coefficient of a link that stays is a change of the child's mechanism, not of the
+ * structure). A static string; any thread; no error. */
+const char *scope_link_change(const struct change_event *e);
 
 /* Publishes the structure_change alert of link event e seen at row time t_ns, and logs its
  * summary. Loop thread only; e stays the caller's. */
