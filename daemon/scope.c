@@ -283,7 +283,7 @@ void scope_poll(struct scope *s, struct alerts *al)
             /* the structure is the set of links: a link present before and after whose
              * coefficient moved is reported by its child's mechanism_change alert (the
              * parents' coefficients before and after), not as a structure change */
-            if (!strcmp(scope_link_change(e), "changed"))
+            if (e->link == CHANGE_LINK_RESIZED)
                 logmsg(LOG_DEBUG, "scope %s: a link into %s changed strength", s->conf.name,
                        s->names[e->series] ? s->names[e->series] : "?");
             else if (s->conf.structure_alerts)

@@ -112,13 +112,6 @@ void scope_alert_mechanism(struct scope *s, struct alerts *al, const struct chan
     json_decref(rca);
 }
 
-const char *scope_link_change(const struct change_event *e)
-{
-    return fabs(e->r_before) < 0.1 && fabs(e->r_after) >= 0.1   ? "appeared"
-           : fabs(e->r_before) >= 0.1 && fabs(e->r_after) < 0.1 ? "disappeared"
-                                                                : "changed";
-}
-
 /* The structure_change alert of a link event. */
 void scope_alert_link(struct scope *s, struct alerts *al, const struct change_event *e,
                       int64_t t_ns)
@@ -128,7 +121,7 @@ void scope_alert_link(struct scope *s, struct alerts *al, const struct change_ev
     char from[300];
     node_name(s, e->link_from, from, sizeof from);
     int i = e->link_from % N;
-    const char *change = scope_link_change(e);
+    const char *change = change_link_str(e->link);
     int64_t change_ns = t_ns - (int64_t)(e->row - e->change_row) * s->bucket_ns;
     json_t *rca =
         json_pack("{s:[{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o}], s:[], s:[s], s:I}",

@@ -18,12 +18,6 @@
 void scope_alert_mechanism(struct scope *s, struct alerts *al, const struct change_event *e,
                            int64_t t_ns);
 
-/* What happened to the link of event e (CHANGE_EVENT_LINK): "appeared" (|partial correlation|
- * from below 0.1 to at least 0.1), "disappeared" (the converse) or "changed" (present before and
- * after: a new coefficient of a link that stays is a change of the child's mechanism, not of the
- * structure). A static string; any thread; no error. */
-const char *scope_link_change(const struct change_event *e);
-
 /* Publishes the structure_change alert of link event e seen at row time t_ns, and logs its
  * summary. Loop thread only; e stays the caller's. */
 void scope_alert_link(struct scope *s, struct alerts *al, const struct change_event *e,

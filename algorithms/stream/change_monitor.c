@@ -227,6 +227,26 @@ static void fill_event(struct change_event *e, enum change_event_type type, int 
     e->r_before = e->r_after = NAN;
 }
 
+const char *change_link_str(enum change_link l)
+{
+    return l == CHANGE_LINK_APPEARED      ? "appeared"
+           : l == CHANGE_LINK_DISAPPEARED ? "disappeared"
+                                          : "changed";
+}
+
+/* Fills the link fields of a link event e from parent node `from` and its partial correlations
+ * before and after. */
+static void set_link(struct change_event *e, int from, double rb, double ra)
+{
+    e->link_from = from;
+    e->r_before = rb;
+    e->r_after = ra;
+    int before = fabs(rb) >= CHANGE_LINK_PRESENT, after = fabs(ra) >= CHANGE_LINK_PRESENT;
+    e->link = before == after ? CHANGE_LINK_RESIZED
+              : after         ? CHANGE_LINK_APPEARED
+                              : CHANGE_LINK_DISAPPEARED;
+}
+
 static int emit(struct change_event *ev, int maxev, int n, const struct change_event *e)
 {
     if (n < maxev) ev[n] = *e;
@@ -283,9 +303,7 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
     nev = emit(ev, maxev, nev, &e);
     if (s->scan_node >= 0) { /* the new parent: correlation of the residual with it */
         fill_event(&e, CHANGE_EVENT_LINK, j, s, now);
-        e.link_from = s->scan_node;
-        e.r_before = s->scan_rb;
-        e.r_after = s->scan_ra;
+        set_link(&e, s->scan_node, s->scan_rb, s->scan_ra);
         e.pval = p;
         e.qval = q;
         e.kind = CHANGE_COEF;
@@ -316,9 +334,7 @@ static int confirmed(struct change_monitor *m, int j, const struct wstats *cur, 
                 moved < mp->min_coef * (s->ref.sd > 0 ? s->ref.sd : 1.0))
                 continue;
             fill_event(&e, CHANGE_EVENT_LINK, j, s, now);
-            e.link_from = s->par[a];
-            e.r_before = r0[a];
-            e.r_after = r1[a];
+            set_link(&e, s->par[a], r0[a], r1[a]);
             e.pval = pl[a];
             e.qval = ql[a];
             e.kind = CHANGE_COEF;

@@ -98,10 +98,21 @@ struct change_monitor_params {
 
 enum change_event_type {
     CHANGE_EVENT_MECHANISM = 0, /* a series' mechanism changed */
-    CHANGE_EVENT_LINK,          /* a link's strength changed (appeared, vanished, resized) */
+    CHANGE_EVENT_LINK,          /* a link's strength changed (enum change_link says how) */
     CHANGE_EVENT_ADOPTED,       /* the new regime of a changed series is now its reference */
     CHANGE_EVENT_REVERTED       /* a changed series is back to its old reference */
 };
+
+/* What a link event did to the structure, from its partial correlations: a link is present from
+ * |r| >= CHANGE_LINK_PRESENT. Only an appeared or a disappeared link changes the structure; a
+ * link present before and after whose coefficient moved is part of its child's mechanism change
+ * (a link event always follows its child's CHANGE_EVENT_MECHANISM, which carries the
+ * coefficients before and after). */
+#define CHANGE_LINK_PRESENT 0.1
+enum change_link { CHANGE_LINK_RESIZED = 0, CHANGE_LINK_APPEARED, CHANGE_LINK_DISAPPEARED };
+
+/* "changed", "appeared" or "disappeared", for alerts and logs. Any thread. */
+const char *change_link_str(enum change_link l);
 
 struct change_event {
     enum change_event_type type;
@@ -119,6 +130,7 @@ struct change_event {
     /* CHANGE_EVENT_LINK: parent node (lag * N + i) and partial correlations */
     int link_from;
     double r_before, r_after;
+    enum change_link link;
 };
 
 struct change_monitor;

@@ -53,6 +53,7 @@ struct run {
     int adopted, after_adoption;
     struct change_event first;
     int links, link_series, link_from; /* link events after the change; the first one's ends */
+    enum change_link link;             /* and what it did to the structure */
     int events_of[N];                  /* mechanism events per series after the change */
 };
 
@@ -75,6 +76,7 @@ static void simulate_regime(uint64_t seed, int rows, int at, const struct regime
             if (ev[e].type == CHANGE_EVENT_LINK && t >= at && out->links++ == 0) {
                 out->link_series = ev[e].series;
                 out->link_from = ev[e].link_from;
+                out->link = ev[e].link;
             }
             if (ev[e].type != CHANGE_EVENT_MECHANISM) continue;
             if (t >= at) out->events_of[ev[e].series]++;
@@ -184,7 +186,7 @@ static void test_monitor_fault_free_stream_with_gaps_and_a_cycle_raises_nothing(
 }
 
 /* x0(t-1) -> x3 appears; the monitor knows only x3's own lag: the new-parent scan flags x3 (the
- * child, not x0) and names the new link. */
+ * child, not x0) and names the new link, as one that appeared. */
 static void test_monitor_finds_a_new_lagged_parent_and_flags_the_child(void **state)
 {
     (void)state;
@@ -203,6 +205,7 @@ static void test_monitor_finds_a_new_lagged_parent_and_flags_the_child(void **st
         assert_int_equal(r.first.kind, CHANGE_COEF);
         assert_int_equal(r.link_series, 3);
         assert_int_equal(r.link_from, 1 * N + 0);
+        assert_int_equal(r.link, CHANGE_LINK_APPEARED);
         assert_int_equal(r.events_of[0], 0);
     }
 }
